@@ -1,0 +1,1 @@
+"""brokerlink: one typed client for MetaApi, Broker Work and B2Core."""
