@@ -1,1 +1,42 @@
-"""brokerlink: one typed client for MetaApi, Broker Work and B2Core."""
+"""brokerlink: one typed client for MetaApi provisioning, Lean Work Broker Work and B2Core IB.
+
+Importing this package does no work: the facades and their generated clients load on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "MetaApi": "brokerlink.generated.metaapi.facade",
+    "AsyncMetaApi": "brokerlink.generated.metaapi.facade",
+    "BrokerWork": "brokerlink.generated.brokerwork.facade",
+    "AsyncBrokerWork": "brokerlink.generated.brokerwork.facade",
+    "B2Core": "brokerlink.generated.b2core.facade",
+    "AsyncB2Core": "brokerlink.generated.b2core.facade",
+    "hookimpl": "brokerlink.plugins.hookspecs",
+}
+
+if TYPE_CHECKING:
+    from brokerlink.generated.b2core.facade import AsyncB2Core, B2Core
+    from brokerlink.generated.brokerwork.facade import AsyncBrokerWork, BrokerWork
+    from brokerlink.generated.metaapi.facade import AsyncMetaApi, MetaApi
+    from brokerlink.plugins.hookspecs import hookimpl
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'brokerlink' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -1,0 +1,1 @@
+"""The generator step: ``specs/*.yaml`` -> ``generated/<api>/`` (``python -m generator``)."""

@@ -1,0 +1,145 @@
+"""Plan the facade methods: one per operation, computed from the parsed spec for the template."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FacadeMethod:
+    """Everything ``facade.py.jinja`` needs to write one sync and one async method."""
+
+    name: str
+    operation_id: str
+    module: str  # import path relative to the API package, e.g. ".api.accounts.create_account"
+    alias: str
+    params: list[str] = field(default_factory=list)  # declarations, "*" included
+    prelude: list[str] = field(default_factory=list)  # statements run before the request
+    call_args: list[str] = field(default_factory=list)
+    success_codes: tuple[int, ...] = ()
+    return_type: str = "None"
+    doc: str = ""
+
+
+def _code(value: Any) -> str:
+    """Source text of a parser type string or declaration (a ``PythonCode``) or plain string."""
+    return str(value.as_unembedded_code()) if hasattr(value, "as_unembedded_code") else str(value)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    raw = value.get_untrusted_value() if hasattr(value, "get_untrusted_value") else str(value)
+    return str(raw).replace("\\", "\\\\").replace('"""', "'''").strip()
+
+
+def _docstring(endpoint: Any, extra_args: list[tuple[str, str]]) -> str:
+    parts = [p for p in (_text(endpoint.summary), _text(endpoint.description)) if p]
+    lines: list[str] = []
+    for i, part in enumerate(parts):
+        if i:
+            lines.append("")
+        lines.extend(textwrap.wrap(part, 92) or [""])
+    args: list[str] = []
+    for prop in endpoint.list_all_parameters():
+        if prop.python_name in {name for name, _ in extra_args}:
+            continue
+        doc = _text(prop.description) or "See the API reference."
+        args.append(f"{prop.python_name}: {doc}")
+    args.extend(f"{name}: {doc}" for name, doc in extra_args)
+    if args:
+        lines += ["", "Args:"]
+        for arg in args:
+            wrapped = textwrap.wrap(arg, 88)
+            lines.append("    " + wrapped[0])
+            lines.extend("        " + w for w in wrapped[1:])
+    return "\n".join(lines)
+
+
+def snake_case(operation_id: str) -> str:
+    """operations.md's rule: split before each capital (``createMt4DemoAccount`` ->
+    ``create_mt4_demo_account``), digits stay with the word they follow."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).lower()
+
+
+def _plan(
+    endpoint: Any, tag: str, operation_id: str, raw_parameter: Callable[[Any, Any], Any]
+) -> FacadeMethod:
+    name = str(endpoint.name)
+    method = FacadeMethod(
+        name=snake_case(operation_id),
+        operation_id="",
+        module=f".api.{tag}.{name}",
+        alias=f"_{name}",
+    )
+    extra_docs: list[tuple[str, str]] = []
+    for prop in endpoint.path_parameters:
+        method.params.append(_code(prop.to_string()))
+        method.call_args.append(f"{prop.python_name}={prop.python_name}")
+    method.params.append("*")
+    if endpoint.bodies:
+        body = endpoint.bodies[0]
+        model = _code(body.prop.get_type_string(no_optional=True))
+        optional = "" if body.prop.required else " | Unset = UNSET"
+        if len(endpoint.bodies) == 1 and hasattr(body.prop, "class_info"):
+            method.params.append(f"body: {model} | Mapping[str, Any]{optional}")
+            method.prelude.append(f"body = _coerce_model({model}, body, 'body')")
+        else:
+            method.params.append(f"body: {model}{optional}")
+        method.call_args.append("body=body")
+        extra_docs.append(("body", f"Request body: a `{model}` or a mapping with the API's JSON names."))
+    for prop in [*endpoint.query_parameters, *endpoint.header_parameters]:
+        wire = raw_parameter(endpoint, prop.name)
+        py = prop.python_name
+        if wire.autogenerate:
+            method.params.append(f"{py}: str | None = None")
+            method.prelude.append(f"{py} = {py} if {py} is not None else new_transaction_id()")
+        elif wire.style == "deepObject":
+            model = _code(prop.get_type_string(no_optional=True))
+            method.params.append(f"{py}: {model} | Mapping[str, Any] | Unset = UNSET")
+            method.prelude.append(f"{py} = _coerce_model({model}, {py}, {py!r})")
+        else:
+            method.params.append(_code(prop.to_string()))
+        method.call_args.append(f"{py}={py}")
+    if method.params[-1] == "*":
+        method.params.pop()
+    method.doc = _docstring(endpoint, extra_docs)
+    return method
+
+
+def model_names(openapi: Any) -> list[str]:
+    """Every model and enum class of the package (the facade imports what it uses)."""
+    return sorted({str(m.class_info.name) for m in [*openapi.models, *openapi.enums]})
+
+
+def facade_methods(
+    openapi: Any, raw_operation: Callable[[Any], dict[str, Any]], raw_parameter: Callable[[Any, Any], Any]
+) -> list[FacadeMethod]:
+    methods: list[FacadeMethod] = []
+    for tag, collection in openapi.endpoint_collections_by_tag.items():
+        for endpoint in collection.endpoints:
+            raw = raw_operation(endpoint)
+            method = _plan(endpoint, str(tag), raw["operationId"], raw_parameter)
+            method.operation_id = raw["operationId"]
+            polls = any(raw_parameter(endpoint, p.name).autogenerate for p in endpoint.header_parameters)
+            success: list[int] = []
+            types: list[str] = []
+            for response in endpoint.responses.patterns:
+                low, high = response.status_code.range
+                if not (200 <= low and high < 300) or low != high or (polls and low == 202):
+                    continue
+                success.append(low)
+                type_string = _code(response.prop.get_type_string())
+                if type_string not in types:
+                    types.append(type_string)
+            if not success:
+                raise ValueError(f"{method.operation_id}: no success response in the spec")
+            method.success_codes = tuple(success)
+            non_none = [t for t in types if t != "None"]
+            method.return_type = " | ".join(non_none + (["None"] if "None" in types else [])) or "None"
+            methods.append(method)
+    return sorted(methods, key=lambda m: m.name)

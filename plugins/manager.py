@@ -1,0 +1,78 @@
+"""The plugin manager: built-in plugins plus third-party ones from the ``brokerlink`` entry points.
+
+Entry points are read lazily, once per process, the first time a client is made. The environment
+variable ``BROKERLINK_PLUGINS`` controls autoloading: unset loads all, ``0``/``none`` loads none,
+a comma list (``metrics,otel``) loads only those entry-point names. Hookimpls that match no
+hookspec fail at registration (``check_pending``), never silently.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import threading
+from collections.abc import Iterable
+
+import pluggy
+
+from brokerlink.plugins import hookspecs
+
+ENTRY_POINT_GROUP = "brokerlink"
+AUTOLOAD_ENV = "BROKERLINK_PLUGINS"
+BUILTIN_PLUGINS = (
+    "brokerlink.plugins.metaapi_errors",
+    "brokerlink.plugins.brokerwork_errors",
+    "brokerlink.plugins.b2core_errors",
+)
+
+_lock = threading.Lock()
+_loaded: list[tuple[str, object]] | None = None
+_default: pluggy.PluginManager | None = None
+
+
+def _autoloaded() -> list[tuple[str, object]]:
+    global _loaded
+    if _loaded is None:
+        setting = os.environ.get(AUTOLOAD_ENV)
+        found: list[tuple[str, object]] = []
+        if setting is None or setting.strip().lower() not in {"0", "none", "off", "false"}:
+            allow = None if setting is None else {n.strip() for n in setting.split(",") if n.strip()}
+            for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+                if allow is None or ep.name in allow:
+                    found.append((ep.name, ep.load()))
+        _loaded = found
+    return _loaded
+
+
+def _build(extra: Iterable[object]) -> pluggy.PluginManager:
+    manager = pluggy.PluginManager(hookspecs.PROJECT)
+    manager.add_hookspecs(hookspecs)
+    for module in BUILTIN_PLUGINS:
+        manager.register(importlib.import_module(module), name=module)
+    for name, plugin in _autoloaded():
+        manager.register(plugin, name=f"entrypoint:{name}")
+    for plugin in extra:
+        manager.register(plugin)
+    manager.check_pending()
+    return manager
+
+
+def plugin_manager(extra: Iterable[object] = ()) -> pluggy.PluginManager:
+    """The shared manager, or a private one when a client brings its own plugins."""
+    global _default
+    extra = tuple(extra)
+    with _lock:
+        if extra:
+            return _build(extra)
+        if _default is None:
+            _default = _build(())
+        return _default
+
+
+def reset() -> None:
+    """Forget loaded entry points and the shared manager (tests, or after installing a plugin)."""
+    global _default, _loaded
+    with _lock:
+        _default = None
+        _loaded = None

@@ -1,0 +1,70 @@
+"""Built-in plugin: MetaApi errors -> brokerlink exceptions, by ``details`` code, then by status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from brokerlink import errors
+from brokerlink.plugins.call import Call
+from brokerlink.plugins.error_body import (
+    build_error,
+    class_for_status,
+    json_object,
+    known_class,
+    parse_iso_delay,
+    parse_retry_after,
+    short_text,
+)
+from brokerlink.plugins.hookspecs import hookimpl
+
+VENDOR = "metaapi"
+CODES: dict[str, type[Exception]] = {
+    "E_AUTH": errors.InvalidBrokerCredentials,
+    "E_SRV_NOT_FOUND": errors.BrokerServerNotFound,
+    "E_SERVER_TIMEZONE": errors.BrokerSettingsDetectionFailed,
+    "E_RESOURCE_SLOTS": errors.ResourceSlotsTooLow,
+    "E_NO_SYMBOLS": errors.NoSymbols,
+    "ERR_OTP_REQUIRED": errors.OtpRequired,
+    "E_PASSWORD_CHANGE_REQUIRED": errors.PasswordChangeRequired,
+    "E_TRADING_ACCOUNT_DISABLED": errors.TradingAccountDisabled,
+}
+
+
+def details_code(details: Any) -> str | None:
+    """The code in any of the three real ``details`` shapes (string, object, field-error list)."""
+    if isinstance(details, str):
+        return details
+    if isinstance(details, dict) and isinstance(details.get("code"), str):
+        return str(details["code"])
+    return None
+
+
+@hookimpl
+def brokerlink_error_classes(vendor: str) -> Mapping[str, type[Exception]] | None:
+    return CODES if vendor == VENDOR else None
+
+
+@hookimpl(trylast=True)
+def brokerlink_after_response(call: Call, request: httpx.Request, response: httpx.Response) -> None:
+    if call.api != VENDOR or response.status_code < 300 or response.status_code == 202:
+        return
+    body = json_object(response)
+    if body is None:
+        cls = class_for_status(response.status_code)
+        if response.status_code < 500 and response.status_code not in (401, 403, 404, 429):
+            cls = errors.UnexpectedResponse
+        raise build_error(cls, call, response, message=short_text(response),
+                          retry_after=parse_retry_after(response.headers.get("retry-after")))
+    details = body.get("details")
+    code = details_code(details)
+    message = body.get("message") if isinstance(body.get("message"), str) else None
+    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    if retry_after is None:
+        retry_after = parse_iso_delay(metadata.get("recommendedRetryTime"))
+    cls = known_class(call, code, class_for_status(response.status_code))
+    raise build_error(cls, call, response, message=message or body.get("error"), code=code,
+                      details=details, retry_after=retry_after)

@@ -1,0 +1,178 @@
+"""Credentials on the wire, as httpx ``Auth`` flows (sync and async from one class each).
+
+Credentials are only attached to requests for the client's own origin, so a request built for any
+other host never carries them; httpx follows no redirects unless asked. Reprs hide secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+
+import httpx
+
+from brokerlink.errors import UnexpectedResponse
+
+TOKEN_OPERATION = {"api": "b2core", "operation_id": "createToken"}
+# Set on a request whose 401 the auth flow will answer itself (refresh and resend once); the error
+# plugin lets such a 401 through instead of raising.
+REFRESH_ON_401 = "brokerlink.refresh_on_401"
+
+
+def _same_origin(request: httpx.Request, base: httpx.URL) -> bool:
+    url = request.url
+    return (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
+
+
+class HeaderAuth(httpx.Auth):
+    """Static API-key headers (MetaApi ``auth-token``; Broker Work tenant id and token)."""
+
+    def __init__(self, base_url: str, headers: Mapping[str, str]) -> None:
+        self._base = httpx.URL(base_url)
+        self._headers = dict(headers)
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if _same_origin(request, self._base):
+            request.headers.update(self._headers)
+        yield request
+
+    def __repr__(self) -> str:
+        return f"HeaderAuth(headers={sorted(self._headers)!r})"
+
+
+class B2CoreTokenAuth(httpx.Auth):
+    """Client-credentials bearer token: fetched on first use, reused until shortly before expiry,
+    refreshed once on a 401. Concurrent first calls wait for one token request."""
+
+    requires_response_body = True
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        margin: float = 30.0,
+    ) -> None:
+        self._base = httpx.URL(base_url if base_url.endswith("/") else base_url + "/")
+        self._basic = httpx.BasicAuth(client_id, client_secret)._auth_header
+        self._clock = clock
+        self._margin = margin
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = threading.Lock()
+        self._alock: asyncio.Lock | None = None
+
+    def __repr__(self) -> str:
+        return f"B2CoreTokenAuth(base_url={str(self._base)!r}, has_token={self._token is not None})"
+
+    # -- shared decisions ---------------------------------------------------------------------
+    def _is_token_request(self, request: httpx.Request) -> bool:
+        return request.extensions.get("brokerlink") == TOKEN_OPERATION
+
+    def _valid(self) -> bool:
+        return self._token is not None and self._clock() < self._expires_at
+
+    def _token_request(self) -> httpx.Request:
+        return httpx.Request(
+            "POST",
+            self._base.join("tokens"),
+            json={"grant_type": "client_credentials"},
+            headers={"Authorization": self._basic},
+            extensions={"brokerlink": dict(TOKEN_OPERATION)},
+        )
+
+    def _store(self, response: httpx.Response) -> None:
+        try:
+            data = response.json()
+            token = data["access_token"]
+            lifetime = float(data.get("expires_in") or 600)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UnexpectedResponse(
+                "token answer without a usable access_token",
+                vendor="b2core",
+                operation="createToken",
+                status=response.status_code,
+                body=response.content,
+            ) from exc
+        if not isinstance(token, str) or not token:
+            raise UnexpectedResponse(
+                "token answer without a usable access_token",
+                vendor="b2core",
+                operation="createToken",
+                status=response.status_code,
+                body=response.content,
+            )
+        self._token = token
+        self._expires_at = self._clock() + max(lifetime - min(self._margin, lifetime / 10), 0.0)
+
+    def _authorize(self, request: httpx.Request) -> str | None:
+        if self._token is not None:
+            request.headers["Authorization"] = f"Bearer {self._token}"
+        return self._token
+
+    # -- flows ----------------------------------------------------------------------------------
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not _same_origin(request, self._base):
+            yield request
+            return
+        if self._is_token_request(request):
+            request.headers["Authorization"] = self._basic
+            yield request
+            return
+        with self._lock:
+            if not self._valid():
+                self._store((yield self._token_request()))
+        used = self._authorize(request)
+        request.extensions[REFRESH_ON_401] = True
+        response = yield request
+        request.extensions.pop(REFRESH_ON_401, None)
+        if response.status_code == 401:
+            with self._lock:
+                if self._token == used:
+                    self._store((yield self._token_request()))
+            self._authorize(request)
+            yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not _same_origin(request, self._base):
+            yield request
+            return
+        if self._is_token_request(request):
+            request.headers["Authorization"] = self._basic
+            yield request
+            return
+        if self._alock is None:
+            self._alock = asyncio.Lock()
+        async with self._alock:
+            if not self._valid():
+                self._store((yield self._token_request()))
+        used = self._authorize(request)
+        request.extensions[REFRESH_ON_401] = True
+        response = yield request
+        request.extensions.pop(REFRESH_ON_401, None)
+        if response.status_code == 401:
+            async with self._alock:
+                if self._token == used:
+                    self._store((yield self._token_request()))
+            self._authorize(request)
+            yield request
+
+
+def auth_for(api: str, base_url: str, credentials: Mapping[str, str]) -> httpx.Auth:
+    """The auth flow each vendor needs, from the facade's credential keywords."""
+    if api == "metaapi":
+        return HeaderAuth(base_url, {"auth-token": credentials["token"]})
+    if api == "brokerwork":
+        return HeaderAuth(
+            base_url,
+            {"x-api-tenantId": credentials["tenant_id"], "x-api-token": credentials["token"]},
+        )
+    if api == "b2core":
+        return B2CoreTokenAuth(base_url, credentials["client_id"], credentials["client_secret"])
+    raise ValueError(f"unknown api {api!r}")

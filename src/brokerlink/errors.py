@@ -1,0 +1,163 @@
+"""One exception hierarchy for all three vendors: a rate limit is ``RateLimited`` whoever said it.
+
+Every API error carries the vendor, the operation, the HTTP status, the vendor's code and message,
+the raw body and the request id, so a log line or a bug report has what it needs. Messages and
+reprs never include request headers or bodies we sent (credentials stay with the caller).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BrokerLinkError(Exception):
+    """Base of everything brokerlink raises on purpose."""
+
+
+class InvalidRequest(BrokerLinkError, ValueError):
+    """The caller's input cannot be turned into a request (caught locally, nothing was sent)."""
+
+
+class TransportError(BrokerLinkError):
+    """The HTTP exchange itself failed (connection refused or reset, timeout)."""
+
+    def __init__(self, message: str, *, vendor: str = "", operation: str = "") -> None:
+        super().__init__(message)
+        self.vendor = vendor
+        self.operation = operation
+
+
+class ApiTimeout(TransportError):
+    """No answer within the configured timeout."""
+
+
+class ApiError(BrokerLinkError):
+    """The vendor answered, and the answer is a failure."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vendor: str,
+        operation: str,
+        status: int,
+        code: str | None = None,
+        details: Any = None,
+        body: bytes = b"",
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.vendor = vendor
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.details = details
+        self.body = body
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        code = f" {self.code}" if self.code else ""
+        return f"{self.vendor}.{self.operation}: HTTP {self.status}{code}: {self.message}"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(vendor={self.vendor!r}, operation={self.operation!r}, "
+            f"status={self.status}, code={self.code!r}, message={self.message!r})"
+        )
+
+
+class ValidationError(ApiError):
+    """The vendor rejected the request's content (HTTP 400/422, Broker Work BW_INVALID_*)."""
+
+
+class AuthenticationError(ApiError):
+    """Our own API token or key was rejected (not the trading account's password)."""
+
+
+class PermissionDenied(ApiError):
+    """Authenticated, but not allowed to do this."""
+
+
+class NotFound(ApiError):
+    """The addressed resource does not exist."""
+
+
+class Conflict(ApiError):
+    """The request conflicts with the resource's current state."""
+
+
+class RateLimited(ApiError):
+    """Too many requests; ``retry_after`` is the vendor's advised wait in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """The vendor failed (HTTP 5xx)."""
+
+
+class ServiceUnavailable(ServerError):
+    """The vendor is temporarily unable to serve (HTTP 503, Broker Work mcode -1)."""
+
+
+class UnexpectedResponse(ApiError):
+    """An undocumented status or a body that does not parse (HTML page, malformed JSON)."""
+
+
+# --- MetaApi trading-account rejections (HTTP 400 with a ``details`` code) -----------------------
+
+
+class BrokerAccountRejected(ValidationError):
+    """MetaApi could not use the trading account as given (credentials, server, settings)."""
+
+
+class InvalidBrokerCredentials(BrokerAccountRejected):
+    """E_AUTH: the broker refused the login/password/server combination."""
+
+
+class BrokerServerNotFound(BrokerAccountRejected):
+    """E_SRV_NOT_FOUND: no server file for that name; ``suggested_servers`` maps broker -> names."""
+
+    @property
+    def suggested_servers(self) -> dict[str, list[str]]:
+        details = self.details if isinstance(self.details, dict) else {}
+        servers = details.get("serversByBrokers")
+        if not isinstance(servers, dict):
+            return {}
+        return {str(k): [str(s) for s in v] for k, v in servers.items() if isinstance(v, list)}
+
+
+class BrokerSettingsDetectionFailed(BrokerAccountRejected):
+    """E_SERVER_TIMEZONE: broker settings could not be detected; use a provisioning profile."""
+
+
+class ResourceSlotsTooLow(BrokerAccountRejected):
+    """E_RESOURCE_SLOTS: more resource slots are needed (``recommended_resource_slots``)."""
+
+    @property
+    def recommended_resource_slots(self) -> float | None:
+        details = self.details if isinstance(self.details, dict) else {}
+        value = details.get("recommendedResourceSlots")
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+class NoSymbols(BrokerAccountRejected):
+    """E_NO_SYMBOLS: the broker configured no symbols for the account."""
+
+
+class OtpRequired(BrokerAccountRejected):
+    """ERR_OTP_REQUIRED: the account requires a one-time password; disable it first."""
+
+
+class PasswordChangeRequired(BrokerAccountRejected):
+    """E_PASSWORD_CHANGE_REQUIRED: the broker wants the password changed first."""
+
+
+class TradingAccountDisabled(BrokerAccountRejected):
+    """E_TRADING_ACCOUNT_DISABLED: the broker disabled the account."""
+
+
+__all__ = [name for name, value in list(globals().items()) if isinstance(value, type)]
