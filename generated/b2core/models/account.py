@@ -108,7 +108,7 @@ class Account:
 
         type_: int | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = int(self.type_)
 
         archived = self.archived
 
@@ -116,7 +116,7 @@ class Account:
 
         environment: str | Unset = UNSET
         if not isinstance(self.environment, Unset):
-            environment = self.environment.value
+            environment = str(self.environment)
 
         currency = self.currency
 

@@ -21,7 +21,7 @@ class TokenRequest:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        grant_type = self.grant_type.value
+        grant_type = str(self.grant_type)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -84,11 +84,11 @@ class AccountInfo:
 
         account_type: str | Unset = UNSET
         if not isinstance(self.account_type, Unset):
-            account_type = self.account_type.value
+            account_type = str(self.account_type)
 
         total_margin_calculation_type: str | Unset = UNSET
         if not isinstance(self.total_margin_calculation_type, Unset):
-            total_margin_calculation_type = self.total_margin_calculation_type.value
+            total_margin_calculation_type = str(self.total_margin_calculation_type)
 
         swap_free = self.swap_free
 

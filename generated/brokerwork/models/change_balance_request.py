@@ -37,7 +37,7 @@ class ChangeBalanceRequest:
 
         amount = self.amount
 
-        type_ = self.type_.value
+        type_ = str(self.type_)
 
         comment = self.comment
 

@@ -38,7 +38,7 @@ class CommissionReportRequest:
 
         server_id = self.server_id
 
-        level = self.level.value
+        level = str(self.level)
 
         start = self.start
 

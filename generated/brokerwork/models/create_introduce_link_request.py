@@ -55,9 +55,9 @@ class CreateIntroduceLinkRequest:
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        introduce_type = self.introduce_type.value
+        introduce_type = str(self.introduce_type)
 
-        visible_type = self.visible_type.value
+        visible_type = str(self.visible_type)
 
         entity_no = self.entity_no
 
@@ -73,7 +73,7 @@ class CreateIntroduceLinkRequest:
 
         parameter_type: str | Unset = UNSET
         if not isinstance(self.parameter_type, Unset):
-            parameter_type = self.parameter_type.value
+            parameter_type = str(self.parameter_type)
 
         server_id = self.server_id
 
@@ -99,7 +99,7 @@ class CreateIntroduceLinkRequest:
 
         owner_type: str | Unset = UNSET
         if not isinstance(self.owner_type, Unset):
-            owner_type = self.owner_type.value
+            owner_type = str(self.owner_type)
 
         owner_id = self.owner_id
 

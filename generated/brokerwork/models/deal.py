@@ -67,7 +67,7 @@ class Deal:
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = str(self.type_)
 
         symbol = self.symbol
 

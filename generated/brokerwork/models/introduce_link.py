@@ -61,11 +61,11 @@ class IntroduceLink:
 
         introduce_type: str | Unset = UNSET
         if not isinstance(self.introduce_type, Unset):
-            introduce_type = self.introduce_type.value
+            introduce_type = str(self.introduce_type)
 
         visible_type: str | Unset = UNSET
         if not isinstance(self.visible_type, Unset):
-            visible_type = self.visible_type.value
+            visible_type = str(self.visible_type)
 
         visible_user_id: list[int | str] | Unset = UNSET
         if not isinstance(self.visible_user_id, Unset):
@@ -81,7 +81,7 @@ class IntroduceLink:
 
         parameter_type: str | Unset = UNSET
         if not isinstance(self.parameter_type, Unset):
-            parameter_type = self.parameter_type.value
+            parameter_type = str(self.parameter_type)
 
         server_id = self.server_id
 
@@ -107,7 +107,7 @@ class IntroduceLink:
 
         owner_type: str | Unset = UNSET
         if not isinstance(self.owner_type, Unset):
-            owner_type = self.owner_type.value
+            owner_type = str(self.owner_type)
 
         owner_id = self.owner_id
 

@@ -55,7 +55,7 @@ class Position:
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = str(self.type_)
 
         symbol = self.symbol
 

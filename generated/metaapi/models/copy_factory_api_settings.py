@@ -26,7 +26,7 @@ class CopyFactoryApiSettings:
     def to_dict(self) -> dict[str, Any]:
         copy_factory_roles = []
         for copy_factory_roles_item_data in self.copy_factory_roles:
-            copy_factory_roles_item = copy_factory_roles_item_data.value
+            copy_factory_roles_item = str(copy_factory_roles_item_data)
             copy_factory_roles.append(copy_factory_roles_item)
 
         copy_factory_resource_slots = self.copy_factory_resource_slots

@@ -25,7 +25,7 @@ class CreatedResource:
     def to_dict(self) -> dict[str, Any]:
         id = self.id
 
-        state = self.state.value
+        state = str(self.state)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -50,7 +50,7 @@ class Error:
         if isinstance(self.details, Unset):
             details = UNSET
         elif isinstance(self.details, ErrorCode):
-            details = self.details.value
+            details = str(self.details)
         elif isinstance(self.details, ErrorCodeDetails):
             details = self.details.to_dict()
         else:

@@ -34,7 +34,7 @@ class ErrorCodeDetails:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.code.value
+        code = str(self.code)
 
         servers_by_brokers: dict[str, Any] | Unset = UNSET
         if not isinstance(self.servers_by_brokers, Unset):

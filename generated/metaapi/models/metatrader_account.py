@@ -112,21 +112,21 @@ class MetatraderAccount:
 
         connection_status: str | Unset = UNSET
         if not isinstance(self.connection_status, Unset):
-            connection_status = self.connection_status.value
+            connection_status = str(self.connection_status)
 
         state: str | Unset = UNSET
         if not isinstance(self.state, Unset):
-            state = self.state.value
+            state = str(self.state)
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = str(self.type_)
 
         region = self.region
 
         version: int | Unset = UNSET
         if not isinstance(self.version, Unset):
-            version = self.version.value
+            version = int(self.version)
 
         manual_trades = self.manual_trades
 
@@ -148,7 +148,7 @@ class MetatraderAccount:
 
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
-            reliability = self.reliability.value
+            reliability = str(self.reliability)
 
         resource_slots = self.resource_slots
 
@@ -158,7 +158,7 @@ class MetatraderAccount:
         if not isinstance(self.copy_factory_roles, Unset):
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
-                copy_factory_roles_item = copy_factory_roles_item_data.value
+                copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
 
         risk_management_api_enabled = self.risk_management_api_enabled
@@ -167,7 +167,7 @@ class MetatraderAccount:
 
         allocate_dedicated_ip: str | Unset = UNSET
         if not isinstance(self.allocate_dedicated_ip, Unset):
-            allocate_dedicated_ip = self.allocate_dedicated_ip.value
+            allocate_dedicated_ip = str(self.allocate_dedicated_ip)
 
         hash_ = self.hash_
 

@@ -62,13 +62,13 @@ class MetatraderAccountReplica:
 
         state: str | Unset = UNSET
         if not isinstance(self.state, Unset):
-            state = self.state.value
+            state = str(self.state)
 
         magic = self.magic
 
         connection_status: str | Unset = UNSET
         if not isinstance(self.connection_status, Unset):
-            connection_status = self.connection_status.value
+            connection_status = str(self.connection_status)
 
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
 
@@ -76,7 +76,7 @@ class MetatraderAccountReplica:
 
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
-            reliability = self.reliability.value
+            reliability = str(self.reliability)
 
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):

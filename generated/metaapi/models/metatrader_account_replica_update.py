@@ -56,7 +56,7 @@ class MetatraderAccountReplicaUpdate:
         if not isinstance(self.copy_factory_roles, Unset):
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
-                copy_factory_roles_item = copy_factory_roles_item_data.value
+                copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
 
         resource_slots = self.resource_slots

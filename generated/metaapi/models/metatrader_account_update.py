@@ -76,7 +76,7 @@ class MetatraderAccountUpdate:
 
         allocate_dedicated_ip: str | Unset = UNSET
         if not isinstance(self.allocate_dedicated_ip, Unset):
-            allocate_dedicated_ip = self.allocate_dedicated_ip.value
+            allocate_dedicated_ip = str(self.allocate_dedicated_ip)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -94,13 +94,13 @@ class NewMetatraderAccount:
 
         platform: str | Unset = UNSET
         if not isinstance(self.platform, Unset):
-            platform = self.platform.value
+            platform = str(self.platform)
 
         provisioning_profile_id = self.provisioning_profile_id
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = str(self.type_)
 
         region = self.region
 
@@ -126,7 +126,7 @@ class NewMetatraderAccount:
 
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
-            reliability = self.reliability.value
+            reliability = str(self.reliability)
 
         resource_slots = self.resource_slots
 
@@ -136,7 +136,7 @@ class NewMetatraderAccount:
         if not isinstance(self.copy_factory_roles, Unset):
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
-                copy_factory_roles_item = copy_factory_roles_item_data.value
+                copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
 
         risk_management_api_enabled = self.risk_management_api_enabled
@@ -149,7 +149,7 @@ class NewMetatraderAccount:
 
         allocate_dedicated_ip: str | Unset = UNSET
         if not isinstance(self.allocate_dedicated_ip, Unset):
-            allocate_dedicated_ip = self.allocate_dedicated_ip.value
+            allocate_dedicated_ip = str(self.allocate_dedicated_ip)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

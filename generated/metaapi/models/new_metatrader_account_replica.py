@@ -60,7 +60,7 @@ class NewMetatraderAccountReplica:
 
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
-            reliability = self.reliability.value
+            reliability = str(self.reliability)
 
         resource_slots = self.resource_slots
 

@@ -33,7 +33,7 @@ class NewProvisioningProfile:
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        version = self.version.value
+        version = int(self.version)
 
         broker_timezone = self.broker_timezone
 
@@ -41,7 +41,7 @@ class NewProvisioningProfile:
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = str(self.type_)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)

@@ -42,15 +42,15 @@ class ProvisioningProfile:
 
         version: int | Unset = UNSET
         if not isinstance(self.version, Unset):
-            version = self.version.value
+            version = int(self.version)
 
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
-            status = self.status.value
+            status = str(self.status)
 
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
-            type_ = self.type_.value
+            type_ = str(self.type_)
 
         broker_timezone = self.broker_timezone
 

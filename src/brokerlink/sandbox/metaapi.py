@@ -77,6 +77,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _enough_slots(value: Any) -> bool:
+    """Whether ``resourceSlots`` meets the E_RESOURCE_SLOTS recommendation."""
+    return _is_number(value) and bool(value >= RECOMMENDED_RESOURCE_SLOTS)
+
+
 class MetaApi:
     """Request handlers of the MetaApi provisioning API, bound to one :class:`Sandbox`."""
 
@@ -309,8 +314,7 @@ class MetaApi:
             return _outcome(field_errors(problems))
         password = body.get("password")
         code = magic_code(password, body.get("login"), body.get("server"))
-        slots = body.get("resourceSlots", 1)
-        if code == "E_RESOURCE_SLOTS" and _is_number(slots) and slots >= RECOMMENDED_RESOURCE_SLOTS:
+        if code == "E_RESOURCE_SLOTS" and _enough_slots(body.get("resourceSlots", 1)):
             code = None
         if code is not None:
             return _outcome(connection_error(code))
@@ -363,7 +367,7 @@ class MetaApi:
         password = body.get("password")
         code = magic_code(password, body.get("login"), body.get("server"))
         slots = body.get("resourceSlots", account.doc.get("resourceSlots", 1))
-        if code == "E_RESOURCE_SLOTS" and _is_number(slots) and slots >= RECOMMENDED_RESOURCE_SLOTS:
+        if code == "E_RESOURCE_SLOTS" and _enough_slots(slots):
             code = None
         if code is not None:
             return connection_error(code)

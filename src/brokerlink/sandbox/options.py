@@ -25,6 +25,8 @@ class SandboxOptions:
     """tenantId -> api token. ``None``: any tenant except the magic ones, any token."""
     b2core_clients: Mapping[str, str] | None = None
     """client id -> secret for ``POST /tokens``. ``None``: any non-empty pair."""
+    b2core_list_envelope: bool = False
+    """Answer B2Core ``GET /accounts`` as ``{data, total}`` instead of a bare array."""
     token_lifetime: int = 600
     """B2Core access-token lifetime in seconds (the ``expires_in`` answered)."""
 

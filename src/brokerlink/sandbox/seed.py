@@ -18,7 +18,6 @@ from brokerlink.sandbox.state import (
 )
 
 JSON = dict[str, Any]
-MONEY_PLACES = Decimal("0.000000000000000001")
 
 REGIONS = ["vint-hill", "new-york", "london", "singapore"]
 USER_ID = "f6a1bc2e3d4f5a6b7c8d9e0f1a2b3c4d"
@@ -35,7 +34,7 @@ MT4_PROFILE_ID = "7e4b2d1c-9a8f-4e6d-b5c3-1f0a9e8d7c02"
 
 def money(value: Decimal | int | str) -> str:
     """A decimal string with exactly 18 fractional digits."""
-    return str(Decimal(value).quantize(MONEY_PLACES))
+    return f"{Decimal(value):.18f}"
 
 
 def mt_account_doc(account_id: str, created: float, **fields: Any) -> JSON:
@@ -264,37 +263,89 @@ def seed_brokerwork(now: float, *, empty: bool = False) -> BrokerWorkStore:
         return store
     users = [
         bw_user(1, "admin@broker.example", "Admin", roleId=1, levelId=1, serverId=429),
-        bw_user(4, "steven@broker.example", "steven", roleId=1, levelId=1, parentId=1,
-                login=100117, serverId=429),
+        bw_user(
+            4,
+            "steven@broker.example",
+            "steven",
+            roleId=1,
+            levelId=1,
+            parentId=1,
+            login=100117,
+            serverId=429,
+        ),
         bw_user(71, "agent.a1@broker.example", "A1", levelId=3, parentId=4),
         bw_user(72, "agent.a111@broker.example", "A111", levelId=4, parentId=71),
-        bw_user(85, "trader@broker.example", "Trader", levelId=5, parentId=4,
-                phone={"countryCode": "+44", "phone": "7700900123"}),
+        bw_user(
+            85,
+            "trader@broker.example",
+            "Trader",
+            levelId=5,
+            parentId=4,
+            phone={"countryCode": "+44", "phone": "7700900123"},
+        ),
     ]
     for user in users:
         store.users[user["id"]] = user
         store.passwords[user["id"]] = "Abcd1234"
     store.last_login[85] = 1_574_908_245_729
     accounts = [
-        bw_account("1", 3004272, "2016-10-05 15:52:47", currency="EUR", leverage=20,
-                   owner_id=4, name="steven", balance="1500.50"),
-        bw_account("1", 3004273, "2016-10-06 16:02:17", group="HFT", leverage=300,
-                   owner_id=71, name="A1", balance="25000"),
-        bw_account("428", 1122334496, "2016-07-01 08:00:00", owner_id=85, name="Trader",
-                   email="trader@broker.example", balance="100000"),
-        bw_account("428", 1234580230, "2017-08-01 09:30:00", owner_id=85, name="Trader",
-                   email="trader@broker.example", balance="50000"),
-        bw_account("428", 2109730462, "2019-10-30 12:00:00", owner_id=72, name="A111",
-                   balance="10"),
+        bw_account(
+            "1",
+            3004272,
+            "2016-10-05 15:52:47",
+            currency="EUR",
+            leverage=20,
+            owner_id=4,
+            name="steven",
+            balance="1500.50",
+        ),
+        bw_account(
+            "1",
+            3004273,
+            "2016-10-06 16:02:17",
+            group="HFT",
+            leverage=300,
+            owner_id=71,
+            name="A1",
+            balance="25000",
+        ),
+        bw_account(
+            "428",
+            1122334496,
+            "2016-07-01 08:00:00",
+            owner_id=85,
+            name="Trader",
+            email="trader@broker.example",
+            balance="100000",
+        ),
+        bw_account(
+            "428",
+            1234580230,
+            "2017-08-01 09:30:00",
+            owner_id=85,
+            name="Trader",
+            email="trader@broker.example",
+            balance="50000",
+        ),
+        bw_account(
+            "428", 2109730462, "2019-10-30 12:00:00", owner_id=72, name="A111", balance="10"
+        ),
     ]
     # 30 accounts opened in November 2019 on server 428, for pagination.
     for index in range(30):
         day, minute = 1 + index % 27, index * 7 % 60
         accounts.append(
-            bw_account("428", 330_000 + index, f"2019-11-{day:02d} 05:{minute:02d}:33",
-                       group="amity-online", leverage=100 if index % 3 else 1,
-                       owner_id=(0, 4, 71, 72)[index % 4], name=f"client{index}@mail.example",
-                       email=f"client{index}@mail.example", balance=str(1000 + index * 250))
+            bw_account(
+                "428",
+                330_000 + index,
+                f"2019-11-{day:02d} 05:{minute:02d}:33",
+                group="amity-online",
+                leverage=100 if index % 3 else 1,
+                owner_id=(0, 4, 71, 72)[index % 4],
+                name=f"client{index}@mail.example",
+                email=f"client{index}@mail.example",
+                balance=str(1000 + index * 250),
+            )
         )
     for account in accounts:
         store.accounts[(account.server_id, account.login)] = account
@@ -308,29 +359,59 @@ def seed_brokerwork(now: float, *, empty: bool = False) -> BrokerWorkStore:
         ]
     ):
         store.positions.append(
-            {"_serverId": "428", "accountId": 1234580230, "ticket": 3215317 - ticket,
-             "openTime": when, "openPrice": price, "type": side, "symbol": "EURUSD",
-             "volume": 1, "profit": profit, "sl": 0, "tp": 0}
+            {
+                "_serverId": "428",
+                "accountId": 1234580230,
+                "ticket": 3215317 - ticket,
+                "openTime": when,
+                "openPrice": price,
+                "type": side,
+                "symbol": "EURUSD",
+                "volume": 1,
+                "profit": profit,
+                "sl": 0,
+                "tp": 0,
+            }
         )
     store.positions.append(
-        {"_serverId": "1", "accountId": 3004273, "ticket": 880011, "openTime": "2019-11-20 10:00:00",
-         "openPrice": 108.61, "type": "sell", "symbol": "USDJPY", "volume": 0.5, "profit": -12.4,
-         "sl": 109.5, "tp": 107.0}
+        {
+            "_serverId": "1",
+            "accountId": 3004273,
+            "ticket": 880011,
+            "openTime": "2019-11-20 10:00:00",
+            "openPrice": 108.61,
+            "type": "sell",
+            "symbol": "USDJPY",
+            "volume": 0.5,
+            "profit": -12.4,
+            "sl": 109.5,
+            "tp": 107.0,
+        }
     )
-    for deal in [
-        (192290, "USDJPY", 105.67, "2016-07-21 09:32:52", 100.426, "2016-08-17 14:50:30", 522.18,
-         -0.03, 0, 0.1),
-        (192249, "EURUSD", 1.10639, "2016-07-20 02:31:22", 1.1275, "2016-08-17 14:50:30", -2111,
-         -0.28, -1, 1),
-        (192246, "EURUSD", 1.10639, "2016-07-19 10:56:20", 1.39099, "2016-08-17 14:50:29", -28460,
-         -0.29, -1, 1),
-    ]:
-        ticket, symbol, open_price, open_time, close_price, close_time, profit, swap, fee, vol = deal
+    deals = [
+        (192290, "USDJPY", 105.67, "2016-07-21 09:32:52", 100.426, 522.18, -0.03, 0, 0.1),
+        (192249, "EURUSD", 1.10639, "2016-07-20 02:31:22", 1.1275, -2111, -0.28, -1, 1),
+        (192246, "EURUSD", 1.10639, "2016-07-19 10:56:20", 1.39099, -28460, -0.29, -1, 1),
+    ]
+    for number, symbol, open_price, opened, close_price, result, swap, fee, lots in deals:
         store.deals.append(
-            {"_serverId": "428", "accountId": 1122334496, "ticket": ticket, "symbol": symbol,
-             "openPrice": open_price, "openTime": open_time, "closePrice": close_price,
-             "closeTime": close_time, "profit": profit, "swap": swap, "commission": fee,
-             "type": "sell", "volume": vol, "sl": 0, "tp": 0}
+            {
+                "_serverId": "428",
+                "accountId": 1122334496,
+                "ticket": number,
+                "symbol": symbol,
+                "openPrice": open_price,
+                "openTime": opened,
+                "closePrice": close_price,
+                "closeTime": "2016-08-17 14:50:30",
+                "profit": result,
+                "swap": swap,
+                "commission": fee,
+                "type": "sell",
+                "volume": lots,
+                "sl": 0,
+                "tp": 0,
+            }
         )
     for index in range(25):
         custom_id = f"c{index:07d}-ad43-4457-a418-6cd0a72483a6"
@@ -351,11 +432,24 @@ def seed_brokerwork(now: float, *, empty: bool = False) -> BrokerWorkStore:
         for user_id, parent in ((4, 1), (71, 4), (72, 71)):
             value = round(10 + day * 1.37 + user_id * 0.11, 2)
             store.commissions.append(
-                {"_serverId": "454", "closeVolume": 1 + day % 3, "commissionValue": value,
-                 "date": f"2017-08-{day:02d}", "levelId": 5, "login": 123123 + user_id,
-                 "parentId": parent, "userId": user_id,
-                 "details": [{"closeVolume": 1 + day % 3, "commissionValue": value,
-                              "resultId": day, "symbol": ("EURUSD", "USDCHF", "XAUUSD")[day % 3]}]}
+                {
+                    "_serverId": "454",
+                    "closeVolume": 1 + day % 3,
+                    "commissionValue": value,
+                    "date": f"2017-08-{day:02d}",
+                    "levelId": 5,
+                    "login": 123123 + user_id,
+                    "parentId": parent,
+                    "userId": user_id,
+                    "details": [
+                        {
+                            "closeVolume": 1 + day % 3,
+                            "commissionValue": value,
+                            "resultId": day,
+                            "symbol": ("EURUSD", "USDCHF", "XAUUSD")[day % 3],
+                        }
+                    ],
+                }
             )
     del now
     return store
@@ -366,24 +460,34 @@ def seed_b2core(now: float, *, empty: bool = False) -> B2CoreStore:
     store = B2CoreStore()
     store.platforms = {
         "6006dda272f002519c3eb505": {
-            "platformId": "6006dda272f002519c3eb505", "name": "MetaTrader 5", "type": "mt5",
+            "platformId": "6006dda272f002519c3eb505",
+            "name": "MetaTrader 5",
+            "type": "mt5",
             "environment": "production",
         },
         "6006dda272f002519c3eb506": {
-            "platformId": "6006dda272f002519c3eb506", "name": "MetaTrader 4", "type": "mt4",
+            "platformId": "6006dda272f002519c3eb506",
+            "name": "MetaTrader 4",
+            "type": "mt4",
             "environment": "demo",
         },
     }
     store.groups = {
-        "6006dda272f002519c3eb510": {"platformGroupId": "6006dda272f002519c3eb510",
-                                     "platformGroupName": "B2BUSD",
-                                     "platformId": "6006dda272f002519c3eb505"},
-        "6006dda272f002519c3eb511": {"platformGroupId": "6006dda272f002519c3eb511",
-                                     "platformGroupName": "B2BBTC",
-                                     "platformId": "6006dda272f002519c3eb505"},
-        "6006dda272f002519c3eb512": {"platformGroupId": "6006dda272f002519c3eb512",
-                                     "platformGroupName": "DEMO-USD",
-                                     "platformId": "6006dda272f002519c3eb506"},
+        "6006dda272f002519c3eb510": {
+            "platformGroupId": "6006dda272f002519c3eb510",
+            "platformGroupName": "B2BUSD",
+            "platformId": "6006dda272f002519c3eb505",
+        },
+        "6006dda272f002519c3eb511": {
+            "platformGroupId": "6006dda272f002519c3eb511",
+            "platformGroupName": "B2BBTC",
+            "platformId": "6006dda272f002519c3eb505",
+        },
+        "6006dda272f002519c3eb512": {
+            "platformGroupId": "6006dda272f002519c3eb512",
+            "platformGroupName": "DEMO-USD",
+            "platformId": "6006dda272f002519c3eb506",
+        },
     }
     people = [
         ("6006dda272f002519c3eb520", "6006dda272f002519c3eb530", "Alice", "Martin"),
@@ -392,7 +496,10 @@ def seed_b2core(now: float, *, empty: bool = False) -> B2CoreStore:
     ]
     for profile_id, user_id, first, last in people:
         store.profiles[profile_id] = {
-            "profileId": profile_id, "userId": user_id, "firstName": first, "lastName": last,
+            "profileId": profile_id,
+            "userId": user_id,
+            "firstName": first,
+            "lastName": last,
             "email": f"{first.lower()}.{last.lower()}@client.example",
             "phone": f"+4420790{len(first)}{len(last)}000",
         }
@@ -410,19 +517,41 @@ def seed_b2core(now: float, *, empty: bool = False) -> B2CoreStore:
     groups = list(store.groups.values())
     profiles = list(store.profiles.values())
     for index, row in enumerate(rows):
-        number, group_index, person, acc_type, currency, balance, credit, deposits, withdrawals, \
-            enabled, archived, trades = row
+        (
+            number,
+            group_index,
+            person,
+            acc_type,
+            currency,
+            balance,
+            credit,
+            deposits,
+            withdrawals,
+            enabled,
+            archived,
+            trades,
+        ) = row
         group = groups[group_index]
         platform = store.platforms[group["platformId"]]
         profile = profiles[person]
         created = base + index * 86_400 * 5
         account_id = f"{0x6006DDA272F002519C3EB600 + index:024x}"
         doc = b2_account_doc(
-            account_id, number, platform, group, profile["profileId"], created,
-            type=acc_type, currency=currency, enabled=enabled, archived=archived,
-            balance=money(balance), credit=money(credit), equity=money(Decimal(balance)
-                                                                       + Decimal(credit)),
-            deposits=money(deposits), withdrawals=money(withdrawals),
+            account_id,
+            number,
+            platform,
+            group,
+            profile["profileId"],
+            created,
+            type=acc_type,
+            currency=currency,
+            enabled=enabled,
+            archived=archived,
+            balance=money(balance),
+            credit=money(credit),
+            equity=money(Decimal(balance) + Decimal(credit)),
+            deposits=money(deposits),
+            withdrawals=money(withdrawals),
         )
         store.accounts[account_id] = B2Account(doc, created, profile["userId"], trades)
     del now
@@ -444,8 +573,6 @@ def b2_account_doc(
         "accountId": account_id,
         "platformId": platform["platformId"],
         "platformName": platform["name"],
-        "platformGroupId": group["platformGroupId"] if group else None,
-        "platformGroupName": group["platformGroupName"] if group else None,
         "profileId": profile_id,
         "number": number,
         "type": 0,
@@ -453,12 +580,21 @@ def b2_account_doc(
         "enabled": True,
         "environment": platform["environment"],
         "currency": "USD",
-        "balance": zero, "credit": zero, "equity": zero, "commission": zero, "swap": zero,
-        "profit": zero, "pnl": zero, "deposits": zero, "withdrawals": zero,
+        "balance": zero,
+        "credit": zero,
+        "equity": zero,
+        "commission": zero,
+        "swap": zero,
+        "profit": zero,
+        "pnl": zero,
+        "deposits": zero,
+        "withdrawals": zero,
         "uuid": None,
         "createTime": iso_offset(created),
         "updateTime": iso_offset(created),
     }
+    if group is not None:
+        doc["platformGroupId"] = group["platformGroupId"]
+        doc["platformGroupName"] = group["platformGroupName"]
     doc.update(fields)
     return doc
-

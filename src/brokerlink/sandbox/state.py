@@ -122,6 +122,6 @@ class B2CoreStore:
     platforms: dict[str, JSON] = field(default_factory=dict)
     groups: dict[str, JSON] = field(default_factory=dict)
     profiles: dict[str, JSON] = field(default_factory=dict)
-    tokens: dict[str, float] = field(default_factory=dict)
-    """access token -> expiry (epoch s)."""
+    tokens: dict[str, tuple[float, str]] = field(default_factory=dict)
+    """access token -> (expiry in epoch s, client id)."""
     next_id: int = 0x60BA_4100_0000_0000_0000_0000

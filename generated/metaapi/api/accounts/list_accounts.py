@@ -49,7 +49,7 @@ def _get_kwargs(
     if not isinstance(version, Unset):
         json_version = []
         for version_item_data in version:
-            version_item = version_item_data.value
+            version_item = int(version_item_data)
             json_version.append(version_item)
 
     params["version"] = json_version
@@ -58,7 +58,7 @@ def _get_kwargs(
     if not isinstance(type_, Unset):
         json_type_ = []
         for type_item_data in type_:
-            type_item = type_item_data.value
+            type_item = str(type_item_data)
             json_type_.append(type_item)
 
     params["type"] = json_type_
@@ -67,7 +67,7 @@ def _get_kwargs(
     if not isinstance(state, Unset):
         json_state = []
         for state_item_data in state:
-            state_item = state_item_data.value
+            state_item = str(state_item_data)
             json_state.append(state_item)
 
     params["state"] = json_state
@@ -82,7 +82,7 @@ def _get_kwargs(
     if not isinstance(connection_status, Unset):
         json_connection_status = []
         for connection_status_item_data in connection_status:
-            connection_status_item = connection_status_item_data.value
+            connection_status_item = str(connection_status_item_data)
             json_connection_status.append(connection_status_item)
 
     params["connectionStatus"] = json_connection_status
@@ -93,7 +93,7 @@ def _get_kwargs(
 
     json_sort_order: str | Unset = UNSET
     if not isinstance(sort_order, Unset):
-        json_sort_order = sort_order.value
+        json_sort_order = str(sort_order)
 
     params["sortOrder"] = json_sort_order
 
@@ -107,7 +107,7 @@ def _get_kwargs(
     if not isinstance(copy_factory_roles, Unset):
         json_copy_factory_roles = []
         for copy_factory_roles_item_data in copy_factory_roles:
-            copy_factory_roles_item = copy_factory_roles_item_data.value
+            copy_factory_roles_item = str(copy_factory_roles_item_data)
             json_copy_factory_roles.append(copy_factory_roles_item)
 
     params["copyFactoryRoles"] = json_copy_factory_roles

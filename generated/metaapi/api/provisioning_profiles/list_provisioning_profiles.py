@@ -38,19 +38,19 @@ def _get_kwargs(
 
     json_version: int | Unset = UNSET
     if not isinstance(version, Unset):
-        json_version = version.value
+        json_version = int(version)
 
     params["version"] = json_version
 
     json_type_: str | Unset = UNSET
     if not isinstance(type_, Unset):
-        json_type_ = type_.value
+        json_type_ = str(type_)
 
     params["type"] = json_type_
 
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
-        json_status = status.value
+        json_status = str(status)
 
     params["status"] = json_status
 
