@@ -26,7 +26,9 @@ def stale_files(current: Path, fresh: Path) -> list[str]:
     have, want = _tree(current), _tree(fresh)
     differing = sorted(set(have) ^ set(want))
     differing += sorted(
-        name for name in set(have) & set(want) if not filecmp.cmp(have[name], want[name], shallow=False)
+        name
+        for name in set(have) & set(want)
+        if not filecmp.cmp(have[name], want[name], shallow=False)
     )
     return sorted(differing)
 

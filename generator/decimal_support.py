@@ -1,4 +1,4 @@
-"""Teach openapi-python-client ``format: decimal``: money parses to ``decimal.Decimal``, never float.
+"""Teach openapi-python-client ``format: decimal``: money parses to ``Decimal``, never float.
 
 The stock parser maps unknown string formats to ``str``. We wrap its string-property factory so
 that ``format: decimal`` yields a ``DecimalProperty`` rendered by our
@@ -14,12 +14,16 @@ from attr import define, field
 from openapi_python_client import schema as oai
 from openapi_python_client.parser import properties as _properties
 from openapi_python_client.parser.errors import PropertyError
-from openapi_python_client.parser.properties.protocol import PropertyProtocol, Value, convert_example
+from openapi_python_client.parser.properties.protocol import (
+    PropertyProtocol,
+    Value,
+    convert_example,
+)
 from openapi_python_client.strings import PythonCode, PythonIdentifier
 
 
 @define
-class DecimalProperty(PropertyProtocol):
+class DecimalProperty(PropertyProtocol):  # type: ignore[misc]
     """A string property holding a decimal number."""
 
     name: oai.UntrustedString
@@ -27,7 +31,7 @@ class DecimalProperty(PropertyProtocol):
     default: Value | None
     python_name: PythonIdentifier
     description: oai.UntrustedString | None
-    example: oai.UntrustedString | None = field(converter=convert_example)
+    example: oai.UntrustedString | None = field(converter=convert_example)  # type: ignore[misc]
 
     _type_string: ClassVar[str] = "Decimal"
     _json_type_string: ClassVar[str] = "str"
@@ -39,13 +43,27 @@ class DecimalProperty(PropertyProtocol):
     template: ClassVar[str] = "decimal_property.py.jinja"
 
     @classmethod
-    def build(cls, *, name: Any, required: bool, default: Any, python_name: Any,
-              description: Any, example: Any) -> DecimalProperty | PropertyError:
+    def build(
+        cls,
+        *,
+        name: Any,
+        required: bool,
+        default: Any,
+        python_name: Any,
+        description: Any,
+        example: Any,
+    ) -> DecimalProperty | PropertyError:
         checked = cls.convert_value(default)
         if isinstance(checked, PropertyError):
             return checked
-        return cls(name=name, required=required, default=checked, python_name=python_name,
-                   description=description, example=example)
+        return cls(
+            name=name,
+            required=required,
+            default=checked,
+            python_name=python_name,
+            description=description,
+            example=example,
+        )
 
     @classmethod
     def convert_value(cls, value: Any) -> Value | PropertyError | None:
@@ -58,7 +76,7 @@ class DecimalProperty(PropertyProtocol):
         return Value(python_code=PythonCode(f"Decimal({str(value)!r})"), raw_value=value)
 
     def get_imports(self, *, prefix: str) -> set[str]:
-        imports = super().get_imports(prefix=prefix)
+        imports: set[str] = set(super().get_imports(prefix=prefix))
         imports.add("from decimal import Decimal")
         return imports
 
@@ -81,4 +99,4 @@ def _string_based_property(name: Any, required: bool, data: oai.Schema, config: 
 
 def install() -> None:
     """Route ``format: decimal`` through :class:`DecimalProperty` (idempotent)."""
-    _properties._string_based_property = _string_based_property  # type: ignore[assignment]
+    _properties._string_based_property = _string_based_property

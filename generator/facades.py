@@ -91,7 +91,9 @@ def _plan(
         else:
             method.params.append(f"body: {model}{optional}")
         method.call_args.append("body=body")
-        extra_docs.append(("body", f"Request body: a `{model}` or a mapping with the API's JSON names."))
+        extra_docs.append(
+            ("body", f"Request body: a `{model}` or a mapping with the API's JSON names.")
+        )
     for prop in [*endpoint.query_parameters, *endpoint.header_parameters]:
         wire = raw_parameter(endpoint, prop.name)
         py = prop.python_name
@@ -117,7 +119,9 @@ def model_names(openapi: Any) -> list[str]:
 
 
 def facade_methods(
-    openapi: Any, raw_operation: Callable[[Any], dict[str, Any]], raw_parameter: Callable[[Any, Any], Any]
+    openapi: Any,
+    raw_operation: Callable[[Any], dict[str, Any]],
+    raw_parameter: Callable[[Any, Any], Any],
 ) -> list[FacadeMethod]:
     methods: list[FacadeMethod] = []
     for tag, collection in openapi.endpoint_collections_by_tag.items():
@@ -125,12 +129,14 @@ def facade_methods(
             raw = raw_operation(endpoint)
             method = _plan(endpoint, str(tag), raw["operationId"], raw_parameter)
             method.operation_id = raw["operationId"]
-            polls = any(raw_parameter(endpoint, p.name).autogenerate for p in endpoint.header_parameters)
+            polls = any(
+                raw_parameter(endpoint, p.name).autogenerate for p in endpoint.header_parameters
+            )
             success: list[int] = []
             types: list[str] = []
             for response in endpoint.responses.patterns:
                 low, high = response.status_code.range
-                if not (200 <= low and high < 300) or low != high or (polls and low == 202):
+                if not (low >= 200 and high < 300) or low != high or (polls and low == 202):
                     continue
                 success.append(low)
                 type_string = _code(response.prop.get_type_string())
@@ -140,6 +146,8 @@ def facade_methods(
                 raise ValueError(f"{method.operation_id}: no success response in the spec")
             method.success_codes = tuple(success)
             non_none = [t for t in types if t != "None"]
-            method.return_type = " | ".join(non_none + (["None"] if "None" in types else [])) or "None"
+            method.return_type = (
+                " | ".join(non_none + (["None"] if "None" in types else [])) or "None"
+            )
             methods.append(method)
     return sorted(methods, key=lambda m: m.name)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import httpx
-
-from brokerlink.auth import REFRESH_ON_401
 from brokerlink.plugins.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
@@ -14,6 +12,8 @@ from brokerlink.plugins.error_body import (
     short_text,
 )
 from brokerlink.plugins.hookspecs import hookimpl
+
+from brokerlink.auth import REFRESH_ON_401
 
 VENDOR = "b2core"
 
@@ -31,7 +31,12 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
         raw = body.get("message") or body.get("error_description") or body.get("error")
         message = str(raw) if raw else None
         code = str(body["code"]) if body.get("code") is not None else None
-    raise build_error(class_for_status(response.status_code), call, response,
-                      message=message or short_text(response), code=code,
-                      details=body.get("errors") if body else None,
-                      retry_after=parse_retry_after(response.headers.get("retry-after")))
+    raise build_error(
+        class_for_status(response.status_code),
+        call,
+        response,
+        message=message or short_text(response),
+        code=code,
+        details=body.get("errors") if body else None,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import httpx
-
-from brokerlink import errors
 from brokerlink.plugins.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
@@ -20,6 +18,8 @@ from brokerlink.plugins.error_body import (
     short_text,
 )
 from brokerlink.plugins.hookspecs import hookimpl
+
+from brokerlink import errors
 
 VENDOR = "brokerwork"
 SUCCESS = {"m0000000", "m00000"}
@@ -61,14 +61,25 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
     body = json_object(response)
     if response.status_code >= 300:
         message = body.get("message") if body else short_text(response)
-        raise build_error(class_for_status(response.status_code), call, response,
-                          message=str(message or ""))
+        raise build_error(
+            class_for_status(response.status_code), call, response, message=str(message or "")
+        )
     if body is None or body.get("result") is not False:
         return  # success, or a body the facade will reject as unexpected
     mcode = str(body.get("mcode") or "")
     raw_message = body.get("errorMessage") or body.get("message")
     if isinstance(raw_message, list):
         raw_message = "; ".join(str(m) for m in raw_message)
-    message = str(raw_message) if raw_message else f"Broker Work refused the request ({mcode or 'no mcode'})"
-    raise build_error(class_for_mcode(call, mcode), call, response, message=message,
-                      code=mcode or None, details=body.get("data"))
+    message = (
+        str(raw_message)
+        if raw_message
+        else f"Broker Work refused the request ({mcode or 'no mcode'})"
+    )
+    raise build_error(
+        class_for_mcode(call, mcode),
+        call,
+        response,
+        message=message,
+        code=mcode or None,
+        details=body.get("data"),
+    )

@@ -8,9 +8,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from brokerlink.plugins.call import Call
 
 from brokerlink import errors
-from brokerlink.plugins.call import Call
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id")
 MAX_RETRY_AFTER = 3600.0
@@ -91,7 +91,9 @@ def build_error(
 ) -> Exception:
     """An exception of ``cls`` carrying everything about the failed answer."""
     text = message or response.reason_phrase or f"HTTP {response.status_code}"
-    request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
+    request_id = next(
+        (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
+    )
     fields: dict[str, Any] = dict(
         vendor=call.api,
         operation=call.operation_id,

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 
 import httpx
 import pluggy
-
 from brokerlink.plugins.call import Call, Resend
 
 PROJECT = "brokerlink"

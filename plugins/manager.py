@@ -15,7 +15,6 @@ import threading
 from collections.abc import Iterable
 
 import pluggy
-
 from brokerlink.plugins import hookspecs
 
 ENTRY_POINT_GROUP = "brokerlink"
@@ -37,7 +36,9 @@ def _autoloaded() -> list[tuple[str, object]]:
         setting = os.environ.get(AUTOLOAD_ENV)
         found: list[tuple[str, object]] = []
         if setting is None or setting.strip().lower() not in {"0", "none", "off", "false"}:
-            allow = None if setting is None else {n.strip() for n in setting.split(",") if n.strip()}
+            allow = (
+                None if setting is None else {n.strip() for n in setting.split(",") if n.strip()}
+            )
             for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
                 if allow is None or ep.name in allow:
                     found.append((ep.name, ep.load()))

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-
-from brokerlink import errors
 from brokerlink.plugins.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
@@ -19,6 +17,8 @@ from brokerlink.plugins.error_body import (
     short_text,
 )
 from brokerlink.plugins.hookspecs import hookimpl
+
+from brokerlink import errors
 
 VENDOR = "metaapi"
 CODES: dict[str, type[Exception]] = {
@@ -53,18 +53,31 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
         return
     body = json_object(response)
     if body is None:
-        cls = class_for_status(response.status_code)
+        cls: type[Exception] = class_for_status(response.status_code)
         if response.status_code < 500 and response.status_code not in (401, 403, 404, 429):
             cls = errors.UnexpectedResponse
-        raise build_error(cls, call, response, message=short_text(response),
-                          retry_after=parse_retry_after(response.headers.get("retry-after")))
+        raise build_error(
+            cls,
+            call,
+            response,
+            message=short_text(response),
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
     details = body.get("details")
     code = details_code(details)
     message = body.get("message") if isinstance(body.get("message"), str) else None
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    raw_metadata = body.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
     retry_after = parse_retry_after(response.headers.get("retry-after"))
     if retry_after is None:
         retry_after = parse_iso_delay(metadata.get("recommendedRetryTime"))
     cls = known_class(call, code, class_for_status(response.status_code))
-    raise build_error(cls, call, response, message=message or body.get("error"), code=code,
-                      details=details, retry_after=retry_after)
+    raise build_error(
+        cls,
+        call,
+        response,
+        message=message or body.get("error"),
+        code=code,
+        details=details,
+        retry_after=retry_after,
+    )

@@ -1,7 +1,7 @@
 """The hook transport: one choke point under every facade call, for sync and async alike.
 
-It wraps the real httpx transport. Hooks decide (send as is, answer locally, wait and resend, raise);
-the two executors here carry the decisions out with ``time.sleep`` / ``asyncio.sleep``.
+It wraps the real httpx transport. Hooks decide (send as is, answer locally, wait and resend,
+raise); the two executors here carry the decisions out with ``time.sleep`` / ``asyncio.sleep``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 import pluggy
+from brokerlink.plugins.call import Call, CallOptions, Resend
 
 from brokerlink.errors import ApiTimeout, TransportError
-from brokerlink.plugins.call import Call, CallOptions, Resend
 
 
 def _error_classes(hook: pluggy.HookRelay, api: str) -> dict[str, type[Exception]]:
@@ -28,15 +28,19 @@ def _error_classes(hook: pluggy.HookRelay, api: str) -> dict[str, type[Exception
 
 def _transport_error(call: Call, error: httpx.TransportError) -> TransportError:
     kind = ApiTimeout if isinstance(error, httpx.TimeoutException) else TransportError
-    return kind(f"{call.api}.{call.operation_id}: {type(error).__name__}: {error}", vendor=call.api,
-                operation=call.operation_id)
+    return kind(
+        f"{call.api}.{call.operation_id}: {type(error).__name__}: {error}",
+        vendor=call.api,
+        operation=call.operation_id,
+    )
 
 
 class _Executor:
     """State and decisions shared by the sync and the async executor."""
 
-    def __init__(self, hook: pluggy.HookRelay, api: str, options: CallOptions,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self, hook: pluggy.HookRelay, api: str, options: CallOptions, clock: Callable[[], float]
+    ) -> None:
         self.hook = hook
         self.api = api
         self.options = options
@@ -50,18 +54,30 @@ class _Executor:
 
     def announce(self, call: Call, decision: Resend) -> float:
         seconds = max(decision.seconds, 0.0)
-        self.hook.brokerlink_before_wait(call=call, attempt=call.attempt, seconds=seconds,
-                                         reason=decision.reason, message=decision.message)
+        self.hook.brokerlink_before_wait(
+            call=call,
+            attempt=call.attempt,
+            seconds=seconds,
+            reason=decision.reason,
+            message=decision.message,
+        )
         return seconds
 
 
 class HookTransport(httpx.BaseTransport):
     """Sync executor around a real ``httpx.BaseTransport``."""
 
-    def __init__(self, inner: httpx.BaseTransport, hook: pluggy.HookRelay, *, api: str,
-                 options: CallOptions, owns_inner: bool = True,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        hook: pluggy.HookRelay,
+        *,
+        api: str,
+        options: CallOptions,
+        owns_inner: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.inner = inner
         self._run = _Executor(hook, api, options, clock)
         self._owns_inner = owns_inner
@@ -82,11 +98,15 @@ class HookTransport(httpx.BaseTransport):
                     response.close()
                     raise
             except httpx.TransportError as exc:
-                decision = run.hook.brokerlink_on_transport_error(call=call, request=request, error=exc)
+                decision = run.hook.brokerlink_on_transport_error(
+                    call=call, request=request, error=exc
+                )
                 if decision is None:
                     raise _transport_error(call, exc) from exc
             else:
-                decision = run.hook.brokerlink_after_response(call=call, request=request, response=response)
+                decision = run.hook.brokerlink_after_response(
+                    call=call, request=request, response=response
+                )
                 if decision is None:
                     return response
                 response.close()
@@ -102,10 +122,17 @@ class HookTransport(httpx.BaseTransport):
 class AsyncHookTransport(httpx.AsyncBaseTransport):
     """Async executor around a real ``httpx.AsyncBaseTransport`` (no threads)."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, hook: pluggy.HookRelay, *, api: str,
-                 options: CallOptions, owns_inner: bool = True,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        hook: pluggy.HookRelay,
+        *,
+        api: str,
+        options: CallOptions,
+        owns_inner: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.inner = inner
         self._run = _Executor(hook, api, options, clock)
         self._owns_inner = owns_inner
@@ -126,11 +153,15 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
                     await response.aclose()
                     raise
             except httpx.TransportError as exc:
-                decision = run.hook.brokerlink_on_transport_error(call=call, request=request, error=exc)
+                decision = run.hook.brokerlink_on_transport_error(
+                    call=call, request=request, error=exc
+                )
                 if decision is None:
                     raise _transport_error(call, exc) from exc
             else:
-                decision = run.hook.brokerlink_after_response(call=call, request=request, response=response)
+                decision = run.hook.brokerlink_after_response(
+                    call=call, request=request, response=response
+                )
                 if decision is None:
                     return response
                 await response.aclose()

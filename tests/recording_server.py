@@ -56,7 +56,12 @@ class RecordingServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 server.requests.append(
-                    Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    Recorded(
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
+                    )
                 )
                 reply = server.replies.popleft() if server.replies else server.default
                 self.send_response(reply.status)
@@ -79,9 +84,19 @@ class RecordingServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def reply(self, status: int = 200, json_body: Any = None, *, body: bytes | None = None,
-              headers: dict[str, str] | None = None) -> None:
-        payload = body if body is not None else (b"" if json_body is None else json.dumps(json_body).encode())
+    def reply(
+        self,
+        status: int = 200,
+        json_body: Any = None,
+        *,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        payload = (
+            body
+            if body is not None
+            else (b"" if json_body is None else json.dumps(json_body).encode())
+        )
         hdrs = {"Content-Type": "application/json"} if headers is None else headers
         self.replies.append(Reply(status, payload, hdrs))
 

@@ -10,7 +10,11 @@ from typing import Any
 import yaml
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-FILES = {"metaapi": "metaapi-provisioning.yaml", "brokerwork": "brokerwork.yaml", "b2core": "b2core-ib.yaml"}
+FILES = {
+    "metaapi": "metaapi-provisioning.yaml",
+    "brokerwork": "brokerwork.yaml",
+    "b2core": "b2core-ib.yaml",
+}
 FACADES = {"metaapi": "MetaApi", "brokerwork": "BrokerWork", "b2core": "B2Core"}
 METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -93,5 +97,6 @@ def minimal(api: str, schema: Any) -> Any:
         return []
     if kind == "string":
         return {"date-time": "2024-01-01T00:00:00+00:00", "decimal": "1.5"}.get(
-            schema.get("format", ""), "x")
+            schema.get("format", ""), "x"
+        )
     return {"integer": 1, "number": 1.5, "boolean": True}[kind]

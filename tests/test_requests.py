@@ -70,20 +70,27 @@ ALL = [(api, op) for api in FACADES for op in operations(api)]
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 @pytest.mark.parametrize(("api", "operation_id"), ALL, ids=[f"{a}:{o}" for a, o in ALL])
-def test_every_operation_reaches_its_path(server: RecordingServer, api: str, operation_id: str,
-                                          asynchronous: bool) -> None:
+def test_every_operation_reaches_its_path(
+    server: RecordingServer, api: str, operation_id: str, asynchronous: bool
+) -> None:
     http_method, path, _ = operations(api)[operation_id]
     client = make(api, server.url, asynchronous)
     method = snake(operation_id)
     signature = inspect.signature(getattr(client, method))
-    args = [f"id-{name}" for name, p in signature.parameters.items()
-            if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    args = [
+        f"id-{name}"
+        for name, p in signature.parameters.items()
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    ]
     kwargs: dict[str, Any] = dict(REQUIRED.get((api, operation_id), {}))
     for name, p in signature.parameters.items():
-        if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty:
-            if name not in kwargs and name != "body":
-                kwargs[name] = ["1"] if "list" in str(p.annotation) else (
-                    1 if str(p.annotation).startswith("int") else "1")
+        required = p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+        if required and name not in kwargs and name != "body":
+            kwargs[name] = (
+                ["1"]
+                if "list" in str(p.annotation)
+                else (1 if str(p.annotation).startswith("int") else "1")
+            )
     if "body" in signature.parameters:
         if operation_id == "uploadProvisioningProfileFile":
             import io
@@ -125,20 +132,33 @@ def test_every_operation_reaches_its_path(server: RecordingServer, api: str, ope
 def test_metaapi_redeploy_as_documented(server: RecordingServer, asynchronous: bool) -> None:
     server.reply(204)
     client = make("metaapi", server.url, asynchronous)
-    assert invoke(client, "redeploy_account", "1eda642a-a9a3-457c-99af-3bc5e8d5c4c9",
-                  asynchronous=asynchronous) is None
+    assert (
+        invoke(
+            client,
+            "redeploy_account",
+            "1eda642a-a9a3-457c-99af-3bc5e8d5c4c9",
+            asynchronous=asynchronous,
+        )
+        is None
+    )
     sent = server.requests[-1]
     assert sent.method == "POST"
-    assert sent.path == "/metaapi/users/current/accounts/1eda642a-a9a3-457c-99af-3bc5e8d5c4c9/redeploy"
+    assert (
+        sent.path == "/metaapi/users/current/accounts/1eda642a-a9a3-457c-99af-3bc5e8d5c4c9/redeploy"
+    )
     assert sent.query == "executeForAllReplicas=true"
     assert sent.headers["auth-token"] == "meta-secret"
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-def test_metaapi_execute_for_all_replicas_false(server: RecordingServer, asynchronous: bool) -> None:
+def test_metaapi_execute_for_all_replicas_false(
+    server: RecordingServer, asynchronous: bool
+) -> None:
     server.reply(204)
     client = make("metaapi", server.url, asynchronous)
-    invoke(client, "deploy_account", "acc-1", execute_for_all_replicas=False, asynchronous=asynchronous)
+    invoke(
+        client, "deploy_account", "acc-1", execute_for_all_replicas=False, asynchronous=asynchronous
+    )
     assert server.requests[-1].query == "executeForAllReplicas=false"
 
 
@@ -146,11 +166,18 @@ def test_metaapi_execute_for_all_replicas_false(server: RecordingServer, asynchr
 def test_metaapi_replica_create_as_documented(server: RecordingServer, asynchronous: bool) -> None:
     server.reply(201, {"id": "1eda642a-a9a3-457c-99af-3bc5e8d5c4c9", "state": "DEPLOYED"})
     client = make("metaapi", server.url, asynchronous)
-    created = invoke(client, "create_account_replica", "861ceafd-a58e-2fb9-a9bb-c9dd449f3bb4",
-                     body={"magic": 123456, "region": "london"}, transaction_id="transactionId",
-                     asynchronous=asynchronous)
+    created = invoke(
+        client,
+        "create_account_replica",
+        "861ceafd-a58e-2fb9-a9bb-c9dd449f3bb4",
+        body={"magic": 123456, "region": "london"},
+        transaction_id="transactionId",
+        asynchronous=asynchronous,
+    )
     sent = server.requests[-1]
-    assert sent.path == "/metaapi/users/current/accounts/861ceafd-a58e-2fb9-a9bb-c9dd449f3bb4/replicas"
+    assert (
+        sent.path == "/metaapi/users/current/accounts/861ceafd-a58e-2fb9-a9bb-c9dd449f3bb4/replicas"
+    )
     assert sent.headers["transaction-id"] == "transactionId"
     assert sent.headers["content-type"] == "application/json"
     assert sent.json() == {"magic": 123456, "region": "london"}
@@ -174,8 +201,13 @@ def test_transaction_id_made_when_absent(server: RecordingServer) -> None:
 def test_brokerwork_account_info_as_documented(server: RecordingServer, asynchronous: bool) -> None:
     server.reply(200, {"data": [], "mcode": "m0000000", "result": True})
     client = make("brokerwork", server.url, asynchronous)
-    invoke(client, "get_account_info", server_id="1", account_id=["3004273", "3004272"],
-           asynchronous=asynchronous)
+    invoke(
+        client,
+        "get_account_info",
+        server_id="1",
+        account_id=["3004273", "3004272"],
+        asynchronous=asynchronous,
+    )
     sent = server.requests[-1]
     assert sent.method == "GET"
     assert sent.path == "/brokerwork/v1/api/account/info"
@@ -184,7 +216,9 @@ def test_brokerwork_account_info_as_documented(server: RecordingServer, asynchro
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-def test_b2core_list_with_filters_as_documented(server: RecordingServer, asynchronous: bool) -> None:
+def test_b2core_list_with_filters_as_documented(
+    server: RecordingServer, asynchronous: bool
+) -> None:
     server.reply(200, TOKEN)
     server.reply(200, [])
     client = make("b2core", server.url, asynchronous)
@@ -197,8 +231,14 @@ def test_b2core_list_with_filters_as_documented(server: RecordingServer, asynchr
         offset=0,
         sort_by="createTime",
         sort_order="desc",
-        filter_={"archived": False, "currency": "BTC", "number": "12345", "enabled": True,
-                 "platformGroupName": "B2BUSD", "type": 2},
+        filter_={
+            "archived": False,
+            "currency": "BTC",
+            "number": "12345",
+            "enabled": True,
+            "platformGroupName": "B2BUSD",
+            "type": 2,
+        },
         query={"platform": True, "metrics": True},
         asynchronous=asynchronous,
     )
@@ -207,16 +247,26 @@ def test_b2core_list_with_filters_as_documented(server: RecordingServer, asynchr
     pairs = sent.query.split("&")
     assert pairs[:4] == ["limit=10", "offset=0", "sort_by=createTime", "sort_order=desc"]
     assert set(pairs[4:]) == {
-        "filter[archived]=0", "filter[currency]=BTC", "filter[number]=12345", "filter[enabled]=1",
-        "filter[platformGroupName]=B2BUSD", "filter[type]=2", "query[platform]=1", "query[metrics]=1",
+        "filter[archived]=0",
+        "filter[currency]=BTC",
+        "filter[number]=12345",
+        "filter[enabled]=1",
+        "filter[platformGroupName]=B2BUSD",
+        "filter[type]=2",
+        "query[platform]=1",
+        "query[metrics]=1",
     }
     # a typed filter: datetimes go out as ISO 8601 with an offset
     from brokerlink.generated.b2core.models import AccountFilter
 
     server.reply(200, TOKEN)
     server.reply(200, [])
-    invoke(make("b2core", server.url, asynchronous), "list_accounts",
-           filter_=AccountFilter(start_time=datetime(2021, 1, 1, tzinfo=UTC)), asynchronous=asynchronous)
+    invoke(
+        make("b2core", server.url, asynchronous),
+        "list_accounts",
+        filter_=AccountFilter(start_time=datetime(2021, 1, 1, tzinfo=UTC)),
+        asynchronous=asynchronous,
+    )
     assert server.requests[-1].query == "filter[startTime]=2021-01-01T00:00:00+00:00"
 
 
@@ -226,8 +276,13 @@ def test_b2core_update_and_get_as_documented(server: RecordingServer, asynchrono
     server.reply(200, TOKEN)
     server.reply(200, account)
     client = make("b2core", server.url, asynchronous)
-    invoke(client, "update_account", "60ba407d15951453e60e49f8",
-           body={"enabled": "false", "number": "12345"}, asynchronous=asynchronous)
+    invoke(
+        client,
+        "update_account",
+        "60ba407d15951453e60e49f8",
+        body={"enabled": "false", "number": "12345"},
+        asynchronous=asynchronous,
+    )
     sent = server.requests[-1]
     assert (sent.method, sent.path) == ("PUT", "/b2core/accounts/60ba407d15951453e60e49f8")
     assert json.loads(sent.body) == {"enabled": "false", "number": "12345"}
@@ -235,11 +290,19 @@ def test_b2core_update_and_get_as_documented(server: RecordingServer, asynchrono
     server.reply(200, TOKEN)
     server.reply(200, account)
     client = make("b2core", server.url, asynchronous)
-    got = invoke(client, "get_account", "60ba407d15951453e60e49f8",
-                 query={"platform": True, "metrics": True, "profile": True, "contacts": True},
-                 asynchronous=asynchronous)
+    got = invoke(
+        client,
+        "get_account",
+        "60ba407d15951453e60e49f8",
+        query={"platform": True, "metrics": True, "profile": True, "contacts": True},
+        asynchronous=asynchronous,
+    )
     assert set(server.requests[-1].query.split("&")) == {
-        "query[platform]=1", "query[metrics]=1", "query[profile]=1", "query[contacts]=1"}
+        "query[platform]=1",
+        "query[metrics]=1",
+        "query[profile]=1",
+        "query[contacts]=1",
+    }
     from decimal import Decimal
 
     assert got.balance == Decimal("3.000000000000000000")

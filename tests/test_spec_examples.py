@@ -188,12 +188,19 @@ def type_namespace(api: str) -> dict[str, Any]:
     """Names the generated annotations use (models are imported under TYPE_CHECKING only)."""
     models = importlib.import_module(f"brokerlink.generated.{api}.models")
     generated_types = importlib.import_module(f"brokerlink.generated.{api}.types")
-    return {**vars(generated_types), **vars(models), "datetime": datetime, "Decimal": decimal.Decimal}
+    return {
+        **vars(generated_types),
+        **vars(models),
+        "datetime": datetime,
+        "Decimal": decimal.Decimal,
+    }
 
 
 def make_client(api: str) -> Any:
     client_module = importlib.import_module(f"brokerlink.generated.{api}.client")
-    return client_module.Client(base_url="https://example.invalid", raise_on_unexpected_status=False)
+    return client_module.Client(
+        base_url="https://example.invalid", raise_on_unexpected_status=False
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,7 +365,11 @@ def _body_models(module: types.ModuleType, api: str) -> list[type]:
     assert "body" in hints, f"{module.__name__}._get_kwargs takes no body"
     unset = type_namespace(api)["Unset"]
     hint = hints["body"]
-    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    options = (
+        typing.get_args(hint)
+        if typing.get_origin(hint) in (typing.Union, types.UnionType)
+        else (hint,)
+    )
     return [option for option in options if option is not unset and option is not type(None)]
 
 

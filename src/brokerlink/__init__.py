@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from brokerlink.generated.metaapi.facade import AsyncMetaApi, MetaApi
     from brokerlink.plugins.hookspecs import hookimpl
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "AsyncB2Core",
+    "AsyncBrokerWork",
+    "AsyncMetaApi",
+    "B2Core",
+    "BrokerWork",
+    "MetaApi",
+    "hookimpl",
+]
 
 
 def __getattr__(name: str) -> Any:

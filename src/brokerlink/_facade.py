@@ -10,7 +10,7 @@ import copy
 import dataclasses
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Self
 
 import httpx
 
@@ -23,12 +23,6 @@ from brokerlink.plugins.transport import AsyncHookTransport, HookTransport
 DEFAULT_TIMEOUT = 30.0
 _PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError)
 _OPTION_NAMES = {"max_retries", "poll_timeout", "credential_guard", "end_user_id"}
-
-M = TypeVar("M")
-
-
-class _FromDict(Protocol[M]):  # the generated models' constructor from JSON
-    def from_dict(self, src_dict: Mapping[str, Any]) -> M: ...
 
 
 def new_transaction_id() -> str:
@@ -96,7 +90,9 @@ class _Facade:
         """The per-call options in force for this client (see :meth:`with_options`)."""
         return self._options
 
-    def with_options(self, *, timeout: float | httpx.Timeout | None = None, **overrides: Any) -> Self:
+    def with_options(
+        self, *, timeout: float | httpx.Timeout | None = None, **overrides: Any
+    ) -> Self:
         """A copy with other per-call options, sharing this client's connection pool and token.
 
         Accepts ``timeout``, ``max_retries``, ``poll_timeout``, ``credential_guard`` and
@@ -117,13 +113,20 @@ class _Facade:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
 
-    def _finish(self, response: httpx.Response, parse: Callable[..., Any], operation: str,
-                success: tuple[int, ...]) -> Any:
+    def _finish(
+        self,
+        response: httpx.Response,
+        parse: Callable[..., Any],
+        operation: str,
+        success: tuple[int, ...],
+    ) -> Any:
         """Parse a response the hooks accepted as final into the operation's typed result."""
         if response.status_code not in success:
             raise UnexpectedResponse(
                 f"undocumented status {response.status_code}",
-                vendor=self._api, operation=operation, status=response.status_code,
+                vendor=self._api,
+                operation=operation,
+                status=response.status_code,
                 body=response.content,
             )
         try:
@@ -131,7 +134,9 @@ class _Facade:
         except _PARSE_FAILURES as exc:
             raise UnexpectedResponse(
                 f"response body does not match the spec ({type(exc).__name__}: {exc})",
-                vendor=self._api, operation=operation, status=response.status_code,
+                vendor=self._api,
+                operation=operation,
+                status=response.status_code,
                 body=response.content,
             ) from exc
 
@@ -143,10 +148,20 @@ class SyncFacade(_Facade):
         return httpx.HTTPTransport()
 
     def _connect(self) -> None:
-        self._transport = HookTransport(self._inner, self._hook, api=self._api, options=self._options,
-                                        owns_inner=self._owns_pool)
-        self._http = httpx.Client(base_url=self._base_url, timeout=self._timeout,
-                                  transport=self._transport, auth=self._auth, follow_redirects=False)
+        self._transport = HookTransport(
+            self._inner,
+            self._hook,
+            api=self._api,
+            options=self._options,
+            owns_inner=self._owns_pool,
+        )
+        self._http = httpx.Client(
+            base_url=self._base_url,
+            timeout=self._timeout,
+            transport=self._transport,
+            auth=self._auth,
+            follow_redirects=False,
+        )
         self._client.set_httpx_client(self._http)
 
     def _send(self, kwargs: dict[str, Any]) -> httpx.Response:
@@ -170,11 +185,20 @@ class AsyncFacade(_Facade):
         return httpx.AsyncHTTPTransport()
 
     def _connect(self) -> None:
-        self._transport = AsyncHookTransport(self._inner, self._hook, api=self._api,
-                                             options=self._options, owns_inner=self._owns_pool)
-        self._http = httpx.AsyncClient(base_url=self._base_url, timeout=self._timeout,
-                                       transport=self._transport, auth=self._auth,
-                                       follow_redirects=False)
+        self._transport = AsyncHookTransport(
+            self._inner,
+            self._hook,
+            api=self._api,
+            options=self._options,
+            owns_inner=self._owns_pool,
+        )
+        self._http = httpx.AsyncClient(
+            base_url=self._base_url,
+            timeout=self._timeout,
+            transport=self._transport,
+            auth=self._auth,
+            follow_redirects=False,
+        )
         self._client.set_async_httpx_client(self._http)
 
     async def _send(self, kwargs: dict[str, Any]) -> httpx.Response:

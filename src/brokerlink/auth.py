@@ -115,7 +115,9 @@ class B2CoreTokenAuth(httpx.Auth):
         return self._token
 
     # -- flows ----------------------------------------------------------------------------------
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
         if not _same_origin(request, self._base):
             yield request
             return

@@ -141,7 +141,9 @@ class ResourceSlotsTooLow(BrokerAccountRejected):
     def recommended_resource_slots(self) -> float | None:
         details = self.details if isinstance(self.details, dict) else {}
         value = details.get("recommendedResourceSlots")
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        return (
+            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
 
 
 class NoSymbols(BrokerAccountRejected):

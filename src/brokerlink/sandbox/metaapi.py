@@ -193,21 +193,22 @@ class MetaApi:
 
     # --- transactions (202 Accepted) ----------------------------------------------------------
     async def _transact(self, request: Request, outcome: Callable[[], Outcome]) -> Response:
-        """Answer 202 as many times as planned for this transaction-id, then the final answer
-        (computed once and replayed for every later request with the same id)."""
+        """Answer 202 as many times as planned for this transaction-id, then the final answer:
+        computed once, from the first request's body, and replayed for every later request."""
         tid = request.headers.get("transaction-id")
         if not tid:
             return field_errors([("transaction-id", None, "The transaction-id header is required")])
         store = self.sandbox.metaapi.transactions
         transaction = store.get(tid)
         if transaction is None:
-            transaction = Transaction(*self._accepted_plan(request, tid))
+            transaction = Transaction(*self._accepted_plan(request, tid), job=outcome)
             store[tid] = transaction
         if transaction.final is None and transaction.remaining > 0:
             transaction.remaining -= 1
             return self._accepted(transaction.retry_after)
         if transaction.final is None:
-            transaction.final = outcome()
+            transaction.final = (transaction.job or outcome)()
+            transaction.job = None
         status, body = transaction.final
         return json_response(body, status)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -54,6 +55,8 @@ class Transaction:
     retry_after: str
     """``seconds``, ``http-date``, ``none`` or ``garbage``."""
     final: tuple[int, Any] | None = None
+    job: Callable[[], tuple[int, Any]] | None = None
+    """Computes the final answer from the first request's body, once the 202s are spent."""
 
 
 @dataclass

@@ -1,0 +1,63 @@
+"""Sessions: ``nox`` runs tests, lint, typecheck and generate_check; ``nox -s generate`` rewrites
+generated/ from specs/; ``nox -s bench`` runs the benchmarks."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "generate_check"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+HAND_WRITTEN = [
+    *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
+    *("-m", "brokerlink._facade", "-p", "brokerlink.plugins", "-p", "generator"),
+]
+
+
+def group(name: str) -> list[str]:
+    return nox.project.dependency_groups(PYPROJECT, name)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite against the installed package (network-free)."""
+    session.install("-e", ".", *group("test"), *group("generate"))
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and format check of hand-written code (the generator formats generated/)."""
+    session.install(*group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on hand-written code, checked as installed (the folders map into one package)."""
+    session.install(".", *group("typecheck"), *group("generate"))
+    session.run("mypy", *HAND_WRITTEN)
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Regenerate generated/ from specs/."""
+    session.install(*group("generate"))
+    session.run("python", "-m", "generator")
+
+
+@nox.session
+def generate_check(session: nox.Session) -> None:
+    """Fail when generated/ differs from what the generator makes of specs/."""
+    session.install(*group("generate"))
+    session.run("python", "-m", "generator", "--check")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: ratios against a baseline measured in the same run."""
+    session.install("-e", ".", *group("test"), *group("generate"))
+    session.run("python", "-m", "benchmarks", *session.posargs)

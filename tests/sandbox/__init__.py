@@ -1,0 +1,1 @@
+"""Tests of brokerlink.sandbox, the local simulator of the three vendor APIs."""
