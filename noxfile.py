@@ -37,7 +37,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on hand-written code, checked as installed (the folders map into one package)."""
+    """mypy --strict on hand-written code, as installed (the folders map into one package)."""
     session.install(".", *group("typecheck"), *group("generate"))
     session.run("mypy", *HAND_WRITTEN)
 

@@ -58,7 +58,7 @@ def _raw_operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any
 
 
 class _Wire:
-    """How one parameter goes on the wire, read from the raw spec (the parser drops style/explode)."""
+    """How one parameter goes on the wire, from the raw spec (the parser drops style/explode)."""
 
     def __init__(self, raw: dict[str, Any]) -> None:
         schema = raw.get("schema", {})

@@ -36,6 +36,7 @@ def stale_files(current: Path, fresh: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if generated/ is stale")
+    parser.add_argument("--target", type=Path, default=GENERATED, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 fresh = Path(tmp) / "generated"
                 generate_all(fresh)
-                stale = stale_files(GENERATED, fresh) if GENERATED.exists() else ["generated/"]
+                stale = stale_files(args.target, fresh) if args.target.exists() else ["generated/"]
             if stale:
                 print("generated/ is stale; run `python -m generator`. Differing files:")
                 for name in stale[:50]:
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"generated/ is up to date ({time.perf_counter() - started:.1f} s)")
             return 0
-        generate_all(GENERATED)
+        generate_all(args.target)
     except GenerationFailed as exc:
         print(f"generation failed:\n{exc}", file=sys.stderr)
         return 2

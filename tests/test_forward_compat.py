@@ -190,7 +190,6 @@ def test_enum_value_of_the_wrong_json_type_is_rejected(enum: Any, value: Any) ->
         enum(value)
 
 
-@pytest.mark.xfail(strict=True, reason=IS_KNOWN_BUG)
 @pytest.mark.parametrize(
     ("enum", "value"),
     [(MetaApiAccountType, "CLOUD"), (IntroduceType, "AGENT"), (TradeType, "BUY")],
@@ -371,7 +370,6 @@ def test_b2core_money_is_exact_where_float_is_not() -> None:
     assert parsed.balance - Decimal("123456789012") == Decimal("0.123456789012345678")
 
 
-@pytest.mark.xfail(strict=True, reason=DECIMAL_ZERO_BUG)
 @pytest.mark.parametrize(
     "text", ["0.000000000000000000", "0.000000000000000001", "-0.000000100000000000"]
 )
@@ -608,7 +606,6 @@ def test_b2core_decimal_value_round_trips(amount: Decimal) -> None:
     assert B2CoreAccount.from_dict(dumped).to_dict() == dumped
 
 
-@pytest.mark.xfail(strict=True, reason=DECIMAL_ZERO_BUG)
 @given(amount=MONEY)
 @example(amount=Decimal("0.000000000000000000"))
 def test_b2core_decimal_text_round_trips_exactly(amount: Decimal) -> None:

@@ -62,9 +62,7 @@ def test_resource_slots_error_then_success(metaapi: httpx.Client) -> None:
     assert failed.status_code == 400
     details = failed.json()["details"]
     assert details == {"code": "E_RESOURCE_SLOTS", "recommendedResourceSlots": 2}
-    retried = create(
-        metaapi, "tid-slots-2", password="E_RESOURCE_SLOTS", resourceSlots=2
-    )
+    retried = create(metaapi, "tid-slots-2", password="E_RESOURCE_SLOTS", resourceSlots=2)
     assert retried.status_code == 201
 
 

@@ -23,7 +23,9 @@ BODY = {
 }
 
 
-def post(client: httpx.Client, tid: str, body: dict | None = None, **headers: str) -> httpx.Response:
+def post(
+    client: httpx.Client, tid: str, body: dict | None = None, **headers: str
+) -> httpx.Response:
     return client.post(ACCOUNTS, json=body or BODY, headers={"transaction-id": tid, **headers})
 
 

@@ -122,39 +122,39 @@ class Account:
 
         balance: str | Unset = UNSET
         if not isinstance(self.balance, Unset):
-            balance = str(self.balance)
+            balance = format(Decimal(str(self.balance)), "f")
 
         credit: str | Unset = UNSET
         if not isinstance(self.credit, Unset):
-            credit = str(self.credit)
+            credit = format(Decimal(str(self.credit)), "f")
 
         equity: str | Unset = UNSET
         if not isinstance(self.equity, Unset):
-            equity = str(self.equity)
+            equity = format(Decimal(str(self.equity)), "f")
 
         commission: str | Unset = UNSET
         if not isinstance(self.commission, Unset):
-            commission = str(self.commission)
+            commission = format(Decimal(str(self.commission)), "f")
 
         swap: str | Unset = UNSET
         if not isinstance(self.swap, Unset):
-            swap = str(self.swap)
+            swap = format(Decimal(str(self.swap)), "f")
 
         profit: str | Unset = UNSET
         if not isinstance(self.profit, Unset):
-            profit = str(self.profit)
+            profit = format(Decimal(str(self.profit)), "f")
 
         pnl: str | Unset = UNSET
         if not isinstance(self.pnl, Unset):
-            pnl = str(self.pnl)
+            pnl = format(Decimal(str(self.pnl)), "f")
 
         deposits: str | Unset = UNSET
         if not isinstance(self.deposits, Unset):
-            deposits = str(self.deposits)
+            deposits = format(Decimal(str(self.deposits)), "f")
 
         withdrawals: str | Unset = UNSET
         if not isinstance(self.withdrawals, Unset):
-            withdrawals = str(self.withdrawals)
+            withdrawals = format(Decimal(str(self.withdrawals)), "f")
 
         uuid: None | str | Unset
         if isinstance(self.uuid, Unset):

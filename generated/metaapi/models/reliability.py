@@ -20,7 +20,7 @@ class Reliability(StrEnum):
     @property
     def is_known(self) -> bool:
         """False for a value this client's spec does not list."""
-        return self._name_ in type(self).__members__
+        return type(self).__members__.get(self._name_) is self
 
     def __str__(self) -> str:
         return str(self.value)

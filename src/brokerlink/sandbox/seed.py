@@ -197,7 +197,7 @@ def bw_user(uid: int, email: str, name: str, **fields: Any) -> JSON:
         "id": uid,
         "email": email,
         "name": name,
-        "entityNo": f"U{uid:03d}X"[-4:],
+        "entityNo": f"E{uid:03d}",
         "roleId": 2,
         "levelId": 5,
         "address": "",
