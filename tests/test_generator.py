@@ -63,9 +63,10 @@ def test_a_generator_warning_fails_the_run(tmp_path: Path) -> None:
     spec.write_text(
         "openapi: 3.1.0\ninfo: {title: Broken, version: '1'}\npaths:\n"
         "  /things:\n    get:\n      operationId: listThings\n"
-        "      parameters:\n        - {name: thing, in: query, schema: {$ref: '#/components/schemas/Nope'}}\n"
+        "      parameters:\n"
+        "        - {name: thing, in: query, schema: {$ref: '#/components/schemas/Nope'}}\n"
         "      responses: {'200': {description: ok}}\n"
     )
     api = Api(name="broken", spec=str(spec), facade="Broken", title="Broken", credentials=())
-    with pytest.raises(GenerationFailed, match="listThings|Nope|thing"):
+    with pytest.raises(GenerationFailed, match=r"listThings|Nope|thing"):
         generate_api(api, tmp_path / "out")

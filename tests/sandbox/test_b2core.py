@@ -235,7 +235,7 @@ def test_create_get_update_patch_delete(b2core: httpx.Client, clock: ManualClock
     assert account["platformGroupName"] == "B2BUSD"
     url = f"/accounts/{account['accountId']}"
     assert b2core.get(url).json() == account
-    clock.advance(3600)
+    clock.advance(60)
     updated = b2core.put(url, json={"number": "77778", "enabled": "true", "uuid": "u-1"})
     assert updated.status_code == 200
     assert (updated.json()["number"], updated.json()["enabled"]) == ("77778", True)
