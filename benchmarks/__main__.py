@@ -1,0 +1,59 @@
+"""``python -m benchmarks``: import cost and regeneration time.
+
+- import: ``python -c "import brokerlink"`` against ``python -c "pass"`` (best of N, fresh
+  interpreters); the target is under 150 ms of extra time.
+- generate: wall time of ``python -m generator`` into a temporary folder; target under 15 s.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 15
+
+
+def best_of(args: list[str], runs: int = RUNS) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(args, check=True, cwd=tempfile.gettempdir())
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> int:
+    baseline = best_of([sys.executable, "-c", "pass"])
+    imported = best_of([sys.executable, "-c", "import brokerlink"])
+    facades = best_of([sys.executable, "-c", "import brokerlink; brokerlink.MetaApi"])
+    print(f"interpreter start      {baseline * 1000:7.1f} ms (baseline)")
+    print(
+        f"import brokerlink      {imported * 1000:7.1f} ms  +{(imported - baseline) * 1000:.1f} ms"
+        f"  ratio {imported / baseline:.2f}  target +150 ms: "
+        f"{'ok' if imported - baseline < 0.150 else 'OVER'}"
+    )
+    print(
+        f"first facade access    {facades * 1000:7.1f} ms  +{(facades - baseline) * 1000:.1f} ms"
+        " (loads one generated package)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "generator", "--check", "--target", str(Path(tmp) / "x")],
+            cwd=ROOT,
+            check=False,
+            capture_output=True,
+        )
+        generate = time.perf_counter() - started
+    print(
+        f"regenerate all specs   {generate:7.1f} s   target 15 s: {'ok' if generate < 15 else 'OVER'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
