@@ -50,7 +50,8 @@ def main() -> int:
         )
         generate = time.perf_counter() - started
     print(
-        f"regenerate all specs   {generate:7.1f} s   target 15 s: {'ok' if generate < 15 else 'OVER'}"
+        f"regenerate all specs   {generate:7.1f} s   target 15 s: "
+        f"{'ok' if generate < 15 else 'OVER'}"
     )
     return 0
 
