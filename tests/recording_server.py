@@ -21,6 +21,7 @@ class Recorded:
     target: str  # path and raw query string, as sent
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # client address: same port = same pooled connection
 
     @property
     def path(self) -> str:

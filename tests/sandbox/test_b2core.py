@@ -40,8 +40,9 @@ def test_token_shape(sandbox: SandboxServer) -> None:
         (("id", "pw"), [], 400),
     ],
 )
-def test_token_errors(sandbox: SandboxServer, auth: tuple[str, str] | None, body: object,
-                      status: int) -> None:  # fmt: skip
+def test_token_errors(
+    sandbox: SandboxServer, auth: tuple[str, str] | None, body: object, status: int
+) -> None:
     answer = httpx.post(sandbox.base_url("b2core") + "/tokens", auth=auth, json=body)
     assert answer.status_code == status
     assert answer.json()["message"]
@@ -108,8 +109,17 @@ def test_money_is_18_digit_strings(b2core: httpx.Client) -> None:
     account = b2core.get(f"/accounts/{FIRST}").json()
     assert account["balance"] == "3.000000000000000000"
     assert account["withdrawals"] == "-3000.000000000000000000"
-    for key in ("balance", "credit", "equity", "commission", "swap", "profit", "pnl",
-                "deposits", "withdrawals"):  # fmt: skip
+    for key in (
+        "balance",
+        "credit",
+        "equity",
+        "commission",
+        "swap",
+        "profit",
+        "pnl",
+        "deposits",
+        "withdrawals",
+    ):
         assert isinstance(account[key], str)
         assert -Decimal(account[key]).as_tuple().exponent == 18
     assert account["uuid"] is None
@@ -169,8 +179,9 @@ def test_sorting(b2core: httpx.Client, sort_by: str, order: str, first: str) -> 
 def test_limit_offset(b2core: httpx.Client) -> None:
     params = {"sort_by": "number", "sort_order": "asc", "limit": 2, "offset": 1}
     assert [a["number"] for a in b2core.get("/accounts", params=params).json()] == [
-        "12346", "12347"
-    ]  # fmt: skip
+        "12346",
+        "12347",
+    ]
 
 
 def test_list_envelope_option() -> None:
@@ -184,8 +195,13 @@ def test_list_envelope_option() -> None:
 
 
 def test_expansions(b2core: httpx.Client) -> None:
-    params = {"query[platform]": "1", "query[profile]": "1", "query[contacts]": "1",
-              "query[metrics]": "1", "filter[number]": "12345"}  # fmt: skip
+    params = {
+        "query[platform]": "1",
+        "query[profile]": "1",
+        "query[contacts]": "1",
+        "query[metrics]": "1",
+        "filter[number]": "12345",
+    }
     account = b2core.get("/accounts", params=params).json()[0]
     assert account["platform"]["name"] == "MetaTrader 5"
     assert account["profile"]["firstName"] == "Bruno"
@@ -224,14 +240,21 @@ def test_get_unknown_is_404(b2core: httpx.Client) -> None:
 
 
 def test_create_get_update_patch_delete(b2core: httpx.Client, clock: ManualClock) -> None:
-    body = {"number": "77777", "platformId": MT5, "profileId": PROFILE, "enabled": False,
-            "uuid": None}  # fmt: skip
+    body = {
+        "number": "77777",
+        "platformId": MT5,
+        "profileId": PROFILE,
+        "enabled": False,
+        "uuid": None,
+    }
     created = b2core.post("/accounts", json=body)
     assert created.status_code == 201
     account = created.json()
     assert (account["number"], account["enabled"], account["balance"]) == (
-        "77777", False, "0.000000000000000000"
-    )  # fmt: skip
+        "77777",
+        False,
+        "0.000000000000000000",
+    )
     assert account["platformGroupName"] == "B2BUSD"
     url = f"/accounts/{account['accountId']}"
     assert b2core.get(url).json() == account
@@ -269,6 +292,7 @@ def test_update_errors(b2core: httpx.Client) -> None:
 
 def test_metrics(b2core: httpx.Client) -> None:
     assert b2core.get(f"/accounts/{FIRST}/metrics").json() == {
-        "total": 1, "metrics": [{"key": "trades", "value": 101}]
-    }  # fmt: skip
+        "total": 1,
+        "metrics": [{"key": "trades", "value": 101}],
+    }
     assert b2core.get("/accounts/nope/metrics").status_code == 404

@@ -71,8 +71,14 @@ def test_create_user_failures(brokerwork: httpx.Client, body: dict, mcode: str) 
 
 
 def test_update_user(brokerwork: httpx.Client) -> None:
-    body = {"id": 85, "name": "Renamed", "levelId": 4, "points1": "p", "serverId": 428,
-            "login": 1122334496}  # fmt: skip
+    body = {
+        "id": 85,
+        "name": "Renamed",
+        "levelId": 4,
+        "points1": "p",
+        "serverId": 428,
+        "login": 1122334496,
+    }
     assert ok(brokerwork.post("/v1/api/user/update", json=body)) is None
     user = ok(brokerwork.get("/v1/api/user/info", params={"userIds": "85"}))[0]
     assert (user["name"], user["levelId"], user["login"]) == ("Renamed", 4, 1122334496)
@@ -133,9 +139,16 @@ def test_list_levels(brokerwork: httpx.Client) -> None:
 
 
 def test_create_introduce_link(brokerwork: httpx.Client) -> None:
-    body = {"name": "apiTest", "introduceType": "Agent", "visibleType": "UserPartVisible",
-            "visibleUserId": [1, 2], "targetUrl": "http://example.com", "parameterType": "uid",
-            "serverId": "428", "leverage": "100"}  # fmt: skip
+    body = {
+        "name": "apiTest",
+        "introduceType": "Agent",
+        "visibleType": "UserPartVisible",
+        "visibleUserId": [1, 2],
+        "targetUrl": "http://example.com",
+        "parameterType": "uid",
+        "serverId": "428",
+        "leverage": "100",
+    }
     link = ok(brokerwork.post("/v1/api/introduce/create", json=body))
     assert link["entityNo"].startswith("EN")
     assert link["displayUrl"].endswith(f"/introduce?iid={link['entityNo']}")
@@ -148,24 +161,44 @@ def test_create_introduce_link(brokerwork: httpx.Client) -> None:
         ({"introduceType": "Agent", "visibleType": "UserAllVisible"}, "BW_USER_INRR_NAME_NULL"),
         ({"name": "a", "introduceType": "X", "visibleType": "UserAllVisible"}, "BW_INVALID_PARAM"),
         ({"name": "a", "introduceType": "Agent", "visibleType": "X"}, "BW_INVALID_PARAM"),
-        ({"name": "a", "introduceType": "Agent", "visibleType": "UserPartVisible"},
-         "BW_INVALID_PARAM"),
-        ({"name": "a", "introduceType": "StraightGuest", "visibleType": "UserAllVisible"},
-         "BW_INVALID_PARAM"),
-        ({"name": "a", "introduceType": "Agent", "visibleType": "UserAllVisible",
-          "targetUrl": "http://x.example/?uid=1", "parameterType": "uid"},
-         "BW_USER_INRR_PARAM_ERROR"),
+        (
+            {"name": "a", "introduceType": "Agent", "visibleType": "UserPartVisible"},
+            "BW_INVALID_PARAM",
+        ),
+        (
+            {"name": "a", "introduceType": "StraightGuest", "visibleType": "UserAllVisible"},
+            "BW_INVALID_PARAM",
+        ),
+        (
+            {
+                "name": "a",
+                "introduceType": "Agent",
+                "visibleType": "UserAllVisible",
+                "targetUrl": "http://x.example/?uid=1",
+                "parameterType": "uid",
+            },
+            "BW_USER_INRR_PARAM_ERROR",
+        ),
     ],
-)  # fmt: skip
+)
 def test_create_introduce_link_failures(brokerwork: httpx.Client, body: dict, mcode: str) -> None:
     assert failed(brokerwork.post("/v1/api/introduce/create", json=body)) == mcode
 
 
 # --- accounts -------------------------------------------------------------------------------
 def test_open_commission_account(brokerwork: httpx.Client) -> None:
-    body = {"serverId": "428", "group": "OliTest", "leverage": "1", "userId": 4,
-            "readOnly": "1", "enable": "1", "name": "stevenadd", "sendReports": "1",
-            "phone": {"phone": "123", "countryCode": "+86"}, "email": "s@broker.example"}  # fmt: skip
+    body = {
+        "serverId": "428",
+        "group": "OliTest",
+        "leverage": "1",
+        "userId": 4,
+        "readOnly": "1",
+        "enable": "1",
+        "name": "stevenadd",
+        "sendReports": "1",
+        "phone": {"phone": "123", "countryCode": "+86"},
+        "email": "s@broker.example",
+    }
     answer = brokerwork.post("/v1/api/account/openCommissionAccount", json=body)
     account = ok(answer)
     assert account["serverId"] == "428" and account["password"] and account["investorPassword"]
@@ -195,14 +228,24 @@ def test_get_account_info_comma_list(brokerwork: httpx.Client) -> None:
 
 
 def test_list_accounts_pages(brokerwork: httpx.Client) -> None:
-    page = ok(brokerwork.get("/v1/api/account/list", params={**NOV_2019, "serverId": 428,
-                                                            "page": 2, "size": 7}))  # fmt: skip
+    page = ok(
+        brokerwork.get(
+            "/v1/api/account/list", params={**NOV_2019, "serverId": 428, "page": 2, "size": 7}
+        )
+    )
     assert (page["offset"], page["pager"], page["pages"], page["size"], page["total"]) == (
-        7, 2, 5, 7, 30
-    )  # fmt: skip
+        7,
+        2,
+        5,
+        7,
+        30,
+    )
     assert len(page["list"]) == 7
-    last = ok(brokerwork.get("/v1/api/account/list", params={**NOV_2019, "serverId": 428,
-                                                            "page": 5, "size": 7}))  # fmt: skip
+    last = ok(
+        brokerwork.get(
+            "/v1/api/account/list", params={**NOV_2019, "serverId": 428, "page": 5, "size": 7}
+        )
+    )
     assert len(last["list"]) == 2
     every = ok(brokerwork.get("/v1/api/account/list", params={**NOV_2019, "serverId": 428}))
     assert every["size"] == 20 and every["pager"] == 1
@@ -217,8 +260,10 @@ def test_list_accounts_size_is_capped(brokerwork: httpx.Client) -> None:
 
 
 def test_list_accounts_needs_dates(brokerwork: httpx.Client) -> None:
-    answer = brokerwork.get("/v1/api/account/list", params={"serverId": 428, "from": "yesterday",
-                                                           "to": "2019-11-30 00:00:00"})  # fmt: skip
+    answer = brokerwork.get(
+        "/v1/api/account/list",
+        params={"serverId": 428, "from": "yesterday", "to": "2019-11-30 00:00:00"},
+    )
     assert failed(answer) == "BW_INVALID_PARAM"
 
 
@@ -229,15 +274,25 @@ def test_account_info_by_user_id(brokerwork: httpx.Client) -> None:
 
 
 def test_positions_and_deals(brokerwork: httpx.Client) -> None:
-    positions = ok(brokerwork.get("/v1/api/trade/position",
-                                  params={"serverId": "428", "accountId": "1234580230"}))  # fmt: skip
+    positions = ok(
+        brokerwork.get(
+            "/v1/api/trade/position", params={"serverId": "428", "accountId": "1234580230"}
+        )
+    )
     assert len(positions) == 5 and all("_serverId" not in p for p in positions)
     window = {"from": 1502853840000, "to": 1502853960000}  # 03:24..03:26 UTC, 2017-08-16
-    some = ok(brokerwork.get("/v1/api/trade/position",
-                             params={"serverId": "428", "accountId": "1234580230", **window}))  # fmt: skip
+    some = ok(
+        brokerwork.get(
+            "/v1/api/trade/position",
+            params={"serverId": "428", "accountId": "1234580230", **window},
+        )
+    )
     assert [p["ticket"] for p in some] == [3215316, 3215315, 3215314]
-    deals = ok(brokerwork.get("/v1/api/trade/deal",
-                              params={"serverId": "428", "accountId": "1122334496,1"}))  # fmt: skip
+    deals = ok(
+        brokerwork.get(
+            "/v1/api/trade/deal", params={"serverId": "428", "accountId": "1122334496,1"}
+        )
+    )
     assert [d["ticket"] for d in deals] == [192290, 192249, 192246]
     assert deals[0]["closePrice"] == 100.426
 
@@ -245,8 +300,11 @@ def test_positions_and_deals(brokerwork: httpx.Client) -> None:
 def test_set_account_owner(brokerwork: httpx.Client) -> None:
     body = {"accountId": 2109730462, "serverId": "428", "ownerId": "71"}
     assert ok(brokerwork.post("/v1/api/account/owner", json=body)) is None
-    info = ok(brokerwork.get("/v1/api/account/info", params={"serverId": "428",
-                                                            "accountId": "2109730462"}))  # fmt: skip
+    info = ok(
+        brokerwork.get(
+            "/v1/api/account/info", params={"serverId": "428", "accountId": "2109730462"}
+        )
+    )
     assert info[0]["oweId"] == "71"
     assert failed(brokerwork.post("/v1/api/account/owner", json={**body, "ownerId": "999"})) == (
         "m0000001"
@@ -295,19 +353,31 @@ def test_list_customers_and_set_owner(brokerwork: httpx.Client) -> None:
 
 
 def test_commission_report(brokerwork: httpx.Client) -> None:
-    body = {"serverId": "454", "userId": "4", "level": "0", "start": "2017-08-01",
-            "end": "2017-08-10", "index": 2, "pageSize": 8}  # fmt: skip
+    body = {
+        "serverId": "454",
+        "userId": "4",
+        "level": "0",
+        "start": "2017-08-01",
+        "end": "2017-08-10",
+        "index": 2,
+        "pageSize": 8,
+    }
     page = ok(brokerwork.post("/v1/api/report/user/commission", json=body))
     assert (page["total"], page["pages"], page["pager"], page["offset"]) == (30, 4, 2, 8)
     assert len(page["list"]) == 8
-    direct = ok(brokerwork.post("/v1/api/report/user/commission",
-                                json={**body, "level": "1", "index": 1}))  # fmt: skip
+    direct = ok(
+        brokerwork.post("/v1/api/report/user/commission", json={**body, "level": "1", "index": 1})
+    )
     assert {row["userId"] for row in direct["list"]} == {71}
-    indirect = ok(brokerwork.post("/v1/api/report/user/commission",
-                                  json={**body, "level": "2", "index": 1}))  # fmt: skip
+    indirect = ok(
+        brokerwork.post("/v1/api/report/user/commission", json={**body, "level": "2", "index": 1})
+    )
     assert {row["userId"] for row in indirect["list"]} == {72}
-    capped = ok(brokerwork.post("/v1/api/report/user/commission",
-                                json={**body, "index": 1, "pageSize": 900}))  # fmt: skip
+    capped = ok(
+        brokerwork.post(
+            "/v1/api/report/user/commission", json={**body, "index": 1, "pageSize": 900}
+        )
+    )
     assert capped["size"] == 500
 
 
@@ -328,20 +398,25 @@ def test_commission_report_failures(brokerwork: httpx.Client, change: dict, mcod
 
 # --- auth and magic inputs ---------------------------------------------------------------------
 def test_missing_token(sandbox: SandboxServer) -> None:
-    answer = httpx.get(sandbox.base_url("brokerwork") + "/v1/api/system/levels",
-                       headers={"x-api-tenantId": "T001117"})  # fmt: skip
+    answer = httpx.get(
+        sandbox.base_url("brokerwork") + "/v1/api/system/levels",
+        headers={"x-api-tenantId": "T001117"},
+    )
     assert failed(answer) == "BW_API_0000001"
 
 
 def test_missing_tenant(sandbox: SandboxServer) -> None:
-    answer = httpx.get(sandbox.base_url("brokerwork") + "/v1/api/system/levels",
-                       headers={"x-api-token": "t"})  # fmt: skip
+    answer = httpx.get(
+        sandbox.base_url("brokerwork") + "/v1/api/system/levels", headers={"x-api-token": "t"}
+    )
     assert failed(answer) == "BW_API_0000003"
 
 
 def test_open_api_disabled_tenant(sandbox: SandboxServer) -> None:
-    answer = httpx.get(sandbox.base_url("brokerwork") + "/v1/api/system/levels",
-                       headers={"x-api-tenantId": "T_NO_OPENAPI", "x-api-token": "t"})  # fmt: skip
+    answer = httpx.get(
+        sandbox.base_url("brokerwork") + "/v1/api/system/levels",
+        headers={"x-api-tenantId": "T_NO_OPENAPI", "x-api-token": "t"},
+    )
     assert failed(answer) == "BW_API_0000004"
 
 
@@ -386,7 +461,8 @@ def test_magic_values_and_header(brokerwork: httpx.Client) -> None:
 
 
 def test_bad_json_body(brokerwork: httpx.Client) -> None:
-    answer = brokerwork.post("/v1/api/user/create", content=b"[1, 2",
-                             headers={"content-type": "application/json"})  # fmt: skip
+    answer = brokerwork.post(
+        "/v1/api/user/create", content=b"[1, 2", headers={"content-type": "application/json"}
+    )
     assert failed(answer) == "BW_INVALID_PARAM"
     assert failed(brokerwork.post("/v1/api/user/create", json=[1])) == "BW_INVALID_PARAM"

@@ -75,8 +75,13 @@ def test_field_errors_list(metaapi: httpx.Client) -> None:
     assert answer.status_code == 400
     details = answer.json()["details"]
     assert {d["parameter"] for d in details} == {
-        "name", "server", "magic", "platform", "region", "reliability"
-    }  # fmt: skip
+        "name",
+        "server",
+        "magic",
+        "platform",
+        "region",
+        "reliability",
+    }
     assert all(set(d) == {"parameter", "value", "message"} for d in details)
 
 
@@ -137,5 +142,8 @@ def test_demo_account_codes(metaapi: httpx.Client) -> None:
     assert answer.json()["details"]["code"] == "E_SRV_NOT_FOUND"
     bad = metaapi.post(url, json={"balance": "x"}, headers={"transaction-id": "demo-bad"})
     assert {d["parameter"] for d in bad.json()["details"]} == {
-        "balance", "leverage", "email", "serverName"
-    }  # fmt: skip
+        "balance",
+        "leverage",
+        "email",
+        "serverName",
+    }

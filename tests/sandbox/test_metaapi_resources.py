@@ -119,8 +119,11 @@ def test_profile_crud_and_upload(metaapi: httpx.Client) -> None:
 def test_profile_validation(metaapi: httpx.Client) -> None:
     answer = metaapi.post(PROFILES, json={"version": 6})
     assert {d["parameter"] for d in answer.json()["details"]} == {
-        "name", "version", "brokerTimezone", "brokerDSTSwitchTimezone"
-    }  # fmt: skip
+        "name",
+        "version",
+        "brokerTimezone",
+        "brokerDSTSwitchTimezone",
+    }
     assert metaapi.put(f"{PROFILES}/{MT5_PROFILE_ID}", json={}).status_code == 400
     assert metaapi.put(f"{PROFILES}/nope", json={"name": "x"}).status_code == 404
 
@@ -141,7 +144,9 @@ def test_regions_and_quotas(metaapi: httpx.Client) -> None:
     assert regions == ["vint-hill", "new-york", "london", "singapore"]
     quotas = metaapi.get("/users/current/regions/london/quotas").json()
     assert set(quotas) == {
-        "maxAccounts", "maxDeployedG1Accounts", "maxDeployedG2Accounts",
+        "maxAccounts",
+        "maxDeployedG1Accounts",
+        "maxDeployedG2Accounts",
         "maxDeployedCopyFactoryAccounts",
-    }  # fmt: skip
+    }
     assert metaapi.get("/users/current/regions/mars/quotas").status_code == 404

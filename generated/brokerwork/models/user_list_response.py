@@ -24,8 +24,8 @@ class UserListResponse:
     """ True when the call succeeded. """
     mcode: str
     """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
-    data: list[User] | None | Unset = UNSET
-    """ The users (documented as an object, sent as an array). """
+    data: list[User] | None | Unset | User = UNSET
+    """ The users: documented as one object, sent as an array; both are accepted. """
     error_message: list[str] | None | str | Unset = UNSET
     """ Error details; documented as a list, usually sent as a (possibly empty) string. """
     message: list[str] | None | str | Unset = UNSET
@@ -35,11 +35,13 @@ class UserListResponse:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.user import User
+
         result = self.result
 
         mcode = self.mcode
 
-        data: list[dict[str, Any]] | None | Unset
+        data: dict[str, Any] | list[dict[str, Any]] | None | Unset
         if isinstance(self.data, Unset):
             data = UNSET
         elif isinstance(self.data, list):
@@ -48,6 +50,8 @@ class UserListResponse:
                 data_type_0_item = data_type_0_item_data.to_dict()
                 data.append(data_type_0_item)
 
+        elif isinstance(self.data, User):
+            data = self.data.to_dict()
         else:
             data = self.data
 
@@ -99,7 +103,7 @@ class UserListResponse:
 
         mcode = d.pop("mcode")
 
-        def _parse_data(data: object) -> list[User] | None | Unset:
+        def _parse_data(data: object) -> list[User] | None | Unset | User:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -117,7 +121,15 @@ class UserListResponse:
                 return data_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[User] | None | Unset, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                data_type_1 = User.from_dict(data)
+
+                return data_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[User] | None | Unset | User, data)
 
         data = _parse_data(d.pop("data", UNSET))
 

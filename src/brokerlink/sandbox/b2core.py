@@ -124,8 +124,9 @@ class B2Core:
         if "platform" in expansions:
             doc["platform"] = store.platforms.get(doc["platformId"], {})
         if "profile" in expansions:
-            doc["profile"] = {k: profile.get(k) for k in ("profileId", "userId", "firstName",
-                                                          "lastName")}  # fmt: skip
+            doc["profile"] = {
+                k: profile.get(k) for k in ("profileId", "userId", "firstName", "lastName")
+            }
         if "contacts" in expansions:
             doc["contacts"] = {"email": profile.get("email"), "phone": profile.get("phone")}
         if "metrics" in expansions:
@@ -174,8 +175,11 @@ class B2Core:
             return _error(422, "Unknown user profile", {"profileId": ["Not found"]})
         number = str(body["number"])
         if self._number_taken(platform["platformId"], number, None):
-            return _error(422, "Account number already exists on this platform",
-                          {"number": ["Already exists"]})  # fmt: skip
+            return _error(
+                422,
+                "Account number already exists on this platform",
+                {"number": ["Already exists"]},
+            )
         fields: JSON = {}
         enabled = self._enabled(body)
         if isinstance(enabled, Response):
@@ -184,8 +188,9 @@ class B2Core:
             fields["enabled"] = enabled
         if "uuid" in body:
             fields["uuid"] = body["uuid"]
-        group = next((g for g in store.groups.values()
-                      if g["platformId"] == platform["platformId"]), None)  # fmt: skip
+        group = next(
+            (g for g in store.groups.values() if g["platformId"] == platform["platformId"]), None
+        )
         store.next_id += 1
         account_id = f"{store.next_id:024x}"
         now = self._now()
@@ -198,10 +203,11 @@ class B2Core:
 
     def _number_taken(self, platform_id: str, number: str, except_id: str | None) -> bool:
         return any(
-            a.doc["platformId"] == platform_id and a.doc["number"] == number
+            a.doc["platformId"] == platform_id
+            and a.doc["number"] == number
             and a.doc["accountId"] != except_id
             for a in self.sandbox.b2core.accounts.values()
-        )  # fmt: skip
+        )
 
     def _enabled(self, body: JSON) -> bool | Response | None:
         if "enabled" not in body:
@@ -227,8 +233,11 @@ class B2Core:
         if "number" in body:
             number = str(body["number"])
             if self._number_taken(found.doc["platformId"], number, found.doc["accountId"]):
-                return _error(422, "Account number already exists on this platform",
-                              {"number": ["Already exists"]})  # fmt: skip
+                return _error(
+                    422,
+                    "Account number already exists on this platform",
+                    {"number": ["Already exists"]},
+                )
             found.doc["number"] = number
         if enabled is not None:
             found.doc["enabled"] = enabled

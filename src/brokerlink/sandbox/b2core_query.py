@@ -13,10 +13,21 @@ from brokerlink.sandbox.state import B2Account
 
 FILTER_KEYS = frozenset(
     {
-        "archived", "startTime", "endTime", "currency", "number", "enabled", "platformId",
-        "platformGroupId", "platformGroupName", "profileId", "userId", "type", "uuid",
+        "archived",
+        "startTime",
+        "endTime",
+        "currency",
+        "number",
+        "enabled",
+        "platformId",
+        "platformGroupId",
+        "platformGroupName",
+        "profileId",
+        "userId",
+        "type",
+        "uuid",
     }
-)  # fmt: skip
+)
 EXPANSIONS = frozenset({"platform", "profile", "contacts", "metrics"})
 SORT_KEYS: dict[str, Callable[[B2Account], Any]] = {
     "accountId": lambda a: a.doc["accountId"],

@@ -229,8 +229,11 @@ class BrokerWork:
             number, country = str(phone.get("phone", "")), str(phone.get("countryCode", ""))
             if not _PHONE.match(number) or not _PHONE.match(country):
                 raise Failure("PUB_AUTH_0000002")
-            fields["phone"] = {"countryCode": country, "phone": number,
-                               "phoneStr": f"{country} {number}"}  # fmt: skip
+            fields["phone"] = {
+                "countryCode": country,
+                "phone": number,
+                "phoneStr": f"{country} {number}",
+            }
         if "login" in body:
             login = as_int(body["login"])
             if login is None:
@@ -384,12 +387,18 @@ class BrokerWork:
         raw_phone = body.get("phone")
         phone: JSON = raw_phone if isinstance(raw_phone, dict) else {}
         account = bw_account(
-            server, login, naive(self.sandbox.clock.now()), group=str(body["group"]),
-            leverage=leverage, owner_id=owner, name=str(body["name"]),
+            server,
+            login,
+            naive(self.sandbox.clock.now()),
+            group=str(body["group"]),
+            leverage=leverage,
+            owner_id=owner,
+            name=str(body["name"]),
             email=str(body.get("email", "")),
-        )  # fmt: skip
-        account.info.update(enable=enable, readOnly=read_only,
-                            sendReports=as_int(body.get("sendReports"), 0) or 0)  # fmt: skip
+        )
+        account.info.update(
+            enable=enable, readOnly=read_only, sendReports=as_int(body.get("sendReports"), 0) or 0
+        )
         account.phone = f"{phone.get('countryCode', '')} {phone.get('phone', '')}".strip()
         account.password = str(body.get("password") or secrets.token_urlsafe(4))
         account.investor_password = str(body.get("investorPassword") or secrets.token_urlsafe(4))
@@ -418,16 +427,27 @@ class BrokerWork:
         server = self._server(q.get("serverId"))
         start, end = _required_time(q.get("from"), "from"), _required_time(q.get("to"), "to")
         rows = sorted(
-            (a for a in self.sandbox.brokerwork.accounts.values()
-             if a.server_id == server and start <= a.regdate <= end),
+            (
+                a
+                for a in self.sandbox.brokerwork.accounts.values()
+                if a.server_id == server and start <= a.regdate <= end
+            ),
             key=lambda a: (a.regdate, a.login),
-        )  # fmt: skip
+        )
         items = [
-            {"currency": a.info["currency"], "email": a.email, "group": a.info["group"],
-             "leverage": a.info["leverage"], "login": a.login, "name": a.name,
-             "parentId": a.owner_id, "phone": a.phone, "regdate": a.info["regdate"]}
+            {
+                "currency": a.info["currency"],
+                "email": a.email,
+                "group": a.info["group"],
+                "leverage": a.info["leverage"],
+                "login": a.login,
+                "name": a.name,
+                "parentId": a.owner_id,
+                "phone": a.phone,
+                "regdate": a.info["regdate"],
+            }
             for a in rows
-        ]  # fmt: skip
+        ]
         return _page(items, q.get("page"), q.get("size"), MAX_PAGE_SIZE)
 
     async def get_account_info_by_user_id(self, request: Request, body: JSON) -> Any:
@@ -545,7 +565,8 @@ class BrokerWork:
         rows = [
             _public(row)
             for row in store.commissions
-            if row["_serverId"] == server and row["userId"] in wanted
+            if row["_serverId"] == server
+            and row["userId"] in wanted
             and start <= row["date"] <= end
-        ]  # fmt: skip
+        ]
         return _page(rows, body.get("index"), body.get("pageSize"), MAX_REPORT_PAGE_SIZE)

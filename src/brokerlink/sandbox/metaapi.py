@@ -49,24 +49,61 @@ Outcome = tuple[int, Any]
 """A final answer of a transaction: status and JSON body."""
 
 ACCOUNT_FIELDS = (
-    "name", "login", "server", "provisioningProfileId", "magic", "type", "region",
-    "manualTrades", "slippage", "quoteStreamingIntervalInSeconds", "symbol", "baseCurrency",
-    "tags", "metadata", "reliability", "resourceSlots", "copyFactoryResourceSlots",
-    "copyFactoryRoles", "allocateDedicatedIp", "application",
-)  # fmt: skip
+    "name",
+    "login",
+    "server",
+    "provisioningProfileId",
+    "magic",
+    "type",
+    "region",
+    "manualTrades",
+    "slippage",
+    "quoteStreamingIntervalInSeconds",
+    "symbol",
+    "baseCurrency",
+    "tags",
+    "metadata",
+    "reliability",
+    "resourceSlots",
+    "copyFactoryResourceSlots",
+    "copyFactoryRoles",
+    "allocateDedicatedIp",
+    "application",
+)
 UPDATE_FIELDS = (
-    "name", "login", "server", "magic", "manualTrades", "slippage",
-    "quoteStreamingIntervalInSeconds", "symbol", "tags", "metadata", "resourceSlots",
-    "copyFactoryResourceSlots", "allocateDedicatedIp",
-)  # fmt: skip
+    "name",
+    "login",
+    "server",
+    "magic",
+    "manualTrades",
+    "slippage",
+    "quoteStreamingIntervalInSeconds",
+    "symbol",
+    "tags",
+    "metadata",
+    "resourceSlots",
+    "copyFactoryResourceSlots",
+    "allocateDedicatedIp",
+)
 REPLICA_FIELDS = (
-    "magic", "region", "quoteStreamingIntervalInSeconds", "symbol", "tags", "metadata",
-    "reliability", "resourceSlots", "copyFactoryResourceSlots",
-)  # fmt: skip
+    "magic",
+    "region",
+    "quoteStreamingIntervalInSeconds",
+    "symbol",
+    "tags",
+    "metadata",
+    "reliability",
+    "resourceSlots",
+    "copyFactoryResourceSlots",
+)
 PROFILE_FILES = {
-    "servers.dat", "servers.ini", "broker.srv", "managerApi.zip", "mt4manager.exe",
+    "servers.dat",
+    "servers.ini",
+    "broker.srv",
+    "managerApi.zip",
+    "mt4manager.exe",
     "mt5managersetup.exe",
-}  # fmt: skip
+}
 TERMINAL_PROFILE = "mkTerminal"
 """The terminal profile type as specs/metaapi-provisioning.yaml spells it."""
 _ACCEPTED_TID = re.compile(r"^accepted(\d+)(?:-?(date|none|garbage))?", re.IGNORECASE)
