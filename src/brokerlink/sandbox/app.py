@@ -6,7 +6,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount
 
 from brokerlink.sandbox.b2core import B2Core
 from brokerlink.sandbox.brokerwork import BrokerWork
@@ -15,6 +14,7 @@ from brokerlink.sandbox.control import control_routes
 from brokerlink.sandbox.faults import FaultMiddleware
 from brokerlink.sandbox.metaapi import MetaApi
 from brokerlink.sandbox.options import SandboxOptions
+from brokerlink.sandbox.routing import SandboxRouter
 
 PREFIXES = {"metaapi": "/metaapi", "brokerwork": "/brokerwork", "b2core": "/b2core"}
 
@@ -25,12 +25,14 @@ def create_app(**options: Any) -> Starlette:
     The :class:`Sandbox` (state, clock, fault plan) is at ``app.state.sandbox``.
     """
     sandbox = Sandbox(SandboxOptions.from_kwargs(options))
-    routes = [
-        Mount(PREFIXES["metaapi"], routes=MetaApi(sandbox).routes()),
-        Mount(PREFIXES["brokerwork"], routes=BrokerWork(sandbox).routes()),
-        Mount(PREFIXES["b2core"], routes=B2Core(sandbox).routes()),
-        Mount("/_sandbox", routes=control_routes(sandbox)),
-    ]
+    router = SandboxRouter(
+        [
+            (PREFIXES["metaapi"], MetaApi(sandbox).routes()),
+            (PREFIXES["brokerwork"], BrokerWork(sandbox).routes()),
+            (PREFIXES["b2core"], B2Core(sandbox).routes()),
+            ("/_sandbox", control_routes(sandbox)),
+        ]
+    )
     middleware = [
         Middleware(
             FaultMiddleware,
@@ -40,6 +42,7 @@ def create_app(**options: Any) -> Starlette:
             retry_seconds=lambda: sandbox.options.rate_limit_retry_seconds,
         )
     ]
-    app = Starlette(routes=routes, middleware=middleware)
+    app = Starlette(middleware=middleware)
+    app.router = router  # before the first call, which builds the middleware stack on it
     app.state.sandbox = sandbox
     return app

@@ -10,7 +10,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from brokerlink.sandbox.b2core_query import QueryError, bracketed, parse_flag, predicate, sorter
 from brokerlink.sandbox.clock import iso_offset
@@ -24,6 +23,7 @@ from brokerlink.sandbox.responses import (
     read_json,
     read_object,
 )
+from brokerlink.sandbox.routing import RouteTable
 from brokerlink.sandbox.seed import b2_account_doc
 from brokerlink.sandbox.state import B2Account
 
@@ -50,7 +50,7 @@ class B2Core:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
 
-    def routes(self) -> list[BaseRoute]:
+    def routes(self) -> RouteTable:
         one = "/accounts/{accountId}"
         table: list[tuple[str, str, Handler]] = [
             ("GET", "/accounts", self.list_accounts),
@@ -61,8 +61,8 @@ class B2Core:
             ("DELETE", one, self.delete_account),
             ("GET", one + "/metrics", self.get_metrics),
         ]
-        routes: list[BaseRoute] = [Route("/tokens", self.create_token, methods=["POST"])]
-        routes += [Route(path, self._guard(fn), methods=[m]) for m, path, fn in table]
+        routes: RouteTable = [("POST", "/tokens", self.create_token)]
+        routes += [(m, path, self._guard(fn)) for m, path, fn in table]
         return routes
 
     def _now(self) -> float:

@@ -12,7 +12,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from brokerlink.sandbox.brokerwork_envelope import (
     MAGIC_SERVER_IDS,
@@ -25,6 +24,7 @@ from brokerlink.sandbox.brokerwork_envelope import (
 from brokerlink.sandbox.clock import naive, parse_naive
 from brokerlink.sandbox.context import Sandbox
 from brokerlink.sandbox.responses import JSON, BodyError, as_int, read_json, split_list
+from brokerlink.sandbox.routing import RouteTable
 from brokerlink.sandbox.seed import bw_account, bw_user
 from brokerlink.sandbox.state import BwAccount
 
@@ -98,7 +98,7 @@ class BrokerWork:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
 
-    def routes(self) -> list[BaseRoute]:
+    def routes(self) -> RouteTable:
         table: list[tuple[str, str, Handler]] = [
             ("POST", "/v1/api/user/create", self.create_user),
             ("POST", "/v1/api/user/update", self.update_user),
@@ -121,7 +121,7 @@ class BrokerWork:
             ("POST", "/v1/api/report/user/commission", self.commission_report),
         ]
         return [
-            Route(path, self._envelope(fn, path in _MESSAGE_KEY_PATHS), methods=[method])
+            (method, path, self._envelope(fn, path in _MESSAGE_KEY_PATHS))
             for method, path, fn in table
         ]
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from brokerlink.sandbox.context import Sandbox
 from brokerlink.sandbox.faults import FaultRule
@@ -18,9 +17,10 @@ from brokerlink.sandbox.responses import (
     json_response,
     read_object,
 )
+from brokerlink.sandbox.routing import RouteTable
 
 
-def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
+def control_routes(sandbox: Sandbox) -> RouteTable:
     """Routes mounted under ``/_sandbox`` (never subject to faults or auth)."""
 
     async def health(request: Request) -> Response:
@@ -65,10 +65,10 @@ def control_routes(sandbox: Sandbox) -> list[BaseRoute]:
         return json_response({"now": sandbox.clock.now()})
 
     return [
-        Route("/health", health, methods=["GET"]),
-        Route("/reset", reset, methods=["POST"]),
-        Route("/faults", list_faults, methods=["GET"]),
-        Route("/faults", add_fault, methods=["POST"]),
-        Route("/faults", clear_faults, methods=["DELETE"]),
-        Route("/clock", move_clock, methods=["POST"]),
+        ("GET", "/health", health),
+        ("POST", "/reset", reset),
+        ("GET", "/faults", list_faults),
+        ("POST", "/faults", add_fault),
+        ("DELETE", "/faults", clear_faults),
+        ("POST", "/clock", move_clock),
     ]

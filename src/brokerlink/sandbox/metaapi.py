@@ -12,7 +12,6 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from brokerlink.sandbox.clock import http_date, iso_utc
 from brokerlink.sandbox.context import Sandbox
@@ -35,6 +34,7 @@ from brokerlink.sandbox.responses import (
     read_object,
     split_list,
 )
+from brokerlink.sandbox.routing import RouteTable
 from brokerlink.sandbox.seed import mt_account_doc
 from brokerlink.sandbox.state import (
     MtAccount,
@@ -126,7 +126,7 @@ class MetaApi:
         self.sandbox = sandbox
 
     # --- plumbing -------------------------------------------------------------------------------
-    def routes(self) -> list[BaseRoute]:
+    def routes(self) -> RouteTable:
         acc = "/users/current/accounts"
         one = acc + "/{accountId}"
         rep = one + "/replicas/{replicaId}"
@@ -164,7 +164,7 @@ class MetaApi:
             ("GET", "/users/current/regions", self.list_regions),
             ("GET", "/users/current/regions/{region}/quotas", self.get_region_quotas),
         ]
-        return [Route(path, self._guard(fn), methods=[method]) for method, path, fn in table]
+        return [(method, path, self._guard(fn)) for method, path, fn in table]
 
     def _guard(self, handler: Handler) -> Handler:
         """Check ``auth-token`` and turn unreadable bodies into 400s."""
