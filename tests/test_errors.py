@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from typing import Any
 
@@ -12,6 +11,7 @@ import brokerlink
 from brokerlink import errors
 from tests.recording_server import RecordingServer
 from tests.test_requests import TOKEN, make
+from tests.test_requests import invoke as call
 
 E_AUTH = {
     "id": 3,
@@ -20,17 +20,6 @@ E_AUTH = {
     "details": "E_AUTH",
 }
 MODES = pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-
-
-def call(client: Any, method: str, *args: Any, asynchronous: bool, **kwargs: Any) -> Any:
-    async def run() -> Any:
-        async with client:
-            return await getattr(client, method)(*args, **kwargs)
-
-    if asynchronous:
-        return asyncio.run(run())
-    with client:
-        return getattr(client, method)(*args, **kwargs)
 
 
 def metaapi_error(
