@@ -15,22 +15,30 @@ def main() -> None:
     with SandboxServer() as sandbox:
         with brokerlink.MetaApi(token="demo-token", base_url=sandbox.base_url("metaapi")) as meta:
             created = meta.create_account(
-                body={"name": "demo", "server": "ICMarketsSC-Demo", "platform": "mt5",
-                      "login": "12345678", "password": "demo-password", "magic": 0}
+                body={
+                    "name": "demo",
+                    "server": "ICMarketsSC-Demo",
+                    "platform": "mt5",
+                    "login": "12345678",
+                    "password": "demo-password",
+                    "magic": 0,
+                }
             )
             print(f"MetaApi: created account {created.id} in state {created.state}")
             meta.deploy_account(created.id)
             print(f"MetaApi: deployed, state now {meta.get_account(created.id).state}")
-        with brokerlink.BrokerWork(base_url=sandbox.base_url("brokerwork"), tenant_id="T001117",
-                                   token="demo-token") as bw:
+        with brokerlink.BrokerWork(
+            base_url=sandbox.base_url("brokerwork"), tenant_id="T001117", token="demo-token"
+        ) as bw:
             info = bw.get_account_info(server_id="1", account_id=["3004272", "3004273"])
             print(f"Broker Work: {len(info.data or [])} accounts, mcode {info.mcode}")
             try:
                 bw.get_account_info(server_id="BW_INVALID_SERVERID", account_id=["1"])
             except errors.ValidationError as exc:
                 print(f"Broker Work: typed error {type(exc).__name__} code={exc.code}")
-        with brokerlink.B2Core(base_url=sandbox.base_url("b2core"), client_id="demo",
-                               client_secret="demo-secret") as b2:
+        with brokerlink.B2Core(
+            base_url=sandbox.base_url("b2core"), client_id="demo", client_secret="demo-secret"
+        ) as b2:
             accounts = b2.list_accounts(filter_={"currency": "USD"}, limit=5)
             rows = accounts if isinstance(accounts, list) else accounts.data
             for account in rows:

@@ -10,6 +10,8 @@ import pytest
 from brokerlink.sandbox import ManualClock
 from brokerlink.sandbox.testing import SandboxServer
 
+from .conftest import TLS
+
 FIRST = "6006dda272f002519c3eb600"
 MT5 = "6006dda272f002519c3eb505"
 PROFILE = "6006dda272f002519c3eb520"
@@ -23,8 +25,8 @@ def token(client: httpx.Client, auth: tuple[str, str] = ("client", "secret")) ->
 
 
 # --- tokens -----------------------------------------------------------------------------------
-def test_token_shape(sandbox: SandboxServer) -> None:
-    answer = httpx.post(sandbox.base_url("b2core") + "/tokens", auth=("id", "pw"), json=GRANT)
+def test_token_shape(web: httpx.Client, sandbox: SandboxServer) -> None:
+    answer = web.post(sandbox.base_url("b2core") + "/tokens", auth=("id", "pw"), json=GRANT)
     body = answer.json()
     assert body["token_type"] == "Bearer" and body["expires_in"] == 600
     assert len(body["access_token"]) >= 32
@@ -41,24 +43,28 @@ def test_token_shape(sandbox: SandboxServer) -> None:
     ],
 )
 def test_token_errors(
-    sandbox: SandboxServer, auth: tuple[str, str] | None, body: object, status: int
+    web: httpx.Client,
+    sandbox: SandboxServer,
+    auth: tuple[str, str] | None,
+    body: object,
+    status: int,
 ) -> None:
-    answer = httpx.post(sandbox.base_url("b2core") + "/tokens", auth=auth, json=body)
+    answer = web.post(sandbox.base_url("b2core") + "/tokens", auth=auth, json=body)
     assert answer.status_code == status
     assert answer.json()["message"]
 
 
-def test_token_rejects_garbled_basic(sandbox: SandboxServer) -> None:
+def test_token_rejects_garbled_basic(web: httpx.Client, sandbox: SandboxServer) -> None:
     url = sandbox.base_url("b2core") + "/tokens"
     for header in ("Basic !!!", "Basic " + "aWQ=", "Bearer x"):  # "aWQ=" is "id" with no colon
-        assert httpx.post(url, json=GRANT, headers={"Authorization": header}).status_code == 401
-    assert httpx.post(url, content=b"{", auth=("a", "b")).status_code == 400
+        assert web.post(url, json=GRANT, headers={"Authorization": header}).status_code == 401
+    assert web.post(url, content=b"{", auth=("a", "b")).status_code == 400
 
 
 def test_configured_clients() -> None:
     with (
         SandboxServer(b2core_clients={"app": "s3cret"}) as server,
-        httpx.Client(base_url=server.base_url("b2core")) as c,
+        httpx.Client(base_url=server.base_url("b2core"), verify=TLS) as c,
     ):
         assert c.post("/tokens", auth=("app", "s3cret"), json=GRANT).status_code == 200
         assert c.post("/tokens", auth=("app", "wrong"), json=GRANT).status_code == 401
@@ -68,7 +74,7 @@ def test_token_expires_on_the_sandbox_clock() -> None:
     clock = ManualClock()
     with (
         SandboxServer(clock=clock, token_lifetime=60) as server,
-        httpx.Client(base_url=server.base_url("b2core")) as c,
+        httpx.Client(base_url=server.base_url("b2core"), verify=TLS) as c,
     ):
         answer = c.post("/tokens", auth=("a", "b"), json=GRANT).json()
         assert answer["expires_in"] == 60
@@ -85,14 +91,14 @@ def test_token_expires_on_the_sandbox_clock() -> None:
         assert c.get("/accounts", headers=fresh).status_code == 200
 
 
-def test_missing_or_unknown_bearer(sandbox: SandboxServer) -> None:
+def test_missing_or_unknown_bearer(web: httpx.Client, sandbox: SandboxServer) -> None:
     url = sandbox.base_url("b2core") + "/accounts"
-    assert httpx.get(url).status_code == 401
-    assert httpx.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert web.get(url).status_code == 401
+    assert web.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
 def test_forbidden_client(sandbox: SandboxServer) -> None:
-    with httpx.Client(base_url=sandbox.base_url("b2core")) as c:
+    with httpx.Client(base_url=sandbox.base_url("b2core"), verify=TLS) as c:
         headers = {"Authorization": f"Bearer {token(c, ('forbidden', 'x'))}"}
         assert c.get("/accounts", headers=headers).status_code == 403
 
@@ -187,7 +193,7 @@ def test_limit_offset(b2core: httpx.Client) -> None:
 def test_list_envelope_option() -> None:
     with (
         SandboxServer(b2core_list_envelope=True) as server,
-        httpx.Client(base_url=server.base_url("b2core")) as c,
+        httpx.Client(base_url=server.base_url("b2core"), verify=TLS) as c,
     ):
         c.headers["Authorization"] = f"Bearer {token(c)}"
         body = c.get("/accounts", params={"limit": 2}).json()

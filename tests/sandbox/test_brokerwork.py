@@ -397,37 +397,37 @@ def test_commission_report_failures(brokerwork: httpx.Client, change: dict, mcod
 
 
 # --- auth and magic inputs ---------------------------------------------------------------------
-def test_missing_token(sandbox: SandboxServer) -> None:
-    answer = httpx.get(
+def test_missing_token(web: httpx.Client, sandbox: SandboxServer) -> None:
+    answer = web.get(
         sandbox.base_url("brokerwork") + "/v1/api/system/levels",
         headers={"x-api-tenantId": "T001117"},
     )
     assert failed(answer) == "BW_API_0000001"
 
 
-def test_missing_tenant(sandbox: SandboxServer) -> None:
-    answer = httpx.get(
+def test_missing_tenant(web: httpx.Client, sandbox: SandboxServer) -> None:
+    answer = web.get(
         sandbox.base_url("brokerwork") + "/v1/api/system/levels", headers={"x-api-token": "t"}
     )
     assert failed(answer) == "BW_API_0000003"
 
 
-def test_open_api_disabled_tenant(sandbox: SandboxServer) -> None:
-    answer = httpx.get(
+def test_open_api_disabled_tenant(web: httpx.Client, sandbox: SandboxServer) -> None:
+    answer = web.get(
         sandbox.base_url("brokerwork") + "/v1/api/system/levels",
         headers={"x-api-tenantId": "T_NO_OPENAPI", "x-api-token": "t"},
     )
     assert failed(answer) == "BW_API_0000004"
 
 
-def test_configured_tenants() -> None:
+def test_configured_tenants(web: httpx.Client) -> None:
     with SandboxServer(brokerwork_tenants={"T001117": "bw-token"}) as server:
         url = server.base_url("brokerwork") + "/v1/api/system/levels"
-        assert ok(httpx.get(url, headers=TENANT_HEADERS))
+        assert ok(web.get(url, headers=TENANT_HEADERS))
         wrong_tenant = {**TENANT_HEADERS, "x-api-tenantId": "T999"}
-        assert failed(httpx.get(url, headers=wrong_tenant)) == "BW_API_0000003"
+        assert failed(web.get(url, headers=wrong_tenant)) == "BW_API_0000003"
         wrong_token = {**TENANT_HEADERS, "x-api-token": "nope"}
-        assert failed(httpx.get(url, headers=wrong_token)) == "BW_API_0000003"
+        assert failed(web.get(url, headers=wrong_token)) == "BW_API_0000003"
 
 
 @pytest.mark.parametrize(

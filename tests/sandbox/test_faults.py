@@ -112,32 +112,36 @@ def test_unknown_fault_mode_is_400(metaapi: httpx.Client) -> None:
     assert "meteor-strike" in answer.text
 
 
-def test_server_fault_for_the_first_n_requests() -> None:
+def test_server_fault_for_the_first_n_requests(web: httpx.Client) -> None:
     with SandboxServer(fault="html-503", fault_times=2, fault_api="metaapi") as server:
         url = server.base_url("metaapi") + REGIONS
         b2core = server.base_url("b2core") + "/tokens"
         headers = {"auth-token": "t"}
-        assert httpx.post(b2core, auth=("a", "b"), json={"grant_type": "client_credentials"})
-        statuses = [httpx.get(url, headers=headers).status_code for _ in range(3)]
+        assert web.post(b2core, auth=("a", "b"), json={"grant_type": "client_credentials"})
+        statuses = [web.get(url, headers=headers).status_code for _ in range(3)]
         assert statuses == [503, 503, 200]
 
 
-def test_server_fault_forever_and_control_is_exempt() -> None:
+def test_server_fault_forever_and_control_is_exempt(web: httpx.Client) -> None:
     with SandboxServer(fault="malformed-json") as server:
         for api in ("metaapi", "brokerwork", "b2core"):
-            assert httpx.get(server.base_url(api) + "/anything").content.startswith(b'{"result')
-        assert httpx.get(server.url + "/_sandbox/health").json()["status"] == "ok"
+            assert web.get(server.base_url(api) + "/anything").content.startswith(b'{"result')
+        assert web.get(server.url + "/_sandbox/health").json()["status"] == "ok"
 
 
-def test_runtime_fault_rule(sandbox: SandboxServer, metaapi: httpx.Client) -> None:
+def test_runtime_fault_rule(
+    web: httpx.Client, sandbox: SandboxServer, metaapi: httpx.Client
+) -> None:
     rule = {"mode": "429", "times": 1, "api": "metaapi"}
-    httpx.post(sandbox.url + "/_sandbox/faults", json=rule)
+    web.post(sandbox.url + "/_sandbox/faults", json=rule)
     assert metaapi.get(REGIONS).status_code == 429
     assert metaapi.get(REGIONS).status_code == 200
 
 
-def test_runtime_slow_rule_uses_its_delay(sandbox: SandboxServer, metaapi: httpx.Client) -> None:
-    httpx.post(sandbox.url + "/_sandbox/faults", json={"mode": "slow", "times": 1, "delay": 0.05})
+def test_runtime_slow_rule_uses_its_delay(
+    web: httpx.Client, sandbox: SandboxServer, metaapi: httpx.Client
+) -> None:
+    web.post(sandbox.url + "/_sandbox/faults", json={"mode": "slow", "times": 1, "delay": 0.05})
     began = time.perf_counter()
     assert metaapi.get(REGIONS).status_code == 200
     assert time.perf_counter() - began >= 0.05

@@ -15,6 +15,8 @@ from brokerlink.sandbox.seed import (
 )
 from brokerlink.sandbox.testing import SandboxServer
 
+from .conftest import TLS
+
 ACCOUNTS = "/users/current/accounts"
 NEW_ACCOUNT = {
     "name": "New account",
@@ -168,7 +170,9 @@ def test_transitional_states_follow_the_clock() -> None:
     clock = ManualClock()
     with (
         SandboxServer(clock=clock, transition_seconds=30) as server,
-        httpx.Client(base_url=server.base_url("metaapi"), headers={"auth-token": "t"}) as c,
+        httpx.Client(
+            base_url=server.base_url("metaapi"), headers={"auth-token": "t"}, verify=TLS
+        ) as c,
     ):
         url = f"{ACCOUNTS}/{MT5_ACCOUNT_ID}"
         c.post(url + "/deploy")
@@ -218,22 +222,22 @@ def test_create_configuration_link(metaapi: httpx.Client) -> None:
     assert metaapi.put(f"{ACCOUNTS}/nope/configuration-link").status_code == 404
 
 
-def test_auth_missing_token_is_401(sandbox: SandboxServer) -> None:
-    answer = httpx.get(sandbox.base_url("metaapi") + ACCOUNTS)
+def test_auth_missing_token_is_401(web: httpx.Client, sandbox: SandboxServer) -> None:
+    answer = web.get(sandbox.base_url("metaapi") + ACCOUNTS)
     assert answer.status_code == 401
     assert answer.json()["error"] == "UnauthorizedError"
 
 
-def test_auth_forbidden_token_is_403(sandbox: SandboxServer) -> None:
-    answer = httpx.get(sandbox.base_url("metaapi") + ACCOUNTS, headers={"auth-token": "forbidden"})
+def test_auth_forbidden_token_is_403(web: httpx.Client, sandbox: SandboxServer) -> None:
+    answer = web.get(sandbox.base_url("metaapi") + ACCOUNTS, headers={"auth-token": "forbidden"})
     assert answer.status_code == 403
 
 
-def test_auth_with_configured_tokens() -> None:
+def test_auth_with_configured_tokens(web: httpx.Client) -> None:
     with SandboxServer(metaapi_tokens=["good"]) as server:
         url = server.base_url("metaapi") + ACCOUNTS
-        assert httpx.get(url, headers={"auth-token": "good"}).status_code == 200
-        assert httpx.get(url, headers={"auth-token": "bad"}).status_code == 401
+        assert web.get(url, headers={"auth-token": "good"}).status_code == 200
+        assert web.get(url, headers={"auth-token": "bad"}).status_code == 401
 
 
 def test_invalid_json_body_is_400(metaapi: httpx.Client) -> None:

@@ -12,6 +12,8 @@ from brokerlink.sandbox.clock import parse_iso
 from brokerlink.sandbox.seed import MT4_PROFILE_ID, MT5_ACCOUNT_ID
 from brokerlink.sandbox.testing import SandboxServer
 
+from .conftest import TLS
+
 ACCOUNTS = "/users/current/accounts"
 BODY = {
     "name": "Polled",
@@ -100,7 +102,9 @@ def test_accepted_retries_option_applies_to_every_transaction() -> None:
     }
     with (
         SandboxServer(**options) as server,
-        httpx.Client(base_url=server.base_url("metaapi"), headers={"auth-token": "t"}) as c,
+        httpx.Client(
+            base_url=server.base_url("metaapi"), headers={"auth-token": "t"}, verify=TLS
+        ) as c,
     ):
         answer = post(c, "plain-tid")
         assert answer.status_code == 202

@@ -24,6 +24,8 @@ from brokerlink.sandbox.seed import (
 )
 from brokerlink.sandbox.testing import SandboxServer
 
+from .conftest import TLS
+
 openapi_core = pytest.importorskip("openapi_core")
 from openapi_core import OpenAPI  # noqa: E402
 from openapi_core.datatypes import RequestParameters  # noqa: E402
@@ -98,6 +100,7 @@ def session() -> Iterator[tuple[SandboxServer, dict[str, list[Exchange]]]]:
             return httpx.Client(
                 base_url=server.base_url(api),
                 headers=headers,
+                verify=TLS,
                 event_hooks={"response": [keep]},
             )
 

@@ -26,10 +26,17 @@ def quiet_reset_logs() -> None:
         logger.addFilter(_QuietResets())
 
 
-def serve(host: str = "127.0.0.1", port: int = 8787, **options: Any) -> None:
-    """Serve the sandbox until interrupted (blocking). ``options`` go to ``create_app``."""
+def serve(
+    host: str = "127.0.0.1", port: int = 8787, *, access_log: bool = False, **options: Any
+) -> None:
+    """Serve the sandbox until interrupted (blocking). ``options`` go to ``create_app``.
+
+    Access logging is off by default: it would cost more than answering a request.
+    """
     app = create_app(**options)
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", lifespan="off", access_log=access_log
+    )
     server = uvicorn.Server(config)
     quiet_reset_logs()
     base = f"http://{host}:{port}"
