@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: import cost and regeneration time.
+"""``python -m benchmarks``: import cost, regeneration time, sandbox start and throughput.
 
 - import: ``python -c "import brokerlink"`` against ``python -c "pass"`` (best of N, fresh
   interpreters); the target is under 150 ms of extra time.
@@ -53,6 +53,20 @@ def main() -> int:
         f"regenerate all specs   {generate:7.1f} s   target 15 s: "
         f"{'ok' if generate < 15 else 'OVER'}"
     )
+    from brokerlink.sandbox.testing import SandboxServer
+
+    starts = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with SandboxServer():
+            starts.append(time.perf_counter() - started)
+    print(
+        f"sandbox start+stop     {min(starts) * 1000:7.1f} ms  target 1000 ms: "
+        f"{'ok' if min(starts) < 1 else 'OVER'}"
+    )
+    from benchmarks.sandbox_load import main as sandbox_load
+
+    sandbox_load(3.0)
     return 0
 
 

@@ -1,6 +1,6 @@
 """Bounded load benchmark of the sandbox (not a test; loopback only).
 
-    python tests/sandbox/bench_sandbox.py [seconds]
+    python -m benchmarks.sandbox_load [seconds]   (also part of ``nox -s bench``)
 
 Serves the sandbox with ``python -m brokerlink.sandbox`` on a free port of 127.0.0.1, then
 measures requests/s of simple GETs: with httpx over one keep-alive connection, and with ``wrk``
