@@ -22,7 +22,6 @@ from brokerlink.plugins.hookspecs import hookimpl
 from brokerlink import errors
 
 VENDOR = "brokerwork"
-SUCCESS = {"m0000000", "m00000"}
 CODES: dict[str, type[Exception]] = {
     "BW_INVALID_PARAM": errors.ValidationError,
     "BW_INVALID_SERVERID": errors.ValidationError,

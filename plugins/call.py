@@ -16,7 +16,6 @@ class CallOptions:
     poll_timeout: float | None = None
     credential_guard: bool = True
     end_user_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

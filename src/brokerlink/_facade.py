@@ -22,7 +22,7 @@ from brokerlink.plugins.transport import AsyncHookTransport, HookTransport
 
 DEFAULT_TIMEOUT = 30.0
 _PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError)
-_OPTION_NAMES = {"max_retries", "poll_timeout", "credential_guard", "end_user_id"}
+_OPTION_NAMES = {f.name for f in dataclasses.fields(CallOptions)}
 
 
 def new_transaction_id() -> str:
