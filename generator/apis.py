@@ -30,6 +30,8 @@ class Api:
     title: str
     credentials: tuple[Credential, ...]
     default_base_url: str | None = None
+    polls: bool = False  # has 202 operations: the constructor takes ``poll_timeout``
+    guarded: bool = False  # has credential-guarded operations: takes ``credential_cache``
 
     @property
     def spec_path(self) -> Path:
@@ -44,6 +46,8 @@ APIS: tuple[Api, ...] = (
         title="MetaApi provisioning API",
         credentials=(Credential("token", "MetaApi API token, sent as the `auth-token` header."),),
         default_base_url="https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
+        polls=True,
+        guarded=True,
     ),
     Api(
         name="brokerwork",

@@ -57,6 +57,10 @@ def _raw_operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any
     return ops
 
 
+# Safe to send twice (RFC 9110); POSTs opt in with ``x-brokerlink-idempotent: true`` in the spec.
+IDEMPOTENT_METHODS = frozenset({"get", "head", "options", "put", "delete"})
+
+
 class _Wire:
     """How one parameter goes on the wire, from the raw spec (the parser drops style/explode)."""
 
@@ -98,6 +102,18 @@ def generate_api(api: Api, out_dir: Path) -> None:
     def raw_operation(endpoint: Any) -> dict[str, Any]:
         return raw_ops[(endpoint.method, _shape(str(endpoint.path.get_untrusted_value())))]
 
+    def request_tag(endpoint: Any) -> str:
+        raw = raw_operation(endpoint)
+        return repr(
+            {
+                "api": api.name,
+                "operation_id": raw["operationId"],
+                "idempotent": endpoint.method in IDEMPOTENT_METHODS
+                or bool(raw.get("x-brokerlink-idempotent")),
+                "polls": "202" in raw.get("responses", {}),
+            }
+        )
+
     def raw_parameter(endpoint: Any, name: Any) -> _Wire:
         wanted = name.get_untrusted_value() if hasattr(name, "get_untrusted_value") else str(name)
         for raw in raw_operation(endpoint)["parameters"]:
@@ -107,7 +123,12 @@ def generate_api(api: Api, out_dir: Path) -> None:
         raise GenerationFailed(f"{api.spec}: parameter {wanted} not found")
 
     project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES)
-    project.env.globals.update(api=api, raw_operation=raw_operation, raw_parameter=raw_parameter)
+    project.env.globals.update(
+        api=api,
+        raw_operation=raw_operation,
+        raw_parameter=raw_parameter,
+        request_tag=request_tag,
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         problems = project.build()
     if problems:

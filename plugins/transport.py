@@ -1,20 +1,24 @@
 """The hook transport: one choke point under every facade call, for sync and async alike.
 
 It wraps the real httpx transport. Hooks decide (send as is, answer locally, wait and resend,
-raise); the two executors here carry the decisions out with ``time.sleep`` / ``asyncio.sleep``.
+raise, or defer I/O as an ``Effect``); the two executors here carry the decisions out, waiting with
+the current :mod:`~brokerlink.plugins.timing` (real sleeps, or none in tests).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Mapping
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import httpx
 import pluggy
-from brokerlink.plugins.call import Call, CallOptions, Resend
+from brokerlink.plugins import timing
+from brokerlink.plugins.call import Call, CallOptions, Effect, Resend
 
 from brokerlink.errors import ApiTimeout, TransportError
+
+log = logging.getLogger("brokerlink.transport")
 
 
 def _error_classes(hook: pluggy.HookRelay, api: str) -> dict[str, type[Exception]]:
@@ -39,18 +43,42 @@ class _Executor:
     """State and decisions shared by the sync and the async executor."""
 
     def __init__(
-        self, hook: pluggy.HookRelay, api: str, options: CallOptions, clock: Callable[[], float]
+        self,
+        hook: pluggy.HookRelay,
+        api: str,
+        options: CallOptions,
+        services: Mapping[str, Any],
     ) -> None:
         self.hook = hook
         self.api = api
         self.options = options
-        self.clock = clock
+        self.services = services
         self.error_classes: Mapping[str, type[Exception]] = _error_classes(hook, api)
 
     def start(self, request: httpx.Request) -> Call:
-        call = Call.for_request(request, self.options, self.clock())
+        call = Call.for_request(request, self.options, timing.current(), self.services)
         call.state["error_classes"] = self.error_classes
         return call
+
+    def before_send(self, call: Call, request: httpx.Request) -> httpx.Response | None:
+        return self.hook.brokerlink_before_send(call=call, request=request)  # type: ignore[no-any-return]
+
+    def after_response(
+        self, call: Call, request: httpx.Request, response: httpx.Response
+    ) -> Resend | None:
+        return self.hook.brokerlink_after_response(  # type: ignore[no-any-return]
+            call=call, request=request, response=response
+        )
+
+    def on_transport_error(
+        self, call: Call, request: httpx.Request, error: httpx.TransportError
+    ) -> Resend:
+        decision: Resend | None = self.hook.brokerlink_on_transport_error(
+            call=call, request=request, error=error
+        )
+        if decision is None:
+            raise _transport_error(call, error) from error
+        return decision
 
     def announce(self, call: Call, decision: Resend) -> float:
         seconds = max(decision.seconds, 0.0)
@@ -64,6 +92,52 @@ class _Executor:
         return seconds
 
 
+def _round(
+    call: Call, step: Callable[..., Any], *args: Any
+) -> tuple[Any, list[Effect], BaseException | None]:
+    """Run one hook round; what it deferred is carried out even when it raised (e.g. remember a
+    rejection, then raise it)."""
+    try:
+        result = step(call, *args)
+    except BaseException as exc:
+        return None, call.take_effects(), exc
+    return result, call.take_effects(), None
+
+
+def _effect_failed(effect: Effect, error: Exception) -> None:
+    log.warning(
+        "deferred %s failed while the call was already failing: %s",
+        type(effect).__name__,
+        type(error).__name__,
+    )
+
+
+def _carry_out(effects: list[Effect], failure: BaseException | None) -> None:
+    for effect in effects:
+        if failure is None:
+            effect.run()
+            continue
+        try:
+            effect.run()
+        except Exception as error:
+            _effect_failed(effect, error)
+    if failure is not None:
+        raise failure
+
+
+async def _acarry_out(effects: list[Effect], failure: BaseException | None) -> None:
+    for effect in effects:
+        if failure is None:
+            await effect.arun()
+            continue
+        try:
+            await effect.arun()
+        except Exception as error:
+            _effect_failed(effect, error)
+    if failure is not None:
+        raise failure
+
+
 class HookTransport(httpx.BaseTransport):
     """Sync executor around a real ``httpx.BaseTransport``."""
 
@@ -74,20 +148,19 @@ class HookTransport(httpx.BaseTransport):
         *,
         api: str,
         options: CallOptions,
+        services: Mapping[str, Any] | None = None,
         owns_inner: bool = True,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
-        self._run = _Executor(hook, api, options, clock)
+        self._run = _Executor(hook, api, options, services or {})
         self._owns_inner = owns_inner
-        self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         run = self._run
         call = run.start(request)
         while True:
-            local = run.hook.brokerlink_before_send(call=call, request=request)
+            local, effects, failure = _round(call, run.before_send, request)
+            _carry_out(effects, failure)
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
@@ -98,19 +171,16 @@ class HookTransport(httpx.BaseTransport):
                     response.close()
                     raise
             except httpx.TransportError as exc:
-                decision = run.hook.brokerlink_on_transport_error(
-                    call=call, request=request, error=exc
-                )
-                if decision is None:
-                    raise _transport_error(call, exc) from exc
+                decision, effects, failure = _round(call, run.on_transport_error, request, exc)
+                _carry_out(effects, failure)
             else:
-                decision = run.hook.brokerlink_after_response(
-                    call=call, request=request, response=response
-                )
+                decision, effects, failure = _round(call, run.after_response, request, response)
+                if failure is not None or decision is not None:
+                    response.close()
+                _carry_out(effects, failure)
                 if decision is None:
                     return response
-                response.close()
-            self._sleep(run.announce(call, decision))
+            call.timing.sleep(run.announce(call, decision))
             call.attempt += 1
             request = decision.request or request
 
@@ -129,20 +199,19 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
         *,
         api: str,
         options: CallOptions,
+        services: Mapping[str, Any] | None = None,
         owns_inner: bool = True,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
-        self._run = _Executor(hook, api, options, clock)
+        self._run = _Executor(hook, api, options, services or {})
         self._owns_inner = owns_inner
-        self._sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         run = self._run
         call = run.start(request)
         while True:
-            local = run.hook.brokerlink_before_send(call=call, request=request)
+            local, effects, failure = _round(call, run.before_send, request)
+            await _acarry_out(effects, failure)
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
@@ -153,19 +222,16 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
                     await response.aclose()
                     raise
             except httpx.TransportError as exc:
-                decision = run.hook.brokerlink_on_transport_error(
-                    call=call, request=request, error=exc
-                )
-                if decision is None:
-                    raise _transport_error(call, exc) from exc
+                decision, effects, failure = _round(call, run.on_transport_error, request, exc)
+                await _acarry_out(effects, failure)
             else:
-                decision = run.hook.brokerlink_after_response(
-                    call=call, request=request, response=response
-                )
+                decision, effects, failure = _round(call, run.after_response, request, response)
+                if failure is not None or decision is not None:
+                    await response.aclose()
+                await _acarry_out(effects, failure)
                 if decision is None:
                     return response
-                await response.aclose()
-            await self._sleep(run.announce(call, decision))
+            await call.timing.asleep(run.announce(call, decision))
             call.attempt += 1
             request = decision.request or request
 

@@ -79,7 +79,7 @@ class B2Core(SyncFacade):
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
-            max_retries: Retries of transient failures (None: the plugin's default).
+            max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
         super().__init__(
             api=_API,
@@ -275,7 +275,7 @@ class AsyncB2Core(AsyncFacade):
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
-            max_retries: Retries of transient failures (None: the plugin's default).
+            max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
         super().__init__(
             api=_API,

@@ -126,7 +126,7 @@ class BrokerWork(SyncFacade):
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
-            max_retries: Retries of transient failures (None: the plugin's default).
+            max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
         super().__init__(
             api=_API,
@@ -580,7 +580,7 @@ class AsyncBrokerWork(AsyncFacade):
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
-            max_retries: Retries of transient failures (None: the plugin's default).
+            max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
         super().__init__(
             api=_API,

@@ -9,7 +9,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -158,6 +158,9 @@ from .models import (
 )
 from .types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from brokerlink.credentials import CredentialStore
+
 _API = "metaapi"
 
 
@@ -173,6 +176,8 @@ class MetaApi(SyncFacade):
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        poll_timeout: float | None = None,
+        credential_cache: str | CredentialStore | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
@@ -182,7 +187,11 @@ class MetaApi(SyncFacade):
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
-            max_retries: Retries of transient failures (None: the plugin's default).
+            max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            poll_timeout: Seconds a 202-answered call may keep polling (None: 10 minutes).
+            credential_cache: Where rejected credentials are remembered: a URL (``memory://``,
+                ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
+                ``BROKERLINK_CACHE_URL`` env var, else a SQLite file in the user's cache dir).
         """
         super().__init__(
             api=_API,
@@ -194,6 +203,8 @@ class MetaApi(SyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            poll_timeout=poll_timeout,
+            credential_cache=credential_cache,
             client_class=Client,
         )
 
@@ -886,6 +897,8 @@ class AsyncMetaApi(AsyncFacade):
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        poll_timeout: float | None = None,
+        credential_cache: str | CredentialStore | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
@@ -895,7 +908,11 @@ class AsyncMetaApi(AsyncFacade):
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
-            max_retries: Retries of transient failures (None: the plugin's default).
+            max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            poll_timeout: Seconds a 202-answered call may keep polling (None: 10 minutes).
+            credential_cache: Where rejected credentials are remembered: a URL (``memory://``,
+                ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
+                ``BROKERLINK_CACHE_URL`` env var, else a SQLite file in the user's cache dir).
         """
         super().__init__(
             api=_API,
@@ -907,6 +924,8 @@ class AsyncMetaApi(AsyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            poll_timeout=poll_timeout,
+            credential_cache=credential_cache,
             client_class=Client,
         )
 

@@ -55,8 +55,10 @@ class _Facade:
         timeout: float | httpx.Timeout,
         transport: Any,
         plugins: Sequence[object],
-        max_retries: int | None,
         client_class: Any,
+        max_retries: int | None = None,
+        poll_timeout: float | None = None,
+        credential_cache: Any = None,
     ) -> None:
         for name, value in credentials.items():
             if not isinstance(value, str) or not value:
@@ -66,7 +68,9 @@ class _Facade:
         self._api = api
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
-        self._options = CallOptions(max_retries=max_retries)
+        self._options = CallOptions(max_retries=max_retries, poll_timeout=poll_timeout)
+        # Per-client resources plugins reach via ``call.services``; with_options copies share them.
+        self._services: dict[str, Any] = {"credential_cache": credential_cache}
         self._hook = plugin_manager(plugins).hook
         self._auth = auth_for(api, self._base_url, credentials)
         self._inner = transport if transport is not None else self._default_transport()
@@ -95,8 +99,9 @@ class _Facade:
     ) -> Self:
         """A copy with other per-call options, sharing this client's connection pool and token.
 
-        Accepts ``timeout``, ``max_retries``, ``poll_timeout``, ``credential_guard`` and
-        ``end_user_id``. Closing the copy leaves the pool open; close the original.
+        Accepts ``timeout``, ``max_retries``, ``retry_deadline``, ``poll_timeout``,
+        ``credential_guard`` and ``end_user_id``. Closing the copy leaves the pool open; close
+        the original.
         """
         unknown = set(overrides) - _OPTION_NAMES
         if unknown:
@@ -153,6 +158,7 @@ class SyncFacade(_Facade):
             self._hook,
             api=self._api,
             options=self._options,
+            services=self._services,
             owns_inner=self._owns_pool,
         )
         self._http = httpx.Client(
@@ -190,6 +196,7 @@ class AsyncFacade(_Facade):
             self._hook,
             api=self._api,
             options=self._options,
+            services=self._services,
             owns_inner=self._owns_pool,
         )
         self._http = httpx.AsyncClient(

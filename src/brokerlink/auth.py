@@ -15,7 +15,7 @@ import httpx
 
 from brokerlink.errors import UnexpectedResponse
 
-TOKEN_OPERATION = {"api": "b2core", "operation_id": "createToken"}
+TOKEN_OPERATION = {"api": "b2core", "operation_id": "createToken", "idempotent": True}
 # Set on a request whose 401 the auth flow will answer itself (refresh and resend once); the error
 # plugin lets such a 401 through instead of raising.
 REFRESH_ON_401 = "brokerlink.refresh_on_401"
@@ -71,7 +71,8 @@ class B2CoreTokenAuth(httpx.Auth):
 
     # -- shared decisions ---------------------------------------------------------------------
     def _is_token_request(self, request: httpx.Request) -> bool:
-        return request.extensions.get("brokerlink") == TOKEN_OPERATION
+        tag = request.extensions.get("brokerlink") or {}
+        return bool(tag.get("api") == "b2core" and tag.get("operation_id") == "createToken")
 
     def _valid(self) -> bool:
         return self._token is not None and self._clock() < self._expires_at

@@ -21,7 +21,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/accounts",
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "createAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "createAccount",
+                "idempotent": False,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -20,7 +20,14 @@ def _get_kwargs(
         "url": "/accounts/{account_id}".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "deleteAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "deleteAccount",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

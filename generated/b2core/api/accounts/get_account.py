@@ -35,7 +35,14 @@ def _get_kwargs(
             account_id=quote(str(account_id), safe=""),
         ),
         "params": params,
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "getAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "getAccount",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -21,7 +21,14 @@ def _get_kwargs(
         "url": "/accounts/{account_id}/metrics".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "getAccountMetrics"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "getAccountMetrics",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -62,7 +62,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/accounts",
         "params": params,
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "listAccounts"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "listAccounts",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

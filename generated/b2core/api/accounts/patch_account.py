@@ -25,7 +25,14 @@ def _get_kwargs(
         "url": "/accounts/{account_id}".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "patchAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "patchAccount",
+                "idempotent": False,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -25,7 +25,14 @@ def _get_kwargs(
         "url": "/accounts/{account_id}".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "updateAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "updateAccount",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

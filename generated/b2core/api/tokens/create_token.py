@@ -21,7 +21,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/tokens",
-        "extensions": {"brokerlink": {"api": "b2core", "operation_id": "createToken"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "b2core",
+                "operation_id": "createToken",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

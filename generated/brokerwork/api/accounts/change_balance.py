@@ -26,7 +26,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/api/account/balance",
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "changeBalance"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "changeBalance",
+                "idempotent": False,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -35,7 +35,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/v1/api/account/info",
         "params": params,
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "getAccountInfo"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "getAccountInfo",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

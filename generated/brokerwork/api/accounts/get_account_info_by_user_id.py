@@ -33,7 +33,12 @@ def _get_kwargs(
         "url": "/v1/api/account/info/byUserId",
         "params": params,
         "extensions": {
-            "brokerlink": {"api": "brokerwork", "operation_id": "getAccountInfoByUserId"}
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "getAccountInfoByUserId",
+                "idempotent": True,
+                "polls": False,
+            }
         },
     }
 

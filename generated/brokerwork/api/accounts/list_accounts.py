@@ -41,7 +41,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/v1/api/account/list",
         "params": params,
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "listAccounts"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "listAccounts",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

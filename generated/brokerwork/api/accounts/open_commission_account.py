@@ -24,7 +24,12 @@ def _get_kwargs(
         "method": "post",
         "url": "/v1/api/account/openCommissionAccount",
         "extensions": {
-            "brokerlink": {"api": "brokerwork", "operation_id": "openCommissionAccount"}
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "openCommissionAccount",
+                "idempotent": False,
+                "polls": False,
+            }
         },
     }
 

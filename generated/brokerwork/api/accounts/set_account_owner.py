@@ -23,7 +23,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/api/account/owner",
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "setAccountOwner"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "setAccountOwner",
+                "idempotent": False,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -38,7 +38,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/v1/api/custom/info",
         "params": params,
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "listCustomers"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "listCustomers",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

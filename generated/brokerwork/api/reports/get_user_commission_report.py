@@ -24,7 +24,12 @@ def _get_kwargs(
         "method": "post",
         "url": "/v1/api/report/user/commission",
         "extensions": {
-            "brokerlink": {"api": "brokerwork", "operation_id": "getUserCommissionReport"}
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "getUserCommissionReport",
+                "idempotent": True,
+                "polls": False,
+            }
         },
     }
 

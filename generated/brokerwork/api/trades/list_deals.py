@@ -41,7 +41,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/v1/api/trade/deal",
         "params": params,
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "listDeals"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "listDeals",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

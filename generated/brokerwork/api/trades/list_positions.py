@@ -41,7 +41,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/v1/api/trade/position",
         "params": params,
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "listPositions"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "listPositions",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

@@ -30,7 +30,12 @@ def _get_kwargs(
         "url": "/v1/api/user/getParentAndLowerUserInfo",
         "params": params,
         "extensions": {
-            "brokerlink": {"api": "brokerwork", "operation_id": "getParentAndLowerUserInfo"}
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "getParentAndLowerUserInfo",
+                "idempotent": True,
+                "polls": False,
+            }
         },
     }
 

@@ -29,7 +29,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/v1/api/user/ids",
         "params": params,
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "getUserIds"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "getUserIds",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

@@ -32,7 +32,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/v1/api/user/info",
         "params": params,
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "getUserInfo"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "getUserInfo",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

@@ -23,7 +23,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/api/user/update",
-        "extensions": {"brokerlink": {"api": "brokerwork", "operation_id": "updateUser"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "brokerwork",
+                "operation_id": "updateUser",
+                "idempotent": False,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

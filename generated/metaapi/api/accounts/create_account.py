@@ -25,7 +25,14 @@ def _get_kwargs(
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/users/current/accounts",
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "createAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "createAccount",
+                "idempotent": False,
+                "polls": True,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

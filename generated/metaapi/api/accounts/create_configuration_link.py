@@ -31,7 +31,14 @@ def _get_kwargs(
             account_id=quote(str(account_id), safe=""),
         ),
         "params": params,
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "createConfigurationLink"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "createConfigurationLink",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

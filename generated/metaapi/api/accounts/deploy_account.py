@@ -30,7 +30,14 @@ def _get_kwargs(
             account_id=quote(str(account_id), safe=""),
         ),
         "params": params,
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "deployAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "deployAccount",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -25,7 +25,14 @@ def _get_kwargs(
         "url": "/users/current/accounts/{account_id}/enable-copy-factory-api".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "enableCopyFactoryApi"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "enableCopyFactoryApi",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -21,7 +21,14 @@ def _get_kwargs(
         "url": "/users/current/accounts/{account_id}/enable-risk-management-api".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "enableRiskManagementApi"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "enableRiskManagementApi",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -22,7 +22,14 @@ def _get_kwargs(
         "url": "/users/current/accounts/{account_id}".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "getAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "getAccount",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -21,7 +21,14 @@ def _get_kwargs(
         "url": "/users/current/accounts/{account_id}/increase-reliability".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "increaseReliability"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "increaseReliability",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -118,7 +118,14 @@ def _get_kwargs(
         "method": "get",
         "url": "/users/current/accounts",
         "params": params,
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "listAccounts"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "listAccounts",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["headers"] = headers

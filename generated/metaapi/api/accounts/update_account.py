@@ -25,7 +25,14 @@ def _get_kwargs(
         "url": "/users/current/accounts/{account_id}".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "updateAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "updateAccount",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -29,7 +29,14 @@ def _get_kwargs(
         "url": "/users/current/provisioning-profiles/{provisioning_profile_id}/mt5-demo-accounts".format(
             provisioning_profile_id=quote(str(provisioning_profile_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "createMt5DemoAccount"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "createMt5DemoAccount",
+                "idempotent": False,
+                "polls": True,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -23,7 +23,12 @@ def _get_kwargs(
         "method": "post",
         "url": "/users/current/provisioning-profiles",
         "extensions": {
-            "brokerlink": {"api": "metaapi", "operation_id": "createProvisioningProfile"}
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "createProvisioningProfile",
+                "idempotent": False,
+                "polls": False,
+            }
         },
     }
 

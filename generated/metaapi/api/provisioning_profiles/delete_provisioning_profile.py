@@ -22,7 +22,12 @@ def _get_kwargs(
             provisioning_profile_id=quote(str(provisioning_profile_id), safe=""),
         ),
         "extensions": {
-            "brokerlink": {"api": "metaapi", "operation_id": "deleteProvisioningProfile"}
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "deleteProvisioningProfile",
+                "idempotent": True,
+                "polls": False,
+            }
         },
     }
 

@@ -22,7 +22,14 @@ def _get_kwargs(
         "url": "/users/current/provisioning-profiles/{provisioning_profile_id}".format(
             provisioning_profile_id=quote(str(provisioning_profile_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "getProvisioningProfile"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "getProvisioningProfile",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -63,7 +63,12 @@ def _get_kwargs(
         "url": "/users/current/provisioning-profiles",
         "params": params,
         "extensions": {
-            "brokerlink": {"api": "metaapi", "operation_id": "listProvisioningProfiles"}
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "listProvisioningProfiles",
+                "idempotent": True,
+                "polls": False,
+            }
         },
     }
 

@@ -26,7 +26,12 @@ def _get_kwargs(
             provisioning_profile_id=quote(str(provisioning_profile_id), safe=""),
         ),
         "extensions": {
-            "brokerlink": {"api": "metaapi", "operation_id": "updateProvisioningProfile"}
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "updateProvisioningProfile",
+                "idempotent": True,
+                "polls": False,
+            }
         },
     }
 

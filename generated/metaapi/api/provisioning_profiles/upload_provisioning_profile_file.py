@@ -28,7 +28,12 @@ def _get_kwargs(
             file_name=quote(str(file_name), safe=""),
         ),
         "extensions": {
-            "brokerlink": {"api": "metaapi", "operation_id": "uploadProvisioningProfileFile"}
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "uploadProvisioningProfileFile",
+                "idempotent": True,
+                "polls": False,
+            }
         },
     }
 

@@ -22,7 +22,14 @@ def _get_kwargs(
         "url": "/users/current/regions/{region}/quotas".format(
             region=quote(str(region), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "getRegionQuotas"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "getRegionQuotas",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

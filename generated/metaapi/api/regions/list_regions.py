@@ -16,7 +16,14 @@ def _get_kwargs() -> dict[str, Any]:
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/users/current/regions",
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "listRegions"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "listRegions",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

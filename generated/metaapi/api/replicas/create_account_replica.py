@@ -29,7 +29,14 @@ def _get_kwargs(
         "url": "/users/current/accounts/{account_id}/replicas".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "createAccountReplica"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "createAccountReplica",
+                "idempotent": False,
+                "polls": True,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()

@@ -24,7 +24,14 @@ def _get_kwargs(
             account_id=quote(str(account_id), safe=""),
             replica_id=quote(str(replica_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "getAccountReplica"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "getAccountReplica",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -22,7 +22,14 @@ def _get_kwargs(
         "url": "/users/current/accounts/{account_id}/replicas".format(
             account_id=quote(str(account_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "listAccountReplicas"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "listAccountReplicas",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

@@ -23,7 +23,14 @@ def _get_kwargs(
             account_id=quote(str(account_id), safe=""),
             replica_id=quote(str(replica_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "undeployAccountReplica"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "undeployAccountReplica",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     return _kwargs

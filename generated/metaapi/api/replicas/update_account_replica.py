@@ -27,7 +27,14 @@ def _get_kwargs(
             account_id=quote(str(account_id), safe=""),
             replica_id=quote(str(replica_id), safe=""),
         ),
-        "extensions": {"brokerlink": {"api": "metaapi", "operation_id": "updateAccountReplica"}},
+        "extensions": {
+            "brokerlink": {
+                "api": "metaapi",
+                "operation_id": "updateAccountReplica",
+                "idempotent": True,
+                "polls": False,
+            }
+        },
     }
 
     _kwargs["json"] = body.to_dict()
