@@ -12,7 +12,7 @@ nox.options.error_on_missing_interpreters = False
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
-    *("-m", "brokerlink._facade", "-m", "brokerlink.cli", "-p", "brokerlink.plugins"),
+    *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
     *("-p", "brokerlink.sandbox", "-p", "generator"),
 ]
 
