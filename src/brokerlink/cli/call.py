@@ -198,7 +198,7 @@ def _invoke(api: ApiInfo, operation: Operation, values: dict[str, Any]) -> None:
     except Exception as exc:  # every failure becomes one line and an exit code, no traceback
         click.echo(exit_codes.one_line(exc), err=True)
         ctx.exit(exit_codes.exit_code(exc))
-    stdout = click.get_text_stream("stdout")
+    stdout = sys.stdout
     if values["output"] == "table":
         from brokerlink.cli.output import print_table
 
@@ -227,11 +227,11 @@ def _call(ctx: click.Context, api: ApiInfo, operation: Operation, values: dict[s
     form = None
     if operation.body is not None and operation.body.content == "json":
         if values["body"] is not None:
-            body = arguments.parse_body(values["body"], click.get_text_stream("stdin"))
+            body = arguments.parse_body(values["body"], sys.stdin)
         elif operation.body.required:
             raise InvalidRequest(f"{operation.command} needs --body JSON|@FILE|-")
     elif operation.body is not None:
-        form = arguments.parse_form(operation, values["form"], click.get_binary_stream("stdin"))
+        form = arguments.parse_form(operation, values["form"], sys.stdin.buffer)
     client_options = {
         "timeout": values["timeout"],
         "max_retries": values["max_retries"],
