@@ -61,8 +61,8 @@ class _Resolver:
         if "allOf" in s and len(s["allOf"]) == 1:
             return self.kind(s["allOf"][0])
         raw_type = s.get("type")
-        types = [t for t in raw_type if t != "null"] if isinstance(raw_type, list) else [raw_type]
-        types = [t for t in types if t]
+        listed = raw_type if isinstance(raw_type, list) else [raw_type]
+        types = [str(t) for t in listed if t and t != "null"]
         if not types and ("oneOf" in s or "anyOf" in s):
             types = ["any"]
         kind = "|".join(types) if types else "any"

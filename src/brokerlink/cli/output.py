@@ -43,7 +43,7 @@ def _rows(data: Any) -> list[dict[str, Any]] | None:
     """The first list of objects in ``data``, looking two levels deep (envelopes, pages)."""
     level = [data]
     for _ in range(3):
-        following = []
+        following: list[Any] = []
         for node in level:
             if isinstance(node, list) and node and all(isinstance(r, dict) for r in node):
                 return node
