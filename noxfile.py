@@ -23,8 +23,9 @@ def group(name: str) -> list[str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite against the installed package (network-free)."""
-    session.install("-e", ".", *group("test"), *group("generate"))
+    """The whole test suite against the installed package (network-free), with the example
+    third-party plugin installed so its entry point is really loaded."""
+    session.install("-e", ".", "./examples/brokerlink-metrics", *group("test"), *group("generate"))
     session.run("pytest", *session.posargs)
 
 
