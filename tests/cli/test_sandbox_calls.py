@@ -255,6 +255,21 @@ def test_compact_and_table_output(call: Any) -> None:
     assert any("3004273" in line and "USD" in line for line in lines)
 
 
+def test_a_single_object_as_a_table_of_fields(call: Any) -> None:
+    table = call(
+        "metaapi",
+        "get-account",
+        "-p",
+        "accountId=1eda642a-a9a3-457c-99af-3bc5e8d5c4c9",
+        "-o",
+        "table",
+    )
+    assert table.code == 0, table.stderr
+    rows = [line for line in table.stdout.splitlines() if "│" in line]
+    assert any("_id" in row and "1eda642a-a9a3-457c-99af-3bc5e8d5c4c9" in row for row in rows)
+    assert any("state" in row and "DEPLOYED" in row for row in rows)
+
+
 def test_the_sandbox_option_starts_its_own_server() -> None:
     regions = run_cli(["call", "metaapi", "list-regions", "--sandbox"])
     assert regions.json() == ["vint-hill", "new-york", "london", "singapore"]

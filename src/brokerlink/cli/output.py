@@ -39,17 +39,22 @@ def dump_json(value: Any, *, compact: bool = False) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+_ENVELOPE_KEYS = ("data", "items", "list")  # Broker Work / B2Core / MetaApi v2 wrappers
+
+
 def _rows(data: Any) -> list[dict[str, Any]] | None:
-    """The first list of objects in ``data``, looking two levels deep (envelopes, pages)."""
-    level = [data]
+    """The records of a list result, also inside the vendors' envelopes; None for one object."""
     for _ in range(3):
-        following: list[Any] = []
-        for node in level:
-            if isinstance(node, list) and node and all(isinstance(r, dict) for r in node):
-                return node
-            if isinstance(node, dict):
-                following.extend(node.values())
-        level = following
+        if isinstance(data, list):
+            return data if data and all(isinstance(r, dict) for r in data) else None
+        if not isinstance(data, dict):
+            return None
+        inner = next(
+            (data[k] for k in _ENVELOPE_KEYS if isinstance(data.get(k), list | dict)), None
+        )
+        if inner is None:
+            return None
+        data = inner
     return None
 
 
@@ -62,7 +67,7 @@ def _cell(value: Any) -> str:
 
 
 def print_table(value: Any, stream: IO[str], title: str) -> None:
-    """A table of the first list of records in the result, else of its top-level fields."""
+    """A table of the records of a list result (envelopes unwrapped), else of the fields."""
     from rich.console import Console
     from rich.table import Table
 
