@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from brokerlink.cli import main
 
 
@@ -32,8 +34,22 @@ def test_a_subcommand_is_required() -> None:
     assert main([]) == 2
 
 
-def test_unknown_operation_is_a_usage_error() -> None:
+def test_usage_errors_are_one_line_with_a_hint(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["call", "metaapi", "no-such-operation"]) == 2
+    assert capsys.readouterr().err == (
+        "UsageError: No such command 'no-such-operation' (try 'brokerlink call metaapi --help')\n"
+    )
+    assert main(["call", "metaapi", "list-regions", "--timeout", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("UsageError: Invalid value for '--timeout'")
+    assert err.count("\n") == 1
+
+
+def test_typed_errors_through_main(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["call", "metaapi", "get-account", "--sandbox", "-p", "accountId=x"]) == 4
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("NotFound: metaapi.getAccount: HTTP 404")
 
 
 def test_version() -> None:

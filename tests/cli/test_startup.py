@@ -12,7 +12,16 @@ import sys
 
 import pytest
 
-HEAVY = ("httpx", "httpcore", "rich", "pluggy", "attrs", "brokerlink.plugins", "brokerlink.sandbox")
+HEAVY = (
+    "httpx",
+    "httpcore",
+    "rich",
+    "pluggy",
+    "attr",
+    "attrs",
+    "brokerlink.plugins",
+    "brokerlink.sandbox",
+)
 
 
 def modules_after(argv: list[str]) -> set[str]:

@@ -38,7 +38,7 @@ def sandbox(host: str, port: int, access_log: bool) -> None:
             f"(missing {exc.name})",
             err=True,
         )
-        raise SystemExit(2) from None
+        raise click.exceptions.Exit(2) from None
     click.echo(f"sandbox on http://{host}:{port}/{{metaapi,brokerwork,b2core}}")
     serve(host, port, access_log=access_log)
 
@@ -50,12 +50,26 @@ cli.add_command(CallGroup())
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console-script entry: run the command and return its exit code."""
+    """Console-script entry: run the command and return its exit code.
+
+    Usage errors are one line too (``UsageError: ... (try '... --help')``), like every other
+    error of ``brokerlink call``.
+    """
     try:
-        cli.main(args=argv, prog_name="brokerlink", standalone_mode=True)
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return exc.code or 0
-        click.echo(exc.code, err=True)
-        return 1
-    return 0
+        code = cli.main(args=argv, prog_name="brokerlink", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        return exc.exit_code
+    except click.UsageError as exc:
+        hint = ""
+        if exc.ctx is not None:
+            hint = f" (try '{exc.ctx.command_path} --help')"
+        click.echo(f"UsageError: {exc.format_message().rstrip('.')}{hint}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"{type(exc).__name__}: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Interrupted", err=True)
+        return 130
+    return code if isinstance(code, int) else 0

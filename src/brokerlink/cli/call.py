@@ -6,6 +6,7 @@ import neither httpx nor the generated clients.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -198,15 +199,29 @@ def _invoke(api: ApiInfo, operation: Operation, values: dict[str, Any]) -> None:
     except Exception as exc:  # every failure becomes one line and an exit code, no traceback
         click.echo(exit_codes.one_line(exc), err=True)
         ctx.exit(exit_codes.exit_code(exc))
-    stdout = sys.stdout
-    if values["output"] == "table":
-        from brokerlink.cli.output import print_table
+    try:
+        if values["output"] == "table":
+            from brokerlink.cli.output import print_table
 
-        print_table(result, stdout, title=f"{api.name} {operation.command}")
-    else:
-        from brokerlink.cli.output import dump_json
+            print_table(result, sys.stdout, title=f"{api.name} {operation.command}")
+        else:
+            from brokerlink.cli.output import dump_json
 
-        click.echo(dump_json(result, compact=values["output"] == "compact"))
+            click.echo(dump_json(result, compact=values["output"] == "compact"))
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): not a failure of the call
+        _discard_stdout()
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
 
 
 def _call(ctx: click.Context, api: ApiInfo, operation: Operation, values: dict[str, Any]) -> Any:

@@ -48,17 +48,23 @@ def _sandbox() -> Iterator[Any]:
 
 
 def _multipart_body(request: Request) -> Any:
-    """The typed multipart model with real ``File`` objects (file names included)."""
+    """The typed multipart model; file fields become ``File`` objects carrying their file name
+    (servers read a part without one as a plain text field)."""
     assert request.operation.body is not None and request.form is not None
     package = request.api.facade_module.rsplit(".", 1)[0]
     model = getattr(importlib.import_module(f"{package}.models"), request.operation.body.model)
     file_type = importlib.import_module(f"{package}.types").File
-    plain = {name: value for name, (file_name, value) in request.form.items() if file_name is None}
-    body = model.from_dict({**plain, **{n: b"" for n, (f, _) in request.form.items() if f}})
+    fields: dict[str, Any] = {}
     for name, (file_name, content) in request.form.items():
-        if file_name is not None:
+        if file_name is None:
+            fields[name] = content
+        else:
             data = content if isinstance(content, bytes) else content.encode()
-            setattr(body, name, file_type(payload=BytesIO(data), file_name=file_name))
+            fields[name] = file_type(payload=BytesIO(data), file_name=file_name)
+    files = {name: value for name, value in fields.items() if isinstance(value, file_type)}
+    body = model.from_dict({**fields, **dict.fromkeys(files, b"")})
+    for name, value in files.items():
+        setattr(body, name, value)
     return body
 
 

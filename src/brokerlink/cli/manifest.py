@@ -92,6 +92,8 @@ class Body:
 
 @dataclass(frozen=True)
 class Operation:
+    """One operation of a spec: the facade method it maps to and everything its help shows."""
+
     command: str  # kebab-case operationId: ``create-account``
     operation_id: str
     method: str  # facade method: ``create_account``
@@ -128,6 +130,8 @@ class Operation:
 
 @dataclass(frozen=True)
 class Credential:
+    """A keyword of the facade constructor that holds a secret or an account id."""
+
     name: str  # the facade's keyword: ``token``, ``tenant_id`` ...
     description: str
 
@@ -138,6 +142,8 @@ class Credential:
 
 @dataclass(frozen=True)
 class ApiInfo:
+    """One vendor API: its facade, credentials, default base URL and operations by command."""
+
     name: str
     title: str
     facade_module: str
