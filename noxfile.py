@@ -12,7 +12,7 @@ nox.options.error_on_missing_interpreters = False
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
-    *("-m", "brokerlink._facade", "-m", "brokerlink.cli", "-p", "brokerlink.plugins"),
+    *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
     *("-p", "brokerlink.sandbox", "-p", "generator"),
 ]
 
@@ -23,9 +23,17 @@ def group(name: str) -> list[str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite against the installed package (network-free)."""
-    # tests/plugin_dist: a tiny third-party plugin proving entry-point loading.
-    session.install("-e", ".", "./tests/plugin_dist", *group("test"), *group("generate"))
+    """The whole test suite against the installed package (network-free), with two third-party
+    plugins installed so their entry points are really loaded: the tiny probe in
+    tests/plugin_dist and the example metrics plugin of the plugin guide."""
+    session.install(
+        "-e",
+        ".",
+        "./tests/plugin_dist",
+        "./examples/brokerlink-metrics",
+        *group("test"),
+        *group("generate"),
+    )
     session.run("pytest", *session.posargs)
 
 

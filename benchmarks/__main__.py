@@ -3,6 +3,7 @@
 - import: ``python -c "import brokerlink"`` against ``python -c "pass"`` (best of N, fresh
   interpreters); the target is under 150 ms of extra time.
 - generate: wall time of ``python -m generator`` into a temporary folder; target under 15 s.
+- cli: ``brokerlink --help`` and one operation's help against a bare interpreter; target 300 ms.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def main() -> int:
     from benchmarks.sandbox_load import main as sandbox_load
 
     sandbox_load(3.0)
+    from benchmarks.cli_startup import main as cli_startup
+
+    cli_startup()
     return 0
 
 

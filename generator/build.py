@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 
 from generator import decimal_support
 from generator.apis import APIS, TEMPLATES, Api
+from generator.cli_manifest import api_manifest, write_manifest
 from generator.facades import facade_methods, model_names
 
 HEADER = (
@@ -52,6 +53,7 @@ def _raw_operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any
             if method in {"get", "put", "post", "delete", "patch", "head", "options", "trace"}:
                 ops[(method, _shape(path))] = {
                     **op,
+                    "x-path": path,
                     "parameters": [*shared, *op.get("parameters", [])],
                 }
     return ops
@@ -82,8 +84,9 @@ def _resolve(spec: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return dict(node)
 
 
-def generate_api(api: Api, out_dir: Path) -> None:
-    """Generate the client package of ``api`` into ``out_dir`` (replaced)."""
+def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
+    """Generate the client package of ``api`` into ``out_dir`` (replaced); return its entry of
+    the command line's manifest."""
     decimal_support.install()
     spec = load_spec(api.spec_path)
     raw_ops = _raw_operations(spec)
@@ -151,12 +154,17 @@ def generate_api(api: Api, out_dir: Path) -> None:
         )
     for stray in out_dir.glob(".gitignore"):
         stray.unlink()
+    return api_manifest(api, spec, openapi, raw_operation)
 
 
-def _format(out_dir: Path) -> None:
+def _format(out_dir: Path | list[Path]) -> None:
+    paths = out_dir if isinstance(out_dir, list) else [out_dir]
     for args in (["check", "--fix-only", "--extend-select=I,F401"], ["format"]):
         result = subprocess.run(
-            [*RUFF, *args, *RUFF_OPTIONS, str(out_dir)], capture_output=True, text=True, check=False
+            [*RUFF, *args, *RUFF_OPTIONS, *map(str, paths)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise GenerationFailed(f"ruff {args[0]} failed:\n{result.stdout}{result.stderr}")
@@ -175,10 +183,12 @@ def generate_all(target: Path) -> None:
     import shutil
 
     target.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, dict[str, Any]] = {}
     for api in APIS:
         out = target / api.name
         if out.exists():
             shutil.rmtree(out)
-        generate_api(api, out)
+        manifest[api.name] = generate_api(api, out)
     init = HEADER.format(spec="*.yaml") + PACKAGE_INIT
     (target / "__init__.py").write_text(init, encoding="utf-8")
+    _format([write_manifest(target, manifest, HEADER.format(spec="*.yaml"))])
