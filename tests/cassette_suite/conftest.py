@@ -1,0 +1,239 @@
+"""Cassette suite plumbing: targets, scrubbing config, cassette names, sync/async clients, time.
+
+Every test here is written once as ``async def`` against client fixtures and runs twice: with the
+async facade, and with the sync facade behind a thin awaitable adapter (the sync facade runs its
+own sync transport, auth flow and executor; only the return trip is wrapped). Both flavours share
+one cassette, so a replay also proves that sync and async send the same requests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import ssl
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from brokerlink.testing import virtual_time
+from tests.cassette_suite.clients import Clients
+from tests.cassette_suite.scrub import SANDBOX_ORIGIN, Scrubber
+from tests.cassette_suite.target import (
+    EPOCH,
+    TARGET_ENV,
+    Target,
+    replay_target,
+    sandbox_options,
+    sandbox_target,
+    vendor_target,
+)
+
+CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
+WRITES_ENV = "BROKERLINK_RECORD_WRITES"
+TLS = ssl.create_default_context()
+"""One TLS context for every client (httpx builds one per transport otherwise, ~50 ms each)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sandbox_only: needs sandbox magic inputs or faults; never sent to a vendor"
+    )
+    config.addinivalue_line(
+        "markers", f"writes: changes vendor state; sent to a vendor only with {WRITES_ENV}=1"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_OUTCOME] = report.passed
+    return report
+
+
+_OUTCOME = pytest.StashKey[bool]()
+
+
+class SharedClock:
+    """The clock shared by the sandbox (when recording) and brokerlink's waits.
+
+    ``waits`` lists every wait brokerlink asked for, so tests assert polling and retry schedules
+    the same way on recording and on replay.
+    """
+
+    def __init__(self, inner: Any = None) -> None:
+        self.inner = inner
+        self.current = EPOCH
+        self.waits: list[float] = []
+        if inner is not None:
+            inner.set(EPOCH)
+
+    def now(self) -> float:
+        return float(self.inner.now()) if self.inner is not None else self.current
+
+    def advance(self, seconds: float) -> None:
+        if self.inner is not None:
+            self.inner.advance(seconds)
+        else:
+            self.current += seconds
+
+
+@pytest.fixture(scope="session")
+def target(record_mode: str) -> Iterator[Target]:
+    """Replay (record mode ``none``), else the sandbox, else (``BROKERLINK_RECORD_TARGET=vendor``)
+    real vendors."""
+    if record_mode == "none":
+        yield replay_target()
+        return
+    if os.environ.get(TARGET_ENV, "sandbox") == "vendor":
+        yield vendor_target()
+        return
+    from brokerlink.sandbox import ManualClock
+    from brokerlink.sandbox.testing import SandboxServer
+
+    with SandboxServer(clock=ManualClock(EPOCH), **sandbox_options()) as server:
+        yield sandbox_target(server)
+
+
+@pytest.fixture(scope="session")
+def scrubber(target: Target) -> Scrubber:
+    origins = {target.server.url: SANDBOX_ORIGIN} if target.server is not None else {}
+    return Scrubber(target.base_urls, origins=origins)
+
+
+@pytest.fixture
+def vcr_config(scrubber: Scrubber) -> dict[str, Any]:
+    """Match on method, URL (normalised host) and the scrubbed body; headers are not matched."""
+    return {
+        **scrubber.filters(),
+        "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
+        "decode_compressed_response": True,
+        "allow_playback_repeats": False,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """``tests/cassettes/<api>/``: the module's ``API`` names the folder."""
+    return str(CASSETTES / getattr(request.module, "API", "common"))
+
+
+_FLAVOUR_ID = re.compile(r"(?<=[\[-])a?sync(?=[\]-])")
+
+
+@pytest.fixture
+def default_cassette_name(request: pytest.FixtureRequest) -> str:
+    """The test's name without its sync/async flavour: both flavours replay one cassette."""
+    name = _FLAVOUR_ID.sub("", request.node.name)
+    name = name.replace("[-", "[").replace("-]", "]").replace("--", "-").replace("[]", "")
+    for ch in r"<>?%*:|\"'/\\":
+        name = name.replace(ch, "-")
+    return name
+
+
+@pytest.fixture(autouse=True)
+def _skip_unreachable(request: pytest.FixtureRequest, target: Target) -> None:
+    if target.kind != "vendor" or request.node.get_closest_marker("vcr") is None:
+        return
+    api = getattr(request.module, "API", None)
+    if api in target.skipped:
+        pytest.skip(f"{api}: {target.skipped[api]}")
+    if request.node.get_closest_marker("sandbox_only"):
+        pytest.skip("needs the sandbox's magic inputs or faults")
+    if request.node.get_closest_marker("writes") and os.environ.get(WRITES_ENV) != "1":
+        pytest.skip(f"changes vendor state; set {WRITES_ENV}=1 to record it")
+
+
+@pytest.fixture
+def clock(target: Target) -> SharedClock | None:
+    """A fresh clock at ``EPOCH``: the sandbox's own when recording, a virtual one on replay."""
+    if target.kind == "vendor":
+        return None
+    if target.server is not None:
+        test_clock = SharedClock(target.server.clock)
+        target.server.reset()  # seed timestamps follow the clock just set
+        return test_clock
+    return SharedClock()
+
+
+@pytest.fixture(autouse=True)
+def _timeline(clock: SharedClock | None) -> Iterator[None]:
+    """brokerlink's waits advance the shared clock instantly (real time against a vendor)."""
+    if clock is None:
+        yield
+        return
+    with virtual_time(clock):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _whole_cassette(request: pytest.FixtureRequest, vcr: Any) -> Iterator[None]:
+    """A replay must consume every recorded exchange (a client that stops polling early fails);
+    a failed recording writes nothing."""
+    yield
+    if vcr is None:
+        return
+    passed = request.node.stash.get(_OUTCOME, False)
+    if not passed:
+        vcr.dirty = False
+        return
+    if vcr.write_protected and not vcr.all_played:
+        pytest.fail(
+            f"{vcr.play_count} of {len(vcr)} recorded exchanges replayed: the client sent fewer "
+            "requests than were recorded"
+        )
+
+
+@pytest.fixture
+def sandbox(target: Target) -> Any:
+    """The live sandbox's state when recording against it, else None (replays need no setup)."""
+    return target.server.sandbox if target.server is not None else None
+
+
+@pytest.fixture
+def arrange(sandbox: Any) -> Callable[[Callable[[Any], object]], None]:
+    """``arrange(lambda sb: ...)`` prepares the live sandbox; on replay the cassette already
+    holds the outcome, so nothing runs."""
+
+    def run(step: Callable[[Any], object]) -> None:
+        if sandbox is not None:
+            step(sandbox)
+
+    return run
+
+
+@pytest.fixture(params=["sync", "async"])
+def flavour(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def clients(target: Target, flavour: str) -> AsyncIterator[Clients]:
+    made = Clients(target, asynchronous=flavour == "async", transport=_transport)
+    yield made
+    await made.aclose()
+
+
+def _transport(asynchronous: bool) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+    if asynchronous:
+        return httpx.AsyncHTTPTransport(verify=TLS)
+    return httpx.HTTPTransport(verify=TLS)
+
+
+@pytest.fixture
+def metaapi(clients: Clients) -> Any:
+    return clients.make("metaapi")
+
+
+@pytest.fixture
+def brokerwork(clients: Clients) -> Any:
+    return clients.make("brokerwork")
+
+
+@pytest.fixture
+def b2core(clients: Clients) -> Any:
+    return clients.make("b2core")
+
