@@ -121,14 +121,13 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(CASSETTES / getattr(request.module, "API", "common"))
 
 
-_FLAVOUR_ID = re.compile(r"(?<=[\[-])a?sync(?=[\]-])")
+_FLAVOUR_ID = re.compile(r"\[a?sync\]$|(?<=\[)a?sync-|-a?sync(?=[\]-])")
 
 
 @pytest.fixture
 def default_cassette_name(request: pytest.FixtureRequest) -> str:
     """The test's name without its sync/async flavour: both flavours replay one cassette."""
-    name = _FLAVOUR_ID.sub("", request.node.name)
-    name = name.replace("[-", "[").replace("-]", "]").replace("--", "-").replace("[]", "")
+    name = _FLAVOUR_ID.sub("", request.node.name, count=1)
     for ch in r"<>?%*:|\"'/\\":
         name = name.replace(ch, "-")
     return name
@@ -203,6 +202,22 @@ def arrange(sandbox: Any) -> Callable[[Callable[[Any], object]], None]:
             step(sandbox)
 
     return run
+
+
+@pytest.fixture
+def fault(arrange: Callable[[Callable[[Any], object]], None]) -> Callable[..., None]:
+    """``fault("html-503", api="metaapi", times=1)``: the sandbox breaks its next answers
+    (see the fault modes in ``brokerlink/sandbox/README.md``)."""
+
+    def inject(mode: str, *, api: str, times: int = 1) -> None:
+        def add(sandbox: Any) -> None:
+            from brokerlink.sandbox.faults import FaultRule
+
+            sandbox.faults.add(FaultRule(mode, times, api))
+
+        arrange(add)
+
+    return inject
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -138,15 +138,34 @@ def scrub_query(query: str) -> str:
     )
 
 
+_JSON_MEMBER = re.compile(r'"(?P<key>[^"\\]{1,64})"(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)(?P<end>"|$)')
+
+
+def scrub_broken_json(text: str) -> str:
+    """Secret members of JSON that does not parse (a truncated answer), found by pattern; a value
+    cut off by the truncation counts too."""
+
+    def member(match: re.Match[str]) -> str:
+        if not is_secret_key(match.group("key")) or match.group("value") in ("", PLACEHOLDER):
+            return match.group(0)
+        return f'"{match.group("key")}"{match.group("sep")}"{PLACEHOLDER}{match.group("end")}'
+
+    return scrub_text(_JSON_MEMBER.sub(member, text))
+
+
 def _json_bytes(body: bytes) -> bytes | None:
-    """The body scrubbed when it is a JSON document, else None."""
+    """The body scrubbed when it is (or was meant to be) a JSON document, else None."""
     stripped = body.lstrip()
     if not stripped[:1] in (b"{", b"["):
         return None
     try:
         document = json.loads(body)
     except ValueError:
-        return None  # e.g. the sandbox's malformed-json fault: kept byte for byte
+        # malformed or truncated: keep it byte for byte except for secret-looking members
+        try:
+            return scrub_broken_json(body.decode("utf-8")).encode("utf-8")
+        except UnicodeDecodeError:
+            return body
     scrubbed = scrub_json(document)
     if scrubbed == document:
         return body
