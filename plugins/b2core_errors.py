@@ -10,6 +10,7 @@ from brokerlink.plugins.error_body import (
     json_object,
     parse_retry_after,
     short_text,
+    wall_now,
 )
 from brokerlink.plugins.hookspecs import hookimpl
 
@@ -38,5 +39,5 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
         message=message or short_text(response),
         code=code,
         details=body.get("errors") if body else None,
-        retry_after=parse_retry_after(response.headers.get("retry-after")),
+        retry_after=parse_retry_after(response.headers.get("retry-after"), wall_now(call)),
     )

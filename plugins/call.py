@@ -20,6 +20,7 @@ class CallOptions:
     max_retries: int | None = None
     retry_deadline: float | None = None
     poll_timeout: float | None = None
+    poll_interval: float | None = None
     credential_guard: bool = True
     end_user_id: str | None = None
 

@@ -44,6 +44,11 @@ def class_for_status(status: int) -> type[errors.ApiError]:
     return errors.UnexpectedResponse
 
 
+def wall_now(call: Call) -> datetime:
+    """The call's wall clock as an aware datetime (virtual in tests)."""
+    return datetime.fromtimestamp(call.timing.wall(), UTC)
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date), capped; None if
     absent or garbage. A past date gives 0.0."""

@@ -20,6 +20,9 @@ from brokerlink.plugins import hookspecs
 ENTRY_POINT_GROUP = "brokerlink"
 AUTOLOAD_ENV = "BROKERLINK_PLUGINS"
 BUILTIN_PLUGINS = (
+    "brokerlink.plugins.logs",
+    "brokerlink.plugins.polling",
+    "brokerlink.plugins.retries",
     "brokerlink.plugins.metaapi_errors",
     "brokerlink.plugins.brokerwork_errors",
     "brokerlink.plugins.b2core_errors",

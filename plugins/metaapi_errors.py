@@ -15,6 +15,7 @@ from brokerlink.plugins.error_body import (
     parse_iso_delay,
     parse_retry_after,
     short_text,
+    wall_now,
 )
 from brokerlink.plugins.hookspecs import hookimpl
 
@@ -61,16 +62,16 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
             call,
             response,
             message=short_text(response),
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
+            retry_after=parse_retry_after(response.headers.get("retry-after"), wall_now(call)),
         )
     details = body.get("details")
     code = details_code(details)
     message = body.get("message") if isinstance(body.get("message"), str) else None
     raw_metadata = body.get("metadata")
     metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
-    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    retry_after = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
     if retry_after is None:
-        retry_after = parse_iso_delay(metadata.get("recommendedRetryTime"))
+        retry_after = parse_iso_delay(metadata.get("recommendedRetryTime"), wall_now(call))
     cls = known_class(call, code, class_for_status(response.status_code))
     raise build_error(
         cls,

@@ -10,7 +10,8 @@ import pytest
 import brokerlink
 from brokerlink import errors
 from tests.recording_server import RecordingServer
-from tests.test_requests import TOKEN, make
+from tests.test_requests import TOKEN
+from tests.test_requests import make as make_client
 from tests.test_requests import invoke as call
 
 E_AUTH = {
@@ -19,6 +20,13 @@ E_AUTH = {
     "message": "We failed to authenticate",
     "details": "E_AUTH",
 }
+
+
+def make(api: str, url: str, asynchronous: bool) -> Any:
+    """A client that reports the first failure as is (retries have their own tests)."""
+    return make_client(api, url, asynchronous, max_retries=0)
+
+
 MODES = pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 
 

@@ -34,9 +34,9 @@ REQUIRED = {
 }
 
 
-def make(api: str, url: str, asynchronous: bool) -> Any:
+def make(api: str, url: str, asynchronous: bool, **options: Any) -> Any:
     name = ("Async" if asynchronous else "") + FACADES[api]
-    return getattr(brokerlink, name)(base_url=f"{url}/{api}", **CREDENTIALS[api])
+    return getattr(brokerlink, name)(base_url=f"{url}/{api}", **CREDENTIALS[api], **options)
 
 
 def invoke(client: Any, method: str, *args: Any, asynchronous: bool, **kwargs: Any) -> Any:

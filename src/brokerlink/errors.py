@@ -162,4 +162,34 @@ class TradingAccountDisabled(BrokerAccountRejected):
     """E_TRADING_ACCOUNT_DISABLED: the broker disabled the account."""
 
 
+# --- raised locally by brokerlink's own plugins ------------------------------------------------
+
+
+class PollTimeout(BrokerLinkError, TimeoutError):
+    """A 202-answered call was still in progress at its ``poll_timeout``.
+
+    Nothing is lost: call the same operation again with ``transaction_id=`` to resume the same
+    server-side process (MetaApi keys it by the transaction-id).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        vendor: str,
+        operation: str,
+        transaction_id: str | None,
+        attempts: int,
+        elapsed: float,
+        last_message: str | None,
+    ) -> None:
+        super().__init__(message)
+        self.vendor = vendor
+        self.operation = operation
+        self.transaction_id = transaction_id
+        self.attempts = attempts
+        self.elapsed = elapsed
+        self.last_message = last_message
+
+
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, type)]

@@ -1,0 +1,81 @@
+"""Built-in plugin: stdlib logging under ``brokerlink.*``, never a secret.
+
+- ``brokerlink.http`` DEBUG: one line per send and per answer (operation, method, path, status,
+  milliseconds, attempt). Only the URL path is logged: no query, header or body ever is.
+- ``brokerlink.wait`` INFO: one line per wait (202 polls, retries) with the server's message.
+- ``brokerlink.http`` WARNING: a transport failure (it may still be retried).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+
+import httpx
+from brokerlink.plugins.call import Call, Resend
+from brokerlink.plugins.hookspecs import hookimpl
+
+http_log = logging.getLogger("brokerlink.http")
+wait_log = logging.getLogger("brokerlink.wait")
+SENT_AT = "logs.sent_at"
+
+
+@hookimpl(tryfirst=True)
+def brokerlink_before_send(call: Call, request: httpx.Request) -> None:
+    if http_log.isEnabledFor(logging.DEBUG):
+        call.state[SENT_AT] = call.timing.monotonic()
+        http_log.debug(
+            "%s.%s %s %s attempt %d",
+            call.api,
+            call.operation_id,
+            request.method,
+            request.url.path,
+            call.attempt,
+        )
+
+
+@hookimpl(wrapper=True)
+def brokerlink_after_response(
+    call: Call, request: httpx.Request, response: httpx.Response
+) -> Generator[None, Resend | None, Resend | None]:
+    # A wrapper sees every answer, whichever plugin decides on it.
+    if http_log.isEnabledFor(logging.DEBUG):
+        sent = call.state.get(SENT_AT, call.started)
+        http_log.debug(
+            "%s.%s -> %d in %.1f ms",
+            call.api,
+            call.operation_id,
+            response.status_code,
+            (call.timing.monotonic() - sent) * 1000,
+        )
+    return (yield)
+
+
+@hookimpl(tryfirst=True)
+def brokerlink_on_transport_error(
+    call: Call, request: httpx.Request, error: httpx.TransportError
+) -> None:
+    http_log.warning(
+        "%s.%s %s %s failed: %s (attempt %d)",
+        call.api,
+        call.operation_id,
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        call.attempt,
+    )
+
+
+@hookimpl
+def brokerlink_before_wait(
+    call: Call, attempt: int, seconds: float, reason: str, message: str | None
+) -> None:
+    wait_log.info(
+        "%s.%s %s: waiting %.1f s before attempt %d%s",
+        call.api,
+        call.operation_id,
+        reason,
+        seconds,
+        attempt + 1,
+        f" ({message})" if message else "",
+    )

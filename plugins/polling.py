@@ -1,0 +1,68 @@
+"""Built-in plugin: poll HTTP 202 answers until the final one, resumably, never creating twice.
+
+MetaApi answers ``createAccount``, ``createAccountReplica`` and the demo-account calls with 202
+while it works. The same request (same ``transaction-id``) is sent again after the advised wait:
+``Retry-After`` (seconds or HTTP-date), else the body's ``metadata.recommendedRetryTime``, else
+``poll_interval``. A zero or past advice still waits ``MIN_WAIT`` and polls again (202 is never
+success); absurd advice is capped at ``MAX_WAIT``. Past ``poll_timeout`` the call raises
+``PollTimeout`` with the transaction-id to resume with.
+"""
+
+from __future__ import annotations
+
+import httpx
+from brokerlink.plugins.call import Call, Resend
+from brokerlink.plugins.error_body import json_object, parse_iso_delay, parse_retry_after, wall_now
+from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.plugins.retries import DEFAULT_POLL_TIMEOUT
+
+from brokerlink.errors import PollTimeout
+
+DEFAULT_POLL_INTERVAL = 5.0  # no usable advice from the server
+MIN_WAIT = 0.5  # advice of zero or a past instant
+MAX_WAIT = 300.0  # advice beyond this is treated as a glitch
+POLLS = "polling.count"  # key in call.state: 202 answers so far
+
+
+def advised_wait(call: Call, response: httpx.Response) -> tuple[float, str | None]:
+    """The wait the 202 asks for, bounded, and the server's message (for progress)."""
+    body = json_object(response) or {}
+    message = body.get("message") if isinstance(body.get("message"), str) else None
+    now = wall_now(call)
+    wait = parse_retry_after(response.headers.get("retry-after"), now)
+    if wait is None:
+        metadata = body.get("metadata")
+        if isinstance(metadata, dict):
+            wait = parse_iso_delay(metadata.get("recommendedRetryTime"), now)
+    if wait is None:
+        interval = call.options.poll_interval
+        wait = DEFAULT_POLL_INTERVAL if interval is None else interval
+    return min(max(wait, MIN_WAIT), MAX_WAIT), message
+
+
+@hookimpl(tryfirst=True)
+def brokerlink_after_response(
+    call: Call, request: httpx.Request, response: httpx.Response
+) -> Resend | None:
+    if response.status_code != 202 or not call.polls:
+        return None  # a 202 elsewhere is undocumented: the facade reports it
+    polls = int(call.state.get(POLLS, 0)) + 1
+    call.state[POLLS] = polls
+    wait, message = advised_wait(call, response)
+    limit = call.options.poll_timeout
+    budget = DEFAULT_POLL_TIMEOUT if limit is None else limit
+    left = budget - call.elapsed()
+    if left <= 0:
+        tid = request.headers.get("transaction-id")
+        raise PollTimeout(
+            f"{call.api}.{call.operation_id} still in progress after {call.elapsed():.1f} s and "
+            f"{polls} answer(s) 202 (last: {message or 'no message'}); call it again with "
+            f"transaction_id={tid!r} to resume",
+            vendor=call.api,
+            operation=call.operation_id,
+            transaction_id=tid,
+            attempts=call.attempt,
+            elapsed=call.elapsed(),
+            last_message=message,
+        )
+    return Resend(seconds=min(wait, left), reason="accepted", message=message)

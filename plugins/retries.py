@@ -1,0 +1,108 @@
+"""Built-in plugin: resend transient failures with capped exponential backoff and jitter.
+
+It acts on the one error model rather than on raw statuses: whatever a vendor plugin classified
+as ``RateLimited``, ``ServiceUnavailable`` or ``ServerError`` (a MetaApi 429, a Broker Work
+``BW_REQUEST_TOO_MUCH`` inside an HTTP 200, a B2Core 502 HTML page) is retried the same way. The
+vendor's advised wait (``Retry-After`` seconds or HTTP-date, MetaApi
+``metadata.recommendedRetryTime``) wins over the backoff. Only requests that are safe to send
+twice are resent: idempotent operations, operations carrying a ``transaction-id`` and requests
+that never left this machine (connect errors).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Generator
+
+import httpx
+from brokerlink.plugins.call import Call, Resend
+from brokerlink.plugins.error_body import parse_retry_after, wall_now
+from brokerlink.plugins.hookspecs import hookimpl
+
+from brokerlink.errors import ApiError, RateLimited, ServerError
+
+DEFAULT_MAX_RETRIES = 3
+DEFAULT_RETRY_DEADLINE = 120.0  # seconds from the call's start; polled calls use poll_timeout
+DEFAULT_POLL_TIMEOUT = 600.0
+BASE_DELAY = 0.5
+MAX_DELAY = 30.0
+RETRIES = "retries.count"  # key in call.state: resends since the last sound answer
+
+# Never sent: safe to resend whatever the operation does.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+_jitter = random.Random()
+
+
+def backoff(retry: int) -> float:
+    """Equal-jitter exponential backoff for the ``retry``-th resend (1-based), capped."""
+    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** (retry - 1))
+    return ceiling / 2 + _jitter.uniform(0, ceiling / 2)
+
+
+def deadline(call: Call) -> float:
+    """Seconds from the call's start after which no more resends start."""
+    if call.polls:
+        return (
+            call.options.poll_timeout
+            if call.options.poll_timeout is not None
+            else DEFAULT_POLL_TIMEOUT
+        )
+    if call.options.retry_deadline is not None:
+        return call.options.retry_deadline
+    return DEFAULT_RETRY_DEADLINE
+
+
+def safe_to_resend(call: Call, request: httpx.Request) -> bool:
+    return call.idempotent or "transaction-id" in request.headers
+
+
+def _plan(call: Call, advised: float | None, reason: str, message: str | None) -> Resend | None:
+    """A resend if retries and time are left, else None (the failure stands)."""
+    limit = call.options.max_retries
+    limit = DEFAULT_MAX_RETRIES if limit is None else limit
+    done = int(call.state.get(RETRIES, 0))
+    if done >= limit:
+        return None
+    wait = advised if advised is not None else backoff(done + 1)
+    if call.elapsed() + wait > deadline(call):
+        return None
+    call.state[RETRIES] = done + 1
+    return Resend(seconds=wait, reason=reason, message=message)
+
+
+@hookimpl(wrapper=True)
+def brokerlink_after_response(
+    call: Call, request: httpx.Request, response: httpx.Response
+) -> Generator[None, Resend | None, Resend | None]:
+    try:
+        decision = yield
+    except ServerError as exc:
+        if not safe_to_resend(call, request):
+            raise
+        advised = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
+        resend = _plan(call, advised, "server-error", exc.message)
+        if resend is None:
+            raise
+        return resend
+    except RateLimited as exc:
+        # Over the limit the server did not act on the request: any operation may resend.
+        advised = exc.retry_after
+        if advised is None:
+            advised = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
+        resend = _plan(call, advised, "rate-limited", exc.message)
+        if resend is None:
+            raise
+        return resend
+    except ApiError:
+        raise
+    call.state[RETRIES] = 0  # a sound answer (a 202 poll) ends a failure streak
+    return decision
+
+
+@hookimpl(trylast=True)
+def brokerlink_on_transport_error(
+    call: Call, request: httpx.Request, error: httpx.TransportError
+) -> Resend | None:
+    if not (isinstance(error, _NOT_SENT) or safe_to_resend(call, request)):
+        return None
+    return _plan(call, None, "transport-error", type(error).__name__)
