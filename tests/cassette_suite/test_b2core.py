@@ -196,3 +196,26 @@ async def test_unparsable_answer(clients: Clients, fault: Any, mode: str) -> Non
     fault(mode, api=API)
     with pytest.raises(errors.UnexpectedResponse):
         await b2core.create_token(body={"grant_type": "client_credentials"})
+
+
+@pytest.mark.sandbox_only
+async def test_bad_gateway_on_a_read_is_retried(
+    b2core: Any, clock: SharedClock, fault: Any
+) -> None:
+    await b2core.create_token(body={"grant_type": "client_credentials"})
+    fault("html-502", api=API)
+    assert await b2core.list_accounts(limit=1)
+    assert len(clock.waits) == 1
+
+
+@pytest.mark.sandbox_only
+async def test_create_is_not_resent_after_a_server_error(
+    b2core: Any, clock: SharedClock, fault: Any
+) -> None:
+    """A POST without a transaction-id may have been applied: never sent twice."""
+    template = (await b2core.list_accounts(limit=1))[0]
+    body = {"number": "99999", "platformId": template.platform_id, "profileId": template.profile_id}
+    fault("html-503", api=API)
+    with pytest.raises(errors.ServiceUnavailable):
+        await b2core.create_account(body=body)
+    assert clock.waits == []

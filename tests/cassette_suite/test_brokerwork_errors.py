@@ -9,6 +9,7 @@ import pytest
 
 from brokerlink import errors
 from tests.cassette_suite.clients import Clients
+from tests.cassette_suite.conftest import SharedClock
 from tests.cassette_suite.target import WRONG_TOKEN
 
 API = "brokerwork"
@@ -252,3 +253,12 @@ async def test_unparsable_answer(quiet: Any, fault: Any, mode: str) -> None:
     with pytest.raises(errors.UnexpectedResponse) as error:
         await quiet.list_levels()
     assert (error.value.operation, error.value.status) == ("listLevels", 200)
+
+
+async def test_too_many_requests_is_waited_out(
+    brokerwork: Any, clock: SharedClock, fault: Any
+) -> None:
+    """BW_REQUEST_TOO_MUCH arrives inside an HTTP 200; the retry plugin still resends."""
+    fault("429", api=API)
+    assert (await brokerwork.list_levels()).result is True
+    assert len(clock.waits) == 1
