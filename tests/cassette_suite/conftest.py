@@ -24,6 +24,7 @@ from tests.cassette_suite.scrub import SANDBOX_ORIGIN, Scrubber
 from tests.cassette_suite.target import (
     EPOCH,
     TARGET_ENV,
+    SharedClock,
     Target,
     replay_target,
     sandbox_options,
@@ -35,6 +36,54 @@ CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 WRITES_ENV = "BROKERLINK_RECORD_WRITES"
 TLS = ssl.create_default_context()
 """One TLS context for every client (httpx builds one per transport otherwise, ~50 ms each)."""
+
+
+_FLAVOUR_ID = re.compile(r"\[a?sync\]$|(?<=\[)a?sync-|-a?sync(?=[\]-])")
+RERECORD = "--rerecord"
+CHECKS_MODULE = "test_cassette_checks.py"
+EXPECTED = pytest.StashKey[set[Path] | None]()
+"""Cassette files the collected tests use; None when only part of the suite was collected."""
+_FRESH = pytest.StashKey[set[Path]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        RERECORD,
+        action="store_true",
+        help="with --record-mode=once: delete each selected test's cassette before it runs, "
+        "so both flavours replay one fresh recording",
+    )
+
+
+def cassette_name(node_name: str) -> str:
+    """The test's name without its sync/async flavour: both flavours replay one cassette."""
+    name = _FLAVOUR_ID.sub("", node_name, count=1)
+    for ch in r"<>?%*:|\"'/\\":
+        name = name.replace(ch, "-")
+    return name
+
+
+def cassette_path(item: pytest.Item) -> Path:
+    module = getattr(item, "module", None)
+    return CASSETTES / getattr(module, "API", "common") / f"{cassette_name(item.name)}.yaml"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The checks over all cassettes run last (after a recording run has written them), and
+    they learn which cassette files the collected tests use."""
+    here = Path(__file__).parent
+    ours = [item for item in items if Path(str(item.path)).parent == here]
+    if not ours:
+        return
+    checks = [item for item in ours if item.path.name == CHECKS_MODULE]
+    items[:] = [item for item in items if item not in checks] + checks
+    modules = {item.path.name for item in ours}
+    whole = modules == {p.name for p in here.glob("test_*.py")} and not (
+        config.option.keyword or config.option.markexpr
+    )
+    config.stash[EXPECTED] = (
+        {cassette_path(item) for item in ours if item.get_closest_marker("vcr")} if whole else None
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,30 +104,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 _OUTCOME = pytest.StashKey[bool]()
-
-
-class SharedClock:
-    """The clock shared by the sandbox (when recording) and brokerlink's waits.
-
-    ``waits`` lists every wait brokerlink asked for, so tests assert polling and retry schedules
-    the same way on recording and on replay.
-    """
-
-    def __init__(self, inner: Any = None) -> None:
-        self.inner = inner
-        self.current = EPOCH
-        self.waits: list[float] = []
-        if inner is not None:
-            inner.set(EPOCH)
-
-    def now(self) -> float:
-        return float(self.inner.now()) if self.inner is not None else self.current
-
-    def advance(self, seconds: float) -> None:
-        if self.inner is not None:
-            self.inner.advance(seconds)
-        else:
-            self.current += seconds
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +130,20 @@ def scrubber(target: Target) -> Scrubber:
 
 
 @pytest.fixture
-def vcr_config(scrubber: Scrubber) -> dict[str, Any]:
-    """Match on method, URL (normalised host) and the scrubbed body; headers are not matched."""
+def vcr_config(
+    request: pytest.FixtureRequest, scrubber: Scrubber, record_mode: str, _skip_unreachable: None
+) -> dict[str, Any]:
+    """Match on method, URL (normalised host) and the scrubbed body; headers are not matched.
+
+    With ``--rerecord`` the test's cassette is deleted first (once per run, so the second
+    flavour replays what the first recorded); a test skipped for this target keeps its own.
+    """
+    if request.config.getoption(RERECORD) and record_mode != "none":
+        path = cassette_path(request.node)
+        fresh = request.config.stash.setdefault(_FRESH, set())
+        if path not in fresh:
+            fresh.add(path)
+            path.unlink(missing_ok=True)
     return {
         **scrubber.filters(),
         "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
@@ -121,16 +158,9 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(CASSETTES / getattr(request.module, "API", "common"))
 
 
-_FLAVOUR_ID = re.compile(r"\[a?sync\]$|(?<=\[)a?sync-|-a?sync(?=[\]-])")
-
-
 @pytest.fixture
 def default_cassette_name(request: pytest.FixtureRequest) -> str:
-    """The test's name without its sync/async flavour: both flavours replay one cassette."""
-    name = _FLAVOUR_ID.sub("", request.node.name, count=1)
-    for ch in r"<>?%*:|\"'/\\":
-        name = name.replace(ch, "-")
-    return name
+    return cassette_name(request.node.name)
 
 
 @pytest.fixture(autouse=True)
@@ -251,4 +281,3 @@ def brokerwork(clients: Clients) -> Any:
 @pytest.fixture
 def b2core(clients: Clients) -> Any:
     return clients.make("b2core")
-

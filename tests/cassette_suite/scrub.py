@@ -138,7 +138,9 @@ def scrub_query(query: str) -> str:
     )
 
 
-_JSON_MEMBER = re.compile(r'"(?P<key>[^"\\]{1,64})"(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)(?P<end>"|$)')
+_JSON_MEMBER = re.compile(
+    r'"(?P<key>[^"\\]{1,64})"(?P<sep>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)(?P<end>"|$)'
+)
 
 
 def scrub_broken_json(text: str) -> str:
@@ -156,7 +158,7 @@ def scrub_broken_json(text: str) -> str:
 def _json_bytes(body: bytes) -> bytes | None:
     """The body scrubbed when it is (or was meant to be) a JSON document, else None."""
     stripped = body.lstrip()
-    if not stripped[:1] in (b"{", b"["):
+    if stripped[:1] not in (b"{", b"["):
         return None
     try:
         document = json.loads(body)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from tests.cassette_suite.scrub import PLACEHOLDER_BASES
 
@@ -53,7 +53,10 @@ KNOWN_SECRETS = (
 TARGET_ENV = "BROKERLINK_RECORD_TARGET"
 VENDOR_ENV: dict[str, dict[str, str]] = {
     "metaapi": {"token": "BROKERLINK_METAAPI_TOKEN"},
-    "brokerwork": {"tenant_id": "BROKERLINK_BROKERWORK_TENANT_ID", "token": "BROKERLINK_BROKERWORK_TOKEN"},
+    "brokerwork": {
+        "tenant_id": "BROKERLINK_BROKERWORK_TENANT_ID",
+        "token": "BROKERLINK_BROKERWORK_TOKEN",
+    },
     "b2core": {
         "client_id": "BROKERLINK_B2CORE_CLIENT_ID",
         "client_secret": "BROKERLINK_B2CORE_CLIENT_SECRET",
@@ -63,21 +66,13 @@ URL_ENV = {api: f"BROKERLINK_{api.upper()}_URL" for api in APIS}
 VENDOR_DEFAULT_URLS = {"metaapi": "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai"}
 
 
-class Clock(Protocol):
-    def now(self) -> float: ...
-
-    def advance(self, seconds: float) -> None: ...
-
-
 @dataclass
 class Target:
-    """One run's destination: base URLs, credentials, the clock shared with brokerlink's waits."""
+    """One run's destination: base URLs and credentials per API."""
 
     kind: Literal["replay", "sandbox", "vendor"]
     base_urls: dict[str, str]
     credentials: dict[str, dict[str, str]]
-    clock: Clock | None
-    """``None`` against a vendor: real time, real waits (a real server must not be hammered)."""
     server: Any = None
     """The ``SandboxServer`` when recording against the sandbox."""
     skipped: dict[str, str] = field(default_factory=dict)
@@ -93,9 +88,7 @@ class Target:
 
 
 def replay_target() -> Target:
-    from brokerlink.testing import VirtualClock
-
-    return Target("replay", dict(PLACEHOLDER_BASES), CREDENTIALS, VirtualClock(EPOCH))
+    return Target("replay", dict(PLACEHOLDER_BASES), CREDENTIALS)
 
 
 def sandbox_options() -> dict[str, Any]:
@@ -109,7 +102,7 @@ def sandbox_options() -> dict[str, Any]:
 
 def sandbox_target(server: Any) -> Target:
     urls = {api: server.base_url(api) for api in APIS}
-    return Target("sandbox", urls, CREDENTIALS, server.clock, server=server)
+    return Target("sandbox", urls, CREDENTIALS, server=server)
 
 
 def vendor_target(env: Mapping[str, str] = os.environ) -> Target:
@@ -129,4 +122,31 @@ def vendor_target(env: Mapping[str, str] = os.environ) -> Target:
             continue
         urls[api] = env.get(URL_ENV[api]) or VENDOR_DEFAULT_URLS[api]
         creds[api] = {key: env[var] for key, var in names.items()}
-    return Target("vendor", urls, creds, None, skipped=skipped)
+    return Target("vendor", urls, creds, skipped=skipped)
+
+
+class SharedClock:
+    """The clock shared by the sandbox (when recording) and brokerlink's waits, from ``EPOCH``.
+
+    Against a vendor there is none: real time and real waits (a real server must not be polled
+    without pause).
+
+    ``waits`` lists every wait brokerlink asked for, so tests assert polling and retry schedules
+    the same way on recording and on replay.
+    """
+
+    def __init__(self, inner: Any = None) -> None:
+        self.inner = inner
+        self.current = EPOCH
+        self.waits: list[float] = []
+        if inner is not None:
+            inner.set(EPOCH)
+
+    def now(self) -> float:
+        return float(self.inner.now()) if self.inner is not None else self.current
+
+    def advance(self, seconds: float) -> None:
+        if self.inner is not None:
+            self.inner.advance(seconds)
+        else:
+            self.current += seconds

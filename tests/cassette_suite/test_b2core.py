@@ -14,8 +14,7 @@ from brokerlink.plugins.call import Call
 import brokerlink
 from brokerlink import errors
 from tests.cassette_suite.clients import Clients
-from tests.cassette_suite.conftest import SharedClock
-from tests.cassette_suite.target import B2_FORBIDDEN_SECRET, WRONG_TOKEN
+from tests.cassette_suite.target import B2_FORBIDDEN_SECRET, WRONG_TOKEN, SharedClock
 
 API = "b2core"
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]

@@ -9,8 +9,7 @@ import pytest
 
 from brokerlink import errors
 from tests.cassette_suite.clients import Clients
-from tests.cassette_suite.conftest import SharedClock
-from tests.cassette_suite.target import WRONG_TOKEN
+from tests.cassette_suite.target import WRONG_TOKEN, SharedClock
 
 API = "brokerwork"
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network, pytest.mark.sandbox_only]
@@ -134,7 +133,9 @@ async def test_create_user_failures(quiet: Any, body: dict[str, Any], code: str)
 
 @pytest.mark.parametrize(
     ("body", "code"),
-    cases(("bw-user_1014", {"id": 4, "parentId": 72}), ("BW_USER_NAME_NULL", {"id": 4, "name": ""})),
+    cases(
+        ("bw-user_1014", {"id": 4, "parentId": 72}), ("BW_USER_NAME_NULL", {"id": 4, "name": ""})
+    ),
 )
 async def test_update_user_failures(quiet: Any, body: dict[str, Any], code: str) -> None:
     with pytest.raises(errors.ApiError) as error:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from brokerlink import errors
-
 from tests.cassette_suite.target import ACCOUNT_PASSWORD, SIGNATURE
 
 API = "brokerwork"
@@ -52,9 +51,7 @@ async def test_user_cycle(brokerwork: Any) -> None:
     family = ok(await brokerwork.get_parent_and_lower_user_info(user_id=str(created.id)))
     assert created.id in {user.id for user in family}
     login = ok(
-        await brokerwork.login_user(
-            body={"email": NEW_USER["email"], "password": ACCOUNT_PASSWORD}
-        )
+        await brokerwork.login_user(body={"email": NEW_USER["email"], "password": ACCOUNT_PASSWORD})
     )
     assert login is not None
 
@@ -103,9 +100,7 @@ async def test_account_reads(brokerwork: Any) -> None:
     assert (page.total, page.size, len(page.list_)) == (30, 7, 7)
     by_user = ok(await brokerwork.get_account_info_by_user_id(user_ids=["85", "71"]))
     assert by_user
-    info = ok(
-        await brokerwork.get_account_info(server_id="1", account_id=["3004272", "3004273"])
-    )
+    info = ok(await brokerwork.get_account_info(server_id="1", account_id=["3004272", "3004273"]))
     assert {str(row.login) for row in info} == {"3004272", "3004273"}
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from brokerlink import errors
 from tests.cassette_suite.clients import Clients
-from tests.cassette_suite.conftest import SharedClock
+from tests.cassette_suite.target import SharedClock
 from tests.cassette_suite.test_metaapi_accounts import NEW_ACCOUNT, new_account
 
 API = "metaapi"

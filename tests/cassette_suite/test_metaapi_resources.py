@@ -36,9 +36,12 @@ async def test_replica_cycle(metaapi: Any) -> None:
     assert [r.field_id for r in replicas] == [created.id]
     replica = await metaapi.get_account_replica(account_id, created.id)
     assert (replica.region, replica.magic) == ("london", 5)
-    assert await metaapi.update_account_replica(
-        account_id, created.id, body={"magic": 6, "tags": ["s"]}
-    ) is None
+    assert (
+        await metaapi.update_account_replica(
+            account_id, created.id, body={"magic": 6, "tags": ["s"]}
+        )
+        is None
+    )
     assert (await metaapi.get_account_replica(account_id, created.id)).magic == 6
     assert await metaapi.undeploy_account_replica(account_id, created.id) is None
     assert (await metaapi.get_account_replica(account_id, created.id)).state == "UNDEPLOYED"
@@ -69,7 +72,10 @@ async def test_profile_cycle_with_upload(metaapi: Any) -> None:
     upload = ProvisioningProfileFileUpload(
         file=File(payload=io.BytesIO(b"\x00" * 64), file_name="broker.srv")
     )
-    assert await metaapi.upload_provisioning_profile_file(profile_id, "broker.srv", body=upload) is None
+    assert (
+        await metaapi.upload_provisioning_profile_file(profile_id, "broker.srv", body=upload)
+        is None
+    )
     profile = await metaapi.get_provisioning_profile(profile_id)
     assert (profile.name, profile.status) == ("Renamed", "active")
     assert await metaapi.delete_provisioning_profile(profile_id) is None
