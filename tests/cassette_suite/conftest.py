@@ -125,8 +125,16 @@ def target(record_mode: str) -> Iterator[Target]:
 
 @pytest.fixture(scope="session")
 def scrubber(target: Target) -> Scrubber:
-    origins = {target.server.url: SANDBOX_ORIGIN} if target.server is not None else {}
-    return Scrubber(target.base_urls, origins=origins)
+    if target.server is None:
+        return Scrubber(target.base_urls)
+    from brokerlink.sandbox.clock import http_date
+
+    clock = target.server.clock
+    return Scrubber(
+        target.base_urls,
+        origins={target.server.url: SANDBOX_ORIGIN},
+        date=lambda: http_date(clock.now()),
+    )
 
 
 @pytest.fixture

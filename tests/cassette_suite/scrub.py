@@ -244,7 +244,11 @@ class Scrubber:
     """
 
     def __init__(
-        self, base_urls: Mapping[str, str], *, origins: Mapping[str, str] | None = None
+        self,
+        base_urls: Mapping[str, str],
+        *,
+        origins: Mapping[str, str] | None = None,
+        date: Callable[[], str] | None = None,
     ) -> None:
         self._prefixes = sorted(
             ((url.rstrip("/"), PLACEHOLDER_BASES[api]) for api, url in base_urls.items()),
@@ -252,6 +256,9 @@ class Scrubber:
         )
         self._origins = dict(origins or {})
         """Live origins replaced inside bodies (the sandbox's free port in links it answers)."""
+        self._date = date
+        """The sandbox's own time for the ``Date`` header (uvicorn writes the machine's), so a
+        re-recording changes only what really changed."""
 
     def _text(self, body: bytes) -> bytes:
         for live, placeholder in self._origins.items():
@@ -308,6 +315,8 @@ class Scrubber:
             for name in headers:
                 if name.lower() == "content-length":
                     headers[name] = [str(len(scrubbed))]
+        if self._date is not None:
+            headers = {k: [self._date()] if k.lower() == "date" else v for k, v in headers.items()}
         clean["headers"] = headers
         clean["body"] = {**response.get("body", {}), "string": scrubbed}
         return clean
