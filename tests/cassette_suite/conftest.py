@@ -68,6 +68,10 @@ def cassette_path(item: pytest.Item) -> Path:
     return CASSETTES / getattr(module, "API", "common") / f"{cassette_name(item.name)}.yaml"
 
 
+def previous(path: Path) -> Path:
+    return path.with_name(path.name + ".previous")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The checks over all cassettes run last (after a recording run has written them), and
     they learn which cassette files the collected tests use."""
@@ -143,15 +147,16 @@ def vcr_config(
 ) -> dict[str, Any]:
     """Match on method, URL (normalised host) and the scrubbed body; headers are not matched.
 
-    With ``--rerecord`` the test's cassette is deleted first (once per run, so the second
-    flavour replays what the first recorded); a test skipped for this target keeps its own.
+    With ``--rerecord`` the test's cassette is moved aside first (once per run, so the second
+    flavour replays what the first recorded); a test skipped for this target keeps its own, and
+    a failed recording gets the old one back.
     """
     if request.config.getoption(RERECORD) and record_mode != "none":
         path = cassette_path(request.node)
         fresh = request.config.stash.setdefault(_FRESH, set())
-        if path not in fresh:
+        if path not in fresh and path.exists():
             fresh.add(path)
-            path.unlink(missing_ok=True)
+            path.replace(previous(path))  # put back by _whole_cassette if the recording fails
     return {
         **scrubber.filters(),
         "match_on": ["method", "scheme", "host", "port", "path", "query", "body"],
@@ -214,9 +219,13 @@ def _whole_cassette(request: pytest.FixtureRequest, vcr: Any) -> Iterator[None]:
     if vcr is None:
         return
     passed = request.node.stash.get(_OUTCOME, False)
+    old = previous(cassette_path(request.node))
     if not passed:
         vcr.dirty = False
+        if old.exists():
+            old.replace(cassette_path(request.node))
         return
+    old.unlink(missing_ok=True)
     if vcr.write_protected and not vcr.all_played:
         pytest.fail(
             f"{vcr.play_count} of {len(vcr)} recorded exchanges replayed: the client sent fewer "

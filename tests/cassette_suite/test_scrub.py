@@ -115,7 +115,7 @@ def test_secrets_inside_text_and_urls() -> None:
 
 def test_response_body_headers_and_length() -> None:
     body = json.dumps({"access_token": "tok-123", "link": "http://127.0.0.1:45678/c?token=t"})
-    response = {
+    response: dict[str, Any] = {
         "status": {"code": 200, "message": "OK"},
         "headers": {
             "Content-Type": ["application/json"],
@@ -203,7 +203,7 @@ def cassette(request: dict[str, Any], response: dict[str, Any]) -> str:
         "headers": {},
         "body": {"string": ""},
     }
-    return yaml.safe_dump(
+    text: str = yaml.safe_dump(
         {
             "version": 1,
             "interactions": [
@@ -211,6 +211,7 @@ def cassette(request: dict[str, Any], response: dict[str, Any]) -> str:
             ],
         }
     )
+    return text
 
 
 FORMS = secret_forms(["known-secret-value"], [("client", "known-secret-value")])
