@@ -25,7 +25,8 @@ def group(name: str) -> list[str]:
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite against the installed package (network-free)."""
-    session.install("-e", ".", *group("test"), *group("generate"))
+    # tests/plugin_dist: a tiny third-party plugin proving entry-point loading.
+    session.install("-e", ".", "./tests/plugin_dist", *group("test"), *group("generate"))
     session.run("pytest", *session.posargs)
 
 

@@ -1,5 +1,8 @@
 """The hooks brokerlink calls. All are plain synchronous functions without I/O: they look at a
 request or response and return a decision; the hook transport carries it out, sync or async.
+A hook that needs I/O (a cache lookup or write) defers it with ``call.defer(effect)``: the
+executor runs ``effect.run()`` or ``await effect.arun()`` as soon as the hook round ends, even
+when the round raised.
 
 Every hook name starts with ``brokerlink_``; implement them with ``@brokerlink.hookimpl``.
 """
@@ -35,6 +38,8 @@ def brokerlink_after_response(
 
     Firstresult. Return a ``Resend`` to wait and send again (polling, retries), raise a
     ``brokerlink.errors.ApiError`` to fail the call, or None to accept the response as final.
+    The vendor error plugins raise from ``trylast`` impls; the retries plugin is a wrapper that
+    turns a transient error into a ``Resend``; the polling plugin is ``tryfirst`` on 202.
     """
 
 
@@ -63,8 +68,10 @@ def brokerlink_before_wait(
 
 @hookspec
 def brokerlink_error_classes(vendor: str) -> Mapping[str, type[Exception]] | None:
-    """Extra vendor error codes -> exception classes (subclasses of ``ApiError``).
+    """Runs once per client when it is made: extra vendor error codes -> exception classes.
 
-    Not firstresult; all mappings are merged, plugins registered later winning over earlier ones,
-    so a third party can refine or add codes (e.g. a new MetaApi ``details`` code).
+    Not firstresult: return a mapping of codes to subclasses of ``ApiError`` for ``vendor``
+    (``"metaapi"``, ``"brokerwork"``, ``"b2core"``), or None. All mappings are merged, plugins
+    registered later winning, so a third party can refine or add codes (a new MetaApi
+    ``details`` code, a Broker Work ``mcode``).
     """

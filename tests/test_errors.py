@@ -11,8 +11,8 @@ import brokerlink
 from brokerlink import errors
 from tests.recording_server import RecordingServer
 from tests.test_requests import TOKEN
-from tests.test_requests import make as make_client
 from tests.test_requests import invoke as call
+from tests.test_requests import make as make_client
 
 E_AUTH = {
     "id": 3,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 
 import httpx
 
 from brokerlink.errors import UnexpectedResponse
+from brokerlink.plugins import timing
 
 TOKEN_OPERATION = {"api": "b2core", "operation_id": "createToken", "idempotent": True}
 # Set on a request whose 401 the auth flow will answer itself (refresh and resend once); the error
@@ -42,6 +42,11 @@ class HeaderAuth(httpx.Auth):
         return f"HeaderAuth(headers={sorted(self._headers)!r})"
 
 
+def _now() -> float:
+    """brokerlink's monotonic clock (virtual under ``brokerlink.testing``)."""
+    return timing.current().monotonic()
+
+
 class B2CoreTokenAuth(httpx.Auth):
     """Client-credentials bearer token: fetched on first use, reused until shortly before expiry,
     refreshed once on a 401. Concurrent first calls wait for one token request."""
@@ -54,12 +59,12 @@ class B2CoreTokenAuth(httpx.Auth):
         client_id: str,
         client_secret: str,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] | None = None,
         margin: float = 30.0,
     ) -> None:
         self._base = httpx.URL(base_url if base_url.endswith("/") else base_url + "/")
         self._basic = httpx.BasicAuth(client_id, client_secret)._auth_header
-        self._clock = clock
+        self._clock = clock or _now
         self._margin = margin
         self._token: str | None = None
         self._expires_at = 0.0
