@@ -88,20 +88,33 @@ async def test_explicit_create_token(b2core: Any) -> None:
 
 
 @pytest.mark.sandbox_only
-async def test_token_is_reused_then_refreshed_after_a_401(
-    clients: Clients, clock: SharedClock
-) -> None:
+async def test_token_is_reused_until_it_expires(clients: Clients, clock: SharedClock) -> None:
     seen = Exchanges()
     b2core = clients.make(API, plugins=[seen])
     first = await b2core.list_accounts(limit=1)
     await b2core.get_account(first[0].account_id)
-    clock.advance(601)  # the sandbox forgets the token; the client still believes in it
+    clock.advance(601)  # client and sandbox agree: the 600 s token has expired
+    await b2core.get_account(first[0].account_id)
+    assert seen.seen == [
+        ("createToken", 200),
+        ("listAccounts", 200),
+        ("getAccount", 200),
+        ("createToken", 200),  # refreshed before sending, no 401 on the wire
+        ("getAccount", 200),
+    ]
+
+
+@pytest.mark.sandbox_only
+async def test_revoked_token_is_refreshed_after_a_401(clients: Clients, arrange: Any) -> None:
+    seen = Exchanges()
+    b2core = clients.make(API, plugins=[seen])
+    first = await b2core.list_accounts(limit=1)
+    arrange(lambda sandbox: sandbox.b2core.tokens.clear())  # the server forgets every token
     again = await b2core.get_account(first[0].account_id)
     assert again.account_id == first[0].account_id
     assert seen.seen == [
         ("createToken", 200),
         ("listAccounts", 200),
-        ("getAccount", 200),
         ("getAccount", 401),
         ("createToken", 200),
         ("getAccount", 200),
