@@ -36,22 +36,21 @@ CASSETTES = Path(__file__).resolve().parent.parent / "cassettes"
 WRITES_ENV = "BROKERLINK_RECORD_WRITES"
 TLS = ssl.create_default_context()
 """One TLS context for every client (httpx builds one per transport otherwise, ~50 ms each)."""
-
-
 _FLAVOUR_ID = re.compile(r"\[a?sync\]$|(?<=\[)a?sync-|-a?sync(?=[\]-])")
 RERECORD = "--rerecord"
 CHECKS_MODULE = "test_cassette_checks.py"
 EXPECTED = pytest.StashKey[set[Path] | None]()
 """Cassette files the collected tests use; None when only part of the suite was collected."""
 _FRESH = pytest.StashKey[set[Path]]()
+_OUTCOME = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         RERECORD,
         action="store_true",
-        help="with --record-mode=once: delete each selected test's cassette before it runs, "
-        "so both flavours replay one fresh recording",
+        help="with --record-mode=once: record each selected test's cassette afresh (the old one "
+        "comes back if the test fails); both flavours then replay the new recording",
     )
 
 
@@ -105,9 +104,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call":
         item.stash[_OUTCOME] = report.passed
     return report
-
-
-_OUTCOME = pytest.StashKey[bool]()
 
 
 @pytest.fixture(scope="session")

@@ -11,26 +11,10 @@ from typing import Any
 import pytest
 from brokerlink.generated.metaapi.models import AccountState, MetatraderAccountList
 
-from tests.cassette_suite.target import ACCOUNT_PASSWORD
+from tests.cassette_suite.metaapi_data import NEW_ACCOUNT, new_account
 
 API = "metaapi"
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
-
-NEW_ACCOUNT = {
-    "name": "Cassette account",
-    "server": "ICMarketsSC-Demo",
-    "magic": 1000,
-    "platform": "mt5",
-    "login": "5550001",
-    "password": ACCOUNT_PASSWORD,
-    "region": "vint-hill",
-}
-
-
-async def new_account(metaapi: Any, **fields: Any) -> str:
-    created = await metaapi.create_account(body={**NEW_ACCOUNT, **fields})
-    assert created.id
-    return str(created.id)
 
 
 async def test_list_and_get_accounts(metaapi: Any) -> None:

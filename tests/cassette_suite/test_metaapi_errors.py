@@ -13,8 +13,8 @@ import pytest
 
 from brokerlink import errors
 from tests.cassette_suite.clients import Clients
+from tests.cassette_suite.metaapi_data import NEW_ACCOUNT, new_account
 from tests.cassette_suite.target import WRONG_TOKEN
-from tests.cassette_suite.test_metaapi_accounts import NEW_ACCOUNT, new_account
 
 API = "metaapi"
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]

@@ -15,12 +15,11 @@ import pytest
 
 from brokerlink import errors
 from tests.cassette_suite.clients import Clients
+from tests.cassette_suite.metaapi_data import DEMO, NEW_ACCOUNT, new_account
 from tests.cassette_suite.target import SharedClock
-from tests.cassette_suite.test_metaapi_accounts import NEW_ACCOUNT, new_account
 
 API = "metaapi"
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network, pytest.mark.sandbox_only]
-DEMO = {"balance": 1000, "email": "demo@example.com", "leverage": 100, "serverName": "X-Demo"}
 
 
 @pytest.mark.parametrize("style", ["seconds", "date", "none", "garbage"])

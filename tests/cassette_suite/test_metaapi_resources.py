@@ -12,7 +12,7 @@ from brokerlink.generated.metaapi.models import (
 )
 from brokerlink.generated.metaapi.types import File
 
-from tests.cassette_suite.test_metaapi_accounts import new_account
+from tests.cassette_suite.metaapi_data import DEMO, new_account
 
 API = "metaapi"
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
@@ -23,7 +23,6 @@ NEW_PROFILE = {
     "brokerTimezone": "EET",
     "brokerDSTSwitchTimezone": "EET",
 }
-DEMO = {"balance": 1000, "email": "demo@example.com", "leverage": 100, "serverName": "X-Demo"}
 
 
 @pytest.mark.writes
