@@ -37,7 +37,7 @@ class Effect(Protocol):
     async def arun(self) -> None: ...
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One logical operation call, across all its sends (retries, polls)."""
 

@@ -15,6 +15,8 @@ import httpx
 import pluggy
 from brokerlink.plugins.call import Call, Resend
 
+from brokerlink.errors import ApiError
+
 PROJECT = "brokerlink"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -38,8 +40,20 @@ def brokerlink_after_response(
 
     Firstresult. Return a ``Resend`` to wait and send again (polling, retries), raise a
     ``brokerlink.errors.ApiError`` to fail the call, or None to accept the response as final.
-    The vendor error plugins raise from ``trylast`` impls; the retries plugin is a wrapper that
-    turns a transient error into a ``Resend``; the polling plugin is ``tryfirst`` on 202.
+    The vendor error plugins raise from ``trylast`` impls (then ``brokerlink_on_api_error``
+    may still turn the failure into a resend); the polling plugin is ``tryfirst`` on 202.
+    """
+
+
+@hookspec(firstresult=True)
+def brokerlink_on_api_error(
+    call: Call, request: httpx.Request, response: httpx.Response, error: ApiError
+) -> Resend | None:
+    """Runs when an ``after_response`` hook raised an ``ApiError`` (the answer was a failure).
+
+    Firstresult. Return a ``Resend`` to wait and send again instead of failing (the retries
+    plugin does so for ``RateLimited`` and ``ServerError``), or None to let ``error`` reach the
+    caller. Successful answers never get here, so this costs nothing on the happy path.
     """
 
 

@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
 
 import httpx
-from brokerlink.plugins.call import Call, Resend
+from brokerlink.plugins.call import Call
 from brokerlink.plugins.hookspecs import hookimpl
 
 http_log = logging.getLogger("brokerlink.http")
@@ -34,11 +33,9 @@ def brokerlink_before_send(call: Call, request: httpx.Request) -> None:
         )
 
 
-@hookimpl(wrapper=True)
-def brokerlink_after_response(
-    call: Call, request: httpx.Request, response: httpx.Response
-) -> Generator[None, Resend | None, Resend | None]:
-    # A wrapper sees every answer, whichever plugin decides on it.
+@hookimpl(tryfirst=True)
+def brokerlink_after_response(call: Call, request: httpx.Request, response: httpx.Response) -> None:
+    # Registered after the other built-ins, so among tryfirst impls this one runs first.
     if http_log.isEnabledFor(logging.DEBUG):
         sent = call.state.get(SENT_AT, call.started)
         http_log.debug(
@@ -48,7 +45,6 @@ def brokerlink_after_response(
             response.status_code,
             (call.timing.monotonic() - sent) * 1000,
         )
-    return (yield)
 
 
 @hookimpl(tryfirst=True)

@@ -19,13 +19,13 @@ from brokerlink.plugins import hookspecs
 
 ENTRY_POINT_GROUP = "brokerlink"
 AUTOLOAD_ENV = "BROKERLINK_PLUGINS"
-BUILTIN_PLUGINS = (
-    "brokerlink.plugins.logs",
+BUILTIN_PLUGINS = (  # registration order matters: later ones run first within a tier
     "brokerlink.plugins.polling",
     "brokerlink.plugins.retries",
     "brokerlink.plugins.metaapi_errors",
     "brokerlink.plugins.brokerwork_errors",
     "brokerlink.plugins.b2core_errors",
+    "brokerlink.plugins.logs",
 )
 
 _lock = threading.Lock()

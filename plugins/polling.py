@@ -14,7 +14,7 @@ import httpx
 from brokerlink.plugins.call import Call, Resend
 from brokerlink.plugins.error_body import json_object, parse_iso_delay, parse_retry_after, wall_now
 from brokerlink.plugins.hookspecs import hookimpl
-from brokerlink.plugins.retries import DEFAULT_POLL_TIMEOUT
+from brokerlink.plugins.retries import DEFAULT_POLL_TIMEOUT, RETRIES
 
 from brokerlink.errors import PollTimeout
 
@@ -48,6 +48,7 @@ def brokerlink_after_response(
         return None  # a 202 elsewhere is undocumented: the facade reports it
     polls = int(call.state.get(POLLS, 0)) + 1
     call.state[POLLS] = polls
+    call.state[RETRIES] = 0  # a sound answer ends a failure streak: retries count afresh
     wait, message = advised_wait(call, response)
     limit = call.options.poll_timeout
     budget = DEFAULT_POLL_TIMEOUT if limit is None else limit

@@ -12,7 +12,6 @@ that never left this machine (connect errors).
 from __future__ import annotations
 
 import random
-from collections.abc import Generator
 
 import httpx
 from brokerlink.plugins.call import Call, Resend
@@ -26,7 +25,7 @@ DEFAULT_RETRY_DEADLINE = 120.0  # seconds from the call's start; polled calls us
 DEFAULT_POLL_TIMEOUT = 600.0
 BASE_DELAY = 0.5
 MAX_DELAY = 30.0
-RETRIES = "retries.count"  # key in call.state: resends since the last sound answer
+RETRIES = "retries.count"  # key in call.state: failures resent since the last sound answer
 
 # Never sent: safe to resend whatever the operation does.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
@@ -70,33 +69,20 @@ def _plan(call: Call, advised: float | None, reason: str, message: str | None) -
     return Resend(seconds=wait, reason=reason, message=message)
 
 
-@hookimpl(wrapper=True)
-def brokerlink_after_response(
-    call: Call, request: httpx.Request, response: httpx.Response
-) -> Generator[None, Resend | None, Resend | None]:
-    try:
-        decision = yield
-    except ServerError as exc:
-        if not safe_to_resend(call, request):
-            raise
-        advised = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
-        resend = _plan(call, advised, "server-error", exc.message)
-        if resend is None:
-            raise
-        return resend
-    except RateLimited as exc:
+@hookimpl(trylast=True)
+def brokerlink_on_api_error(
+    call: Call, request: httpx.Request, response: httpx.Response, error: ApiError
+) -> Resend | None:
+    if isinstance(error, RateLimited):
         # Over the limit the server did not act on the request: any operation may resend.
-        advised = exc.retry_after
+        advised = error.retry_after
         if advised is None:
             advised = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
-        resend = _plan(call, advised, "rate-limited", exc.message)
-        if resend is None:
-            raise
-        return resend
-    except ApiError:
-        raise
-    call.state[RETRIES] = 0  # a sound answer (a 202 poll) ends a failure streak
-    return decision
+        return _plan(call, advised, "rate-limited", error.message)
+    if isinstance(error, ServerError) and safe_to_resend(call, request):
+        advised = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
+        return _plan(call, advised, "server-error", error.message)
+    return None
 
 
 @hookimpl(trylast=True)

@@ -16,7 +16,7 @@ import pluggy
 from brokerlink.plugins import timing
 from brokerlink.plugins.call import Call, CallOptions, Effect, Resend
 
-from brokerlink.errors import ApiTimeout, TransportError
+from brokerlink.errors import ApiError, ApiTimeout, TransportError
 
 log = logging.getLogger("brokerlink.transport")
 
@@ -66,9 +66,17 @@ class _Executor:
     def after_response(
         self, call: Call, request: httpx.Request, response: httpx.Response
     ) -> Resend | None:
-        return self.hook.brokerlink_after_response(  # type: ignore[no-any-return]
-            call=call, request=request, response=response
-        )
+        try:
+            return self.hook.brokerlink_after_response(  # type: ignore[no-any-return]
+                call=call, request=request, response=response
+            )
+        except ApiError as error:
+            decision: Resend | None = self.hook.brokerlink_on_api_error(
+                call=call, request=request, response=response, error=error
+            )
+            if decision is None:
+                raise
+            return decision
 
     def on_transport_error(
         self, call: Call, request: httpx.Request, error: httpx.TransportError
@@ -160,7 +168,8 @@ class HookTransport(httpx.BaseTransport):
         call = run.start(request)
         while True:
             local, effects, failure = _round(call, run.before_send, request)
-            _carry_out(effects, failure)
+            if effects or failure:
+                _carry_out(effects, failure)
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
@@ -172,12 +181,14 @@ class HookTransport(httpx.BaseTransport):
                     raise
             except httpx.TransportError as exc:
                 decision, effects, failure = _round(call, run.on_transport_error, request, exc)
-                _carry_out(effects, failure)
+                if effects or failure:
+                    _carry_out(effects, failure)
             else:
                 decision, effects, failure = _round(call, run.after_response, request, response)
                 if failure is not None or decision is not None:
                     response.close()
-                _carry_out(effects, failure)
+                if effects or failure:
+                    _carry_out(effects, failure)
                 if decision is None:
                     return response
             call.timing.sleep(run.announce(call, decision))
@@ -211,7 +222,8 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
         call = run.start(request)
         while True:
             local, effects, failure = _round(call, run.before_send, request)
-            await _acarry_out(effects, failure)
+            if effects or failure:
+                await _acarry_out(effects, failure)
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
@@ -223,12 +235,14 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
                     raise
             except httpx.TransportError as exc:
                 decision, effects, failure = _round(call, run.on_transport_error, request, exc)
-                await _acarry_out(effects, failure)
+                if effects or failure:
+                    await _acarry_out(effects, failure)
             else:
                 decision, effects, failure = _round(call, run.after_response, request, response)
                 if failure is not None or decision is not None:
                     await response.aclose()
-                await _acarry_out(effects, failure)
+                if effects or failure:
+                    await _acarry_out(effects, failure)
                 if decision is None:
                     return response
             await call.timing.asleep(run.announce(call, decision))

@@ -14,7 +14,7 @@ from typing import Any, Self
 
 import httpx
 
-from brokerlink.auth import auth_for
+from brokerlink.auth import auth_for, static_headers
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
 from brokerlink.plugins.call import CallOptions
 from brokerlink.plugins.manager import plugin_manager
@@ -73,6 +73,7 @@ class _Facade:
         self._services: dict[str, Any] = {"credential_cache": credential_cache}
         self._hook = plugin_manager(plugins).hook
         self._auth = auth_for(api, self._base_url, credentials)
+        self._headers = static_headers(api, credentials)
         self._inner = transport if transport is not None else self._default_transport()
         self._owns_pool = True
         self._client = client_class(base_url=self._base_url, raise_on_unexpected_status=False)
@@ -166,6 +167,7 @@ class SyncFacade(_Facade):
             timeout=self._timeout,
             transport=self._transport,
             auth=self._auth,
+            headers=self._headers,
             follow_redirects=False,
         )
         self._client.set_httpx_client(self._http)
@@ -204,6 +206,7 @@ class AsyncFacade(_Facade):
             timeout=self._timeout,
             transport=self._transport,
             auth=self._auth,
+            headers=self._headers,
             follow_redirects=False,
         )
         self._client.set_async_httpx_client(self._http)

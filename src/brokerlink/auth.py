@@ -1,7 +1,7 @@
-"""Credentials on the wire, as httpx ``Auth`` flows (sync and async from one class each).
+"""Credentials on the wire: static API-key headers, and B2Core's token as an httpx ``Auth`` flow.
 
-Credentials are only attached to requests for the client's own origin, so a request built for any
-other host never carries them; httpx follows no redirects unless asked. Reprs hide secrets.
+Facades only build requests relative to their own base URL and never follow redirects, so no
+credential reaches another host; the token flow also checks the origin. Reprs hide secrets.
 """
 
 from __future__ import annotations
@@ -24,22 +24,6 @@ REFRESH_ON_401 = "brokerlink.refresh_on_401"
 def _same_origin(request: httpx.Request, base: httpx.URL) -> bool:
     url = request.url
     return (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
-
-
-class HeaderAuth(httpx.Auth):
-    """Static API-key headers (MetaApi ``auth-token``; Broker Work tenant id and token)."""
-
-    def __init__(self, base_url: str, headers: Mapping[str, str]) -> None:
-        self._base = httpx.URL(base_url)
-        self._headers = dict(headers)
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if _same_origin(request, self._base):
-            request.headers.update(self._headers)
-        yield request
-
-    def __repr__(self) -> str:
-        return f"HeaderAuth(headers={sorted(self._headers)!r})"
 
 
 def _now() -> float:
@@ -172,15 +156,23 @@ class B2CoreTokenAuth(httpx.Auth):
             yield request
 
 
-def auth_for(api: str, base_url: str, credentials: Mapping[str, str]) -> httpx.Auth:
-    """The auth flow each vendor needs, from the facade's credential keywords."""
+def static_headers(api: str, credentials: Mapping[str, str]) -> dict[str, str]:
+    """Fixed API-key headers (MetaApi ``auth-token``; Broker Work tenant id and token).
+
+    They are the client's default headers: every facade request is relative to the client's own
+    base URL and redirects are never followed, so they cannot reach another host.
+    """
     if api == "metaapi":
-        return HeaderAuth(base_url, {"auth-token": credentials["token"]})
+        return {"auth-token": credentials["token"]}
     if api == "brokerwork":
-        return HeaderAuth(
-            base_url,
-            {"x-api-tenantId": credentials["tenant_id"], "x-api-token": credentials["token"]},
-        )
+        return {"x-api-tenantId": credentials["tenant_id"], "x-api-token": credentials["token"]}
+    return {}
+
+
+def auth_for(api: str, base_url: str, credentials: Mapping[str, str]) -> httpx.Auth | None:
+    """The auth flow a vendor needs beyond static headers (B2Core's bearer token), if any."""
     if api == "b2core":
         return B2CoreTokenAuth(base_url, credentials["client_id"], credentials["client_secret"])
+    if api in ("metaapi", "brokerwork"):
+        return None
     raise ValueError(f"unknown api {api!r}")

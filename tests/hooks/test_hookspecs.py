@@ -60,6 +60,10 @@ class Recorder:
         self.called.add("brokerlink_after_response")
 
     @brokerlink.hookimpl
+    def brokerlink_on_api_error(self, call: Any, request: Any, response: Any, error: Any) -> None:
+        self.called.add("brokerlink_on_api_error")
+
+    @brokerlink.hookimpl
     def brokerlink_on_transport_error(self, call: Any, request: Any, error: Any) -> None:
         self.called.add("brokerlink_on_transport_error")
 

@@ -1,0 +1,151 @@
+"""What the hook layer costs per call: facade (all built-in plugins) vs the same generated
+operation on a plain httpx client vs raw httpx, sync and async, keep-alive, one run.
+
+    python -m benchmarks.hook_overhead [calls-per-round]   (also part of ``nox -s bench``)
+
+The server (``benchmarks.fast_server``) runs in its own process and answers in microseconds, so
+client-side costs dominate: the most demanding setting for the ratio. Rounds of the three
+variants are interleaved and the median per-call time of each is compared. Target: the facade
+costs at most 5% more than the plain generated call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+
+from benchmarks.sandbox_load import free_port
+
+ROUNDS = 15
+TARGET = 1.05
+
+
+def start_server() -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "benchmarks.fast_server", str(port)])
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            httpx.get(url + "/regions", timeout=1)
+            return server, url
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.05)
+
+
+Sample = tuple[float, float]  # (wall seconds, client CPU seconds) per call
+
+
+def per_call(fn: Callable[[], object], calls: int) -> Sample:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - wall) / calls, (time.process_time() - cpu) / calls
+
+
+async def aper_call(fn: Callable[[], Awaitable[object]], calls: int) -> Sample:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(calls):
+        await fn()
+    return (time.perf_counter() - wall) / calls, (time.process_time() - cpu) / calls
+
+
+def report(flavour: str, samples: dict[str, list[Sample]]) -> float:
+    """Print medians; the verdict uses client CPU time (the server is another process), which a
+    busy machine disturbs far less than wall time."""
+    wall = {name: statistics.median(s[0] for s in runs) for name, runs in samples.items()}
+    cpu = {name: statistics.median(s[1] for s in runs) for name, runs in samples.items()}
+    for name in samples:
+        print(
+            f"{flavour:5} {name:10} wall {wall[name] * 1e6:7.1f} us/call "
+            f"(x{wall[name] / wall['generated']:.3f})  client CPU {cpu[name] * 1e6:7.1f} us/call "
+            f"(x{cpu[name] / cpu['generated']:.3f})"
+        )
+    ratio = cpu["facade"] / cpu["generated"]
+    print(
+        f"{flavour:5} hook layer overhead {(ratio - 1) * 100:+.1f}% CPU, "
+        f"{(wall['facade'] / wall['generated'] - 1) * 100:+.1f}% wall "
+        f"(target <= {(TARGET - 1) * 100:.0f}%): {'ok' if ratio <= TARGET else 'OVER'}"
+    )
+    return ratio
+
+
+def run_sync(url: str, calls: int) -> float:
+    from brokerlink.generated.metaapi.api.regions import list_regions
+    from brokerlink.generated.metaapi.client import Client
+
+    import brokerlink
+
+    base = url + "/metaapi"
+    facade = brokerlink.MetaApi(base_url=base, token="bench-token")
+    plain = Client(base_url=base, headers={"auth-token": "bench-token"})
+    raw = httpx.Client(base_url=base, headers={"auth-token": "bench-token"})
+    variants: dict[str, Callable[[], object]] = {
+        "facade": facade.list_regions,
+        "generated": lambda: list_regions.sync(client=plain),
+        "raw httpx": lambda: raw.get("/users/current/regions").json(),
+    }
+    samples: dict[str, list[Sample]] = {name: [] for name in variants}
+    for fn in variants.values():
+        per_call(fn, calls // 5)  # warm up: connections, imports
+    for _ in range(ROUNDS):
+        for name, fn in variants.items():
+            samples[name].append(per_call(fn, calls))
+    facade.close()
+    plain.get_httpx_client().close()
+    raw.close()
+    return report("sync", samples)
+
+
+async def run_async(url: str, calls: int) -> float:
+    from brokerlink.generated.metaapi.api.regions import list_regions
+    from brokerlink.generated.metaapi.client import Client
+
+    import brokerlink
+
+    base = url + "/metaapi"
+    facade = brokerlink.AsyncMetaApi(base_url=base, token="bench-token")
+    plain = Client(base_url=base, headers={"auth-token": "bench-token"})
+    raw = httpx.AsyncClient(base_url=base, headers={"auth-token": "bench-token"})
+
+    async def raw_call() -> object:
+        return (await raw.get("/users/current/regions")).json()
+
+    variants: dict[str, Callable[[], Awaitable[object]]] = {
+        "facade": facade.list_regions,
+        "generated": lambda: list_regions.asyncio(client=plain),
+        "raw httpx": raw_call,
+    }
+    samples: dict[str, list[Sample]] = {name: [] for name in variants}
+    for fn in variants.values():
+        await aper_call(fn, calls // 5)
+    for _ in range(ROUNDS):
+        for name, fn in variants.items():
+            samples[name].append(await aper_call(fn, calls))
+    await facade.close()
+    await plain.get_async_httpx_client().aclose()
+    await raw.aclose()
+    return report("async", samples)
+
+
+def main(calls: int = 400) -> None:
+    server, url = start_server()
+    try:
+        run_sync(url, calls)
+        asyncio.run(run_async(url, calls))
+    finally:
+        server.kill()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 400)
