@@ -1,5 +1,6 @@
 """Sessions: ``nox`` runs tests, lint, typecheck and generate_check; ``nox -s generate`` rewrites
-generated/ from specs/; ``nox -s bench`` runs the benchmarks."""
+generated/ from specs/; ``nox -s record`` re-records the cassettes; ``nox -s bench`` runs the
+benchmarks."""
 
 from __future__ import annotations
 
@@ -64,6 +65,19 @@ def generate_check(session: nox.Session) -> None:
     """Fail when generated/ differs from what the generator makes of specs/."""
     session.install(*group("generate"))
     session.run("python", "-m", "generator", "--check")
+
+
+@nox.session
+def record(session: nox.Session) -> None:
+    """Re-record the cassettes (tests/cassettes/README.md), then replay them offline.
+
+    Against the in-process sandbox by default; ``BROKERLINK_RECORD_TARGET=vendor`` and the
+    vendor variables record real accounts. ``nox -s record -- -k b2core`` re-records a subset.
+    """
+    session.install("-e", ".[sandbox]", *group("test"))
+    suite = "tests/cassette_suite"
+    session.run("pytest", suite, "--record-mode=once", "--rerecord", *session.posargs)
+    session.run("pytest", suite, *session.posargs)
 
 
 @nox.session
