@@ -34,7 +34,7 @@ _jitter = random.Random()
 
 def backoff(retry: int) -> float:
     """Equal-jitter exponential backoff for the ``retry``-th resend (1-based), capped."""
-    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** (retry - 1))
+    ceiling = min(MAX_DELAY, BASE_DELAY * 2.0 ** (retry - 1))
     return ceiling / 2 + _jitter.uniform(0, ceiling / 2)
 
 

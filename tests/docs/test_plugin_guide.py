@@ -25,7 +25,6 @@ def test_every_hook_has_its_section() -> None:
     text = GUIDE.read_text()
     sections = set(re.findall(r"^### (brokerlink_\w+)$", text, re.M))
     assert sections == set(hook_names())
-    assert len(sections) == 5
 
 
 def test_the_guide_names_the_real_entry_point_group_and_switch() -> None:
