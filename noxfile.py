@@ -14,7 +14,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
-    *("-p", "brokerlink.sandbox", "-p", "generator"),
+    *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
 ]
 
 

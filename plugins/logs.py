@@ -3,7 +3,7 @@
 - ``brokerlink.http`` DEBUG: one line per send and per answer (operation, method, path, status,
   milliseconds, attempt). Only the URL path is logged: no query, header or body ever is.
 - ``brokerlink.wait`` INFO: one line per wait (202 polls, retries) with the server's message.
-- ``brokerlink.http`` WARNING: a transport failure (it may still be retried).
+- ``brokerlink.http`` DEBUG: a transport failure (a retry also logs its wait at INFO).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
 def brokerlink_on_transport_error(
     call: Call, request: httpx.Request, error: httpx.TransportError
 ) -> None:
-    http_log.warning(
+    http_log.debug(
         "%s.%s %s %s failed: %s (attempt %d)",
         call.api,
         call.operation_id,
