@@ -13,7 +13,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
     *("-m", "brokerlink._facade", "-m", "brokerlink.cli", "-p", "brokerlink.plugins"),
-    *("-p", "brokerlink.sandbox", "-p", "generator"),
+    *("-p", "brokerlink.sandbox", "-p", "generator", "-p", "brokerlink.credentials"),
 ]
 
 
@@ -39,7 +39,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on hand-written code, as installed (the folders map into one package)."""
-    session.install(".[sandbox]", *group("typecheck"), *group("generate"))
+    session.install(".[sandbox,redis]", *group("typecheck"), *group("generate"))
     session.run("mypy", *HAND_WRITTEN)
 
 

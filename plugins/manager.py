@@ -23,6 +23,7 @@ BUILTIN_PLUGINS = (
     "brokerlink.plugins.metaapi_errors",
     "brokerlink.plugins.brokerwork_errors",
     "brokerlink.plugins.b2core_errors",
+    "brokerlink.plugins.credential_guard",
 )
 
 _lock = threading.Lock()

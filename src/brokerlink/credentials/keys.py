@@ -1,0 +1,62 @@
+"""Keyed hashes of credentials: HMAC-SHA256 over an unambiguous encoding of the fields.
+
+Each field is prefixed with its length (4 bytes, big-endian), and every digest starts with a
+tag naming what it hashes, so ``("ab", "c")`` and ``("a", "bc")`` never collide, nor do a
+password hash and a server hash of the same text. The key comes from the store (made and kept by
+the embedded ones) or from ``BROKERLINK_CACHE_KEY``, so hashes are worthless without it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+
+from brokerlink.errors import InvalidRequest
+
+KEY_ENV = "BROKERLINK_CACHE_KEY"
+MIN_KEY_CHARS = 16
+
+
+def encode(*fields: str | bytes) -> bytes:
+    """Length-prefixed concatenation: no two different field lists give the same bytes."""
+    parts: list[bytes] = []
+    for field in fields:
+        raw = field.encode("utf-8") if isinstance(field, str) else field
+        parts.append(len(raw).to_bytes(4, "big"))
+        parts.append(raw)
+    return b"".join(parts)
+
+
+class Hasher:
+    """``hasher(tag, *fields)`` -> 32-byte HMAC-SHA256 digest under one secret key."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < MIN_KEY_CHARS:
+            raise InvalidRequest(f"credential cache key: at least {MIN_KEY_CHARS} bytes needed")
+        self._key = key
+
+    def __call__(self, tag: str, *fields: str | bytes) -> bytes:
+        return hmac.digest(self._key, encode(tag, *fields), "sha256")
+
+    def __repr__(self) -> str:
+        return "Hasher(key=<hidden>)"
+
+
+def configured_key(explicit: str | bytes | None = None) -> bytes | None:
+    """The key given to a store, else ``$BROKERLINK_CACHE_KEY``, else None (store's own)."""
+    value: str | bytes | None = explicit if explicit is not None else os.environ.get(KEY_ENV)
+    if value is None or value == "":
+        return None
+    raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    if len(raw) < MIN_KEY_CHARS:
+        raise InvalidRequest(
+            f"credential cache key ({KEY_ENV} or key=) must be at least {MIN_KEY_CHARS} characters"
+        )
+    return raw
+
+
+def new_key() -> bytes:
+    return secrets.token_bytes(32)
