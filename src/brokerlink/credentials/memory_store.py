@@ -51,7 +51,7 @@ class MemoryStore:
     def apply(self, writes: Sequence[Write], now: float) -> None:
         with self._lock:
             for write in writes:
-                if write.entry is None:
+                if write.entry is None or not write.entry.live(now):
                     self._entries.pop(write.key, None)
                 else:
                     old = self._entries.get(write.key)

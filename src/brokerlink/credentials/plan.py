@@ -272,7 +272,9 @@ def prepare(
             p.slots = attempt.slots
             if p.slots is None and not attempt.replica:
                 p.slots = p.record.slots
-    if p.cred is not None:
+    # Slots are checked where the request sets them (create, update, replica create/update);
+    # a deploy rejected for slots marks the whole account instead.
+    if p.cred is not None and (attempt.scope != "account" or attempt.replica):
         account_type = attempt.account_type if attempt.scope == "new" else None
         if p.record is not None:
             account_type = p.record.account_type
@@ -328,7 +330,8 @@ def refusal(
     a = p.attempt
     if guard:
         for key, entry in p.found:
-            if entry.reason == SLOTS_REASON and not _slots_refused(entry, p.slots):
+            per_request = entry.reason == SLOTS_REASON and key != p.account_key
+            if per_request and not _slots_refused(entry, p.slots):
                 continue
             if entry.reason not in ADVICE:
                 continue
@@ -378,7 +381,8 @@ def _mark(p: Prepared, outcome: Outcome, policy: GuardPolicy, now: float) -> lis
     elif code == SLOTS_REASON:
         data = json.dumps({"rec": outcome.recommended_slots, "rej": p.slots})
         entry = Entry(code, now, now + policy.ttl(code), data)
-        targets = [p.slots_key]
+        account_wide = a.scope == "account" and not a.replica
+        targets = [p.slots_key, p.account_key if account_wide else None]
     return [Write(key, entry) for key in targets if key is not None]
 
 

@@ -115,6 +115,13 @@ class GuardPolicy:
 _TTL_PREFIX = "ttl_"
 
 
+def _number(name: str, value: str, kind: type[float] | type[int]) -> float:
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidRequest(f"credential_cache: {name} must be a number") from None
+
+
 def policy_from_query(params: Mapping[str, str]) -> GuardPolicy:
     """A policy from URL query parameters: ``on_error``, ``max_rejections``, ``window``,
     ``cooldown``, ``rate_limit=off``, ``record_ttl``, ``ttl_<CODE>`` (e.g. ``ttl_E_AUTH=3600``)."""
@@ -123,27 +130,24 @@ def policy_from_query(params: Mapping[str, str]) -> GuardPolicy:
     rate_off = False
     options: dict[str, object] = {}
     for name, value in params.items():
-        try:
-            if name.startswith(_TTL_PREFIX):
-                reason = name[len(_TTL_PREFIX) :].upper()
-                if reason not in DEFAULT_TTLS:
-                    raise InvalidRequest(f"credential_cache: unknown reason in {name!r}")
-                ttls[reason] = float(value)
-            elif name in ("max_rejections", "window"):
-                limit[name] = int(value)
-            elif name == "cooldown":
-                limit[name] = float(value)
-            elif name == "rate_limit":
-                if value.lower() not in ("off", "on", "0", "1", "false", "true"):
-                    raise InvalidRequest("credential_cache: rate_limit must be on or off")
-                rate_off = value.lower() in ("off", "0", "false")
-            elif name == "on_error":
-                options["on_error"] = value
-            elif name == "record_ttl":
-                options["record_ttl"] = float(value)
-            else:
-                raise InvalidRequest(f"credential_cache: unknown parameter {name!r}")
-        except ValueError:
-            raise InvalidRequest(f"credential_cache: {name} must be a number") from None
+        if name.startswith(_TTL_PREFIX):
+            reason = name[len(_TTL_PREFIX) :].upper()
+            if reason not in DEFAULT_TTLS:
+                raise InvalidRequest(f"credential_cache: unknown reason in {name!r}")
+            ttls[reason] = _number(name, value, float)
+        elif name in ("max_rejections", "window"):
+            limit[name] = _number(name, value, int)
+        elif name == "cooldown":
+            limit[name] = _number(name, value, float)
+        elif name == "rate_limit":
+            if value.lower() not in ("off", "on", "0", "1", "false", "true"):
+                raise InvalidRequest("credential_cache: rate_limit must be on or off")
+            rate_off = value.lower() in ("off", "0", "false")
+        elif name == "on_error":
+            options["on_error"] = value
+        elif name == "record_ttl":
+            options["record_ttl"] = _number(name, value, float)
+        else:
+            raise InvalidRequest(f"credential_cache: unknown parameter {name!r}")
     rate = None if rate_off else RateLimit(**limit)  # type: ignore[arg-type]
     return GuardPolicy(ttls=ttls, rate_limit=rate, **options)  # type: ignore[arg-type]

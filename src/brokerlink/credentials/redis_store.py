@@ -38,8 +38,13 @@ for i = 1, #KEYS do
         local new = cjson.decode(value)
         local alive = type(prev.e) ~= 'number' or prev.e > now
         if prev.r == new.r and alive and prev.f < new.f then
-          new.f = prev.f
-          value = cjson.encode(new)
+          -- splice the old first_seen text in: cjson.encode would round the numbers
+          local head = '^({"r":"[^"]*","f":)([^,}]+)'
+          local oldf = select(2, string.match(old, head))
+          local prefix, newf = string.match(value, head)
+          if oldf and prefix then
+            value = prefix .. oldf .. string.sub(value, #prefix + #newf + 1)
+          end
         end
       end
     end

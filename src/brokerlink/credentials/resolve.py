@@ -64,8 +64,10 @@ def store_from_url(url: str) -> CredentialStore:
     policy = policy_from_query(policy_params)
     scheme = scheme.lower()
     if scheme == "memory":
-        if rest or other:
-            raise InvalidRequest("credential_cache memory:// takes no path or backend options")
+        if other:
+            raise InvalidRequest(f"credential_cache: unknown parameter(s) {sorted(other)}")
+        if rest:
+            raise InvalidRequest("credential_cache: memory:// takes no path")
         from brokerlink.credentials.memory_store import MemoryStore
 
         return MemoryStore(policy=policy)
@@ -75,7 +77,7 @@ def store_from_url(url: str) -> CredentialStore:
         timeout = _number("timeout", other.pop("timeout", "5"))
         if other:
             raise InvalidRequest(f"credential_cache: unknown sqlite parameter(s) {sorted(other)}")
-        path = rest[1:] if _WINDOWS_DRIVE.match(rest) else rest
+        path = rest[1:] if _WINDOWS_DRIVE.match(rest) or rest == "/:memory:" else rest
         return SQLiteStore(path or None, policy=policy, timeout=timeout)
     if scheme in ("redis", "rediss"):
         from brokerlink.credentials.redis_store import DEFAULT_PREFIX, RedisStore

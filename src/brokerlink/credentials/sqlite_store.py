@@ -204,7 +204,7 @@ class SQLiteStore:
         def run(conn: sqlite3.Connection) -> None:
             for write in writes:
                 e = write.entry
-                if e is None:
+                if e is None or not e.live(now):
                     conn.execute(DELETE, (write.key,))
                 else:
                     conn.execute(

@@ -43,7 +43,8 @@ class CredentialStore(Protocol):
     ``open`` returns the HMAC key the guard hashes with (making or loading it if needed) and may be
     called more than once. ``fetch`` answers one entry or None per key, None for expired entries.
     ``apply`` carries out all writes at once (one transaction or round trip); a put over a live
-    entry with the same reason keeps the older ``first_seen``. Failures raise
+    entry with the same reason keeps the older ``first_seen``; a put of an entry already expired
+    at ``now`` deletes the key. Failures raise
     ``brokerlink.errors.CredentialCacheUnavailable``. A store may also offer ``limits_storage()``
     and ``async_limits_storage()`` (``limits`` storages on the same backend) for the rejection
     rate limit, and a ``policy`` attribute (a ``GuardPolicy``).
@@ -79,7 +80,8 @@ def merged(old: Entry | None, new: Entry, now: float) -> Entry:
 
 
 def encode_entry(entry: Entry) -> str:
-    """The JSON text backends without columns (Redis) keep: ``{r, f, e?, d?}``."""
+    """The JSON text backends without columns (Redis) keep: ``{r, f, e?, d?}``, in that order
+    (the Redis write script finds ``first_seen`` right after the reason)."""
     doc: dict[str, object] = {"r": entry.reason, "f": entry.first_seen}
     if entry.expires_at is not None:
         doc["e"] = entry.expires_at
