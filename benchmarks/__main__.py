@@ -67,6 +67,9 @@ def main() -> int:
     from benchmarks.sandbox_load import main as sandbox_load
 
     sandbox_load(3.0)
+    from benchmarks.credential_guard import main as credential_guard
+
+    credential_guard()
     return 0
 
 

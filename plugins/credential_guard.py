@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from brokerlink.plugins.call import Call
@@ -18,13 +18,28 @@ from brokerlink.plugins.error_body import json_object
 from brokerlink.plugins.hookspecs import hookimpl
 from brokerlink.plugins.metaapi_errors import VENDOR, details_code
 
+from brokerlink.credentials import SERVICE
 from brokerlink.credentials.facts import Attempt, Outcome, attempt_of
 from brokerlink.credentials.policy import REASONS
 
+if TYPE_CHECKING:
+    from brokerlink.credentials.guard import Guard
+
 STATE = "credential_guard"
+_NO_CLASSES: Mapping[str, type[Exception]] = {}
 
 
-@dataclass
+def _guard_for(services: Mapping[str, Any]) -> Guard:
+    """The client's guard (resolved on first use; the guard module loads only then)."""
+    guard = services.get(SERVICE)
+    if guard is None:
+        from brokerlink.credentials.guard import guard_for
+
+        guard = guard_for(services)
+    return guard  # type: ignore[no-any-return]
+
+
+@dataclass(slots=True)
 class _Pending:
     """What the check worked out, for the record at the end of the call."""
 
@@ -32,7 +47,7 @@ class _Pending:
     prepared: Any = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Check:
     """Effect: look the attempt up and raise a local refusal when it is known bad."""
 
@@ -40,28 +55,24 @@ class Check:
     pending: _Pending
 
     def _classes(self) -> Mapping[str, type[Exception]]:
-        return self.call.state.get("error_classes", {})  # type: ignore[no-any-return]
+        return self.call.state.get("error_classes", _NO_CLASSES)  # type: ignore[no-any-return]
 
     def run(self) -> None:
-        from brokerlink.credentials.guard import guard_for
-
         c = self.call
-        guard = guard_for(c.services)
+        guard = _guard_for(c.services)
         self.pending.prepared = guard.check(
             self.pending.attempt, c.options, c.timing, self._classes()
         )
 
     async def arun(self) -> None:
-        from brokerlink.credentials.guard import guard_for
-
         c = self.call
-        guard = guard_for(c.services)
+        guard = _guard_for(c.services)
         self.pending.prepared = await guard.acheck(
             self.pending.attempt, c.options, c.timing, self._classes()
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Learn:
     """Effect: remember a rejection (and count it for the end user), or clear after a success."""
 
@@ -70,16 +81,14 @@ class Learn:
     outcome: Outcome
 
     def run(self) -> None:
-        from brokerlink.credentials.guard import guard_for
-
         c, p = self.call, self.pending
-        guard_for(c.services).learn(p.attempt, p.prepared, self.outcome, c.options, c.timing)
+        _guard_for(c.services).learn(p.attempt, p.prepared, self.outcome, c.options, c.timing)
 
     async def arun(self) -> None:
-        from brokerlink.credentials.guard import guard_for
-
         c, p = self.call, self.pending
-        await guard_for(c.services).alearn(p.attempt, p.prepared, self.outcome, c.options, c.timing)
+        await _guard_for(c.services).alearn(
+            p.attempt, p.prepared, self.outcome, c.options, c.timing
+        )
 
 
 def outcome_of(response: httpx.Response) -> Outcome | None:

@@ -29,7 +29,7 @@ GUARDED: dict[str, tuple[Scope, bool]] = {
 """operationId -> (scope, replica): the calls MetaApi may charge for when they fail."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Attempt:
     """The guard-relevant facts of one request; the secrets never appear in its repr."""
 
@@ -70,12 +70,21 @@ def account_id_of(request: httpx.Request) -> str | None:
     return None
 
 
+_DECODER = json.JSONDecoder()
+
+
 def _body(request: httpx.Request) -> dict[str, Any]:
+    """The JSON object the facade sent (it writes compact JSON, so ``raw_decode`` suffices and
+    skips ``json.loads``' whitespace scans); {} for anything else."""
     try:
-        data = json.loads(request.content) if request.content else {}
+        text = request.content.decode()
+        try:
+            data, end = _DECODER.raw_decode(text)
+        except ValueError:
+            data, end = json.loads(text), len(text)
     except (ValueError, UnicodeDecodeError, httpx.RequestNotRead):
         return {}
-    return data if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) and not text[end:].strip() else {}
 
 
 def attempt_of(operation_id: str, request: httpx.Request) -> Attempt | None:

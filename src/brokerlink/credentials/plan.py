@@ -6,10 +6,12 @@ sync and async guards drive the same generators, so both behave identically.
 
 Hash layout (every digest is HMAC-SHA256 with a tag, see :mod:`.keys`):
 ``ident = H(ident, platform, login)``, ``secret = H(secret, ident, password)``,
-``cred = H(cred, secret, server.casefold())``, ``tz = H(tz, platform, server.casefold())``,
-``slots = H(slots, cred, type)``. The per-account record keeps ``ident`` and ``secret`` (never
-the fields), so an update that changes only the password or the server still finds the
-(platform, server, login, password) hash a createAccount would have made.
+``cred = H(cred, secret, server.casefold())``, ``tz = H(tz, platform, server.casefold())``.
+The per-account record keeps ``ident`` and ``secret`` (never the fields), so an update that
+changes only the password or the server still finds the (platform, server, login, password)
+hash a createAccount would have made. A slots rejection is kept under ``cred`` too, with the
+account type, the slots asked for and the slots recommended: the latest verdict on a
+combination wins (a slots rejection means the credentials themselves were accepted).
 """
 
 from __future__ import annotations
@@ -37,17 +39,17 @@ COOLDOWN = "cooldown"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Fetch:
     keys: tuple[bytes, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Apply:
     writes: tuple[Write, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Count:
     """Count one rejection of an end user; the answer is True when the limit is now reached."""
 
@@ -81,9 +83,6 @@ class Keys:
 
     def tz(self, platform: str, server: str) -> bytes:
         return self._h("tz", platform, server.casefold())
-
-    def slots(self, cred: bytes, account_type: str | None) -> bytes:
-        return self._h("slots", cred, account_type or "")
 
     def account(self, account_id: str) -> bytes:
         return self._h("account", account_id)
@@ -154,18 +153,20 @@ class Record:
             return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     """Everything the guard worked out for one call, kept for the final answer."""
 
     attempt: Attempt
     cred: bytes | None = None
     tz: bytes | None = None
-    slots_key: bytes | None = None
+    account_type: str | None = None
     slots: int | None = None
     account_key: bytes | None = None
     record: Record | None = None
     next_record: Record | None = None
+    ident: bytes | None = None
+    secret: bytes | None = None
     cooldown_key: bytes | None = None
     cooldown: Entry | None = None
     checked: bool = False
@@ -173,7 +174,7 @@ class Prepared:
 
     def mark_keys(self) -> list[bytes]:
         """The keys a rejection of this request may be remembered under (what success clears)."""
-        keys = [self.cred, self.tz, self.slots_key]
+        keys = [self.cred, self.tz]
         if self.attempt.scope != "new":
             keys.append(self.account_key)
         return [key for key in keys if key is not None]
@@ -195,16 +196,7 @@ def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
     if a.platform and a.server and not a.uses_profile:
         p.tz = keys.tz(a.platform, a.server)
     p.slots = a.slots
-    p.next_record = Record(
-        ident=ident,
-        secret=secret,
-        cred=p.cred,
-        tz=p.tz,
-        platform=a.platform,
-        account_type=a.account_type,
-        slots=a.slots,
-        uses_profile=a.uses_profile,
-    )
+    p.ident, p.secret = ident, secret  # the record is made only if the account gets created
 
 
 def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None) -> None:
@@ -272,44 +264,43 @@ def prepare(
             p.slots = attempt.slots
             if p.slots is None and not attempt.replica:
                 p.slots = p.record.slots
-    # Slots are checked where the request sets them (create, update, replica create/update);
-    # a deploy rejected for slots marks the whole account instead.
-    if p.cred is not None and (attempt.scope != "account" or attempt.replica):
-        account_type = attempt.account_type if attempt.scope == "new" else None
-        if p.record is not None:
-            account_type = p.record.account_type
-        p.slots_key = keys.slots(p.cred, account_type)
-    wanted = [k for k in (p.cred, p.tz, p.slots_key) if k is not None] if marks else []
+    p.account_type = p.record.account_type if p.record is not None else attempt.account_type
+    if attempt.scope == "account" and not attempt.replica:
+        p.slots = None  # slots are judged where a request sets them; deploys mark the account
+    wanted = [k for k in (p.cred, p.tz) if k is not None] if marks else []
     if wanted or pending:
-        got = yield from _fetch(wanted + pending)
-        if p.cooldown_key in pending:
-            p.cooldown = got.get(p.cooldown_key)
-        for key in wanted:
-            found = got.get(key)
+        entries: list[Entry | None] = yield Fetch(tuple(wanted + pending))
+        for key, found in zip(wanted, entries, strict=False):
             if found is not None:
                 p.found.append((key, found))
+        if pending:
+            p.cooldown = entries[-1]
     if marks:
         p.checked = True
     return p
 
 
-def _slots_data(entry: Entry) -> tuple[int | None, int | None]:
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _slots_data(entry: Entry) -> tuple[int | None, int | None, str | None]:
+    """(recommended, rejected, account type) of a slots rejection."""
     try:
         doc = json.loads(entry.data) if entry.data else {}
     except ValueError:
-        return None, None
-    rec, rej = doc.get("rec"), doc.get("rej")
-    return (
-        rec if isinstance(rec, int) and not isinstance(rec, bool) else None,
-        rej if isinstance(rej, int) and not isinstance(rej, bool) else None,
-    )
+        doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    kind = doc.get("t")
+    return _whole(doc.get("rec")), _whole(doc.get("rej")), kind if isinstance(kind, str) else None
 
 
-def _slots_refused(entry: Entry, slots: int | None) -> bool:
-    """Fewer slots than recommended, or no more than a number already rejected."""
-    if slots is None:
+def _slots_refused(entry: Entry, slots: int | None, account_type: str | None) -> bool:
+    """Same account type, and fewer slots than recommended or no more than already rejected."""
+    recommended, rejected, kind = _slots_data(entry)
+    if slots is None or kind != (account_type or ""):
         return False
-    recommended, rejected = _slots_data(entry)
     return (recommended is not None and slots < recommended) or (
         rejected is not None and slots <= rejected
     )
@@ -331,7 +322,7 @@ def refusal(
     if guard:
         for key, entry in p.found:
             per_request = entry.reason == SLOTS_REASON and key != p.account_key
-            if per_request and not _slots_refused(entry, p.slots):
+            if per_request and not _slots_refused(entry, p.slots, p.account_type):
                 continue
             if entry.reason not in ADVICE:
                 continue
@@ -379,10 +370,10 @@ def _mark(p: Prepared, outcome: Outcome, policy: GuardPolicy, now: float) -> lis
         account_wide = a.scope == "account" and not a.replica
         targets = [p.tz, p.account_key if account_wide else None]
     elif code == SLOTS_REASON:
-        data = json.dumps({"rec": outcome.recommended_slots, "rej": p.slots})
-        entry = Entry(code, now, now + policy.ttl(code), data)
+        doc = {"rec": outcome.recommended_slots, "rej": p.slots, "t": p.account_type or ""}
+        entry = Entry(code, now, now + policy.ttl(code), json.dumps(doc))
         account_wide = a.scope == "account" and not a.replica
-        targets = [p.slots_key, p.account_key if account_wide else None]
+        targets = [None if account_wide else p.cred, p.account_key if account_wide else None]
     return [Write(key, entry) for key in targets if key is not None]
 
 
@@ -400,6 +391,17 @@ def learn(
         writes: list[Write] = []
         if not p.checked or p.found or a.scope == "update":
             writes += [Write(key) for key in p.mark_keys()]
+        if p.next_record is None and p.ident is not None:
+            p.next_record = Record(
+                ident=p.ident,
+                secret=p.secret,
+                cred=p.cred,
+                tz=p.tz,
+                platform=a.platform,
+                account_type=a.account_type,
+                slots=a.slots,
+                uses_profile=a.uses_profile,
+            )
         if p.next_record is not None:
             account_id = outcome.created_id if a.scope == "new" else a.account_id
             if account_id is not None:
