@@ -36,7 +36,7 @@ def _guard_for(services: Mapping[str, Any]) -> Guard:
         from brokerlink.credentials.guard import guard_for
 
         guard = guard_for(services)
-    return guard  # type: ignore[no-any-return]
+    return guard
 
 
 @dataclass(slots=True)

@@ -261,6 +261,7 @@ async def test_too_many_rejections_of_one_end_user_cool_down(
     assert isinstance(refused, errors.TooManyRejectedAttempts)
     assert refused.retry_after == pytest.approx(600)
     assert "alice" not in str(refused) + repr(refused)
+    assert refused.end_user_id == "alice@example.com"
     # The override lifts known-bad refusals, not a user's cool-down; other users are not affected.
     unguarded = alice.with_options(credential_guard=False)
     assert isinstance(

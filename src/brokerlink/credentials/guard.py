@@ -32,7 +32,12 @@ from brokerlink.credentials.policy import GuardPolicy
 from brokerlink.credentials.ratelimit import RejectionCounter
 from brokerlink.credentials.resolve import open_store
 from brokerlink.credentials.store import CredentialStore
-from brokerlink.errors import BrokerLinkError, CredentialCacheUnavailable, InvalidRequest
+from brokerlink.errors import (
+    BrokerLinkError,
+    CredentialCacheUnavailable,
+    InvalidRequest,
+    TooManyRejectedAttempts,
+)
 from brokerlink.plugins.call import CallOptions
 from brokerlink.plugins.timing import Timing
 
@@ -164,12 +169,7 @@ class Guard:
             self._failed(exc, timing, checking=True)
             return None
         self._down_until = -math.inf
-        refused = refusal(
-            prepared, now, guard=options.credential_guard, error_classes=error_classes
-        )
-        if refused is not None:
-            raise refused
-        return prepared
+        return _refuse_or_pass(prepared, now, options, error_classes)
 
     async def acheck(
         self,
@@ -189,12 +189,7 @@ class Guard:
             self._failed(exc, timing, checking=True)
             return None
         self._down_until = -math.inf
-        refused = refusal(
-            prepared, now, guard=options.credential_guard, error_classes=error_classes
-        )
-        if refused is not None:
-            raise refused
-        return prepared
+        return _refuse_or_pass(prepared, now, options, error_classes)
 
     def learn(
         self,
@@ -235,6 +230,20 @@ class Guard:
             await self._adrive(steps, now)
         except Exception as exc:
             self._failed(exc, timing, checking=False)
+
+
+def _refuse_or_pass(
+    prepared: Prepared,
+    now: float,
+    options: CallOptions,
+    error_classes: Mapping[str, type[Exception]],
+) -> Prepared:
+    refused = refusal(prepared, now, guard=options.credential_guard, error_classes=error_classes)
+    if refused is None:
+        return prepared
+    if isinstance(refused, TooManyRejectedAttempts):
+        refused.end_user_id = options.end_user_id
+    raise refused
 
 
 _services_lock = threading.Lock()

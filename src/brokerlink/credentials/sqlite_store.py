@@ -197,8 +197,15 @@ class SQLiteStore:
         return out
 
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        # A primary-key read takes microseconds and WAL readers do not wait for writers.
-        return self.fetch(keys, now)
+        # A primary-key read takes microseconds and WAL readers do not wait for writers, so it
+        # runs inline; only when a writer of this process holds the connection does it wait in
+        # a thread instead of blocking the event loop.
+        if self._conn is not None and self._lock.acquire(blocking=False):
+            try:
+                return self.fetch(keys, now)
+            finally:
+                self._lock.release()
+        return await asyncio.to_thread(self.fetch, keys, now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
         def run(conn: sqlite3.Connection) -> None:
