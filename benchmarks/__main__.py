@@ -3,6 +3,7 @@
 - import: ``python -c "import brokerlink"`` against ``python -c "pass"`` (best of N, fresh
   interpreters); the target is under 150 ms of extra time.
 - generate: wall time of ``python -m generator`` into a temporary folder; target under 15 s.
+- credential guard: cost of the check before a guarded call (``benchmarks/credential_guard.py``).
 """
 
 from __future__ import annotations

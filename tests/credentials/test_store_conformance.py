@@ -189,3 +189,35 @@ def test_limits_moving_window_on_the_same_backend(backend: str, new_store: Store
     assert limiter.test(item, "other")
     limiter.clear(item, "user")
     assert limiter.test(item, "user")
+
+
+async def test_async_sqlite_reads_never_block_the_event_loop(tmp_path: Any) -> None:
+    import threading
+
+    from brokerlink.credentials import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "busy.sqlite3")
+    store.apply([Write(A, entry())], NOW)
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:  # another thread of this process holds the connection
+        with store._lock:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait(10)
+    ticks = 0
+
+    async def meanwhile() -> None:
+        nonlocal ticks
+        for _ in range(3):
+            ticks += 1
+            await asyncio.sleep(0)
+        release.set()
+
+    found, _ = await asyncio.gather(store.afetch([A], NOW), meanwhile())
+    thread.join()
+    assert found == [entry()] and ticks == 3
+    store.close()

@@ -190,9 +190,11 @@ def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
     if a.login is None:
         return
     ident = keys.ident(a.platform, a.login)
-    secret = keys.secret(ident, a.password) if a.password is not None else None
-    if secret is not None and a.server is not None:
-        p.cred = keys.cred(secret, a.server)
+    secret = None
+    if a.password is not None:
+        secret = keys.secret(ident, a.password)
+        if a.server is not None:
+            p.cred = keys.cred(secret, a.server)
     if a.platform and a.server and not a.uses_profile:
         p.tz = keys.tz(a.platform, a.server)
     p.slots = a.slots
@@ -210,14 +212,16 @@ def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None) ->
     uses_profile = old.uses_profile if old is not None else False
     if secret is not None and a.server is not None:
         p.cred = keys.cred(secret, a.server)
-    if platform and a.server and not uses_profile:
-        p.tz = keys.tz(platform, a.server)
+    tz = keys.tz(platform, a.server) if platform and a.server and not uses_profile else None
+    # Settings detection runs again only for a new server: keeping the server is never refused
+    # (nor cleared) for E_SERVER_TIMEZONE.
+    p.tz = None if old is not None and tz == old.tz else tz
     p.slots = a.slots if a.slots is not None else (old.slots if old is not None else None)
     p.next_record = Record(
         ident=ident,
         secret=secret,
         cred=p.cred,
-        tz=p.tz,
+        tz=tz,
         platform=platform,
         account_type=old.account_type if old is not None else None,
         slots=p.slots,

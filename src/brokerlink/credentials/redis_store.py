@@ -134,13 +134,18 @@ class RedisStore:
 
     async def aopen(self) -> bytes:
         key = self._shared_key()
+        self._async_client()
+        return key
+
+    def _async_client(self) -> Any:
+        """The asyncio client, made on first use (no I/O: redis-py connects lazily)."""
         if self._aclient is None:
             import redis.asyncio
 
             client = redis.asyncio.Redis.from_url(self.url, **self._options)
             self._ascript = client.register_script(APPLY)
             self._aclient = client
-        return key
+        return self._aclient
 
     def name(self, key: bytes) -> str:
         """The Redis key of a guard key."""
@@ -218,12 +223,10 @@ class RedisStore:
         """``limits``' async Redis storage (redis-py) on this store's async connection pool."""
         from limits.aio.storage import RedisStorage
 
-        if self._aclient is None:
-            raise RuntimeError("open the store with aopen() first")
         return RedisStorage(
             "async+" + self.url,
             implementation="redispy",
-            connection_pool=self._aclient.connection_pool,
+            connection_pool=self._async_client().connection_pool,
             key_prefix=self.prefix + "limits",
         )
 
