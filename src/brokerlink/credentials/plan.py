@@ -262,15 +262,14 @@ def prepare(
             p.found.append((p.account_key, mark))
         if attempt.scope == "update":
             _updated_account(keys, attempt, p, p.record)
-        elif p.record is not None:
-            p.cred = p.record.cred
-            p.tz = None if attempt.replica else p.record.tz
-            p.slots = attempt.slots
-            if p.slots is None and not attempt.replica:
-                p.slots = p.record.slots
+        else:
+            if p.record is not None:
+                p.cred = p.record.cred
+                p.tz = None if attempt.replica else p.record.tz
+            # Slots are judged where a request sets them (replica create/update); a deploy
+            # rejected for slots marks the account instead.
+            p.slots = attempt.slots if attempt.replica else None
     p.account_type = p.record.account_type if p.record is not None else attempt.account_type
-    if attempt.scope == "account" and not attempt.replica:
-        p.slots = None  # slots are judged where a request sets them; deploys mark the account
     wanted = [k for k in (p.cred, p.tz) if k is not None] if marks else []
     if wanted or pending:
         entries: list[Entry | None] = yield Fetch(tuple(wanted + pending))
