@@ -4,6 +4,7 @@
   interpreters); the target is under 150 ms of extra time.
 - generate: wall time of ``python -m generator`` into a temporary folder; target under 15 s.
 - cli: ``brokerlink --help`` and one operation's help against a bare interpreter; target 300 ms.
+- credential guard: cost of the check before a guarded call (``benchmarks/credential_guard.py``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def main() -> int:
     from benchmarks.cli_startup import main as cli_startup
 
     cli_startup()
+    from benchmarks.credential_guard import main as credential_guard
+
+    credential_guard()
     return 0
 
 

@@ -25,6 +25,7 @@ BUILTIN_PLUGINS = (  # registration order matters: later ones run first within a
     "brokerlink.plugins.metaapi_errors",
     "brokerlink.plugins.brokerwork_errors",
     "brokerlink.plugins.b2core_errors",
+    "brokerlink.plugins.credential_guard",
     "brokerlink.plugins.logs",
 )
 

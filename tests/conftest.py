@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.recording_server import RecordingServer
+
+# Every client a test makes without credential_cache= gets a fresh in-memory credential guard,
+# never the user's persistent SQLite file (remembered rejections would leak between tests).
+os.environ["BROKERLINK_CACHE_URL"] = "memory://"
 
 
 @pytest.fixture(scope="session")

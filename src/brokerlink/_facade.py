@@ -15,6 +15,7 @@ from typing import Any, Self
 import httpx
 
 from brokerlink.auth import auth_for, static_headers
+from brokerlink.credentials import aclose_guard, close_guard
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
 from brokerlink.plugins.call import CallOptions
 from brokerlink.plugins.manager import plugin_manager
@@ -176,8 +177,11 @@ class SyncFacade(_Facade):
         return self._http.request(**kwargs)  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        """Close the connection pool (a copy from ``with_options`` leaves it to the original)."""
+        """Close the connection pool (a copy from ``with_options`` leaves it to the original)
+        and the credential store the client opened, if any."""
         self._http.close()
+        if self._owns_pool:
+            close_guard(self._services)
 
     def __enter__(self) -> Self:
         return self
@@ -215,8 +219,11 @@ class AsyncFacade(_Facade):
         return await self._http.request(**kwargs)  # type: ignore[no-any-return]
 
     async def close(self) -> None:
-        """Close the connection pool (a copy from ``with_options`` leaves it to the original)."""
+        """Close the connection pool (a copy from ``with_options`` leaves it to the original)
+        and the credential store the client opened, if any."""
         await self._http.aclose()
+        if self._owns_pool:
+            await aclose_guard(self._services)
 
     async def __aenter__(self) -> Self:
         return self

@@ -7,7 +7,10 @@ reprs never include request headers or bodies we sent (credentials stay with the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class BrokerLinkError(Exception):
@@ -190,6 +193,66 @@ class PollTimeout(BrokerLinkError, TimeoutError):
         self.attempts = attempts
         self.elapsed = elapsed
         self.last_message = last_message
+
+
+# --- credential guard (local refusals, nothing sent) ---------------------------------------------
+
+
+class KnownBadCredentials(BrokerLinkError):
+    """Refused locally: the vendor already rejected this combination (nothing was sent or charged).
+
+    ``reason`` is the vendor code it was rejected with (e.g. ``E_AUTH``), ``first_seen`` when
+    (aware UTC datetime), ``rejected_as`` the exception class the vendor's answer raised, and the
+    message says what must change first. ``with_options(credential_guard=False)`` sends anyway.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        first_seen: datetime,
+        operation: str = "",
+        expires_at: datetime | None = None,
+        recommended_resource_slots: int | None = None,
+        rejected_as: type[Exception] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.first_seen = first_seen
+        self.operation = operation
+        self.expires_at = expires_at
+        self.recommended_resource_slots = recommended_resource_slots
+        self.rejected_as = rejected_as
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(reason={self.reason!r}, operation={self.operation!r}, "
+            f"first_seen={self.first_seen!r})"
+        )
+
+
+class TooManyRejectedAttempts(BrokerLinkError):
+    """Refused locally: this end user had too many rejected attempts; ``retry_after`` seconds left
+    of the cool-down (``end_user_id`` is the caller's own id, kept out of the message)."""
+
+    def __init__(
+        self, message: str, *, retry_after: float, end_user_id: str | None, operation: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.end_user_id = end_user_id
+        self.operation = operation
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(operation={self.operation!r}, retry_after={self.retry_after!r})"
+        )
+
+
+class CredentialCacheUnavailable(BrokerLinkError):
+    """The credential guard's store could not be read or written (raised only when the store is
+    configured with ``on_error="raise"``; by default the request goes through with a warning)."""
 
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, type)]

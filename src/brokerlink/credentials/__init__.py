@@ -1,11 +1,80 @@
-"""Remembering rejected broker credentials (the credential guard's stores)."""
+"""The credential guard: never pay MetaApi twice for the same rejected credentials.
+
+Importing this package is cheap; backends load on first use. See README.md in this folder for
+configuration (URLs, ``BROKERLINK_CACHE_URL``, ``BROKERLINK_CACHE_KEY``, TTLs, rate limit,
+failure policy).
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+import contextlib
+import importlib
+from collections.abc import Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from brokerlink.credentials.store import CredentialStore, Entry, Write
+
+if TYPE_CHECKING:
+    from brokerlink.credentials.memory_store import MemoryStore
+    from brokerlink.credentials.policy import GuardPolicy, RateLimit
+    from brokerlink.credentials.redis_store import RedisStore
+    from brokerlink.credentials.resolve import open_store
+    from brokerlink.credentials.sqlite_store import SQLiteStore
+
+__all__ = [
+    "CredentialStore",
+    "Entry",
+    "GuardPolicy",
+    "MemoryStore",
+    "RateLimit",
+    "RedisStore",
+    "SQLiteStore",
+    "Write",
+    "aclose_guard",
+    "close_guard",
+    "open_store",
+]
+
+_LAZY = {
+    "GuardPolicy": "brokerlink.credentials.policy",
+    "RateLimit": "brokerlink.credentials.policy",
+    "MemoryStore": "brokerlink.credentials.memory_store",
+    "SQLiteStore": "brokerlink.credentials.sqlite_store",
+    "RedisStore": "brokerlink.credentials.redis_store",
+    "open_store": "brokerlink.credentials.resolve",
+}
+SERVICE = "credential_guard"
+"""Where a client's resolved guard lives in its ``services`` (shared by ``with_options`` copies)."""
 
 
-class CredentialStore(Protocol):
-    """A backend the credential guard keeps keyed hashes of rejected credentials in."""
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'brokerlink.credentials' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-    def close(self) -> None: ...
+
+def _take_owned(services: Mapping[str, Any]) -> Any:
+    guard = services.get(SERVICE)
+    if guard is None or not getattr(guard, "owned", False):
+        return None
+    if isinstance(services, MutableMapping):
+        services.pop(SERVICE, None)
+    return guard.store
+
+
+def close_guard(services: Mapping[str, Any]) -> None:
+    """Close the store a client opened from a URL or the default (never one it was given)."""
+    store = _take_owned(services)
+    if store is not None:
+        with contextlib.suppress(Exception):
+            store.close()
+
+
+async def aclose_guard(services: Mapping[str, Any]) -> None:
+    store = _take_owned(services)
+    if store is not None:
+        with contextlib.suppress(Exception):
+            await store.aclose()

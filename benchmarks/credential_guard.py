@@ -1,0 +1,203 @@
+"""Cost of the credential guard's check before a guarded request (not a test).
+
+    python -m benchmarks.credential_guard [entries]   (also part of ``nox -s bench``)
+
+Measures the check of a createAccount that is not remembered (the common case): the guard's
+check alone (keyed hashes, store lookup, decision) and with the hook that parses the request
+first; on the in-memory and SQLite stores filled with ``entries`` (default 1,000,000) other
+entries, and on Redis. Baselines measured in the same run:
+the hook round of an unguarded call (what every request pays anyway) and, for Redis, one PING
+round trip; Redis commands per check are counted by the server. Targets: <= 20 us in memory,
+<= 200 us on SQLite, one round trip on Redis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from brokerlink.plugins import credential_guard as plugin
+from brokerlink.plugins.call import Call, CallOptions
+from brokerlink.plugins.timing import SYSTEM
+
+from brokerlink.credentials import Entry, MemoryStore, RedisStore, SQLiteStore
+from brokerlink.errors import KnownBadCredentials
+
+ENTRIES = 1_000_000
+BODY = {
+    "name": "bench",
+    "server": "ICMarketsSC-Demo",
+    "magic": 1,
+    "platform": "mt5",
+    "login": "50012345",
+    "password": "not-remembered",
+    "type": "cloud-g2",
+}
+URL = "https://mt.example/users/current/accounts"
+
+
+def best_per_call(run: Callable[[], object], calls: int, rounds: int = 5) -> float:
+    """Best mean seconds per call over ``rounds`` rounds of ``calls`` calls."""
+    best = float("inf")
+    for _ in range(rounds):
+        began = time.perf_counter()
+        for _ in range(calls):
+            run()
+        best = min(best, (time.perf_counter() - began) / calls)
+    return best
+
+
+def guarded_send(
+    services: dict[str, Any], body: dict[str, Any], operation: str
+) -> Callable[[], object]:
+    """One first send of a call through the guard's hook, its deferred check carried out."""
+    request = httpx.Request("POST", URL, json=body)
+    options = CallOptions()
+
+    def run() -> object:
+        call = Call("metaapi", operation, options, 0.0, timing=SYSTEM, services=services)
+        plugin.brokerlink_before_send(call, request)
+        for effect in call.take_effects():
+            with contextlib.suppress(KnownBadCredentials):
+                effect.run()
+        return call
+
+    return run
+
+
+def fill_memory(store: MemoryStore, count: int) -> None:
+    entry = Entry("E_AUTH", time.time(), time.time() + 86400)
+    with store._lock:
+        store._entries.update((os.urandom(32), entry) for _ in range(count))
+
+
+def fill_sqlite(store: SQLiteStore, count: int) -> None:
+    store.open()
+    now = time.time()
+    keys = sorted(os.urandom(32) for _ in range(count))
+    rows = ((k, "E_AUTH", now, now + 86400, "") for k in keys)
+    store.transaction(
+        lambda conn: conn.executemany(
+            "INSERT INTO guard_entries (key, reason, first_seen, expires_at, data) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+    )
+    store.query("PRAGMA wal_checkpoint(TRUNCATE)", ())
+
+
+def remembered(services: dict[str, Any]) -> Callable[[], object]:
+    """A send of a combination the store remembers (refused locally)."""
+    body = {**BODY, "password": "E_AUTH-remembered"}
+    run = guarded_send(services, body, "createAccount")
+    call: Any = run()
+    guard = services["credential_guard"]
+    from brokerlink.credentials.facts import Outcome
+
+    guard.learn(
+        call.state["credential_guard"].attempt,
+        None,
+        Outcome(False, "E_AUTH"),
+        CallOptions(),
+        SYSTEM,
+    )
+    return run
+
+
+def report(name: str, check: float, base: float, target_us: float | None) -> None:
+    verdict = (
+        ""
+        if target_us is None
+        else f"  target {target_us:.0f} us: " + ("ok" if check * 1e6 <= target_us else "OVER")
+    )
+    print(
+        f"{name:<38} {check * 1e6:8.1f} us/check  unguarded hook {base * 1e6:5.2f} us  "
+        f"ratio {check / base:6.1f}{verdict}"
+    )
+
+
+def bench_store(name: str, store: Any, target_us: float, calls: int) -> None:
+    services: dict[str, Any] = {"credential_cache": store}
+    unguarded = guarded_send(services, BODY, "listAccounts")
+    base = best_per_call(unguarded, calls * 4)
+    fresh = guarded_send(services, BODY, "createAccount")
+    call: Any = fresh()  # opens the store, makes the key
+    guard, attempt = services["credential_guard"], call.state["credential_guard"].attempt
+    options = CallOptions()
+
+    def check() -> object:
+        return guard.check(attempt, options, SYSTEM, {})
+
+    report(f"{name}: check (facts parsed)", best_per_call(check, calls), base, target_us)
+    report(f"{name}: hook + check", best_per_call(fresh, calls), base, target_us)
+    report(f"{name}: remembered (refused)", best_per_call(remembered(services), calls), base, None)
+
+
+def bench_redis(calls: int) -> None:
+    import redis
+
+    url = os.environ.get("BROKERLINK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        client.ping()
+    except (redis.RedisError, OSError):
+        print(f"redis: skipped, no server at {url} (set BROKERLINK_TEST_REDIS_URL)")
+        return
+    prefix = f"brokerlink-bench:{uuid.uuid4().hex}:"
+    store = RedisStore(url, prefix=prefix, key="benchmark-key-0123456789")
+    services: dict[str, Any] = {"credential_cache": store}
+    try:
+        check = guarded_send(services, BODY, "createAccount")
+        check()
+        ping = best_per_call(client.ping, calls)
+        raw = best_per_call(lambda: client.mget([prefix + "a" * 64, prefix + "b" * 64]), calls)
+        before = int(client.info("stats")["total_commands_processed"])
+        per_check = best_per_call(check, calls, rounds=1)
+        after = int(client.info("stats")["total_commands_processed"])
+        commands = (after - before - 1) / calls
+        verdict = "ok" if round(commands) == 1 else "OVER"
+        print(
+            f"{'redis: not remembered':<38} {per_check * 1e6:8.1f} us/check  "
+            f"bare MGET {raw * 1e6:6.1f} us (ratio {per_check / raw:4.2f})  "
+            f"PING {ping * 1e6:6.1f} us  commands/check {commands:.2f}  "
+            f"target 1 round trip: {verdict}"
+        )
+    finally:
+        store.close()
+        names = list(client.scan_iter(match=prefix + "*"))
+        if names:
+            client.delete(*names)
+        client.close()
+
+
+def main(entries: int = ENTRIES) -> int:
+    print(f"credential guard check, stores holding {entries:,} other entries")
+    reference = best_per_call(lambda: sum(range(100)), 20_000)
+    print(f"  (reference: sum(range(100)) takes {reference * 1e6:.2f} us on this machine now)")
+    memory = MemoryStore()
+    began = time.perf_counter()
+    fill_memory(memory, entries)
+    print(f"  (memory filled in {time.perf_counter() - began:.1f} s)")
+    bench_store("memory", memory, 20, 20_000)
+    del memory
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite = SQLiteStore(Path(tmp) / "bench.sqlite3")
+        began = time.perf_counter()
+        fill_sqlite(sqlite, entries)
+        print(f"  (SQLite filled in {time.perf_counter() - began:.1f} s)")
+        bench_store("sqlite", sqlite, 200, 5_000)
+        sqlite.close()
+    bench_redis(2_000)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else ENTRIES))

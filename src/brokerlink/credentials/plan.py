@@ -1,0 +1,425 @@
+"""The guard's decisions as generators of store operations (sans-IO).
+
+``prepare`` works out which keyed hashes a request concerns and fetches what the store remembers
+of them; ``refusal`` decides from that alone; ``learn`` turns the final answer into writes. The
+sync and async guards drive the same generators, so both behave identically.
+
+Hash layout (every digest is HMAC-SHA256 with a tag, see :mod:`.keys`):
+``ident = H(ident, platform, login)``, ``secret = H(secret, ident, password)``,
+``cred = H(cred, secret, server.casefold())``, ``tz = H(tz, platform, server.casefold())``.
+The per-account record keeps ``ident`` and ``secret`` (never the fields), so an update that
+changes only the password or the server still finds the (platform, server, login, password)
+hash a createAccount would have made. A slots rejection is kept under ``cred`` too, with the
+account type, the slots asked for and the slots recommended: the latest verdict on a
+combination wins (a slots rejection means the credentials themselves were accepted).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from brokerlink.credentials.facts import Attempt, Outcome
+from brokerlink.credentials.keys import Hasher
+from brokerlink.credentials.policy import (
+    ADVICE,
+    CREDENTIAL_REASONS,
+    SERVER_REASON,
+    SLOTS_REASON,
+    GuardPolicy,
+)
+from brokerlink.credentials.store import Entry, Write
+from brokerlink.errors import KnownBadCredentials, TooManyRejectedAttempts
+
+RECORD = "record"
+COOLDOWN = "cooldown"
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Fetch:
+    keys: tuple[bytes, ...]
+
+
+@dataclass(slots=True)
+class Apply:
+    writes: tuple[Write, ...]
+
+
+@dataclass(slots=True)
+class Count:
+    """Count one rejection of an end user; the answer is True when the limit is now reached."""
+
+    user: str
+
+
+Op = Fetch | Apply | Count
+Steps = Generator[Op, Any, T]
+
+
+class Keys:
+    """The keyed hashes of the guard, one method per kind."""
+
+    __slots__ = ("_h",)
+
+    def __init__(self, hasher: Hasher) -> None:
+        self._h = hasher
+
+    def ident(self, platform: str | None, login: str) -> bytes:
+        return self._h("ident", platform or "", login)
+
+    def ident_of_account(self, account_id: str) -> bytes:
+        """Stands in for (platform, login) of an account brokerlink did not create."""
+        return self._h("ident-of-account", account_id)
+
+    def secret(self, ident: bytes, password: str) -> bytes:
+        return self._h("secret", ident, password)
+
+    def cred(self, secret: bytes, server: str) -> bytes:
+        return self._h("cred", secret, server.casefold())
+
+    def tz(self, platform: str, server: str) -> bytes:
+        return self._h("tz", platform, server.casefold())
+
+    def account(self, account_id: str) -> bytes:
+        return self._h("account", account_id)
+
+    def record(self, account_id: str) -> bytes:
+        return self._h("record", account_id)
+
+    def cooldown(self, end_user_id: str) -> bytes:
+        return self._h("cooldown", end_user_id)
+
+    def user(self, end_user_id: str) -> str:
+        return self._h("user", end_user_id).hex()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the guard keeps per account id: hashes and non-secret settings, no clear text."""
+
+    ident: bytes
+    secret: bytes | None = None
+    cred: bytes | None = None
+    tz: bytes | None = None
+    platform: str | None = None
+    account_type: str | None = None
+    slots: int | None = None
+    uses_profile: bool = False
+
+    def encode(self) -> str:
+        def hexed(value: bytes | None) -> str | None:
+            return None if value is None else value.hex()
+
+        doc = {
+            "i": self.ident.hex(),
+            "w": hexed(self.secret),
+            "c": hexed(self.cred),
+            "z": hexed(self.tz),
+            "p": self.platform,
+            "t": self.account_type,
+            "s": self.slots,
+            "g": self.uses_profile,
+        }
+        return json.dumps(doc, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> Record | None:
+        try:
+            doc = json.loads(text)
+
+            def unhex(name: str) -> bytes | None:
+                value = doc.get(name)
+                return None if value is None else bytes.fromhex(value)
+
+            ident = unhex("i")
+            if ident is None:
+                return None
+            slots = doc.get("s")
+            return cls(
+                ident=ident,
+                secret=unhex("w"),
+                cred=unhex("c"),
+                tz=unhex("z"),
+                platform=doc.get("p") if isinstance(doc.get("p"), str) else None,
+                account_type=doc.get("t") if isinstance(doc.get("t"), str) else None,
+                slots=slots if isinstance(slots, int) and not isinstance(slots, bool) else None,
+                uses_profile=doc.get("g") is True,
+            )
+        except (ValueError, TypeError, AttributeError):
+            return None
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Everything the guard worked out for one call, kept for the final answer."""
+
+    attempt: Attempt
+    cred: bytes | None = None
+    tz: bytes | None = None
+    account_type: str | None = None
+    slots: int | None = None
+    account_key: bytes | None = None
+    record: Record | None = None
+    next_record: Record | None = None
+    ident: bytes | None = None
+    secret: bytes | None = None
+    cooldown_key: bytes | None = None
+    cooldown: Entry | None = None
+    checked: bool = False
+    found: list[tuple[bytes, Entry]] = field(default_factory=list)
+
+    def mark_keys(self) -> list[bytes]:
+        """The keys a rejection of this request may be remembered under (what success clears)."""
+        keys = [self.cred, self.tz]
+        if self.attempt.scope != "new":
+            keys.append(self.account_key)
+        return [key for key in keys if key is not None]
+
+
+def _record_of(entry: Entry | None) -> Record | None:
+    if entry is None or entry.reason != RECORD:
+        return None
+    return Record.decode(entry.data)
+
+
+def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
+    if a.login is None:
+        return
+    ident = keys.ident(a.platform, a.login)
+    secret = None
+    if a.password is not None:
+        secret = keys.secret(ident, a.password)
+        if a.server is not None:
+            p.cred = keys.cred(secret, a.server)
+    if a.platform and a.server and not a.uses_profile:
+        p.tz = keys.tz(a.platform, a.server)
+    p.slots = a.slots
+    p.ident, p.secret = ident, secret  # the record is made only if the account gets created
+
+
+def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None) -> None:
+    assert a.account_id is not None
+    ident = old.ident if old is not None else keys.ident_of_account(a.account_id)
+    if a.password is not None:
+        secret: bytes | None = keys.secret(ident, a.password)
+    else:
+        secret = old.secret if old is not None else None
+    platform = old.platform if old is not None else None
+    uses_profile = old.uses_profile if old is not None else False
+    if secret is not None and a.server is not None:
+        p.cred = keys.cred(secret, a.server)
+    tz = keys.tz(platform, a.server) if platform and a.server and not uses_profile else None
+    # Settings detection runs again only for a new server: keeping the server is never refused
+    # (nor cleared) for E_SERVER_TIMEZONE.
+    p.tz = None if old is not None and tz == old.tz else tz
+    p.slots = a.slots if a.slots is not None else (old.slots if old is not None else None)
+    p.next_record = Record(
+        ident=ident,
+        secret=secret,
+        cred=p.cred,
+        tz=tz,
+        platform=platform,
+        account_type=old.account_type if old is not None else None,
+        slots=p.slots,
+        uses_profile=uses_profile,
+    )
+
+
+def _fetch(keys: list[bytes]) -> Steps[dict[bytes, Entry]]:
+    """One ``Fetch``; the answer as key -> live entry."""
+    entries: list[Entry | None] = yield Fetch(tuple(keys))
+    return {key: entry for key, entry in zip(keys, entries, strict=True) if entry is not None}
+
+
+def prepare(
+    keys: Keys, attempt: Attempt, end_user_id: str | None, *, marks: bool
+) -> Steps[Prepared]:
+    """Work out the keys of ``attempt``; with ``marks``, fetch what is remembered under them."""
+    p = Prepared(attempt)
+    pending: list[bytes] = []
+    if end_user_id is not None:
+        p.cooldown_key = keys.cooldown(end_user_id)
+        pending.append(p.cooldown_key)
+    if attempt.scope == "new":
+        _new_account(keys, attempt, p)
+    else:
+        assert attempt.account_id is not None
+        record_key = keys.record(attempt.account_id)
+        p.account_key = keys.account(attempt.account_id)
+        first = [record_key, *pending]
+        if marks and attempt.scope == "account":
+            first.append(p.account_key)
+        got = yield from _fetch(first)
+        pending = []
+        p.cooldown = got.get(p.cooldown_key) if p.cooldown_key else None
+        p.record = _record_of(got.get(record_key))
+        mark = got.get(p.account_key)
+        if mark is not None:
+            p.found.append((p.account_key, mark))
+        if attempt.scope == "update":
+            _updated_account(keys, attempt, p, p.record)
+        else:
+            if p.record is not None:
+                p.cred = p.record.cred
+                p.tz = None if attempt.replica else p.record.tz
+            # Slots are judged where a request sets them (replica create/update); a deploy
+            # rejected for slots marks the account instead.
+            p.slots = attempt.slots if attempt.replica else None
+    p.account_type = p.record.account_type if p.record is not None else attempt.account_type
+    wanted = [k for k in (p.cred, p.tz) if k is not None] if marks else []
+    if wanted or pending:
+        entries: list[Entry | None] = yield Fetch(tuple(wanted + pending))
+        for key, found in zip(wanted, entries, strict=False):
+            if found is not None:
+                p.found.append((key, found))
+        if pending:
+            p.cooldown = entries[-1]
+    if marks:
+        p.checked = True
+    return p
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _slots_data(entry: Entry) -> tuple[int | None, int | None, str | None]:
+    """(recommended, rejected, account type) of a slots rejection."""
+    try:
+        doc = json.loads(entry.data) if entry.data else {}
+    except ValueError:
+        doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    kind = doc.get("t")
+    return _whole(doc.get("rec")), _whole(doc.get("rej")), kind if isinstance(kind, str) else None
+
+
+def _slots_refused(entry: Entry, slots: int | None, account_type: str | None) -> bool:
+    """Same account type, and fewer slots than recommended or no more than already rejected."""
+    recommended, rejected, kind = _slots_data(entry)
+    if slots is None or kind != (account_type or ""):
+        return False
+    return (recommended is not None and slots < recommended) or (
+        rejected is not None and slots <= rejected
+    )
+
+
+def _when(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def refusal(
+    p: Prepared,
+    now: float,
+    *,
+    guard: bool,
+    error_classes: Mapping[str, type[Exception]],
+) -> Exception | None:
+    """The local refusal ``p`` calls for, if any (remembered rejection first, then cool-down)."""
+    a = p.attempt
+    if guard:
+        for key, entry in p.found:
+            per_request = entry.reason == SLOTS_REASON and key != p.account_key
+            if per_request and not _slots_refused(entry, p.slots, p.account_type):
+                continue
+            if entry.reason not in ADVICE:
+                continue
+            recommended = _slots_data(entry)[0] if entry.reason == SLOTS_REASON else None
+            advice = ADVICE[entry.reason].format(recommended=recommended or "the recommended")
+            if key == p.account_key:
+                subject = f"MetaApi rejected account {a.account_id} with {entry.reason}"
+                advice += "; then update the account (updateAccount) before deploying it again"
+            else:
+                subject = f"MetaApi already rejected this combination with {entry.reason}"
+            first = _when(entry.first_seen)
+            return KnownBadCredentials(
+                f"{a.operation} refused locally, nothing sent: {subject} "
+                f"(first seen {first:%Y-%m-%d %H:%M:%S} UTC). To do: {advice}. "
+                "with_options(credential_guard=False) sends anyway.",
+                reason=entry.reason,
+                first_seen=first,
+                operation=a.operation,
+                expires_at=None if entry.expires_at is None else _when(entry.expires_at),
+                recommended_resource_slots=recommended,
+                rejected_as=error_classes.get(entry.reason),
+            )
+    cool = p.cooldown
+    if cool is not None and cool.reason == COOLDOWN and cool.live(now):
+        left = (cool.expires_at - now) if cool.expires_at is not None else 0.0
+        return TooManyRejectedAttempts(
+            f"{a.operation} refused locally, nothing sent: too many rejected attempts for this "
+            f"end user; try again in {left:.0f} s.",
+            retry_after=left,
+            end_user_id=None,
+            operation=a.operation,
+        )
+    return None
+
+
+def _mark(p: Prepared, outcome: Outcome, policy: GuardPolicy, now: float) -> list[Write]:
+    code = outcome.code
+    assert code is not None
+    a = p.attempt
+    entry = Entry(code, now, now + policy.ttl(code))
+    targets: list[bytes | None] = []
+    if code in CREDENTIAL_REASONS:
+        targets = [p.cred, p.account_key if a.scope == "account" else None]
+    elif code == SERVER_REASON:
+        account_wide = a.scope == "account" and not a.replica
+        targets = [p.tz, p.account_key if account_wide else None]
+    elif code == SLOTS_REASON:
+        doc = {"rec": outcome.recommended_slots, "rej": p.slots, "t": p.account_type or ""}
+        entry = Entry(code, now, now + policy.ttl(code), json.dumps(doc))
+        account_wide = a.scope == "account" and not a.replica
+        targets = [None if account_wide else p.cred, p.account_key if account_wide else None]
+    return [Write(key, entry) for key in targets if key is not None]
+
+
+def learn(
+    keys: Keys,
+    p: Prepared,
+    outcome: Outcome,
+    policy: GuardPolicy,
+    end_user_id: str | None,
+    now: float,
+) -> Steps[None]:
+    """Remember a rejection (and count it against the end user), or clear after a success."""
+    a = p.attempt
+    if outcome.success:
+        writes: list[Write] = []
+        if not p.checked or p.found or a.scope == "update":
+            writes += [Write(key) for key in p.mark_keys()]
+        if p.next_record is None and p.ident is not None:
+            p.next_record = Record(
+                ident=p.ident,
+                secret=p.secret,
+                cred=p.cred,
+                tz=p.tz,
+                platform=a.platform,
+                account_type=a.account_type,
+                slots=a.slots,
+                uses_profile=a.uses_profile,
+            )
+        if p.next_record is not None:
+            account_id = outcome.created_id if a.scope == "new" else a.account_id
+            if account_id is not None:
+                record = Entry(RECORD, now, now + policy.record_ttl, p.next_record.encode())
+                writes.append(Write(keys.record(account_id), record))
+        if writes:
+            yield Apply(tuple(writes))
+        return
+    marks = _mark(p, outcome, policy, now)
+    if marks:
+        yield Apply(tuple(marks))
+    rate = policy.rate_limit
+    if end_user_id is None or rate is None:
+        return
+    reached = yield Count(keys.user(end_user_id))
+    if reached:
+        cool = Entry(COOLDOWN, now, now + rate.cooldown)
+        yield Apply((Write(keys.cooldown(end_user_id), cool),))

@@ -1,0 +1,92 @@
+"""``credential_cache=`` -> a store: a URL, a store object, or None (``$BROKERLINK_CACHE_URL``,
+else the SQLite file in the user's cache directory).
+
+URL forms: ``memory://``; ``sqlite://`` (default file), ``sqlite:///abs/path.db``,
+``sqlite://relative/path.db``, ``sqlite:///:memory:``; ``redis://[:password@]host:port/db`` or
+``rediss://...``. Query parameters set the :class:`GuardPolicy` (``on_error``, ``ttl_<CODE>``,
+``max_rejections``, ``window``, ``cooldown``, ``rate_limit=off``, ``record_ttl``) and a few
+backend options (SQLite ``timeout``; Redis ``prefix``, ``timeout`` and anything redis-py reads).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from brokerlink.credentials.policy import policy_from_query
+from brokerlink.credentials.store import CredentialStore
+from brokerlink.errors import InvalidRequest
+
+CACHE_ENV = "BROKERLINK_CACHE_URL"
+_POLICY_PARAMS = {"on_error", "max_rejections", "window", "cooldown", "rate_limit", "record_ttl"}
+_WINDOWS_DRIVE = re.compile(r"^/[A-Za-z]:[/\\]")
+
+
+def open_store(setting: object) -> tuple[CredentialStore, bool]:
+    """The store for a ``credential_cache`` setting, and whether brokerlink made it (and so
+    closes it with the client). Parses only: nothing is opened yet."""
+    if setting is None:
+        setting = os.environ.get(CACHE_ENV) or None
+        if setting is None:
+            from brokerlink.credentials.sqlite_store import SQLiteStore
+
+            return SQLiteStore(), True
+    if isinstance(setting, str):
+        return store_from_url(setting), True
+    if isinstance(setting, CredentialStore):
+        return setting, False
+    raise InvalidRequest(
+        "credential_cache must be a URL (memory://, sqlite:///path, redis://host:port/db), "
+        f"a CredentialStore or None, not {type(setting).__name__}"
+    )
+
+
+def _number(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidRequest(f"credential_cache: {name} must be a number") from None
+
+
+def store_from_url(url: str) -> CredentialStore:
+    """A store for ``url`` (see the module docstring for the forms)."""
+    from brokerlink.credentials.redis_store import redacted
+
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise InvalidRequest(f"credential_cache {redacted(url)!r} is not a URL (scheme://...)")
+    rest, _, query = rest.partition("?")
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    policy_params = {k: v for k, v in params.items() if k in _POLICY_PARAMS or k.startswith("ttl_")}
+    other = {k: v for k, v in params.items() if k not in policy_params}
+    policy = policy_from_query(policy_params)
+    scheme = scheme.lower()
+    if scheme == "memory":
+        if other:
+            raise InvalidRequest(f"credential_cache: unknown parameter(s) {sorted(other)}")
+        if rest:
+            raise InvalidRequest("credential_cache: memory:// takes no path")
+        from brokerlink.credentials.memory_store import MemoryStore
+
+        return MemoryStore(policy=policy)
+    if scheme == "sqlite":
+        from brokerlink.credentials.sqlite_store import SQLiteStore
+
+        timeout = _number("timeout", other.pop("timeout", "5"))
+        if other:
+            raise InvalidRequest(f"credential_cache: unknown sqlite parameter(s) {sorted(other)}")
+        path = rest[1:] if _WINDOWS_DRIVE.match(rest) or rest == "/:memory:" else rest
+        return SQLiteStore(path or None, policy=policy, timeout=timeout)
+    if scheme in ("redis", "rediss"):
+        from brokerlink.credentials.redis_store import DEFAULT_PREFIX, RedisStore
+
+        prefix = other.pop("prefix", DEFAULT_PREFIX)
+        timeout = _number("timeout", other.pop("timeout", "1"))
+        target = f"{scheme}://{rest}" + (f"?{urlencode(other)}" if other else "")
+        options: dict[str, Any] = {}
+        return RedisStore(target, prefix=prefix, timeout=timeout, policy=policy, **options)
+    raise InvalidRequest(
+        f"credential_cache: unknown scheme {scheme!r} (memory://, sqlite://, redis://, rediss://)"
+    )

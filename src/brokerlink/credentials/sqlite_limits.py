@@ -1,0 +1,109 @@
+"""A ``limits`` storage inside the guard's SQLite database (``limits`` has none for SQLite).
+
+Implements the moving-window strategy the rejection rate limit uses, plus the fixed-window
+counter methods every ``limits`` storage must have. Times are ``time.time()`` like the other
+``limits`` storages.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import TYPE_CHECKING
+
+from limits.storage import MovingWindowSupport, Storage
+
+if TYPE_CHECKING:
+    from brokerlink.credentials.sqlite_store import SQLiteStore
+
+
+class SQLiteLimitsStorage(Storage, MovingWindowSupport):
+    """Rate-limit counters and hit logs in the ``guard_counters`` / ``guard_hits`` tables."""
+
+    STORAGE_SCHEME = None
+
+    def __init__(self, store: SQLiteStore) -> None:
+        super().__init__(None)
+        self._store = store
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        return (sqlite3.Error, OSError)
+
+    # --- fixed window ----------------------------------------------------------------------------
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+
+        def run(conn: sqlite3.Connection) -> int:
+            conn.execute(
+                "INSERT INTO guard_counters (key, value, expires_at) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT (key) DO UPDATE SET "
+                "value = CASE WHEN expires_at <= ?4 THEN excluded.value ELSE value + ?2 END, "
+                "expires_at = CASE WHEN expires_at <= ?4 THEN excluded.expires_at "
+                "ELSE expires_at END",
+                (key, amount, now + expiry, now),
+            )
+            row = conn.execute("SELECT value FROM guard_counters WHERE key = ?", (key,)).fetchone()
+            return int(row[0])
+
+        return self._store.transaction(run)
+
+    def get(self, key: str) -> int:
+        rows = self._store.query(
+            "SELECT value FROM guard_counters WHERE key = ? AND expires_at > ?", (key, time.time())
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def get_expiry(self, key: str) -> float:
+        rows = self._store.query("SELECT expires_at FROM guard_counters WHERE key = ?", (key,))
+        return float(rows[0][0]) if rows else time.time()
+
+    def check(self) -> bool:
+        try:
+            self._store.query("SELECT 1", ())
+        except Exception:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        def run(conn: sqlite3.Connection) -> int:
+            count = conn.execute("DELETE FROM guard_counters").rowcount
+            return count + conn.execute("DELETE FROM guard_hits").rowcount
+
+        return self._store.transaction(run)
+
+    def clear(self, key: str) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM guard_counters WHERE key = ?", (key,))
+            conn.execute("DELETE FROM guard_hits WHERE key = ?", (key,))
+
+        self._store.transaction(run)
+
+    # --- moving window ---------------------------------------------------------------------------
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        now = time.time()
+
+        def run(conn: sqlite3.Connection) -> bool:
+            conn.execute("DELETE FROM guard_hits WHERE key = ? AND at <= ?", (key, now - expiry))
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM guard_hits WHERE key = ?", (key,)
+            ).fetchone()
+            if count + amount > limit:
+                return False
+            conn.executemany(
+                "INSERT INTO guard_hits (key, at, expires_at) VALUES (?, ?, ?)",
+                [(key, now, now + expiry)] * amount,
+            )
+            return True
+
+        return self._store.transaction(run)
+
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
+        now = time.time()
+        rows = self._store.query(
+            "SELECT MIN(at), COUNT(*) FROM guard_hits WHERE key = ? AND at > ?", (key, now - expiry)
+        )
+        oldest, count = rows[0]
+        return (float(oldest) if oldest is not None else now), int(count)

@@ -1,0 +1,265 @@
+"""The SQLite store, the default: one file in the user's cache directory, shared by processes.
+
+WAL journaling lets readers go on while one process writes; writes take the database lock up
+front (``BEGIN IMMEDIATE``) and wait up to ``timeout`` for it, so concurrent processes never
+lose an update. The HMAC key lives in a separate file next to the database (``<db>.key``, mode
+0600), created once by whichever process gets there first; a copied database alone is useless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from brokerlink.credentials.keys import configured_key, new_key
+from brokerlink.credentials.policy import GuardPolicy
+from brokerlink.credentials.store import Entry, Write
+from brokerlink.errors import CredentialCacheUnavailable
+
+DEFAULT_NAME = "credential-guard.sqlite3"
+MEMORY = ":memory:"
+SWEEP_EVERY = 256
+"""Purge up to ``SWEEP_BATCH`` expired rows every this many write transactions per process."""
+SWEEP_BATCH = 1000
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS guard_entries (
+    key BLOB PRIMARY KEY,
+    reason TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    expires_at REAL,
+    data TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS guard_entries_expiry ON guard_entries (expires_at);
+CREATE TABLE IF NOT EXISTS guard_hits (
+    key TEXT NOT NULL, at REAL NOT NULL, expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS guard_hits_key ON guard_hits (key, at);
+CREATE INDEX IF NOT EXISTS guard_hits_expiry ON guard_hits (expires_at);
+CREATE TABLE IF NOT EXISTS guard_counters (
+    key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL
+) WITHOUT ROWID;
+"""
+UPSERT = """
+INSERT INTO guard_entries (key, reason, first_seen, expires_at, data) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (key) DO UPDATE SET
+    first_seen = CASE
+        WHEN reason = excluded.reason AND (expires_at IS NULL OR expires_at > ?6)
+             AND first_seen < excluded.first_seen THEN first_seen
+        ELSE excluded.first_seen END,
+    reason = excluded.reason,
+    expires_at = excluded.expires_at,
+    data = excluded.data
+"""
+DELETE = "DELETE FROM guard_entries WHERE key = ?"
+PURGE = (
+    "DELETE FROM guard_entries WHERE key IN "
+    "(SELECT key FROM guard_entries WHERE expires_at <= ? LIMIT ?)"
+)
+PURGE_HITS = (
+    "DELETE FROM guard_hits WHERE rowid IN "
+    "(SELECT rowid FROM guard_hits WHERE expires_at <= ? LIMIT ?)"
+)
+
+
+def default_path() -> Path:
+    """``<user cache dir>/brokerlink/credential-guard.sqlite3`` (platformdirs)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("brokerlink", appauthor=False)) / DEFAULT_NAME
+
+
+class SQLiteStore:
+    """The embedded default store (thread-safe; one connection per store and process)."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        key: str | bytes | None = None,
+        policy: GuardPolicy | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.path: Path | str = (
+            MEMORY if str(path) == MEMORY else Path(path) if path else default_path()
+        )
+        self.policy = policy or GuardPolicy()
+        self.timeout = timeout
+        self._configured_key = configured_key(key)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._key: bytes | None = None
+        self._selects: dict[int, str] = {}
+        self._transactions = 0
+        self._limits: Any = None
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            raise CredentialCacheUnavailable(
+                f"credential cache {self!r}: {doing} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    # --- opening ---------------------------------------------------------------------------------
+    def open(self) -> bytes:
+        with self._lock, self._errors("open"):
+            if self._key is None:
+                conn = self._connect()
+                try:
+                    key = self._configured_key or self._own_key()
+                except BaseException:
+                    conn.close()
+                    raise
+                self._conn, self._key = conn, key
+            return self._key
+
+    async def aopen(self) -> bytes:
+        if self._key is not None:
+            return self._key
+        return await asyncio.to_thread(self.open)
+
+    def _connect(self) -> sqlite3.Connection:
+        if isinstance(self.path, Path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            if self.path != MEMORY:
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _own_key(self) -> bytes:
+        """Read ``<db>.key``, or create it (O_EXCL: one process wins, the others read it)."""
+        if self.path == MEMORY:
+            return new_key()
+        key_path = Path(f"{self.path}.key")
+        for _ in range(200):
+            try:
+                fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                text = key_path.read_text(encoding="ascii").strip()
+                if len(text) == 64:
+                    return bytes.fromhex(text)
+                time.sleep(0.005)  # another process is writing it right now
+                continue
+            key = new_key()
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(key.hex() + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            return key
+        raise ValueError(f"key file {key_path} is not 64 hex digits; delete it to start afresh")
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.open()
+        assert self._conn is not None
+        return self._conn
+
+    # --- entries ---------------------------------------------------------------------------------
+    def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        if not keys:
+            return []
+        sql = self._selects.get(len(keys))
+        if sql is None:
+            marks = ",".join("?" * len(keys))
+            sql = (
+                "SELECT key, reason, first_seen, expires_at, data FROM guard_entries "
+                f"WHERE key IN ({marks})"
+            )
+            self._selects[len(keys)] = sql
+        with self._lock, self._errors("read"):
+            rows = self._connection().execute(sql, keys).fetchall()
+        found = {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
+        out: list[Entry | None] = []
+        for key in keys:
+            entry = found.get(key)
+            out.append(entry if entry is not None and entry.live(now) else None)
+        return out
+
+    async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        # A primary-key read takes microseconds and WAL readers do not wait for writers, so it
+        # runs inline; only when a writer of this process holds the connection does it wait in
+        # a thread instead of blocking the event loop.
+        if self._conn is not None and self._lock.acquire(blocking=False):
+            try:
+                return self.fetch(keys, now)
+            finally:
+                self._lock.release()
+        return await asyncio.to_thread(self.fetch, keys, now)
+
+    def apply(self, writes: Sequence[Write], now: float) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            for write in writes:
+                e = write.entry
+                if e is None or not e.live(now):
+                    conn.execute(DELETE, (write.key,))
+                else:
+                    conn.execute(
+                        UPSERT, (write.key, e.reason, e.first_seen, e.expires_at, e.data, now)
+                    )
+            self._transactions += 1
+            if self._transactions % SWEEP_EVERY == 0:
+                conn.execute(PURGE, (now, SWEEP_BATCH))
+                conn.execute(PURGE_HITS, (time.time(), SWEEP_BATCH))
+
+        self.transaction(run)
+
+    async def aapply(self, writes: Sequence[Write], now: float) -> None:
+        await asyncio.to_thread(self.apply, writes, now)
+
+    def transaction(self, run: Callable[[sqlite3.Connection], T]) -> T:
+        """``run(connection)`` inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""
+        with self._lock, self._errors("write"):
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = run(conn)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    def query(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        with self._lock, self._errors("read"):
+            return self._connection().execute(sql, params).fetchall()
+
+    # --- the rest --------------------------------------------------------------------------------
+    def limits_storage(self) -> Any:
+        """A ``limits`` storage in this database (moving window), for the rejection rate limit."""
+        with self._lock:
+            if self._limits is None:
+                from brokerlink.credentials.sqlite_limits import SQLiteLimitsStorage
+
+                self._limits = SQLiteLimitsStorage(self)
+            return self._limits
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn, self._key = None, None
+
+    async def aclose(self) -> None:
+        self.close()

@@ -1,0 +1,91 @@
+"""The store behind ``credential_cache=`` opens lazily, once per client, and closes with it."""
+
+from __future__ import annotations
+
+import stat
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import brokerlink
+from brokerlink.credentials import SQLiteStore
+from brokerlink.credentials.guard import guard_for
+from brokerlink.sandbox.testing import SandboxServer
+from tests.credentials.test_guard_sandbox import account
+
+
+def guard_of(api: Any) -> Any:
+    return api.client._services.get("credential_guard")
+
+
+async def test_opened_on_the_first_guarded_call_and_closed_with_the_client(
+    make_api: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "cache" / "guard.db"
+    api = make_api(f"sqlite://{path}")
+    await api("list_accounts")
+    assert not path.parent.exists() and guard_of(api) is None
+    copy = api.with_options(end_user_id="u1")
+    await copy("create_account", body=account())
+    assert path.exists()
+    key_file = Path(f"{path}.key")
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    guard = guard_of(api)
+    assert guard is guard_of(copy) and guard.owned
+    await api("create_account", body=account(login="2"))
+    assert guard_of(api) is guard
+    await copy.close()  # a copy leaves the pool and the store to the original
+    assert guard.store._conn is not None
+    await api.close()
+    assert guard.store._conn is None and guard_of(api) is None
+
+
+async def test_a_store_object_stays_open_for_its_owner(make_api: Any, tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "mine.db")
+    api = make_api(store)
+    await api("create_account", body=account())
+    await api.close()
+    assert store._conn is not None
+    store.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="platformdirs reads XDG_CACHE_HOME on Linux")
+async def test_the_default_is_a_file_in_the_user_cache_directory(
+    make_api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BROKERLINK_CACHE_URL")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    api = make_api(None)
+    await api("create_account", body=account())
+    assert (tmp_path / "brokerlink" / "credential-guard.sqlite3").exists()
+
+
+def test_other_apis_never_open_a_store(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BROKERLINK_CACHE_URL", f"sqlite://{tmp_path}/never.db")
+    headers = {"tenant_id": "T001117", "token": "bw-token"}
+    with brokerlink.BrokerWork(base_url=sandbox.base_url("brokerwork"), **headers) as bw:
+        bw.list_levels()
+    assert not (tmp_path / "never.db").exists()
+
+
+def test_resolution_is_once_per_client_across_threads() -> None:
+    services: dict[str, Any] = {"credential_cache": "memory://"}
+    barrier = threading.Barrier(8)
+    seen: list[Any] = []
+
+    def resolve() -> None:
+        barrier.wait()
+        seen.append(guard_for(services))
+
+    threads = [threading.Thread(target=resolve) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 8 and all(g is seen[0] for g in seen)
+    assert services["credential_guard"] is seen[0]
