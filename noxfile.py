@@ -15,7 +15,7 @@ HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
-    *("-p", "brokerlink.credentials"),
+    *("-p", "brokerlink.credentials", "-m", "brokerlink.transports"),
 ]
 
 
@@ -50,7 +50,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on hand-written code, as installed (the folders map into one package)."""
-    session.install(".[sandbox,redis]", *group("typecheck"), *group("generate"))
+    session.install(".[sandbox,redis,aiohttp]", *group("typecheck"), *group("generate"))
     session.run("mypy", *HAND_WRITTEN)
 
 

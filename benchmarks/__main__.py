@@ -1,4 +1,5 @@
-"""``python -m benchmarks``: import cost, regeneration time, sandbox start and throughput.
+"""``python -m benchmarks``: import cost, regeneration time, sandbox start and throughput, CLI
+start, credential-guard checks, hook-layer overhead per call, 1,000 concurrent polled creates.
 
 - import: ``python -c "import brokerlink"`` against ``python -c "pass"`` (best of N, fresh
   interpreters); the target is under 150 ms of extra time.
@@ -75,6 +76,12 @@ def main() -> int:
     from benchmarks.credential_guard import main as credential_guard
 
     credential_guard()
+    from benchmarks.hook_overhead import main as hook_overhead
+
+    hook_overhead()
+    from benchmarks.concurrent_polls import main as concurrent_polls
+
+    concurrent_polls()
     return 0
 
 

@@ -27,8 +27,9 @@ BASE_DELAY = 0.5
 MAX_DELAY = 30.0
 RETRIES = "retries.count"  # key in call.state: failures resent since the last sound answer
 
-# Never sent: safe to resend whatever the operation does.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout)
+# Never sent: safe to resend whatever the operation does. Only a refused connection qualifies:
+# some transports report a dropped connection as ConnectTimeout, so that one must not.
+_NOT_SENT = (httpx.ConnectError,)
 _jitter = random.Random()
 
 

@@ -7,6 +7,7 @@ the current :mod:`~brokerlink.plugins.timing` (real sleeps, or none in tests).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -212,10 +213,21 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
         options: CallOptions,
         services: Mapping[str, Any] | None = None,
         owns_inner: bool = True,
+        gate: asyncio.Semaphore | None = None,
     ) -> None:
         self.inner = inner
         self._run = _Executor(hook, api, options, services or {})
         self._owns_inner = owns_inner
+        self._gate = gate  # at most this many sends in flight; the rest wait here in FIFO order
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        try:
+            await response.aread()
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         run = self._run
@@ -227,12 +239,11 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
-                response = await self.inner.handle_async_request(request)
-                try:
-                    await response.aread()
-                except BaseException:
-                    await response.aclose()
-                    raise
+                if self._gate is None:
+                    response = await self._exchange(request)
+                else:
+                    async with self._gate:
+                        response = await self._exchange(request)
             except httpx.TransportError as exc:
                 decision, effects, failure = _round(call, run.on_transport_error, request, exc)
                 if effects or failure:

@@ -6,6 +6,7 @@ adds one method per operation; everything that is not per-operation lives here.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import secrets
@@ -22,6 +23,7 @@ from brokerlink.plugins.manager import plugin_manager
 from brokerlink.plugins.transport import AsyncHookTransport, HookTransport
 
 DEFAULT_TIMEOUT = 30.0
+POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
 _PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError)
 _OPTION_NAMES = {f.name for f in dataclasses.fields(CallOptions)}
 
@@ -193,8 +195,14 @@ class SyncFacade(_Facade):
 class AsyncFacade(_Facade):
     """Base of the asynchronous facades."""
 
+    _gate: asyncio.Semaphore | None = None
+
     def _default_transport(self) -> httpx.AsyncBaseTransport:
-        return httpx.AsyncHTTPTransport()
+        # Requests queue on this semaphore, not in httpcore's pool, whose queue costs grow with
+        # every waiting request and whose pool timeout would fail calls that are merely queued
+        # (thousands of concurrent polled creates). Shared by with_options copies.
+        self._gate = asyncio.Semaphore(POOL_CONNECTIONS)
+        return httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=POOL_CONNECTIONS))
 
     def _connect(self) -> None:
         self._transport = AsyncHookTransport(
@@ -204,6 +212,7 @@ class AsyncFacade(_Facade):
             options=self._options,
             services=self._services,
             owns_inner=self._owns_pool,
+            gate=self._gate,
         )
         self._http = httpx.AsyncClient(
             base_url=self._base_url,
