@@ -3,7 +3,7 @@
 Before the first send of a guarded call (createAccount, updateAccount, deploy/redeploy and the
 replica twins) it defers a check that may refuse the call locally; on the final answer (not a
 202) it defers learning from it. Resends (retries, 202 polls) are neither checked nor counted
-twice. See ``brokerlink/credentials/README.md``.
+twice. See ``docs/credential-guard.md``.
 """
 
 from __future__ import annotations
