@@ -359,3 +359,51 @@ async def test_many_concurrent_polls_one_loop_no_threads(clocked: SandboxServer)
     assert threading.active_count() == threads
     assert len({c.id for c in created}) == 100
     assert len(clocked.sandbox.metaapi.accounts) == before + 100
+
+
+@MODES
+def test_e_auth_after_202s_is_remembered_by_the_guard(
+    clocked: SandboxServer, asynchronous: bool
+) -> None:
+    clocked.sandbox.options.accepted_retries = 2
+    rejected = new_account(password="E_AUTH")
+    seen: list[str] = []
+
+    class Answers:
+        @brokerlink.hookimpl
+        def brokerlink_after_response(self, call: Any, request: Any, response: Any) -> None:
+            seen.append(f"{call.operation_id} {response.status_code}")
+
+    def twice(c: Any) -> Any:
+        async def both() -> list[Any]:
+            outcomes: list[Any] = []
+            for _ in range(2):
+                try:
+                    outcomes.append(await c.create_account(body=rejected))
+                except errors.BrokerLinkError as exc:
+                    outcomes.append(exc)
+            return outcomes
+
+        if asynchronous:
+            return both()
+        outcomes: list[Any] = []
+        for _ in range(2):
+            try:
+                outcomes.append(c.create_account(body=rejected))
+            except errors.BrokerLinkError as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    with virtual_time(clocked.clock):
+        first, second = run(
+            "metaapi",
+            clocked.base_url("metaapi"),
+            asynchronous,
+            twice,
+            credential_cache="memory://",
+            plugins=[Answers()],
+        )
+    assert isinstance(first, errors.InvalidBrokerCredentials)
+    assert isinstance(second, errors.KnownBadCredentials) and second.reason == "E_AUTH"
+    # two 202s and the final 400 went over the wire; the second call never did
+    assert seen == ["createAccount 202", "createAccount 202", "createAccount 400"]
