@@ -370,7 +370,7 @@ def test_e_auth_after_202s_is_remembered_by_the_guard(
     seen: list[str] = []
 
     class Answers:
-        @brokerlink.hookimpl
+        @brokerlink.hookimpl(tryfirst=True)
         def brokerlink_after_response(self, call: Any, request: Any, response: Any) -> None:
             seen.append(f"{call.operation_id} {response.status_code}")
 
