@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
@@ -40,22 +40,28 @@ class VirtualClock:
 
 
 @contextmanager
+def _waits_done_by(
+    on_wait: Callable[[float], None], monotonic: Callable[[], float], wall: Callable[[], float]
+) -> Iterator[None]:
+    """Install a timing whose waits only call ``on_wait`` (async ones still yield to the loop)."""
+
+    async def asleep(seconds: float) -> None:
+        on_wait(seconds)
+        await asyncio.sleep(0)
+
+    previous = timing.install(timing.Timing(monotonic, wall, on_wait, asleep))
+    try:
+        yield
+    finally:
+        timing.install(previous)
+
+
+@contextmanager
 def instant_waits() -> Iterator[list[float]]:
     """Within the block, brokerlink waits take no time; yields the list of waits asked for."""
     waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def asleep(seconds: float) -> None:
-        waits.append(seconds)
-        await asyncio.sleep(0)
-
-    previous = timing.install(timing.Timing(time.monotonic, time.time, sleep, asleep))
-    try:
+    with _waits_done_by(waits.append, time.monotonic, time.time):
         yield waits
-    finally:
-        timing.install(previous)
 
 
 @contextmanager
@@ -64,17 +70,10 @@ def virtual_time(clock: _Clock | None = None) -> Iterator[_Clock]:
     used: _Clock = clock if clock is not None else VirtualClock()
     waits = getattr(used, "waits", None)
 
-    def sleep(seconds: float) -> None:
+    def wait(seconds: float) -> None:
         if isinstance(waits, list):
             waits.append(seconds)
         used.advance(seconds)
 
-    async def asleep(seconds: float) -> None:
-        sleep(seconds)
-        await asyncio.sleep(0)
-
-    previous = timing.install(timing.Timing(used.now, used.now, sleep, asleep))
-    try:
+    with _waits_done_by(wait, used.now, used.now):
         yield used
-    finally:
-        timing.install(previous)
