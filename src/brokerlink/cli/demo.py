@@ -8,6 +8,19 @@ from __future__ import annotations
 
 import click
 
+_APIS = ("metaapi", "brokerwork", "b2core")
+
+
+def _fault(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    api, sep, mode = value.partition(":")
+    if not sep or api not in _APIS or not mode:
+        raise click.BadParameter(
+            f"expected API:MODE with API one of {', '.join(_APIS)} (e.g. b2core:html-503)"
+        )
+    return api, mode
+
 
 @click.command()
 @click.option(
@@ -15,7 +28,14 @@ import click
     is_flag=True,
     help="Skip the waits the server advises (the two 202s, about 2 s); for tests and CI.",
 )
-def demo(fast: bool) -> None:
+@click.option(
+    "--fault",
+    metavar="API:MODE",
+    callback=_fault,
+    help="Have the sandbox fail every request to one API with a fault mode of its README "
+    "(e.g. b2core:html-503), to see how the demo reports a failure.",
+)
+def demo(fast: bool, fault: tuple[str, str] | None) -> None:
     """Walk a scenario through all three APIs against the local sandbox (needs brokerlink[sandbox]).
 
     MetaApi: an account created through two 202 answers, a password the broker rejects and then
@@ -38,7 +58,7 @@ def demo(fast: bool) -> None:
         click.echo(one_line(missing), err=True)
         raise click.exceptions.Exit(exit_code(missing)) from None
     try:
-        run_demo(DemoConsole(STEPS), fast=fast)
+        run_demo(DemoConsole(STEPS), fast=fast, fault=fault)
     except Exception as exc:  # every failure ends as one line and its family's exit code
         click.echo(one_line(exc), err=True)
         raise click.exceptions.Exit(exit_code(exc)) from None

@@ -7,6 +7,7 @@ printed as plain text, never as rich markup.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from textwrap import shorten
 from typing import IO, Any
 
 from rich.console import Console
@@ -16,6 +17,7 @@ from rich.text import Text
 from brokerlink import hookimpl
 
 _INDENT = "      "
+_MESSAGE_WIDTH = 100  # a server's message (an HTML error page, say) is cut to this in wait lines
 _REASONS = {"accepted": "202 Accepted", "rate-limited": "rate limited"}
 
 
@@ -79,7 +81,7 @@ class WaitProgress:
         self, call: Any, attempt: int, seconds: float, reason: str, message: str | None
     ) -> None:
         self.waits.append(seconds)
-        said = f' "{message}"' if message else ""
+        said = f' "{shorten(message, _MESSAGE_WIDTH, placeholder=" ...")}"' if message else ""
         answer = _REASONS.get(reason, reason)
         self.out.result(
             f"... {call.operation_id} send {attempt}: {answer}{said}; waiting {seconds:.1f} s",

@@ -18,6 +18,7 @@ from typing import Any
 import brokerlink
 from brokerlink import errors
 from brokerlink.cli.demo_display import DemoConsole, WaitProgress
+from brokerlink.sandbox.faults import SIMPLE_MODES, is_mode
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import instant_waits
 
@@ -263,11 +264,24 @@ class Scenario:
         self.out.result(f"{len(accounts)} accounts, total balance {_money(total)} (Decimal sum)")
 
 
+def _fault_options(fault: tuple[str, str] | None) -> dict[str, Any]:
+    if fault is None:
+        return {}
+    api, mode = fault
+    if not is_mode(mode):
+        known = ", ".join(["html-5xx", *sorted(SIMPLE_MODES)])
+        raise errors.InvalidRequest(f"--fault: unknown fault mode {mode!r} (known: {known})")
+    return {"fault": mode, "fault_api": api}
+
+
 @contextlib.contextmanager
-def sandbox_server(**options: Any) -> Iterator[tuple[SandboxServer, list[int]]]:
-    """The sandbox on a free local port, counting the requests it receives."""
+def sandbox_server(
+    fault: tuple[str, str] | None = None,
+) -> Iterator[tuple[SandboxServer, list[int]]]:
+    """The sandbox on a free local port, counting the requests it receives; ``fault`` is
+    ``(api, mode)`` to make every request to that API fail that way."""
     received = [0]
-    server = SandboxServer(accepted_retries=ACCEPTED_ANSWERS, **options)
+    server = SandboxServer(accepted_retries=ACCEPTED_ANSWERS, **_fault_options(fault))
     server.app.add_middleware(_RequestCount, counter=received)
     with server:
         yield server, received
@@ -277,14 +291,14 @@ def run_demo(
     out: DemoConsole,
     *,
     fast: bool,
-    sandbox_options: Mapping[str, Any] | None = None,
+    fault: tuple[str, str] | None = None,
 ) -> None:
     """Start the sandbox and walk the scenario; errors propagate (the command reports them)."""
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if fast:
             stack.enter_context(instant_waits())
-        server, received = stack.enter_context(sandbox_server(**(sandbox_options or {})))
+        server, received = stack.enter_context(sandbox_server(fault))
         out.heading(
             f"brokerlink demo: MetaApi, Broker Work and B2Core simulated in this process on "
             f"{server.url} (nothing leaves this machine)"
