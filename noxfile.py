@@ -15,7 +15,7 @@ HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
-    *("-p", "brokerlink.credentials"),
+    *("-p", "brokerlink.credentials", "-m", "brokerlink.__main__"),
 ]
 
 

@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import brokerlink
 from brokerlink import errors
@@ -21,6 +21,9 @@ from brokerlink.cli.demo_display import DemoConsole, WaitProgress
 from brokerlink.sandbox.faults import SIMPLE_MODES, is_mode
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import instant_waits
+
+if TYPE_CHECKING:
+    from brokerlink import B2Core, BrokerWork, MetaApi
 
 STEPS = 8
 PRIMARY_REGION = "vint-hill"
@@ -118,7 +121,7 @@ class Scenario:
             self.b2core_accounts(b2)
 
     # --- MetaApi ------------------------------------------------------------------------------
-    def create_account(self, meta: Any, fast: bool) -> None:
+    def create_account(self, meta: MetaApi, fast: bool) -> None:
         self.out.step(
             "MetaApi createAccount: the server validates the account in the background and "
             "answers 202 with Retry-After; brokerlink waits and resends the same transaction-id."
@@ -139,7 +142,7 @@ class Scenario:
             f"{account.connection_status.value} in {account.region}"
         )
 
-    def rejected_password(self, meta: Any) -> None:
+    def rejected_password(self, meta: MetaApi) -> None:
         self.out.step(
             "createAccount with a password the broker refuses: MetaApi answers E_AUTH, raised as "
             "a typed error (and remembered by the credential guard as a keyed hash)."
@@ -151,7 +154,7 @@ class Scenario:
             return
         raise ScenarioBroken("the wrong password was accepted")
 
-    def refused_locally(self, meta: Any) -> None:
+    def refused_locally(self, meta: MetaApi) -> None:
         self.out.step(
             "The same request again: the credential guard (memory:// store, nothing on disk) "
             "refuses it locally, so MetaApi never sees it (and cannot charge for it)."
@@ -175,7 +178,7 @@ class Scenario:
             return
         raise ScenarioBroken("the known-bad credentials were sent again")
 
-    def redeploy(self, meta: Any) -> None:
+    def redeploy(self, meta: MetaApi) -> None:
         self.out.step("redeployAccount restarts the account's API server (HTTP 204, no body).")
         meta.redeploy_account(self.account_id)
         account = meta.get_account(self.account_id)
@@ -185,7 +188,7 @@ class Scenario:
             f"{account.connection_status.value}"
         )
 
-    def replica(self, meta: Any) -> None:
+    def replica(self, meta: MetaApi) -> None:
         self.out.step(
             f"createAccountReplica runs a copy of the account in another region "
             f"({REPLICA_REGION}; the primary is in {PRIMARY_REGION})."
@@ -231,7 +234,7 @@ class Scenario:
                     f"leverage 1:{account.leverage}, group {account.group}"
                 )
 
-    def mcode_failure(self, work: Any) -> None:
+    def mcode_failure(self, work: BrokerWork) -> None:
         self.out.step(
             "Broker Work answers HTTP 200 even when a call fails; brokerlink reads the mcode "
             "and raises its typed error."
@@ -244,7 +247,7 @@ class Scenario:
         raise ScenarioBroken("the failing mcode was not raised")
 
     # --- B2Core -------------------------------------------------------------------------------
-    def b2core_accounts(self, b2: Any) -> None:
+    def b2core_accounts(self, b2: B2Core) -> None:
         self.out.step(
             "B2Core listAccounts filtered to enabled USD accounts (bearer token fetched on first "
             "use); money is Decimal, exact to all 18 decimal places."
