@@ -15,7 +15,7 @@ HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
-    *("-p", "brokerlink.credentials", "-m", "brokerlink.transports"),
+    *("-p", "brokerlink.credentials", "-m", "brokerlink.transports", "-m", "brokerlink.__main__"),
 ]
 
 

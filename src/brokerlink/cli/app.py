@@ -10,6 +10,7 @@ import click
 
 from brokerlink import __version__
 from brokerlink.cli.call import CallGroup
+from brokerlink.cli.demo import demo
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -17,8 +18,8 @@ from brokerlink.cli.call import CallGroup
 def cli() -> None:
     """brokerlink: one typed client for MetaApi provisioning, Lean Work Broker Work and B2Core IB.
 
-    Call any operation from the shell with `brokerlink call`, or serve the local simulator of all
-    three APIs with `brokerlink sandbox`.
+    Call any operation from the shell with `brokerlink call`, serve the local simulator of all
+    three APIs with `brokerlink sandbox`, or watch `brokerlink demo` walk a scenario through them.
     """
 
 
@@ -44,9 +45,7 @@ def sandbox(host: str, port: int, access_log: bool) -> None:
 
 
 cli.add_command(CallGroup())
-
-# `brokerlink demo` (issue 8, the README's main-job command) is registered here by the lead:
-# cli.add_command(demo)
+cli.add_command(demo)  # issue 8: the README's main-job command
 
 
 def main(argv: list[str] | None = None) -> int:
