@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import sys
 import threading
@@ -89,6 +90,7 @@ async def facade_time(url: str, creates: int, transport: str) -> tuple[float, in
 
 
 def main(creates: int = 1000) -> None:
+    os.environ["BROKERLINK_PLUGINS"] = "none"  # built-in plugins only
     server, url = start_server()
     results: dict[str, tuple[float, int]] = {}
     try:
