@@ -28,10 +28,18 @@ BUILTIN_PLUGINS = (  # registration order matters: later ones run first within a
     "brokerlink.plugins.credential_guard",
     "brokerlink.plugins.logs",
 )
+# Built-ins that act on one vendor's calls only: a client of another API does not register them,
+# so its hook calls skip them (every registered implementation costs on every send).
+VENDOR_ONLY = {
+    "brokerlink.plugins.metaapi_errors": "metaapi",
+    "brokerlink.plugins.credential_guard": "metaapi",
+    "brokerlink.plugins.brokerwork_errors": "brokerwork",
+    "brokerlink.plugins.b2core_errors": "b2core",
+}
 
 _lock = threading.Lock()
 _loaded: list[tuple[str, object]] | None = None
-_default: pluggy.PluginManager | None = None
+_defaults: dict[str | None, pluggy.PluginManager] = {}
 
 
 def _autoloaded() -> list[tuple[str, object]]:
@@ -50,11 +58,12 @@ def _autoloaded() -> list[tuple[str, object]]:
     return _loaded
 
 
-def _build(extra: Iterable[object]) -> pluggy.PluginManager:
+def _build(extra: Iterable[object], api: str | None) -> pluggy.PluginManager:
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     for module in BUILTIN_PLUGINS:
-        manager.register(importlib.import_module(module), name=module)
+        if api is None or VENDOR_ONLY.get(module, api) == api:
+            manager.register(importlib.import_module(module), name=module)
     for name, plugin in _autoloaded():
         manager.register(plugin, name=f"entrypoint:{name}")
     for plugin in extra:
@@ -63,21 +72,22 @@ def _build(extra: Iterable[object]) -> pluggy.PluginManager:
     return manager
 
 
-def plugin_manager(extra: Iterable[object] = ()) -> pluggy.PluginManager:
-    """The shared manager, or a private one when a client brings its own plugins."""
-    global _default
+def plugin_manager(extra: Iterable[object] = (), api: str | None = None) -> pluggy.PluginManager:
+    """The manager shared by every client of ``api`` (None: one with every built-in), or a
+    private one when a client brings its own plugins."""
     extra = tuple(extra)
     with _lock:
         if extra:
-            return _build(extra)
-        if _default is None:
-            _default = _build(())
-        return _default
+            return _build(extra, api)
+        manager = _defaults.get(api)
+        if manager is None:
+            manager = _defaults[api] = _build((), api)
+        return manager
 
 
 def reset() -> None:
     """Forget loaded entry points and the shared manager (tests, or after installing a plugin)."""
-    global _default, _loaded
+    global _loaded
     with _lock:
-        _default = None
+        _defaults.clear()
         _loaded = None

@@ -101,6 +101,9 @@ class _Executor:
         return seconds
 
 
+_NOTHING: list[Effect] = []  # shared "no effects" answer; never appended to
+
+
 def _round(
     call: Call, step: Callable[..., Any], *args: Any
 ) -> tuple[Any, list[Effect], BaseException | None]:
@@ -110,7 +113,9 @@ def _round(
         result = step(call, *args)
     except BaseException as exc:
         return None, call.take_effects(), exc
-    return result, call.take_effects(), None
+    if call.effects:
+        return result, call.take_effects(), None
+    return result, _NOTHING, None
 
 
 def _effect_failed(effect: Effect, error: Exception) -> None:

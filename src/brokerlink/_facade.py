@@ -74,7 +74,7 @@ class _Facade:
         self._options = CallOptions(max_retries=max_retries, poll_timeout=poll_timeout)
         # Per-client resources plugins reach via ``call.services``; with_options copies share them.
         self._services: dict[str, Any] = {"credential_cache": credential_cache}
-        self._hook = plugin_manager(plugins).hook
+        self._hook = plugin_manager(plugins, api).hook
         self._auth = auth_for(api, self._base_url, credentials)
         self._headers = static_headers(api, credentials)
         self._inner = transport if transport is not None else self._default_transport()

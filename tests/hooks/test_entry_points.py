@@ -80,11 +80,18 @@ def test_autoload_switch(
 def test_loaded_once_per_process_and_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(manager.AUTOLOAD_ENV, raising=False)
     first = client("metaapi", "http://127.0.0.1:9", False)
-    second = client("brokerwork", "http://127.0.0.1:9", True)
-    assert first._hook is second._hook  # one manager, built once
-    names = [name for name, _ in manager.plugin_manager().list_name_plugin()]
-    assert names.count("entrypoint:probe") == 1
+    second = client("metaapi", "http://127.0.0.1:9", True)
+    other = client("brokerwork", "http://127.0.0.1:9", False)
+    assert first._hook is second._hook  # one manager per API, built once
+    metaapi = dict(manager.plugin_manager(api="metaapi").list_name_plugin())
+    brokerwork = dict(manager.plugin_manager(api="brokerwork").list_name_plugin())
+    assert metaapi["entrypoint:probe"] is brokerwork["entrypoint:probe"]  # loaded once
+    # vendor-only built-ins are left out of other APIs' managers
+    assert "brokerlink.plugins.credential_guard" in metaapi
+    assert "brokerlink.plugins.credential_guard" not in brokerwork
+    assert "brokerlink.plugins.metaapi_errors" not in brokerwork
     first.close()
+    other.close()
 
 
 def test_client_plugins_stay_with_that_client(server: RecordingServer) -> None:
