@@ -28,14 +28,6 @@ BUILTIN_PLUGINS = (  # registration order matters: later ones run first within a
     "brokerlink.plugins.credential_guard",
     "brokerlink.plugins.logs",
 )
-# Built-ins that act on one vendor's calls only: a client of another API does not register them,
-# so its hook calls skip them (every registered implementation costs on every send).
-VENDOR_ONLY = {
-    "brokerlink.plugins.metaapi_errors": "metaapi",
-    "brokerlink.plugins.credential_guard": "metaapi",
-    "brokerlink.plugins.brokerwork_errors": "brokerwork",
-    "brokerlink.plugins.b2core_errors": "b2core",
-}
 
 _lock = threading.Lock()
 _loaded: list[tuple[str, object]] | None = None
@@ -61,9 +53,12 @@ def _autoloaded() -> list[tuple[str, object]]:
 def _build(extra: Iterable[object], api: str | None) -> pluggy.PluginManager:
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    for module in BUILTIN_PLUGINS:
-        if api is None or VENDOR_ONLY.get(module, api) == api:
-            manager.register(importlib.import_module(module), name=module)
+    for name in BUILTIN_PLUGINS:
+        module = importlib.import_module(name)
+        # A built-in naming a VENDOR acts on that API's calls only: other APIs' managers leave
+        # it out, so their hook calls skip it (every registered implementation costs per send).
+        if api is None or getattr(module, "VENDOR", api) == api:
+            manager.register(module, name=name)
     for name, plugin in _autoloaded():
         manager.register(plugin, name=f"entrypoint:{name}")
     for plugin in extra:

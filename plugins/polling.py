@@ -14,14 +14,20 @@ import httpx
 from brokerlink.plugins.call import Call, Resend
 from brokerlink.plugins.error_body import json_object, parse_iso_delay, parse_retry_after, wall_now
 from brokerlink.plugins.hookspecs import hookimpl
-from brokerlink.plugins.retries import DEFAULT_POLL_TIMEOUT, RETRIES
 
 from brokerlink.errors import PollTimeout
 
+DEFAULT_POLL_TIMEOUT = 600.0  # seconds a polled call may take in all
 DEFAULT_POLL_INTERVAL = 5.0  # no usable advice from the server
 MIN_WAIT = 0.5  # advice of zero or a past instant
 MAX_WAIT = 300.0  # advice beyond this is treated as a glitch
 POLLS = "polling.count"  # key in call.state: 202 answers so far
+
+
+def poll_budget(call: Call) -> float:
+    """Seconds from the call's start a polled call may take (its retries included)."""
+    limit = call.options.poll_timeout
+    return DEFAULT_POLL_TIMEOUT if limit is None else limit
 
 
 def advised_wait(call: Call, response: httpx.Response) -> tuple[float, str | None]:
@@ -48,11 +54,8 @@ def brokerlink_after_response(
         return None  # a 202 elsewhere is undocumented: the facade reports it
     polls = int(call.state.get(POLLS, 0)) + 1
     call.state[POLLS] = polls
-    call.state[RETRIES] = 0  # a sound answer ends a failure streak: retries count afresh
     wait, message = advised_wait(call, response)
-    limit = call.options.poll_timeout
-    budget = DEFAULT_POLL_TIMEOUT if limit is None else limit
-    left = budget - call.elapsed()
+    left = poll_budget(call) - call.elapsed()
     if left <= 0:
         tid = request.headers.get("transaction-id")
         raise PollTimeout(

@@ -17,15 +17,15 @@ import httpx
 from brokerlink.plugins.call import Call, Resend
 from brokerlink.plugins.error_body import parse_retry_after, wall_now
 from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.plugins.polling import poll_budget
 
 from brokerlink.errors import ApiError, RateLimited, ServerError
 
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_DEADLINE = 120.0  # seconds from the call's start; polled calls use poll_timeout
-DEFAULT_POLL_TIMEOUT = 600.0
 BASE_DELAY = 0.5
 MAX_DELAY = 30.0
-RETRIES = "retries.count"  # key in call.state: failures resent since the last sound answer
+STREAK = "retries.streak"  # call.state: (failures resent in a row, attempt of the last one)
 
 # Never sent: safe to resend whatever the operation does. Only a refused connection qualifies:
 # some transports report a dropped connection as ConnectTimeout, so that one must not.
@@ -42,11 +42,7 @@ def backoff(retry: int) -> float:
 def deadline(call: Call) -> float:
     """Seconds from the call's start after which no more resends start."""
     if call.polls:
-        return (
-            call.options.poll_timeout
-            if call.options.poll_timeout is not None
-            else DEFAULT_POLL_TIMEOUT
-        )
+        return poll_budget(call)
     if call.options.retry_deadline is not None:
         return call.options.retry_deadline
     return DEFAULT_RETRY_DEADLINE
@@ -60,13 +56,16 @@ def _plan(call: Call, advised: float | None, reason: str, message: str | None) -
     """A resend if retries and time are left, else None (the failure stands)."""
     limit = call.options.max_retries
     limit = DEFAULT_MAX_RETRIES if limit is None else limit
-    done = int(call.state.get(RETRIES, 0))
+    # Consecutive failures only: a sound answer in between (a 202 poll) starts a new streak.
+    done, last = call.state.get(STREAK, (0, 0))
+    if last != call.attempt - 1:
+        done = 0
     if done >= limit:
         return None
     wait = advised if advised is not None else backoff(done + 1)
     if call.elapsed() + wait > deadline(call):
         return None
-    call.state[RETRIES] = done + 1
+    call.state[STREAK] = (done + 1, call.attempt)
     return Resend(seconds=wait, reason=reason, message=message)
 
 

@@ -407,3 +407,17 @@ def test_e_auth_after_202s_is_remembered_by_the_guard(
     assert isinstance(second, errors.KnownBadCredentials) and second.reason == "E_AUTH"
     # two 202s and the final 400 went over the wire; the second call never did
     assert seen == ["createAccount 202", "createAccount 202", "createAccount 400"]
+
+
+@MODES
+def test_a_202_between_failures_starts_a_new_retry_streak(
+    server: RecordingServer, asynchronous: bool
+) -> None:
+    html = {"Content-Type": "text/html"}
+    for _ in range(2):
+        server.reply(503, body=b"<html>busy</html>", headers=html)
+        accepted(server, retry_after="1")
+    server.reply(201, CREATED)
+    # max_retries=1 allows one failure in a row; two failures separated by a 202 both pass
+    waits = polled(server, asynchronous, options={"max_retries": 1})
+    assert len(waits) == 4 and len(server.requests) == 5
