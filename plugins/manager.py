@@ -12,10 +12,13 @@ import importlib
 import importlib.metadata
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from types import ModuleType
+from typing import Any
 
 import pluggy
 from brokerlink.plugins import hookspecs
+from brokerlink.plugins.dispatch import Hooks
 
 ENTRY_POINT_GROUP = "brokerlink"
 AUTOLOAD_ENV = "BROKERLINK_PLUGINS"
@@ -31,7 +34,7 @@ BUILTIN_PLUGINS = (  # registration order matters: later ones run first within a
 
 _lock = threading.Lock()
 _loaded: list[tuple[str, object]] | None = None
-_defaults: dict[str | None, pluggy.PluginManager] = {}
+_defaults: dict[str | None, Manager] = {}
 
 
 def _autoloaded() -> list[tuple[str, object]]:
@@ -50,8 +53,46 @@ def _autoloaded() -> list[tuple[str, object]]:
     return _loaded
 
 
-def _build(extra: Iterable[object], api: str | None) -> pluggy.PluginManager:
-    manager = pluggy.PluginManager(hookspecs.PROJECT)
+class Manager(pluggy.PluginManager):
+    """pluggy's manager, plus a snapshot of its hooks for the executors' hot path
+    (:mod:`.dispatch`), made on first use and dropped whenever what pluggy would call changes."""
+
+    _direct: Hooks | None = None
+    _monitored = False
+
+    def direct(self) -> Hooks:
+        """The hooks as direct positional callers."""
+        hooks = self._direct
+        if hooks is None:
+            hooks = self._direct = Hooks(self.hook, monitored=self._monitored)
+        return hooks
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        self._direct = None
+        return super().register(plugin, name)
+
+    def unregister(self, plugin: object | None = None, name: str | None = None) -> Any:
+        self._direct = None
+        return super().unregister(plugin, name)
+
+    def set_blocked(self, name: str) -> None:
+        self._direct = None
+        super().set_blocked(name)
+
+    def add_hookspecs(self, module_or_class: ModuleType | type) -> None:
+        self._direct = None
+        super().add_hookspecs(module_or_class)
+
+    def add_hookcall_monitoring(self, before: Any, after: Any) -> Callable[[], None]:
+        # Monitoring (and tracing, built on it) sees only calls made through pluggy: from now
+        # on every hook of this manager goes through pluggy.
+        self._monitored = True
+        self._direct = None
+        return super().add_hookcall_monitoring(before, after)
+
+
+def _build(extra: Iterable[object], api: str | None) -> Manager:
+    manager = Manager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     for name in BUILTIN_PLUGINS:
         module = importlib.import_module(name)
@@ -67,7 +108,7 @@ def _build(extra: Iterable[object], api: str | None) -> pluggy.PluginManager:
     return manager
 
 
-def plugin_manager(extra: Iterable[object] = (), api: str | None = None) -> pluggy.PluginManager:
+def plugin_manager(extra: Iterable[object] = (), api: str | None = None) -> Manager:
     """The manager shared by every client of ``api`` (None: one with every built-in), or a
     private one when a client brings its own plugins."""
     extra = tuple(extra)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NoReturn
 
 import httpx
 import pluggy
 from brokerlink.plugins import timing
 from brokerlink.plugins.call import Call, CallOptions, Effect, Resend
+from brokerlink.plugins.dispatch import Hooks
+from brokerlink.plugins.manager import Manager
 
 from brokerlink.errors import ApiError, ApiTimeout, TransportError
 
@@ -45,77 +47,49 @@ class _Executor:
 
     def __init__(
         self,
-        hook: pluggy.HookRelay,
+        manager: Manager,
         api: str,
         options: CallOptions,
         services: Mapping[str, Any],
     ) -> None:
-        self.hook = hook
+        self.manager = manager
         self.api = api
         self.options = options
         self.services = services
-        self.error_classes: Mapping[str, type[Exception]] = _error_classes(hook, api)
+        self.error_classes: Mapping[str, type[Exception]] = _error_classes(manager.hook, api)
 
     def start(self, request: httpx.Request) -> Call:
         call = Call.for_request(request, self.options, timing.current(), self.services)
         call.state["error_classes"] = self.error_classes
         return call
 
-    def before_send(self, call: Call, request: httpx.Request) -> httpx.Response | None:
-        return self.hook.brokerlink_before_send(call=call, request=request)  # type: ignore[no-any-return]
 
-    def after_response(
-        self, call: Call, request: httpx.Request, response: httpx.Response
-    ) -> Resend | None:
-        try:
-            return self.hook.brokerlink_after_response(  # type: ignore[no-any-return]
-                call=call, request=request, response=response
-            )
-        except ApiError as error:
-            decision: Resend | None = self.hook.brokerlink_on_api_error(
-                call=call, request=request, response=response, error=error
-            )
-            if decision is None:
-                raise
-            return decision
-
-    def on_transport_error(
-        self, call: Call, request: httpx.Request, error: httpx.TransportError
-    ) -> Resend:
-        decision: Resend | None = self.hook.brokerlink_on_transport_error(
-            call=call, request=request, error=error
-        )
+def _after_response(
+    hooks: Hooks, call: Call, request: httpx.Request, response: httpx.Response
+) -> Resend | None:
+    """Classify an answer; an ``ApiError`` raised for it may still be turned into a resend."""
+    try:
+        return hooks.after_response(call, request, response)  # type: ignore[no-any-return]
+    except ApiError as error:
+        decision: Resend | None = hooks.on_api_error(call, request, response, error)
         if decision is None:
-            raise _transport_error(call, error) from error
+            raise
         return decision
 
-    def announce(self, call: Call, decision: Resend) -> float:
-        seconds = max(decision.seconds, 0.0)
-        self.hook.brokerlink_before_wait(
-            call=call,
-            attempt=call.attempt,
-            seconds=seconds,
-            reason=decision.reason,
-            message=decision.message,
-        )
-        return seconds
+
+def _on_transport_error(
+    hooks: Hooks, call: Call, request: httpx.Request, error: httpx.TransportError
+) -> Resend:
+    decision: Resend | None = hooks.on_transport_error(call, request, error)
+    if decision is None:
+        raise _transport_error(call, error) from error
+    return decision
 
 
-_NOTHING: list[Effect] = []  # shared "no effects" answer; never appended to
-
-
-def _round(
-    call: Call, step: Callable[..., Any], *args: Any
-) -> tuple[Any, list[Effect], BaseException | None]:
-    """Run one hook round; what it deferred is carried out even when it raised (e.g. remember a
-    rejection, then raise it)."""
-    try:
-        result = step(call, *args)
-    except BaseException as exc:
-        return None, call.take_effects(), exc
-    if call.effects:
-        return result, call.take_effects(), None
-    return result, _NOTHING, None
+def _announce(hooks: Hooks, call: Call, decision: Resend) -> float:
+    seconds = max(decision.seconds, 0.0)
+    hooks.before_wait(call, call.attempt, seconds, decision.reason, decision.message)
+    return seconds
 
 
 def _effect_failed(effect: Effect, error: Exception) -> None:
@@ -126,30 +100,35 @@ def _effect_failed(effect: Effect, error: Exception) -> None:
     )
 
 
-def _carry_out(effects: list[Effect], failure: BaseException | None) -> None:
-    for effect in effects:
-        if failure is None:
-            effect.run()
-            continue
+def _carry_out(call: Call) -> None:
+    """Carry out what the hook round just deferred."""
+    for effect in call.take_effects():
+        effect.run()
+
+
+def _fail(call: Call, failure: BaseException) -> NoReturn:
+    """The hook round raised: carry out what it deferred anyway (e.g. remember a rejection,
+    then raise it), then raise."""
+    for effect in call.take_effects():
         try:
             effect.run()
         except Exception as error:
             _effect_failed(effect, error)
-    if failure is not None:
-        raise failure
+    raise failure
 
 
-async def _acarry_out(effects: list[Effect], failure: BaseException | None) -> None:
-    for effect in effects:
-        if failure is None:
-            await effect.arun()
-            continue
+async def _acarry_out(call: Call) -> None:
+    for effect in call.take_effects():
+        await effect.arun()
+
+
+async def _afail(call: Call, failure: BaseException) -> NoReturn:
+    for effect in call.take_effects():
         try:
             await effect.arun()
         except Exception as error:
             _effect_failed(effect, error)
-    if failure is not None:
-        raise failure
+    raise failure
 
 
 class HookTransport(httpx.BaseTransport):
@@ -158,7 +137,7 @@ class HookTransport(httpx.BaseTransport):
     def __init__(
         self,
         inner: httpx.BaseTransport,
-        hook: pluggy.HookRelay,
+        manager: Manager,
         *,
         api: str,
         options: CallOptions,
@@ -166,16 +145,20 @@ class HookTransport(httpx.BaseTransport):
         owns_inner: bool = True,
     ) -> None:
         self.inner = inner
-        self._run = _Executor(hook, api, options, services or {})
+        self._run = _Executor(manager, api, options, services or {})
         self._owns_inner = owns_inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         run = self._run
+        hooks = run.manager.direct()
         call = run.start(request)
         while True:
-            local, effects, failure = _round(call, run.before_send, request)
-            if effects or failure:
-                _carry_out(effects, failure)
+            try:
+                local = hooks.before_send(call, request)
+            except BaseException as exc:
+                _fail(call, exc)
+            if call.effects:
+                _carry_out(call)
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
@@ -186,18 +169,25 @@ class HookTransport(httpx.BaseTransport):
                     response.close()
                     raise
             except httpx.TransportError as exc:
-                decision, effects, failure = _round(call, run.on_transport_error, request, exc)
-                if effects or failure:
-                    _carry_out(effects, failure)
+                try:
+                    decision: Resend = _on_transport_error(hooks, call, request, exc)
+                except BaseException as failure:
+                    _fail(call, failure)
             else:
-                decision, effects, failure = _round(call, run.after_response, request, response)
-                if failure is not None or decision is not None:
+                try:
+                    answer = _after_response(hooks, call, request, response)
+                except BaseException as failure:
                     response.close()
-                if effects or failure:
-                    _carry_out(effects, failure)
-                if decision is None:
+                    _fail(call, failure)
+                if answer is None:
+                    if call.effects:
+                        _carry_out(call)
                     return response
-            call.timing.sleep(run.announce(call, decision))
+                response.close()
+                decision = answer
+            if call.effects:
+                _carry_out(call)
+            call.timing.sleep(_announce(hooks, call, decision))
             call.attempt += 1
             request = decision.request or request
 
@@ -212,7 +202,7 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         inner: httpx.AsyncBaseTransport,
-        hook: pluggy.HookRelay,
+        manager: Manager,
         *,
         api: str,
         options: CallOptions,
@@ -221,47 +211,57 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
         gate: asyncio.Semaphore | None = None,
     ) -> None:
         self.inner = inner
-        self._run = _Executor(hook, api, options, services or {})
+        self._run = _Executor(manager, api, options, services or {})
         self._owns_inner = owns_inner
         self._gate = gate  # at most this many sends in flight; the rest wait here in FIFO order
 
-    async def _exchange(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        try:
-            await response.aread()
-        except BaseException:
-            await response.aclose()
-            raise
-        return response
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         run = self._run
+        hooks = run.manager.direct()
         call = run.start(request)
         while True:
-            local, effects, failure = _round(call, run.before_send, request)
-            if effects or failure:
-                await _acarry_out(effects, failure)
+            try:
+                local = hooks.before_send(call, request)
+            except BaseException as exc:
+                await _afail(call, exc)
+            if call.effects:
+                await _acarry_out(call)
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
-                if self._gate is None:
-                    response = await self._exchange(request)
-                else:
-                    async with self._gate:
-                        response = await self._exchange(request)
+                gate = self._gate
+                if gate is not None:
+                    await gate.acquire()
+                try:
+                    response = await self.inner.handle_async_request(request)
+                    try:
+                        await response.aread()
+                    except BaseException:
+                        await response.aclose()
+                        raise
+                finally:
+                    if gate is not None:
+                        gate.release()
             except httpx.TransportError as exc:
-                decision, effects, failure = _round(call, run.on_transport_error, request, exc)
-                if effects or failure:
-                    await _acarry_out(effects, failure)
+                try:
+                    decision: Resend = _on_transport_error(hooks, call, request, exc)
+                except BaseException as failure:
+                    await _afail(call, failure)
             else:
-                decision, effects, failure = _round(call, run.after_response, request, response)
-                if failure is not None or decision is not None:
+                try:
+                    answer = _after_response(hooks, call, request, response)
+                except BaseException as failure:
                     await response.aclose()
-                if effects or failure:
-                    await _acarry_out(effects, failure)
-                if decision is None:
+                    await _afail(call, failure)
+                if answer is None:
+                    if call.effects:
+                        await _acarry_out(call)
                     return response
-            await call.timing.asleep(run.announce(call, decision))
+                await response.aclose()
+                decision = answer
+            if call.effects:
+                await _acarry_out(call)
+            await call.timing.asleep(_announce(hooks, call, decision))
             call.attempt += 1
             request = decision.request or request
 

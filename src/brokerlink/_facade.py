@@ -10,7 +10,7 @@ import asyncio
 import copy
 import dataclasses
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Self
 
 import httpx
@@ -74,7 +74,7 @@ class _Facade:
         self._options = CallOptions(max_retries=max_retries, poll_timeout=poll_timeout)
         # Per-client resources plugins reach via ``call.services``; with_options copies share them.
         self._services: dict[str, Any] = {"credential_cache": credential_cache}
-        self._hook = plugin_manager(plugins, api).hook
+        self._manager = plugin_manager(plugins, api)
         self._auth = auth_for(api, self._base_url, credentials)
         self._headers = static_headers(api, credentials)
         self._inner = transport if transport is not None else self._default_transport()
@@ -159,7 +159,7 @@ class SyncFacade(_Facade):
     def _connect(self) -> None:
         self._transport = HookTransport(
             self._inner,
-            self._hook,
+            self._manager,
             api=self._api,
             options=self._options,
             services=self._services,
@@ -202,12 +202,17 @@ class AsyncFacade(_Facade):
         # every waiting request and whose pool timeout would fail calls that are merely queued
         # (thousands of concurrent polled creates). Shared by with_options copies.
         self._gate = asyncio.Semaphore(POOL_CONNECTIONS)
-        return httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=POOL_CONNECTIONS))
+        # Keep every connection the gate lets open (httpx keeps 20 by default): a burst above
+        # 20 would otherwise close and reconnect the surplus on every release.
+        limits = httpx.Limits(
+            max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
+        )
+        return httpx.AsyncHTTPTransport(limits=limits)
 
     def _connect(self) -> None:
         self._transport = AsyncHookTransport(
             self._inner,
-            self._hook,
+            self._manager,
             api=self._api,
             options=self._options,
             services=self._services,
@@ -224,8 +229,9 @@ class AsyncFacade(_Facade):
         )
         self._client.set_async_httpx_client(self._http)
 
-    async def _send(self, kwargs: dict[str, Any]) -> httpx.Response:
-        return await self._http.request(**kwargs)  # type: ignore[no-any-return]
+    def _send(self, kwargs: dict[str, Any]) -> Awaitable[httpx.Response]:
+        # httpx's own coroutine, awaited by the caller: no extra frame on every resumption.
+        return self._http.request(**kwargs)  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         """Close the connection pool (a copy from ``with_options`` leaves it to the original)

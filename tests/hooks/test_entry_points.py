@@ -82,7 +82,7 @@ def test_loaded_once_per_process_and_shared(monkeypatch: pytest.MonkeyPatch) -> 
     first = client("metaapi", "http://127.0.0.1:9", False)
     second = client("metaapi", "http://127.0.0.1:9", True)
     other = client("brokerwork", "http://127.0.0.1:9", False)
-    assert first._hook is second._hook  # one manager per API, built once
+    assert first._manager is second._manager  # one manager per API, built once
     metaapi = dict(manager.plugin_manager(api="metaapi").list_name_plugin())
     brokerwork = dict(manager.plugin_manager(api="brokerwork").list_name_plugin())
     assert metaapi["entrypoint:probe"] is brokerwork["entrypoint:probe"]  # loaded once
