@@ -151,6 +151,50 @@ async def run_async(url: str, calls: int) -> float:
     return report("async", samples)
 
 
+class Canned(httpx.BaseTransport):
+    """Answers every request at once from memory: what is left is client code only."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "application/json"}, content=REGIONS)
+
+
+REGIONS = b'["vint-hill","new-york","london","singapore"]'
+
+
+def run_in_memory(calls: int) -> None:
+    """The absolute cost in microseconds, free of sockets and of the server's noise."""
+    from brokerlink.generated.metaapi.api.regions import list_regions
+    from brokerlink.generated.metaapi.client import Client
+
+    import brokerlink
+
+    base = "http://bench.invalid/metaapi"
+    facade = brokerlink.MetaApi(base_url=base, token="bench-token", transport=Canned())
+    plain = Client(
+        base_url=base,
+        headers={"auth-token": "bench-token"},
+        timeout=TIMEOUT,
+        httpx_args={"transport": Canned()},
+    )
+    variants: dict[str, Callable[[], object]] = {
+        "facade": facade.list_regions,
+        "generated": lambda: list_regions.sync(client=plain),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants.items())
+    for _ in range(ROUNDS // 4):
+        order.reverse()
+        for name, fn in order:
+            samples[name].append(per_call(fn, calls * 4)[1])
+    facade.close()
+    cpu = {name: statistics.median(runs) for name, runs in samples.items()}
+    print(
+        f"in-memory transport: facade {cpu['facade'] * 1e6:.1f} us/call, generated "
+        f"{cpu['generated'] * 1e6:.1f} us/call: the hook layer adds "
+        f"{(cpu['facade'] - cpu['generated']) * 1e6:+.1f} us of client CPU per call"
+    )
+
+
 def main(calls: int = CALLS) -> None:
     # The built-in plugins only: plugins installed in this environment (entry points) are not
     # part of what brokerlink itself costs.
@@ -162,6 +206,7 @@ def main(calls: int = CALLS) -> None:
     try:
         run_sync(url, calls)
         asyncio.run(run_async(url, calls))
+        run_in_memory(calls)
     finally:
         server.kill()
         server.wait()
