@@ -4,14 +4,26 @@ Every backend implements the same few methods in a sync and an async flavour, so
 ``MetaApi`` and ``AsyncMetaApi``. Keys are HMAC digests (never clear text); entries hold a vendor
 code, when it was first seen, when it expires and a short opaque ``data`` string of the guard's own
 (JSON without secrets). Stores only keep and expire entries: every decision is the guard's.
+
+One optional capability saves a round trip: ``fetch_linked`` also answers the entries whose keys
+the first key's entry names in its ``data`` (the hex fields ``LINKS``), read together with it.
+The guard uses it for deploy/redeploy, whose credential hashes sit in the account's record; a
+store without it still works, with a second ``fetch``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
+
+LINKS = ("c", "z")
+"""Fields of an entry's ``data`` (a JSON object) that may name other keys (lowercase hex) which
+``fetch_linked`` reads along with it: the guard's account records keep their credential (``c``)
+and server (``z``) hashes there."""
+_HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,45 @@ class CredentialStore(Protocol):
     def close(self) -> None: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class LinkedFetch(Protocol):
+    """The optional capability: ``fetch(keys)`` plus, read at the same moment (one round trip,
+    transaction or lock), the entries under ``links(first entry)``. The answer has
+    ``len(keys) + len(LINKS)`` items, the last ones None where the first entry is missing or
+    expired, names no such key, or that key holds nothing live. ``keys`` is never empty."""
+
+    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
+
+    async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
+
+
+def links(entry: Entry | None) -> list[bytes | None]:
+    """The keys ``entry`` names in its ``LINKS`` fields, None for each absent or not lowercase
+    hex (never raises; what every store and the Redis script follow alike)."""
+    found: list[bytes | None] = [None] * len(LINKS)
+    if entry is None or not entry.data.startswith("{"):
+        return found
+    try:
+        doc = json.loads(entry.data)
+    except ValueError:
+        return found
+    if isinstance(doc, dict):
+        for index, name in enumerate(LINKS):
+            value = doc.get(name)
+            if isinstance(value, str) and _HEX.fullmatch(value):
+                found[index] = bytes.fromhex(value)
+    return found
+
+
+def joined(
+    entries: list[Entry | None], targets: list[bytes | None], got: Sequence[Entry | None]
+) -> list[Entry | None]:
+    """``entries``, then one answer per ``links`` target: ``got`` answers the non-None targets,
+    in order (how ``fetch_linked`` is made of two reads)."""
+    answers = iter(got)
+    return entries + [None if key is None else next(answers) for key in targets]
 
 
 def merged(old: Entry | None, new: Entry, now: float) -> Entry:
