@@ -59,7 +59,7 @@ class CredentialStore(Protocol):
     at ``now`` deletes the key. Failures raise
     ``brokerlink.errors.CredentialCacheUnavailable``. A store may also offer ``limits_storage()``
     and ``async_limits_storage()`` (``limits`` storages on the same backend) for the rejection
-    rate limit, and a ``policy`` attribute (a ``GuardPolicy``).
+    rate limit, a ``policy`` attribute (a ``GuardPolicy``) and ``LinkedFetch``.
     """
 
     def open(self) -> bytes: ...
