@@ -8,7 +8,7 @@ from typing import Any
 from brokerlink.credentials import CredentialStore
 from brokerlink.credentials.facts import Outcome
 from brokerlink.credentials.plan import Record
-from brokerlink.credentials.recent import RecentRecords
+from brokerlink.credentials.recent import RecentRecords, Seen
 from brokerlink.testing import VirtualClock
 from tests.credentials.conftest import StoreFactory
 from tests.credentials.drive import (
@@ -131,9 +131,9 @@ async def test_the_recent_records_hold_no_clear_text(
     await driver.check(on_account("deployAccount", "acc-other"))
     held = driver.guard.recent.items()
     assert len(held) == 2
-    for key, record in held:
+    for key, (record, text) in held:
         assert len(key) == 32  # the record's keyed hash, not the account id
-        assert record is None or isinstance(record, Record)
+        assert record is None or Record.decode(text) == record
     text = repr(held).encode() + b"".join(key for key, _ in held)
     for secret in (PASSWORD, LOGIN, SECRET_SERVER, SECRET_SERVER.casefold(), ACCOUNT):
         assert secret.encode() not in text, secret
@@ -143,13 +143,13 @@ async def test_the_recent_records_hold_no_clear_text(
 def test_recent_records_are_bounded_least_recent_first_out() -> None:
     recent = RecentRecords(size=3)
     keys = [bytes([n]) * 32 for n in range(4)]
-    records = [Record(ident=key) for key in keys]
-    for key, record in zip(keys[:3], records, strict=False):
-        recent.put(key, record)
-    assert recent.get(keys[0]) == (True, records[0])  # now the most recent
-    recent.put(keys[3], None)
+    seen = [Seen(Record(ident=key), Record(ident=key).encode()) for key in keys]
+    for key, each in zip(keys[:3], seen, strict=False):
+        recent.put(key, each)
+    assert recent.get(keys[0]) == seen[0]  # now the most recent
+    recent.put(keys[3], Seen(None, ""))
     assert len(recent) == 3
-    assert recent.get(keys[1]) == (False, None)  # the least recent went
-    assert recent.get(keys[3]) == (True, None)  # known: no record
+    assert recent.get(keys[1]) is None  # the least recent went
+    assert recent.get(keys[3]) == Seen(None, "")  # known: no record
     assert [key for key, _ in recent.items()] == [keys[2], keys[0], keys[3]]
     assert repr(recent) == "RecentRecords(3/3)"

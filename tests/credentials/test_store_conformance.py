@@ -274,6 +274,8 @@ ODD_DATA = [
     json.dumps({"c": "", "z": None}),
     json.dumps({"c": "zz" * 32, "z": " " + B.hex()}),
     json.dumps({"c": C.hex(), "z": {"nested": B.hex()}}),
+    " \n" + json.dumps({"c": A.hex()}) + "\t ",
+    json.dumps({"c": A.hex()}) + " trailing",
 ]
 
 

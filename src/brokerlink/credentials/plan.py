@@ -33,8 +33,8 @@ from brokerlink.credentials.policy import (
     SLOTS_REASON,
     GuardPolicy,
 )
-from brokerlink.credentials.recent import RecentRecords
-from brokerlink.credentials.store import Entry, Write
+from brokerlink.credentials.recent import RecentRecords, Seen
+from brokerlink.credentials.store import Entry, Write, json_object
 from brokerlink.errors import KnownBadCredentials, TooManyRejectedAttempts
 
 RECORD = "record"
@@ -136,7 +136,9 @@ class Record:
     @classmethod
     def decode(cls, text: str) -> Record | None:
         try:
-            doc = json.loads(text)
+            doc = json_object(text)
+            if doc is None:
+                return None
 
             def unhex(name: str) -> bytes | None:
                 value = doc.get(name)
@@ -205,11 +207,17 @@ def _record_of(entry: Entry | None) -> Record | None:
     return Record.decode(entry.data)
 
 
-def _seen(recent: RecentRecords | None, key: bytes, entry: Entry | None) -> Record | None:
-    """The record in ``entry``, remembered in ``recent`` (None too: the account has none)."""
-    record = _record_of(entry)
+def _read(
+    recent: RecentRecords | None, key: bytes, entry: Entry | None, seen: Seen | None
+) -> Record | None:
+    """The record in ``entry`` (None: there is none), remembered in ``recent``; decoded only
+    when its text differs from ``seen``, what was seen last under ``key``."""
+    text = entry.data if entry is not None and entry.reason == RECORD else ""
+    if seen is not None and seen.text == text:
+        return seen.record
+    record = Record.decode(text) if text else None
     if recent is not None:
-        recent.put(key, record)
+        recent.put(key, Seen(record, text))
     return record
 
 
@@ -306,7 +314,8 @@ def _prepare_account(
     entries: list[Entry | None] = yield Fetch(first, linked=marks)
     if extra:
         p.cooldown = entries[1]
-    p.record = record = _seen(recent, record_key, entries[0])
+    seen = recent.get(record_key) if recent is not None else None
+    p.record = record = _read(recent, record_key, entries[0], seen)
     if record is not None:
         p.cred = record.cred
         p.tz = None if a.replica else record.tz
@@ -328,19 +337,19 @@ def _prepare_update(
     the record read back is that one."""
     a = p.attempt
     assert a.account_id is not None
-    record_key = keys.record(a.account_id)
-    p.account_key = keys.account(a.account_id)
-    known, guess = recent.get(record_key) if marks and recent is not None else (False, None)
+    record_key = keys.record(a.account_id)  # (its account key is only cleared: see learn)
+    seen = recent.get(record_key) if recent is not None else None
+    guess = seen if marks else None  # guessing pays only when the marks are read
     guessed: tuple[bytes, ...] = ()
-    if known:
-        _updated_account(keys, a, p, guess)
+    if guess is not None:
+        _updated_account(keys, a, p, guess.record)
         guessed = p.wanted()
     entries: list[Entry | None] = yield Fetch((record_key, *extra, *guessed))
     if extra:
         p.cooldown = entries[1]
-    p.record = _seen(recent, record_key, entries[0])
+    p.record = _read(recent, record_key, entries[0], seen)
     p.account_type = p.record.account_type if p.record is not None else a.account_type
-    if known and p.record == guess:
+    if guess is not None and (p.record is guess.record or p.record == guess.record):
         p.note(guessed, entries[1 + len(extra) :])
         return
     _updated_account(keys, a, p, p.record)  # the guess is stale (or there was none): redo
@@ -458,6 +467,8 @@ def learn(
     """Remember a rejection (and count it against the end user), or clear after a success."""
     a = p.attempt
     if outcome.success:
+        if p.account_key is None and a.account_id is not None:
+            p.account_key = keys.account(a.account_id)  # an update's check did not need it
         writes: list[Write] = []
         if not p.checked or p.found or a.scope == "update":
             writes += [Write(key) for key in p.mark_keys()]
@@ -473,15 +484,15 @@ def learn(
                 uses_profile=a.uses_profile,
             )
         account_id = outcome.created_id if a.scope == "new" else a.account_id
-        record_key = None
+        written: tuple[bytes, Seen] | None = None
         if p.next_record is not None and account_id is not None:
-            record_key = keys.record(account_id)
-            record = Entry(RECORD, now, now + policy.record_ttl, p.next_record.encode())
-            writes.append(Write(record_key, record))
+            text = p.next_record.encode()
+            written = keys.record(account_id), Seen(p.next_record, text)
+            writes.append(Write(written[0], Entry(RECORD, now, now + policy.record_ttl, text)))
         if writes:
             yield Apply(tuple(writes))
-        if recent is not None and record_key is not None:
-            recent.put(record_key, p.next_record)  # written: what the next update will read
+        if recent is not None and written is not None:
+            recent.put(*written)  # what the next update of the account will read
         return
     marks = _mark(p, outcome, policy, now)
     if marks:

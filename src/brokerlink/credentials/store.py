@@ -17,13 +17,15 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 LINKS = ("c", "z")
 """Fields of an entry's ``data`` (a JSON object) that may name other keys (lowercase hex) which
 ``fetch_linked`` reads along with it: the guard's account records keep their credential (``c``)
 and server (``z``) hashes there."""
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
+_DECODER = json.JSONDecoder()
+_JSON_SPACE = " \t\n\r"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,17 +93,27 @@ class LinkedFetch(Protocol):
     async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
 
 
+def json_object(text: str) -> dict[str, Any] | None:
+    """The JSON object ``text`` holds, else None (never raises). ``raw_decode`` skips the
+    wrappers of ``json.loads``, half its cost on these short texts."""
+    text = text.lstrip(_JSON_SPACE)
+    if not text.startswith("{"):
+        return None
+    try:
+        doc, end = _DECODER.raw_decode(text)
+    except (ValueError, RecursionError):
+        return None
+    if end != len(text) and text[end:].strip(_JSON_SPACE):
+        return None
+    return doc  # type: ignore[no-any-return]
+
+
 def links(entry: Entry | None) -> list[bytes | None]:
     """The keys ``entry`` names in its ``LINKS`` fields, None for each absent or not lowercase
     hex (never raises; what every store and the Redis script follow alike)."""
     found: list[bytes | None] = [None] * len(LINKS)
-    if entry is None or not entry.data.startswith("{"):
-        return found
-    try:
-        doc = json.loads(entry.data)
-    except ValueError:
-        return found
-    if isinstance(doc, dict):
+    doc = None if entry is None else json_object(entry.data)
+    if doc is not None:
         for index, name in enumerate(LINKS):
             value = doc.get(name)
             if isinstance(value, str) and _HEX.fullmatch(value):
@@ -144,7 +156,9 @@ def encode_entry(entry: Entry) -> str:
 def decode_entry(text: str | bytes) -> Entry | None:
     """The entry in ``text``, or None when it is not one of ours (never raises)."""
     try:
-        doc = json.loads(text)
+        doc = json_object(text if isinstance(text, str) else text.decode())
+        if doc is None:
+            return None
         reason, first = doc["r"], doc["f"]
         expires = doc.get("e")
         data = doc.get("d", "")
@@ -155,6 +169,6 @@ def decode_entry(text: str | bytes) -> Entry | None:
             and isinstance(data, str)
         ):
             return Entry(reason, float(first), None if expires is None else float(expires), data)
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError):  # UnicodeDecodeError too
         pass
     return None
