@@ -201,12 +201,6 @@ class Prepared:
         return [key for key in keys if key is not None]
 
 
-def _record_of(entry: Entry | None) -> Record | None:
-    if entry is None or entry.reason != RECORD:
-        return None
-    return Record.decode(entry.data)
-
-
 def _read(
     recent: RecentRecords | None, key: bytes, entry: Entry | None, seen: Seen | None
 ) -> Record | None:
