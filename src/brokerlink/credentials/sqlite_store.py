@@ -139,13 +139,27 @@ class SQLiteStore:
         )
         try:
             if self.path != MEMORY:
-                conn.execute("PRAGMA journal_mode=WAL")
+                self._switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> None:
+        """``PRAGMA journal_mode=WAL``, retried while other processes open a new file at the
+        same moment: SQLite answers "locked" at once there (a lock upgrade that could deadlock
+        never waits for the busy timeout)."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.005)  # another process holds the lock for a moment
 
     def _own_key(self) -> bytes:
         """Read ``<db>.key``, or create it (O_EXCL: one process wins, the others read it)."""
