@@ -31,6 +31,11 @@ class Flaky(MemoryStore):
             raise ConnectionError("backend unreachable")
         return super().fetch(keys, now)
 
+    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        if self.reads_fail:
+            raise ConnectionError("backend unreachable")
+        return super().fetch_linked(keys, now)
+
     def apply(self, writes: Sequence[Write], now: float) -> None:
         if self.writes_fail:
             raise errors.CredentialCacheUnavailable("backend is read-only")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
 import pytest
 
 from brokerlink.credentials import Entry, Write
+from brokerlink.credentials.store import links
 from brokerlink.errors import InvalidRequest
 from tests.credentials.conftest import SHARED_KEY, StoreFactory
 
@@ -221,3 +223,69 @@ async def test_async_sqlite_reads_never_block_the_event_loop(tmp_path: Any) -> N
     thread.join()
     assert found == [entry()] and ticks == 3
     store.close()
+
+
+# --- fetch_linked: a record's linked keys read with it ------------------------------------------
+R = b"r" * 32
+
+
+def record(data: str, ttl: float | None = 60) -> Entry:
+    return entry("record", ttl=ttl, data=data)
+
+
+def links_to(cred: bytes | None, tz: bytes | None) -> str:
+    return json.dumps({"i": "00", "c": cred and cred.hex(), "z": tz and tz.hex()})
+
+
+async def linked(store: Flavour, keys: list[bytes], now: float = NOW) -> list[Entry | None]:
+    return await store._do("fetch_linked", keys, now)  # type: ignore[no-any-return]
+
+
+async def test_fetch_linked_reads_the_keys_the_first_entry_names(store: Flavour) -> None:
+    rec = record(links_to(A, B))
+    await store.apply([Write(R, rec), Write(A, entry()), Write(B, entry("E_SERVER_TIMEZONE"))])
+    await store.apply([Write(C, entry("cooldown"))])
+    assert await linked(store, [R, C]) == [
+        rec,
+        entry("cooldown"),
+        entry(),
+        entry("E_SERVER_TIMEZONE"),
+    ]
+    assert await linked(store, [C, R]) == [entry("cooldown"), rec, None, None]  # C names none
+    assert await linked(store, [A]) == [entry(), None, None]
+
+
+async def test_fetch_linked_follows_only_live_entries(store: Flavour) -> None:
+    rec = record(links_to(A, None), ttl=10)
+    await store.apply([Write(R, rec), Write(A, entry(ttl=5)), Write(B, entry())])
+    assert await linked(store, [R, B]) == [rec, entry(), entry(ttl=5), None]
+    assert await linked(store, [R, B], NOW + 5) == [rec, entry(), None, None]
+    assert await linked(store, [R, B], NOW + 10) == [None, entry(), None, None]
+    assert await linked(store, [B, R]) == [entry(), rec, None, None]  # B links to nothing
+
+
+ODD_DATA = [
+    "",
+    "not json",
+    "[1, 2]",
+    '"a string"',
+    json.dumps({"c": A.hex().upper(), "z": B.hex()}),
+    json.dumps({"c": A.hex()[:-1], "z": 7}),
+    json.dumps({"c": "", "z": None}),
+    json.dumps({"c": "zz" * 32, "z": " " + B.hex()}),
+    json.dumps({"c": C.hex(), "z": {"nested": B.hex()}}),
+    " \n" + json.dumps({"c": A.hex()}) + "\t ",
+    json.dumps({"c": A.hex()}) + " trailing",
+]
+
+
+@pytest.mark.parametrize("data", ODD_DATA)
+async def test_fetch_linked_follows_exactly_what_links_finds(store: Flavour, data: str) -> None:
+    """Every backend (the Redis script too) follows by the rules of ``store.links``: the same
+    answer as reading the first entry, then what ``links`` names in it."""
+    odd = record(data)
+    await store.apply([Write(R, odd), Write(A, entry()), Write(B, entry()), Write(C, entry())])
+    first = await store.fetch([R])
+    targets = links(first[0])
+    expected = first + [None if key is None else (await store.fetch([key]))[0] for key in targets]
+    assert await linked(store, [R]) == expected

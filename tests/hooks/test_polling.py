@@ -346,7 +346,7 @@ async def test_cancelling_during_a_wait_propagates_and_leaks_nothing(
 async def test_many_concurrent_polls_one_loop_no_threads(clocked: SandboxServer) -> None:
     clocked.sandbox.options.accepted_retries = 2
     before = len(clocked.sandbox.metaapi.accounts)
-    threads = set(threading.enumerate())
+    threads = set(threading.enumerate())  # an earlier test's idle worker may end meanwhile
     facade = brokerlink.AsyncMetaApi(base_url=clocked.base_url("metaapi"), **CREDENTIALS["metaapi"])
     with instant_waits():
         async with facade:
@@ -356,7 +356,7 @@ async def test_many_concurrent_polls_one_loop_no_threads(clocked: SandboxServer)
                     for i in range(100)
                 )
             )
-    assert set(threading.enumerate()) - threads == set()  # none started (others may end)
+    assert set(threading.enumerate()) <= threads  # none started
     assert len({c.id for c in created}) == 100
     assert len(clocked.sandbox.metaapi.accounts) == before + 100
 

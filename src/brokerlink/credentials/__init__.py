@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from brokerlink.credentials.store import CredentialStore, Entry, Write
+from brokerlink.credentials.store import CredentialStore, Entry, LinkedFetch, Write
 
 if TYPE_CHECKING:
     from brokerlink.credentials.memory_store import MemoryStore
@@ -25,6 +25,7 @@ __all__ = [
     "CredentialStore",
     "Entry",
     "GuardPolicy",
+    "LinkedFetch",
     "MemoryStore",
     "RateLimit",
     "RedisStore",

@@ -30,8 +30,9 @@ from brokerlink.credentials.plan import (
 )
 from brokerlink.credentials.policy import GuardPolicy
 from brokerlink.credentials.ratelimit import RejectionCounter
+from brokerlink.credentials.recent import RecentRecords
 from brokerlink.credentials.resolve import open_store
-from brokerlink.credentials.store import CredentialStore
+from brokerlink.credentials.store import CredentialStore, Entry, LinkedFetch, joined, links
 from brokerlink.errors import (
     BrokerLinkError,
     CredentialCacheUnavailable,
@@ -63,6 +64,9 @@ class Guard:
         self._lock = threading.Lock()
         self._down_until = -math.inf
         self._counter: RejectionCounter | None = None
+        self._linking = store if isinstance(store, LinkedFetch) else None
+        self.recent = RecentRecords()
+        """The account records seen or written last (hashes only): updates guess from them."""
 
     def __repr__(self) -> str:
         return f"Guard({self.store!r})"
@@ -85,13 +89,33 @@ class Guard:
             self._counter = RejectionCounter(self.store, self.policy.rate_limit)
         return self._counter
 
+    def _fetch(self, op: Fetch, now: float) -> list[Entry | None]:
+        if not op.linked:
+            return self.store.fetch(op.keys, now)
+        if self._linking is not None:
+            return self._linking.fetch_linked(op.keys, now)
+        entries = self.store.fetch(op.keys, now)  # a store without the capability: read twice
+        targets = links(entries[0])
+        wanted = [key for key in targets if key is not None]
+        return joined(entries, targets, self.store.fetch(wanted, now) if wanted else ())
+
+    async def _afetch(self, op: Fetch, now: float) -> list[Entry | None]:
+        if not op.linked:
+            return await self.store.afetch(op.keys, now)
+        if self._linking is not None:
+            return await self._linking.afetch_linked(op.keys, now)
+        entries = await self.store.afetch(op.keys, now)
+        targets = links(entries[0])
+        wanted = [key for key in targets if key is not None]
+        return joined(entries, targets, await self.store.afetch(wanted, now) if wanted else ())
+
     def _drive(self, steps: Steps[T], now: float) -> T:
         answer: Any = None
         try:
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
-                    answer = self.store.fetch(op.keys, now)
+                    answer = self._fetch(op, now)
                 elif isinstance(op, Apply):
                     self.store.apply(op.writes, now)
                     answer = None
@@ -106,7 +130,7 @@ class Guard:
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
-                    answer = await self.store.afetch(op.keys, now)
+                    answer = await self._afetch(op, now)
                 elif isinstance(op, Apply):
                     await self.store.aapply(op.writes, now)
                     answer = None
@@ -163,7 +187,13 @@ class Guard:
         now = timing.wall()
         try:
             keys = self._keys or self._open()
-            steps = prepare(keys, attempt, options.end_user_id, marks=options.credential_guard)
+            steps = prepare(
+                keys,
+                attempt,
+                options.end_user_id,
+                marks=options.credential_guard,
+                recent=self.recent,
+            )
             prepared = self._drive(steps, now)
         except Exception as exc:
             self._failed(exc, timing, checking=True)
@@ -183,7 +213,13 @@ class Guard:
         now = timing.wall()
         try:
             keys = self._keys or await self._aopen()
-            steps = prepare(keys, attempt, options.end_user_id, marks=options.credential_guard)
+            steps = prepare(
+                keys,
+                attempt,
+                options.end_user_id,
+                marks=options.credential_guard,
+                recent=self.recent,
+            )
             prepared = await self._adrive(steps, now)
         except Exception as exc:
             self._failed(exc, timing, checking=True)
@@ -206,8 +242,13 @@ class Guard:
         try:
             keys = self._keys or self._open()
             if prepared is None:
-                prepared = self._drive(prepare(keys, attempt, None, marks=False), now)
-            self._drive(learn(keys, prepared, outcome, self.policy, options.end_user_id, now), now)
+                prepared = self._drive(
+                    prepare(keys, attempt, None, marks=False, recent=self.recent), now
+                )
+            self._drive(
+                learn(keys, prepared, outcome, self.policy, options.end_user_id, now, self.recent),
+                now,
+            )
         except Exception as exc:
             self._failed(exc, timing, checking=False)
 
@@ -225,8 +266,12 @@ class Guard:
         try:
             keys = self._keys or await self._aopen()
             if prepared is None:
-                prepared = await self._adrive(prepare(keys, attempt, None, marks=False), now)
-            steps = learn(keys, prepared, outcome, self.policy, options.end_user_id, now)
+                prepared = await self._adrive(
+                    prepare(keys, attempt, None, marks=False, recent=self.recent), now
+                )
+            steps = learn(
+                keys, prepared, outcome, self.policy, options.end_user_id, now, self.recent
+            )
             await self._adrive(steps, now)
         except Exception as exc:
             self._failed(exc, timing, checking=False)

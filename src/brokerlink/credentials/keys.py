@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import struct
 from typing import Any
 
 from brokerlink.errors import InvalidRequest
@@ -20,6 +21,7 @@ MIN_KEY_CHARS = 16
 _BLOCK = 64  # SHA-256 block size
 _IPAD = bytes(x ^ 0x36 for x in range(256))
 _OPAD = bytes(x ^ 0x5C for x in range(256))
+_LENGTH = struct.Struct(">I").pack  # 4 bytes, big-endian
 
 
 def encode(*fields: str | bytes) -> bytes:
@@ -59,7 +61,7 @@ class Hasher:
         inner = head.copy()
         for field in fields:  # feeds exactly encode(*fields)
             raw = field.encode() if isinstance(field, str) else field
-            inner.update(len(raw).to_bytes(4, "big") + raw)
+            inner.update(_LENGTH(len(raw)) + raw)
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.digest()

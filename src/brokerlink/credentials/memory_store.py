@@ -8,7 +8,7 @@ from typing import Any
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import Entry, Write, merged
+from brokerlink.credentials.store import LINKS, Entry, Write, links, merged
 
 SWEEP_EVERY = 1024
 """Drop expired entries after this many writes (reads skip them anyway)."""
@@ -47,6 +47,21 @@ class MemoryStore:
 
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         return self.fetch(keys, now)
+
+    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        """``fetch`` plus the entries the first one links to, under one hold of the lock."""
+        entries = self._entries
+        with self._lock:
+            found = [entries.get(key) for key in keys]
+            first = found[0]
+            if first is not None and first.live(now):
+                found += [None if key is None else entries.get(key) for key in links(first)]
+            else:
+                found += [None] * len(LINKS)
+        return [e if e is not None and e.live(now) else None for e in found]
+
+    async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        return self.fetch_linked(keys, now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
         with self._lock:

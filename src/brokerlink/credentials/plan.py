@@ -12,12 +12,14 @@ changes only the password or the server still finds the (platform, server, login
 hash a createAccount would have made. A slots rejection is kept under ``cred`` too, with the
 account type, the slots asked for and the slots recommended: the latest verdict on a
 combination wins (a slots rejection means the credentials themselves were accepted).
+The record's ``c`` (cred) and ``z`` (tz) fields are the store's ``LINKS``: a store reads the
+marks a deploy needs together with the record.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -31,7 +33,8 @@ from brokerlink.credentials.policy import (
     SLOTS_REASON,
     GuardPolicy,
 )
-from brokerlink.credentials.store import Entry, Write
+from brokerlink.credentials.recent import RecentRecords, Seen
+from brokerlink.credentials.store import Entry, Write, json_object
 from brokerlink.errors import KnownBadCredentials, TooManyRejectedAttempts
 
 RECORD = "record"
@@ -41,7 +44,11 @@ T = TypeVar("T")
 
 @dataclass(slots=True)
 class Fetch:
+    """Read ``keys``; with ``linked``, also the entries the first key's entry links to
+    (``store.LINKS``: a record's cred and tz) in the same read, answered after them."""
+
     keys: tuple[bytes, ...]
+    linked: bool = False
 
 
 @dataclass(slots=True)
@@ -129,7 +136,9 @@ class Record:
     @classmethod
     def decode(cls, text: str) -> Record | None:
         try:
-            doc = json.loads(text)
+            doc = json_object(text)
+            if doc is None:
+                return None
 
             def unhex(name: str) -> bytes | None:
                 value = doc.get(name)
@@ -172,6 +181,18 @@ class Prepared:
     checked: bool = False
     found: list[tuple[bytes, Entry]] = field(default_factory=list)
 
+    def wanted(self) -> tuple[bytes, ...]:
+        """The keys this request's own rejection would be remembered under (cred, tz)."""
+        if self.tz is None:
+            return () if self.cred is None else (self.cred,)
+        return (self.tz,) if self.cred is None else (self.cred, self.tz)
+
+    def note(self, keys: Sequence[bytes | None], entries: Sequence[Entry | None]) -> None:
+        """Keep the live entries found under ``keys`` (None keys were not asked for)."""
+        for key, entry in zip(keys, entries, strict=False):
+            if key is not None and entry is not None:
+                self.found.append((key, entry))
+
     def mark_keys(self) -> list[bytes]:
         """The keys a rejection of this request may be remembered under (what success clears)."""
         keys = [self.cred, self.tz]
@@ -180,10 +201,18 @@ class Prepared:
         return [key for key in keys if key is not None]
 
 
-def _record_of(entry: Entry | None) -> Record | None:
-    if entry is None or entry.reason != RECORD:
-        return None
-    return Record.decode(entry.data)
+def _read(
+    recent: RecentRecords | None, key: bytes, entry: Entry | None, seen: Seen | None
+) -> Record | None:
+    """The record in ``entry`` (None: there is none), remembered in ``recent``; decoded only
+    when its text differs from ``seen``, what was seen last under ``key``."""
+    text = entry.data if entry is not None and entry.reason == RECORD else ""
+    if seen is not None and seen.text == text:
+        return seen.record
+    record = Record.decode(text) if text else None
+    if recent is not None:
+        recent.put(key, Seen(record, text))
+    return record
 
 
 def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
@@ -202,6 +231,8 @@ def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
 
 
 def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None) -> None:
+    """Set every key and the next record of an update from the account's ``old`` record (run
+    again when a guessed record turns out stale, so it assigns each field)."""
     assert a.account_id is not None
     ident = old.ident if old is not None else keys.ident_of_account(a.account_id)
     if a.password is not None:
@@ -210,8 +241,7 @@ def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None) ->
         secret = old.secret if old is not None else None
     platform = old.platform if old is not None else None
     uses_profile = old.uses_profile if old is not None else False
-    if secret is not None and a.server is not None:
-        p.cred = keys.cred(secret, a.server)
+    p.cred = keys.cred(secret, a.server) if secret is not None and a.server is not None else None
     tz = keys.tz(platform, a.server) if platform and a.server and not uses_profile else None
     # Settings detection runs again only for a new server: keeping the server is never refused
     # (nor cleared) for E_SERVER_TIMEZONE.
@@ -229,58 +259,97 @@ def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None) ->
     )
 
 
-def _fetch(keys: list[bytes]) -> Steps[dict[bytes, Entry]]:
-    """One ``Fetch``; the answer as key -> live entry."""
-    entries: list[Entry | None] = yield Fetch(tuple(keys))
-    return {key: entry for key, entry in zip(keys, entries, strict=True) if entry is not None}
-
-
 def prepare(
-    keys: Keys, attempt: Attempt, end_user_id: str | None, *, marks: bool
+    keys: Keys,
+    attempt: Attempt,
+    end_user_id: str | None,
+    *,
+    marks: bool,
+    recent: RecentRecords | None = None,
 ) -> Steps[Prepared]:
-    """Work out the keys of ``attempt``; with ``marks``, fetch what is remembered under them."""
+    """Work out the keys of ``attempt``; with ``marks``, fetch what is remembered under them.
+
+    One ``Fetch`` in the usual case: a new account's keys are known up front, deploy-like calls
+    read the record's cred and tz along with it (``linked``), and an update guesses its keys
+    from the record in ``recent``; a second one only for an update of a record not known here
+    or changed by another process since."""
     p = Prepared(attempt)
-    pending: list[bytes] = []
+    extra: tuple[bytes, ...] = ()
     if end_user_id is not None:
         p.cooldown_key = keys.cooldown(end_user_id)
-        pending.append(p.cooldown_key)
+        extra = (p.cooldown_key,)
     if attempt.scope == "new":
         _new_account(keys, attempt, p)
+        p.account_type = attempt.account_type
+        wanted = p.wanted() if marks else ()
+        if wanted or extra:
+            entries: list[Entry | None] = yield Fetch(wanted + extra)
+            p.note(wanted, entries)
+            if extra:
+                p.cooldown = entries[-1]
+    elif attempt.scope == "update":
+        yield from _prepare_update(keys, p, extra, marks, recent)
     else:
-        assert attempt.account_id is not None
-        record_key = keys.record(attempt.account_id)
-        p.account_key = keys.account(attempt.account_id)
-        first = [record_key, *pending]
-        if marks and attempt.scope == "account":
-            first.append(p.account_key)
-        got = yield from _fetch(first)
-        pending = []
-        p.cooldown = got.get(p.cooldown_key) if p.cooldown_key else None
-        p.record = _record_of(got.get(record_key))
-        mark = got.get(p.account_key)
-        if mark is not None:
-            p.found.append((p.account_key, mark))
-        if attempt.scope == "update":
-            _updated_account(keys, attempt, p, p.record)
-        else:
-            if p.record is not None:
-                p.cred = p.record.cred
-                p.tz = None if attempt.replica else p.record.tz
-            # Slots are judged where a request sets them (replica create/update); a deploy
-            # rejected for slots marks the account instead.
-            p.slots = attempt.slots if attempt.replica else None
-    p.account_type = p.record.account_type if p.record is not None else attempt.account_type
-    wanted = [k for k in (p.cred, p.tz) if k is not None] if marks else []
-    if wanted or pending:
-        entries: list[Entry | None] = yield Fetch(tuple(wanted + pending))
-        for key, found in zip(wanted, entries, strict=False):
-            if found is not None:
-                p.found.append((key, found))
-        if pending:
-            p.cooldown = entries[-1]
-    if marks:
-        p.checked = True
+        yield from _prepare_account(keys, p, extra, marks, recent)
+    p.checked = marks
     return p
+
+
+def _prepare_account(
+    keys: Keys, p: Prepared, extra: tuple[bytes, ...], marks: bool, recent: RecentRecords | None
+) -> Steps[None]:
+    """Deploy, redeploy and the replica calls: the record, the account mark and, linked from
+    the record, its cred and tz marks, in one read."""
+    a = p.attempt
+    assert a.account_id is not None
+    record_key = keys.record(a.account_id)
+    p.account_key = keys.account(a.account_id)
+    first = (record_key, *extra, p.account_key) if marks else (record_key, *extra)
+    entries: list[Entry | None] = yield Fetch(first, linked=marks)
+    if extra:
+        p.cooldown = entries[1]
+    seen = recent.get(record_key) if recent is not None else None
+    p.record = record = _read(recent, record_key, entries[0], seen)
+    if record is not None:
+        p.cred = record.cred
+        p.tz = None if a.replica else record.tz
+    # Slots are judged where a request sets them (replica create/update); a deploy rejected
+    # for slots marks the account instead.
+    p.slots = a.slots if a.replica else None
+    p.account_type = record.account_type if record is not None else a.account_type
+    if marks:
+        p.note((p.account_key,), entries[len(first) - 1 : len(first)])
+        if record is not None:  # the store followed this very record's "c" and "z"
+            p.note((p.cred, p.tz), entries[len(first) :])
+
+
+def _prepare_update(
+    keys: Keys, p: Prepared, extra: tuple[bytes, ...], marks: bool, recent: RecentRecords | None
+) -> Steps[None]:
+    """updateAccount: its keys are HMACs of the record's hashes, so they can only be worked
+    out here. A record seen before lets them be fetched with the record; they stand only if
+    the record read back is that one."""
+    a = p.attempt
+    assert a.account_id is not None
+    record_key = keys.record(a.account_id)  # (its account key is only cleared: see learn)
+    seen = recent.get(record_key) if recent is not None else None
+    guess = seen if marks else None  # guessing pays only when the marks are read
+    guessed: tuple[bytes, ...] = ()
+    if guess is not None:
+        _updated_account(keys, a, p, guess.record)
+        guessed = p.wanted()
+    entries: list[Entry | None] = yield Fetch((record_key, *extra, *guessed))
+    if extra:
+        p.cooldown = entries[1]
+    p.record = _read(recent, record_key, entries[0], seen)
+    p.account_type = p.record.account_type if p.record is not None else a.account_type
+    if guess is not None and (p.record is guess.record or p.record == guess.record):
+        p.note(guessed, entries[1 + len(extra) :])
+        return
+    _updated_account(keys, a, p, p.record)  # the guess is stale (or there was none): redo
+    wanted = p.wanted() if marks else ()
+    if wanted:
+        p.note(wanted, (yield Fetch(wanted)))
 
 
 def _whole(value: Any) -> int | None:
@@ -387,10 +456,13 @@ def learn(
     policy: GuardPolicy,
     end_user_id: str | None,
     now: float,
+    recent: RecentRecords | None = None,
 ) -> Steps[None]:
     """Remember a rejection (and count it against the end user), or clear after a success."""
     a = p.attempt
     if outcome.success:
+        if p.account_key is None and a.account_id is not None:
+            p.account_key = keys.account(a.account_id)  # an update's check did not need it
         writes: list[Write] = []
         if not p.checked or p.found or a.scope == "update":
             writes += [Write(key) for key in p.mark_keys()]
@@ -405,13 +477,16 @@ def learn(
                 slots=a.slots,
                 uses_profile=a.uses_profile,
             )
-        if p.next_record is not None:
-            account_id = outcome.created_id if a.scope == "new" else a.account_id
-            if account_id is not None:
-                record = Entry(RECORD, now, now + policy.record_ttl, p.next_record.encode())
-                writes.append(Write(keys.record(account_id), record))
+        account_id = outcome.created_id if a.scope == "new" else a.account_id
+        written: tuple[bytes, Seen] | None = None
+        if p.next_record is not None and account_id is not None:
+            text = p.next_record.encode()
+            written = keys.record(account_id), Seen(p.next_record, text)
+            writes.append(Write(written[0], Entry(RECORD, now, now + policy.record_ttl, text)))
         if writes:
             yield Apply(tuple(writes))
+        if recent is not None and written is not None:
+            recent.put(*written)  # what the next update of the account will read
         return
     marks = _mark(p, outcome, policy, now)
     if marks:

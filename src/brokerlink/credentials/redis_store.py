@@ -1,8 +1,10 @@
 """The Redis store: one guard shared by processes and machines (``pip install brokerlink[redis]``).
 
 Entries are JSON strings under ``<prefix><hex of the keyed hash>`` with a Redis expiry (``SET
-... PX``, the same as EXPIRE). A check is one ``MGET``; all writes of one answer are one Lua script
-call, which also keeps the older ``first_seen`` atomically. Every process sharing the Redis must
+... PX``, the same as EXPIRE). A check is one round trip: an ``MGET``, or for ``fetch_linked`` a
+Lua script that reads the linked keys too (so every guard key must live on one server: no
+Redis Cluster). All writes of one answer are one Lua script call, which also keeps the older
+``first_seen`` atomically. Every process sharing the Redis must
 hash with the same key: pass ``key=`` or set ``BROKERLINK_CACHE_KEY``.
 """
 
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from brokerlink.credentials.keys import KEY_ENV, configured_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import Entry, Write, decode_entry, encode_entry
+from brokerlink.credentials.store import LINKS, Entry, Write, decode_entry, encode_entry
 from brokerlink.errors import CredentialCacheUnavailable, InvalidRequest
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
@@ -58,6 +60,27 @@ end
 return #KEYS
 """
 
+FETCH_LINKED = """
+local values = redis.call('MGET', unpack(KEYS))
+local n = #KEYS
+for i = 2, #ARGV do values[n + i - 1] = false end
+local ok, entry = pcall(cjson.decode, values[1] or '')
+if ok and type(entry) == 'table' and type(entry.d) == 'string' then
+  local ok2, doc = pcall(cjson.decode, entry.d)
+  if ok2 and type(doc) == 'table' then
+    for i = 2, #ARGV do
+      local hex = doc[ARGV[i]]
+      if type(hex) == 'string' and #hex % 2 == 0 and string.find(hex, '^[0-9a-f]+$') then
+        values[n + i - 1] = redis.call('GET', ARGV[1] .. hex)
+      end
+    end
+  end
+end
+return values
+"""
+"""MGET of KEYS, then a GET of ``ARGV[1] .. hex`` for each field ``ARGV[2:]`` (``LINKS``) of
+the first entry's ``data``: the rules of ``store.links`` in one atomic step (false is nil)."""
+
 
 def redacted(url: str) -> str:
     """``url`` without its password (for reprs, logs and messages)."""
@@ -96,8 +119,10 @@ class RedisStore:
         self._lock = threading.Lock()
         self._client: Any = None
         self._script: Any = None
+        self._follow: Any = None
         self._aclient: Any = None
         self._ascript: Any = None
+        self._afollow: Any = None
 
     def __repr__(self) -> str:
         return f"RedisStore({redacted(self.url)!r}, prefix={self.prefix!r})"
@@ -129,6 +154,7 @@ class RedisStore:
 
                 client = redis.Redis.from_url(self.url, **self._options)
                 self._script = client.register_script(APPLY)
+                self._follow = client.register_script(FETCH_LINKED)
                 self._client = client
         return key
 
@@ -144,6 +170,7 @@ class RedisStore:
 
             client = redis.asyncio.Redis.from_url(self.url, **self._options)
             self._ascript = client.register_script(APPLY)
+            self._afollow = client.register_script(FETCH_LINKED)
             self._aclient = client
         return self._aclient
 
@@ -189,6 +216,29 @@ class RedisStore:
             values = await self._aclient.mget([self.name(k) for k in keys])
         return [self._live(v, now) for v in values]
 
+    def _linked(self, values: list[Any], now: float) -> list[Entry | None]:
+        entries = [self._live(v, now) for v in values]
+        if entries[0] is None:  # expired by the caller's clock: follow nothing
+            entries[-len(LINKS) :] = [None] * len(LINKS)
+        return entries
+
+    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        """``fetch`` plus the entries the first one links to: one ``EVALSHA``."""
+        if self._client is None:
+            self.open()
+        names = [self.name(k) for k in keys]
+        with self._errors("read"):
+            values = self._follow(keys=names, args=[self.prefix, *LINKS])
+        return self._linked(values, now)
+
+    async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        if self._aclient is None:
+            await self.aopen()
+        names = [self.name(k) for k in keys]
+        with self._errors("read"):
+            values = await self._afollow(keys=names, args=[self.prefix, *LINKS])
+        return self._linked(values, now)
+
     def apply(self, writes: Sequence[Write], now: float) -> None:
         if not writes:
             return
@@ -232,12 +282,12 @@ class RedisStore:
 
     def close(self) -> None:
         with self._lock:
-            client, self._client, self._script = self._client, None, None
+            client, self._client, self._script, self._follow = self._client, None, None, None
         if client is not None:
             client.close()
 
     async def aclose(self) -> None:
-        client, self._aclient, self._ascript = self._aclient, None, None
+        client, self._aclient, self._ascript, self._afollow = self._aclient, None, None, None
         if client is not None:
             await client.aclose()
         self.close()

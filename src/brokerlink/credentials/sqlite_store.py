@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import Entry, Write
+from brokerlink.credentials.store import Entry, Write, joined, links
 from brokerlink.errors import CredentialCacheUnavailable
 
 DEFAULT_NAME = "credential-guard.sqlite3"
@@ -139,13 +139,27 @@ class SQLiteStore:
         )
         try:
             if self.path != MEMORY:
-                conn.execute("PRAGMA journal_mode=WAL")
+                self._switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
         except BaseException:
             conn.close()
             raise
         return conn
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> None:
+        """``PRAGMA journal_mode=WAL``, retried while other processes open a new file at the
+        same moment: SQLite answers "locked" at once there (a lock upgrade that could deadlock
+        never waits for the busy timeout)."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.005)  # another process holds the lock for a moment
 
     def _own_key(self) -> bytes:
         """Read ``<db>.key``, or create it (O_EXCL: one process wins, the others read it)."""
@@ -176,9 +190,9 @@ class SQLiteStore:
         return self._conn
 
     # --- entries ---------------------------------------------------------------------------------
-    def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        if not keys:
-            return []
+    def _select(
+        self, conn: sqlite3.Connection, keys: Sequence[bytes], now: float
+    ) -> list[Entry | None]:
         sql = self._selects.get(len(keys))
         if sql is None:
             marks = ",".join("?" * len(keys))
@@ -187,8 +201,7 @@ class SQLiteStore:
                 f"WHERE key IN ({marks})"
             )
             self._selects[len(keys)] = sql
-        with self._lock, self._errors("read"):
-            rows = self._connection().execute(sql, keys).fetchall()
+        rows = conn.execute(sql, keys).fetchall()
         found = {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
         out: list[Entry | None] = []
         for key in keys:
@@ -196,16 +209,48 @@ class SQLiteStore:
             out.append(entry if entry is not None and entry.live(now) else None)
         return out
 
+    def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        if not keys:
+            return []
+        with self._lock, self._errors("read"):
+            return self._select(self._connection(), keys, now)
+
+    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        """``fetch`` plus the entries the first one links to, in one read transaction (one
+        snapshot of the file, whatever other processes write meanwhile)."""
+        with self._lock, self._errors("read"):
+            conn = self._connection()
+            conn.execute("BEGIN")
+            try:
+                found = self._select(conn, keys, now)
+                targets = links(found[0])  # none when it is missing or expired
+                wanted = [key for key in targets if key is not None]
+                got = self._select(conn, wanted, now) if wanted else []
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")  # it only read: this ends the snapshot
+        return joined(found, targets, got)
+
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         # A primary-key read takes microseconds and WAL readers do not wait for writers, so it
         # runs inline; only when a writer of this process holds the connection does it wait in
         # a thread instead of blocking the event loop.
+        return await self._read_inline(self.fetch, keys, now)
+
+    async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        return await self._read_inline(self.fetch_linked, keys, now)
+
+    async def _read_inline(
+        self, read: Callable[[Sequence[bytes], float], T], keys: Sequence[bytes], now: float
+    ) -> T:
         if self._conn is not None and self._lock.acquire(blocking=False):
             try:
-                return self.fetch(keys, now)
+                return read(keys, now)
             finally:
                 self._lock.release()
-        return await asyncio.to_thread(self.fetch, keys, now)
+        return await asyncio.to_thread(read, keys, now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
         def run(conn: sqlite3.Connection) -> None:

@@ -1,0 +1,158 @@
+"""One store read per guarded check: counted by a real Redis server itself, and by a wrapper
+counting the reads asked of each backend; a store without ``fetch_linked`` decides the same."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+import pytest
+
+from brokerlink.credentials import CredentialStore, RedisStore
+from brokerlink.credentials.facts import Attempt, Outcome
+from brokerlink.errors import KnownBadCredentials
+from brokerlink.testing import VirtualClock
+from tests.credentials.conftest import SHARED_KEY, StoreFactory
+from tests.credentials.drive import (
+    ACCOUNT_CALLS,
+    Counted,
+    CountedLinked,
+    Driver,
+    RedisRequests,
+    create,
+    on_account,
+    update,
+)
+
+
+@pytest.fixture
+async def redis_store(
+    redis_url: str, redis_prefix: str, aclose_stores: list[CredentialStore]
+) -> RedisStore:
+    store = RedisStore(redis_url, prefix=redis_prefix, key=SHARED_KEY)
+    aclose_stores.append(store)
+    return store
+
+
+@pytest.fixture
+def requests(redis_url: str) -> AsyncIterator[RedisRequests]:
+    counter = RedisRequests(redis_url)
+    yield counter
+    counter.close()
+
+
+def checking(driver: Driver, attempt: Attempt, **options: Any) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        with suppress(KnownBadCredentials):
+            await driver.check(attempt, **options)
+
+    return run
+
+
+async def test_every_guarded_check_is_one_round_trip_on_redis(
+    redis_store: RedisStore, requests: RedisRequests, asynchronous: bool, clock: VirtualClock
+) -> None:
+    driver = Driver(redis_store, asynchronous)
+    await driver.created("acc-1")
+    await driver.answered(create(login="2"), Outcome(False, "E_AUTH"))
+    assert await requests(checking(driver, create(login="2"))) == 1  # refused: one MGET
+    assert await requests(checking(driver, create(login="3"))) == 1
+    # The record this guard wrote lets an update fetch its keys with it.
+    assert await requests(checking(driver, update("acc-1", password="pw-2"))) == 1
+    assert await requests(checking(driver, update("acc-1", server="Other"))) == 1
+    for operation in ACCOUNT_CALLS:  # the record and its cred/tz marks: one EVALSHA
+        assert await requests(checking(driver, on_account(operation, "acc-1"))) == 1
+        assert await requests(checking(driver, on_account(operation, "no-record"))) == 1
+    with_user = {"end_user_id": "alice"}  # the cool-down key rides along
+    assert await requests(checking(driver, create(login="3"), **with_user)) == 1
+    assert await requests(checking(driver, update("acc-1", password="p"), **with_user)) == 1
+    assert await requests(checking(driver, on_account("deployAccount", "acc-1"), **with_user)) == 1
+    # Answers are one write each (the Lua write script).
+    assert await requests(lambda: driver.created("acc-2", create(login="4"))) == 2
+
+
+async def test_an_update_of_a_record_not_seen_here_reads_twice(
+    redis_store: RedisStore, requests: RedisRequests, asynchronous: bool, clock: VirtualClock
+) -> None:
+    await Driver(redis_store, asynchronous).created("acc-1")
+
+    async def new_guard_updates() -> None:
+        await Driver(redis_store, asynchronous).check(update("acc-1", password="pw-2"))
+
+    assert await requests(new_guard_updates) == 2  # the record, then the keys made from it
+    reader = Driver(redis_store, asynchronous)
+    await reader.check(on_account("deployAccount", "acc-1"))  # a read caches the record too
+    assert await requests(checking(reader, update("acc-1", password="pw-2"))) == 1
+
+
+async def test_redeploy_marks_refuse_in_one_round_trip(
+    redis_store: RedisStore, requests: RedisRequests, asynchronous: bool, clock: VirtualClock
+) -> None:
+    driver = Driver(redis_store, asynchronous)
+    await driver.created("acc-1")
+    redeploy = on_account("redeployAccount", "acc-1")
+    await driver.answered(redeploy, Outcome(False, "E_AUTH"))
+    other = Driver(redis_store, asynchronous)  # another process: nothing cached
+    assert await other.refused(on_account("deployAccount", "acc-1")) == "E_AUTH"
+    assert await other.refused(create()) == "E_AUTH"  # the credentials are marked too
+    assert await requests(checking(other, on_account("deployAccount", "acc-1"))) == 1
+
+
+async def decisions(driver: Driver) -> list[str | None]:
+    """What the account calls on acc-1 are refused for: first after its credentials were
+    rejected elsewhere, then, with a new password, after its server failed detection."""
+    await driver.created("acc-1")
+    await driver.answered(create(), Outcome(False, "E_AUTH"))  # the same credentials, later
+    found = [await driver.refused(on_account(op, "acc-1")) for op in ACCOUNT_CALLS]
+    await driver.answered(create(login="9", password="x"), Outcome(False, "E_SERVER_TIMEZONE"))
+    await driver.answered(update("acc-1", password="pw-2"), Outcome(True))
+    found += [await driver.refused(on_account(op, "acc-1")) for op in ACCOUNT_CALLS]
+    return found
+
+
+EXPECTED = ["E_AUTH"] * 6 + ["E_SERVER_TIMEZONE"] * 2 + [None] * 4  # replicas skip the server
+
+
+@pytest.mark.parametrize("store_kind", [CountedLinked, Counted], ids=["linked", "third-party"])
+async def test_the_marks_linked_from_a_record_refuse_account_calls(
+    store_kind: type[Counted],
+    new_store: StoreFactory,
+    asynchronous: bool,
+    clock: VirtualClock,
+    aclose_stores: list[CredentialStore],
+) -> None:
+    store = store_kind(new_store())
+    aclose_stores.append(store)
+    assert await decisions(Driver(store, asynchronous)) == EXPECTED
+
+
+async def test_each_check_reads_every_backend_once(
+    new_store: StoreFactory,
+    asynchronous: bool,
+    clock: VirtualClock,
+    aclose_stores: list[CredentialStore],
+) -> None:
+    store, plain = CountedLinked(new_store()), Counted(new_store(name="plain"))
+    aclose_stores += [store, plain]
+    driver, third_party = Driver(store, asynchronous), Driver(plain, asynchronous)
+    for each in (driver, third_party):
+        await each.created("acc-1")
+
+    async def reads(driver: Driver, attempt: Attempt, **options: Any) -> int:
+        counted = driver.guard.store
+        assert isinstance(counted, Counted)
+        before = counted.reads
+        await checking(driver, attempt, **options)()
+        return counted.reads - before
+
+    assert await reads(driver, create(login="2")) == 1
+    assert await reads(driver, update("acc-1", password="pw-2"), end_user_id="u") == 1
+    assert await reads(Driver(store, asynchronous), update("acc-1", password="pw-2")) == 2
+    for operation in ACCOUNT_CALLS:
+        assert await reads(driver, on_account(operation, "acc-1"), end_user_id="u") == 1
+        assert await reads(third_party, on_account(operation, "acc-1")) == 2
+        assert await reads(third_party, on_account(operation, "no-record")) == 1
+    # Without the known-bad check (credential_guard=False) only the cool-down is looked up.
+    off = {"credential_guard": False, "end_user_id": "u"}
+    assert await reads(third_party, on_account("deployAccount", "acc-1"), **off) == 1
