@@ -14,6 +14,7 @@ from brokerlink.credentials import Entry, Write
 from brokerlink.credentials.facts import GUARDED, Attempt, Outcome
 from brokerlink.credentials.guard import Guard
 from brokerlink.credentials.plan import Prepared
+from brokerlink.credentials.store import Grouped
 from brokerlink.errors import KnownBadCredentials
 
 SERVER = "ICMarketsSC-Demo"
@@ -131,7 +132,7 @@ class Counted:
 
 
 class CountedLinked(Counted):
-    """The same, with the backend's ``fetch_linked`` (one read)."""
+    """The same, with the backend's ``fetch_linked`` and ``fetch_grouped`` (one read each)."""
 
     def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         self.reads += 1
@@ -140,6 +141,14 @@ class CountedLinked(Counted):
     async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         self.reads += 1
         return await self.inner.afetch_linked(keys, now)  # type: ignore[no-any-return]
+
+    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        self.reads += 1
+        return self.inner.fetch_grouped(keys, now)  # type: ignore[no-any-return]
+
+    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        self.reads += 1
+        return await self.inner.afetch_grouped(keys, now)  # type: ignore[no-any-return]
 
 
 class RedisRequests:

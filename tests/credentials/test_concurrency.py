@@ -1,5 +1,6 @@
-"""Eight processes hammer one SQLite file and one Redis: no lost, torn or corrupt entry, one
-HMAC key for all, and every rate-limit hit counted."""
+"""Eight processes hammer one SQLite file and one Redis: no lost, torn or corrupt entry, no
+lost filing in the group they all file into, one HMAC key for all, and every rate-limit hit
+counted."""
 
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ def check(store: Any, results: list[tuple[int, str, list[str]]]) -> None:
         for i in range(WRITES)
     ]
     assert found == expected
+    record, members = store.fetch_grouped([workers.RECORD], workers.NOW)
+    assert record == [workers.RECORD_ENTRY]
+    assert members == dict(zip(keys, expected, strict=True))
     # Every write of the shared key kept the earliest first_seen (worker 0, write 0).
     assert store.fetch([workers.SHARED], workers.NOW) == [
         Entry("E_AUTH", workers.NOW, workers.NOW + 3600, "shared")

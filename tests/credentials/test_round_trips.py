@@ -16,6 +16,8 @@ from brokerlink.testing import VirtualClock
 from tests.credentials.conftest import SHARED_KEY, StoreFactory
 from tests.credentials.drive import (
     ACCOUNT_CALLS,
+    OTHER_SERVER,
+    SERVER,
     Counted,
     CountedLinked,
     Driver,
@@ -72,18 +74,68 @@ async def test_every_guarded_check_is_one_round_trip_on_redis(
     assert await requests(lambda: driver.created("acc-2", create(login="4"))) == 2
 
 
-async def test_an_update_of_a_record_not_seen_here_reads_twice(
+async def test_an_update_of_a_record_not_seen_here_is_one_round_trip(
     redis_store: RedisStore, requests: RedisRequests, asynchronous: bool, clock: VirtualClock
 ) -> None:
-    await Driver(redis_store, asynchronous).created("acc-1")
+    """Another process's guard (nothing cached) reads the record, the blind keys and the
+    login's group of cred marks in one EVALSHA, and still refuses exactly what it should."""
+    writer = Driver(redis_store, asynchronous)
+    await writer.created("acc-1")
+    await writer.answered(create(password="pw-2"), Outcome(False, "E_AUTH"))  # same login
+    await writer.answered(
+        create(login="9", server=OTHER_SERVER), Outcome(False, "E_SERVER_TIMEZONE")
+    )
+    await writer.answered(update("ext-1", password="bad"), Outcome(False, "E_AUTH"))  # no record
 
-    async def new_guard_updates() -> None:
-        await Driver(redis_store, asynchronous).check(update("acc-1", password="pw-2"))
+    def fresh() -> Driver:
+        return Driver(redis_store, asynchronous)
 
-    assert await requests(new_guard_updates) == 2  # the record, then the keys made from it
-    reader = Driver(redis_store, asynchronous)
-    await reader.check(on_account("deployAccount", "acc-1"))  # a read caches the record too
-    assert await requests(checking(reader, update("acc-1", password="pw-2"))) == 1
+    async def unseen(attempt: Attempt, **options: Any) -> tuple[str | None, int]:
+        """The refusal reason of ``attempt`` by fresh guards, and their round trips."""
+
+        async def run() -> None:
+            with suppress(KnownBadCredentials):
+                await fresh().check(attempt, **options)
+
+        return await fresh().refused(attempt, **options), await requests(run)
+
+    assert await unseen(update("acc-1", password="pw-2")) == ("E_AUTH", 1)
+    assert await unseen(update("acc-1", password="pw-3")) == (None, 1)
+    assert await unseen(update("acc-1", password="PW-2")) == (None, 1)
+    assert await unseen(update("acc-1", server=SERVER.upper(), password="pw-2")) == ("E_AUTH", 1)
+    assert await unseen(update("acc-1", server=OTHER_SERVER)) == ("E_SERVER_TIMEZONE", 1)
+    assert await unseen(update("acc-1", server=OTHER_SERVER), end_user_id="u") == (
+        "E_SERVER_TIMEZONE",
+        1,
+    )
+    assert await unseen(update("acc-1")) == (None, 1)  # keeps its server and password
+    assert await unseen(update("ext-1", password="bad")) == ("E_AUTH", 1)
+    assert await unseen(update("ext-1", password="good")) == (None, 1)
+    assert await unseen(update("no-record", password="bad")) == (None, 1)
+
+
+async def test_an_update_on_a_platform_not_foreseen_reads_twice(
+    redis_store: RedisStore, requests: RedisRequests, asynchronous: bool, clock: VirtualClock
+) -> None:
+    """Server hashes are worked out blind for mt4 and mt5 only: another platform's record
+    costs a second read, and the same decision."""
+    writer = Driver(redis_store, asynchronous)
+    odd = create()
+    odd.platform = "mt9"
+    await writer.created("acc-9", odd)
+    rejected = create(login="9", server=OTHER_SERVER)
+    rejected.platform = "mt9"
+    await writer.answered(rejected, Outcome(False, "E_SERVER_TIMEZONE"))
+
+    async def run() -> None:
+        with suppress(KnownBadCredentials):
+            await Driver(redis_store, asynchronous).check(update("acc-9", server=OTHER_SERVER))
+
+    assert (
+        await Driver(redis_store, asynchronous).refused(update("acc-9", server=OTHER_SERVER))
+        == "E_SERVER_TIMEZONE"
+    )
+    assert await requests(run) == 2
 
 
 async def test_redeploy_marks_refuse_in_one_round_trip(
@@ -127,6 +179,47 @@ async def test_the_marks_linked_from_a_record_refuse_account_calls(
     assert await decisions(Driver(store, asynchronous)) == EXPECTED
 
 
+UNSEEN = [
+    (update("acc-1", password="pw-2"), "E_AUTH"),
+    (update("acc-1", password="pw-3"), None),
+    (update("acc-1", server=SERVER.lower(), password="pw-2"), "E_AUTH"),
+    (update("acc-1", server=OTHER_SERVER), "E_SERVER_TIMEZONE"),
+    (update("acc-1", server=OTHER_SERVER, password="pw-2"), "E_SERVER_TIMEZONE"),
+    (update("acc-1"), None),
+    (update("ext-1", password="bad"), "E_AUTH"),
+    (update("ext-1", server=OTHER_SERVER, password="bad"), None),
+    (update("no-record", password="bad"), None),
+]
+
+
+@pytest.mark.parametrize("store_kind", [CountedLinked, Counted], ids=["grouped", "third-party"])
+async def test_updates_of_records_not_seen_decide_alike_on_every_store(
+    store_kind: type[Counted],
+    new_store: StoreFactory,
+    asynchronous: bool,
+    clock: VirtualClock,
+    aclose_stores: list[CredentialStore],
+) -> None:
+    """A fresh guard per check (another process): with groups or with a second read, the same
+    refusals; a success clears the mark from the group as well."""
+    store = store_kind(new_store())
+    aclose_stores.append(store)
+    writer = Driver(store, asynchronous)
+    await writer.created("acc-1")
+    await writer.answered(create(password="pw-2"), Outcome(False, "E_AUTH"))
+    await writer.answered(
+        create(login="9", server=OTHER_SERVER), Outcome(False, "E_SERVER_TIMEZONE")
+    )
+    await writer.answered(update("ext-1", password="bad"), Outcome(False, "E_AUTH"))
+    found = [await Driver(store, asynchronous).refused(attempt) for attempt, _ in UNSEEN]
+    assert found == [reason for _, reason in UNSEEN]
+    # The broker accepted pw-2 after all (sent with the guard off): every guard forgets it.
+    after = Driver(store, asynchronous)
+    await after.learn(update("acc-1", password="pw-2"), None, Outcome(True))
+    assert await Driver(store, asynchronous).refused(update("acc-1", password="pw-2")) is None
+    assert await Driver(store, asynchronous).refused(create(password="pw-2")) is None
+
+
 async def test_each_check_reads_every_backend_once(
     new_store: StoreFactory,
     asynchronous: bool,
@@ -148,7 +241,8 @@ async def test_each_check_reads_every_backend_once(
 
     assert await reads(driver, create(login="2")) == 1
     assert await reads(driver, update("acc-1", password="pw-2"), end_user_id="u") == 1
-    assert await reads(Driver(store, asynchronous), update("acc-1", password="pw-2")) == 2
+    assert await reads(Driver(store, asynchronous), update("acc-1", password="pw-2")) == 1
+    assert await reads(Driver(plain, asynchronous), update("acc-1", password="pw-2")) == 2
     for operation in ACCOUNT_CALLS:
         assert await reads(driver, on_account(operation, "acc-1"), end_user_id="u") == 1
         assert await reads(third_party, on_account(operation, "acc-1")) == 2
@@ -156,3 +250,40 @@ async def test_each_check_reads_every_backend_once(
     # Without the known-bad check (credential_guard=False) only the cool-down is looked up.
     off = {"credential_guard": False, "end_user_id": "u"}
     assert await reads(third_party, on_account("deployAccount", "acc-1"), **off) == 1
+
+
+UPDATES = [
+    update("acc-1", password="pw-2"),
+    update("acc-1"),
+    update("acc-1", server=OTHER_SERVER.upper(), password="pw-3"),
+    Attempt("updateAccount", "update", account_id="acc-1", password="pw-4"),  # no server
+    Attempt("updateAccount", "update", account_id="acc-1", slots=2),
+    update("ext-1", password="bad"),
+    Attempt("updateAccount", "update", account_id="ext-1", password="bad"),
+    update("ext-1"),
+]
+
+
+@pytest.mark.parametrize("attempt", UPDATES, ids=range(len(UPDATES)))
+async def test_one_read_works_out_what_two_reads_do(
+    attempt: Attempt,
+    new_store: StoreFactory,
+    asynchronous: bool,
+    clock: VirtualClock,
+    aclose_stores: list[CredentialStore],
+) -> None:
+    """The keys, group and next record of an update read in one go (blind keys and group)
+    are those of reading the record first: what a store without groups does."""
+    inner = new_store()
+    grouped, plain = CountedLinked(inner), Counted(inner)
+    aclose_stores.append(grouped)
+    await Driver(grouped, asynchronous).created("acc-1")
+    one = await Driver(grouped, asynchronous).check(attempt)
+    two = await Driver(plain, asynchronous).check(attempt)
+    assert one is not None and two is not None
+    assert grouped.reads == 2  # created's own check, then this one
+    got = [(p.cred, p.tz, p.group, p.slots, p.next_record, p.record) for p in (one, two)]
+    assert got[0] == got[1]
+    assert one.next_record is not None and (one.next_record.secret is None) == (
+        attempt.password is None and attempt.account_id == "ext-1"
+    )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from brokerlink.credentials import Entry, Write
-from brokerlink.credentials.store import links
+from brokerlink.credentials.store import group_of, links
 from brokerlink.errors import InvalidRequest
 from tests.credentials.conftest import SHARED_KEY, StoreFactory
 
@@ -289,3 +289,139 @@ async def test_fetch_linked_follows_exactly_what_links_finds(store: Flavour, dat
     targets = links(first[0])
     expected = first + [None if key is None else (await store.fetch([key]))[0] for key in targets]
     assert await linked(store, [R]) == expected
+
+
+# --- fetch_grouped: a record's login group read with it -----------------------------------------
+G, H = b"g" * 32, b"h" * 32
+
+
+def names_group(group: bytes | str | None, **more: Any) -> str:
+    value = group.hex() if isinstance(group, bytes) else group
+    return json.dumps({"i": value, **more})
+
+
+async def grouped(
+    store: Flavour, keys: list[bytes], now: float = NOW
+) -> tuple[list[Entry | None], dict[bytes, Entry]]:
+    return await store._do("fetch_grouped", keys, now)  # type: ignore[no-any-return]
+
+
+async def test_fetch_grouped_reads_the_members_of_the_group_the_first_entry_names(
+    store: Flavour,
+) -> None:
+    rec = record(names_group(G))
+    await store.apply([Write(R, rec), Write(A, entry(), G), Write(B, entry("E_NO_SYMBOLS"), G)])
+    await store.apply([Write(C, entry("E_AUTH", data="other login"), H)])
+    assert await grouped(store, [R, C]) == (
+        [rec, entry(data="other login")],
+        {A: entry(), B: entry("E_NO_SYMBOLS")},
+    )
+    assert await grouped(store, [C, R]) == ([entry(data="other login"), rec], {})
+    assert await grouped(store, [b"x" * 32]) == ([None], {})
+    await store.apply([Write(R, record(names_group(H)))])  # the record now names another login
+    assert (await grouped(store, [R]))[1] == {C: entry(data="other login")}
+
+
+async def test_fetch_grouped_answers_only_live_members_of_a_live_entry(store: Flavour) -> None:
+    rec = record(names_group(G), ttl=10)
+    await store.apply([Write(R, rec), Write(A, entry(ttl=5), G), Write(B, entry(ttl=None), G)])
+    assert await grouped(store, [R]) == ([rec], {A: entry(ttl=5), B: entry(ttl=None)})
+    assert await grouped(store, [R], NOW + 5) == ([rec], {B: entry(ttl=None)})
+    assert await grouped(store, [R], NOW + 10) == ([None], {})
+
+
+async def test_a_delete_in_a_group_takes_the_key_out(store: Flavour) -> None:
+    await store.apply(
+        [Write(R, record(names_group(G))), Write(A, entry(), G), Write(B, entry(), G)]
+    )
+    await store.apply([Write(A, None, G), Write(B, entry(ttl=-1), G)])  # expired when written
+    assert await grouped(store, [R]) == ([record(names_group(G))], {})
+    await store.apply([Write(A, entry("E_AUTH", first=NOW + 1), G)])  # filed afresh
+    assert (await grouped(store, [R]))[1] == {A: entry("E_AUTH", first=NOW + 1)}
+
+
+async def test_a_key_filed_twice_is_one_member_and_keeps_first_seen(store: Flavour) -> None:
+    await store.apply([Write(R, record(names_group(G))), Write(A, entry(), G)])
+    await store.apply([Write(A, entry(first=NOW + 30), G)], NOW + 30)
+    assert await grouped(store, [R], NOW + 30) == (
+        [record(names_group(G))],
+        {A: Entry("E_AUTH", NOW, NOW + 90)},
+    )
+
+
+async def test_concurrent_filings_in_one_group_lose_nothing(store: Flavour) -> None:
+    keys = [i.to_bytes(32, "big") for i in range(60)]
+    writes = [[Write(k, entry(data=k.hex()), G)] for k in keys]
+    if store.asynchronous:
+        await asyncio.gather(*(store.apply(w) for w in writes))
+    else:
+        await asyncio.gather(*(asyncio.to_thread(store.store.apply, w, NOW) for w in writes))
+    await store.apply([Write(R, record(names_group(G)))])
+    members = (await grouped(store, [R]))[1]
+    assert {k: e.data for k, e in members.items()} == {k: k.hex() for k in keys}
+
+
+ODD_GROUPS = [
+    "",
+    "not json",
+    "[1, 2]",
+    names_group(G.hex().upper()),
+    names_group(G.hex()[:-1]),
+    names_group(""),
+    names_group(None),
+    names_group("zz" * 32),
+    names_group(" " + G.hex()),
+    names_group(G.hex()[:32] + " " + G.hex()[32:]),
+    json.dumps({"i": 7}),
+    json.dumps({"i": {"nested": G.hex()}}),
+    " \n" + names_group(G) + "\t ",
+    names_group(G) + " trailing",
+    names_group(H, c=A.hex()),
+]
+
+
+@pytest.mark.parametrize("data", ODD_GROUPS)
+async def test_fetch_grouped_follows_exactly_what_group_of_finds(store: Flavour, data: str) -> None:
+    """Every backend (the Redis script too) finds the group by the rules of ``group_of``."""
+    odd = record(data)
+    await store.apply([Write(R, odd), Write(A, entry(), G), Write(B, entry(), H)])
+    expected = {G: {A: entry()}, H: {B: entry()}}.get(group_of(odd) or b"", {})
+    assert await grouped(store, [R]) == ([odd], expected)
+
+
+def test_redis_groups_expire_with_their_longest_lived_member(
+    redis_url: str, redis_prefix: str
+) -> None:
+    import redis
+
+    from brokerlink.credentials import RedisStore
+
+    store = RedisStore(redis_url, prefix=redis_prefix, key=SHARED_KEY)
+    real_now = time.time()
+
+    def later(seconds: float | None) -> Entry:
+        return Entry("E_AUTH", real_now, None if seconds is None else real_now + seconds)
+
+    with redis.Redis.from_url(store.url) as client:
+        name = store.prefix + "g:" + G.hex()
+        store.apply([Write(A, later(60), G)], real_now)
+        assert 0 < client.pttl(name) <= 60_000
+        store.apply([Write(B, later(600), G), Write(C, later(30), G)], real_now)
+        assert 60_000 < client.pttl(name) <= 600_000
+        store.apply([Write(C, later(None), G)], real_now)
+        assert client.pttl(name) == -1  # a member without expiry keeps the group
+        store.apply([Write(A, None, G), Write(B, None, G), Write(C, None, G)], real_now)
+        assert client.exists(name) == 0
+    store.close()
+
+
+def test_sqlite_sweeps_the_filings_of_expired_entries(tmp_path: Any) -> None:
+    from brokerlink.credentials import SQLiteStore, sqlite_store
+
+    store = SQLiteStore(tmp_path / "swept.sqlite3")
+    store.apply([Write(A, entry(ttl=5), G), Write(B, entry(ttl=500), G)], NOW)
+    for _ in range(sqlite_store.SWEEP_EVERY):
+        store.apply([Write(C, entry())], NOW + 10)
+    assert store.query("SELECT key FROM guard_groups", ()) == [(B,)]
+    assert store.query("SELECT key FROM guard_entries WHERE key = ?", (A,)) == []
+    store.close()

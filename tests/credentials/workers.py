@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from brokerlink.credentials import Entry, RedisStore, SQLiteStore, Write
@@ -10,6 +11,9 @@ from brokerlink.credentials import Entry, RedisStore, SQLiteStore, Write
 NOW = 1_750_000_000.0
 SHARED = b"shared-key-of-all-workers-000000"
 USER = "hammered-user"
+GROUP = hashlib.sha256(b"one login of all workers").digest()
+RECORD = b"record-naming-the-group-0000000-"
+RECORD_ENTRY = Entry("record", NOW, NOW + 3600, json.dumps({"i": GROUP.hex()}))
 
 
 def own_key(worker: int, index: int) -> bytes:
@@ -30,10 +34,12 @@ def hammer(
         barrier.wait(timeout=60)
         key = store.open()
         limits = store.limits_storage()
+        store.apply([Write(RECORD, RECORD_ENTRY)], NOW)
         for index in range(count):
             entry = Entry("E_AUTH", NOW + index, NOW + 3600, f"{worker}:{index}")
             shared = Entry("E_AUTH", NOW + worker * 1000 + index, NOW + 3600, "shared")
-            store.apply([Write(own_key(worker, index), entry), Write(SHARED, shared)], NOW)
+            own = Write(own_key(worker, index), entry, GROUP)  # filed in one group by all
+            store.apply([own, Write(SHARED, shared)], NOW)
             (back,) = store.fetch([own_key(worker, index)], NOW)
             if back != entry:
                 problems.append(f"read back {back!r} for {worker}:{index}")

@@ -32,7 +32,13 @@ from brokerlink.credentials.policy import GuardPolicy
 from brokerlink.credentials.ratelimit import RejectionCounter
 from brokerlink.credentials.recent import RecentRecords
 from brokerlink.credentials.resolve import open_store
-from brokerlink.credentials.store import CredentialStore, Entry, LinkedFetch, joined, links
+from brokerlink.credentials.store import (
+    CredentialStore,
+    GroupedFetch,
+    LinkedFetch,
+    joined,
+    links,
+)
 from brokerlink.errors import (
     BrokerLinkError,
     CredentialCacheUnavailable,
@@ -65,6 +71,7 @@ class Guard:
         self._down_until = -math.inf
         self._counter: RejectionCounter | None = None
         self._linking = store if isinstance(store, LinkedFetch) else None
+        self._grouping = store if isinstance(store, GroupedFetch) else None
         self.recent = RecentRecords()
         """The account records seen or written last (hashes only): updates guess from them."""
 
@@ -89,7 +96,11 @@ class Guard:
             self._counter = RejectionCounter(self.store, self.policy.rate_limit)
         return self._counter
 
-    def _fetch(self, op: Fetch, now: float) -> list[Entry | None]:
+    def _fetch(self, op: Fetch, now: float) -> Any:
+        if op.grouped:
+            if self._grouping is not None:
+                return self._grouping.fetch_grouped(op.keys, now)
+            return self.store.fetch(op.keys, now), None  # the plan reads the rest next
         if not op.linked:
             return self.store.fetch(op.keys, now)
         if self._linking is not None:
@@ -99,7 +110,11 @@ class Guard:
         wanted = [key for key in targets if key is not None]
         return joined(entries, targets, self.store.fetch(wanted, now) if wanted else ())
 
-    async def _afetch(self, op: Fetch, now: float) -> list[Entry | None]:
+    async def _afetch(self, op: Fetch, now: float) -> Any:
+        if op.grouped:
+            if self._grouping is not None:
+                return await self._grouping.afetch_grouped(op.keys, now)
+            return await self.store.afetch(op.keys, now), None
         if not op.linked:
             return await self.store.afetch(op.keys, now)
         if self._linking is not None:

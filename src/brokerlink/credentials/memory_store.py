@@ -8,7 +8,7 @@ from typing import Any
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import LINKS, Entry, Write, links, merged
+from brokerlink.credentials.store import LINKS, Entry, Grouped, Write, group_of, links, merged
 
 SWEEP_EVERY = 1024
 """Drop expired entries after this many writes (reads skip them anyway)."""
@@ -24,6 +24,7 @@ class MemoryStore:
         self.policy = policy or GuardPolicy()
         self._key = configured_key(key) or new_key()
         self._entries: dict[bytes, Entry] = {}
+        self._groups: dict[bytes, set[bytes]] = {}
         self._lock = threading.Lock()
         self._writes = 0
         self._limits: Any = None
@@ -63,20 +64,56 @@ class MemoryStore:
     async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         return self.fetch_linked(keys, now)
 
+    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        """``fetch`` plus the live members of the first entry's group, in one hold of the lock."""
+        entries = self._entries
+        with self._lock:
+            found = [entries.get(key) for key in keys]
+            found = [e if e is not None and e.live(now) else None for e in found]
+            group = group_of(found[0])
+            members: dict[bytes, Entry] = {}
+            for key in self._groups.get(group, ()) if group is not None else ():
+                entry = entries.get(key)
+                if entry is not None and entry.live(now):
+                    members[key] = entry
+        return found, members
+
+    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        return self.fetch_grouped(keys, now)
+
     def apply(self, writes: Sequence[Write], now: float) -> None:
         with self._lock:
             for write in writes:
                 if write.entry is None or not write.entry.live(now):
                     self._entries.pop(write.key, None)
+                    if write.group is not None:
+                        self._ungroup(write.group, write.key)
                 else:
                     old = self._entries.get(write.key)
                     self._entries[write.key] = merged(old, write.entry, now)
+                    if write.group is not None:
+                        self._groups.setdefault(write.group, set()).add(write.key)
             self._writes += len(writes)
             if self._writes >= SWEEP_EVERY:
                 self._writes = 0
-                dead = [k for k, e in self._entries.items() if not e.live(now)]
-                for key in dead:
-                    del self._entries[key]
+                self._sweep(now)
+
+    def _ungroup(self, group: bytes, key: bytes) -> None:
+        members = self._groups.get(group)
+        if members is not None:
+            members.discard(key)
+            if not members:
+                del self._groups[group]
+
+    def _sweep(self, now: float) -> None:
+        """Drop expired entries and the group filings of keys no longer held."""
+        dead = [k for k, e in self._entries.items() if not e.live(now)]
+        for key in dead:
+            del self._entries[key]
+        for group, members in list(self._groups.items()):
+            members.intersection_update(self._entries)
+            if not members:
+                del self._groups[group]
 
     async def aapply(self, writes: Sequence[Write], now: float) -> None:
         self.apply(writes, now)

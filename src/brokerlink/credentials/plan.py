@@ -13,7 +13,10 @@ hash a createAccount would have made. A slots rejection is kept under ``cred`` t
 account type, the slots asked for and the slots recommended: the latest verdict on a
 combination wins (a slots rejection means the credentials themselves were accepted).
 The record's ``c`` (cred) and ``z`` (tz) fields are the store's ``LINKS``: a store reads the
-marks a deploy needs together with the record.
+marks a deploy needs together with the record. Every cred mark is filed in the group of the
+``ident`` it was derived from, the record's ``i`` (the store's ``GROUP``), so an update of an
+account this process has not seen reads the record and its login's cred marks at once, and
+works out locally which of them its new password and server would hit.
 """
 
 from __future__ import annotations
@@ -39,16 +42,21 @@ from brokerlink.errors import KnownBadCredentials, TooManyRejectedAttempts
 
 RECORD = "record"
 COOLDOWN = "cooldown"
+PLATFORMS = ("mt4", "mt5")
+"""The platforms an update's server hashes are worked out for before its record is read."""
 T = TypeVar("T")
 
 
 @dataclass(slots=True)
 class Fetch:
     """Read ``keys``; with ``linked``, also the entries the first key's entry links to
-    (``store.LINKS``: a record's cred and tz) in the same read, answered after them."""
+    (``store.LINKS``: a record's cred and tz) in the same read, answered after them. With
+    ``grouped``, the answer is ``(entries, members)``: the live entries filed in the group the
+    first entry names, or None when the store cannot read them in the same read."""
 
     keys: tuple[bytes, ...]
     linked: bool = False
+    grouped: bool = False
 
 
 @dataclass(slots=True)
@@ -176,6 +184,8 @@ class Prepared:
     next_record: Record | None = None
     ident: bytes | None = None
     secret: bytes | None = None
+    group: bytes | None = None
+    """The ``ident`` ``cred`` was derived from: its marks are filed under it."""
     cooldown_key: bytes | None = None
     cooldown: Entry | None = None
     checked: bool = False
@@ -228,21 +238,61 @@ def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
         p.tz = keys.tz(a.platform, a.server)
     p.slots = a.slots
     p.ident, p.secret = ident, secret  # the record is made only if the account gets created
+    p.group = ident
 
 
-def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None) -> None:
+@dataclass(slots=True)
+class Blind:
+    """An update's keys worked out before its record is read: those it has if the account has
+    no record, and its server hash for each of ``PLATFORMS``."""
+
+    ident: bytes
+    secret: bytes | None = None
+    cred: bytes | None = None
+    tz: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, keys: Keys, a: Attempt) -> Blind:
+        assert a.account_id is not None
+        blind = cls(keys.ident_of_account(a.account_id))
+        if a.password is not None:
+            blind.secret = keys.secret(blind.ident, a.password)
+        if a.server is not None:
+            if blind.secret is not None:
+                blind.cred = keys.cred(blind.secret, a.server)
+            blind.tz = {platform: keys.tz(platform, a.server) for platform in PLATFORMS}
+        return blind
+
+    def keys(self) -> list[bytes]:
+        return ([] if self.cred is None else [self.cred]) + list(self.tz.values())
+
+
+def _updated_account(
+    keys: Keys, a: Attempt, p: Prepared, old: Record | None, blind: Blind | None = None
+) -> None:
     """Set every key and the next record of an update from the account's ``old`` record (run
-    again when a guessed record turns out stale, so it assigns each field)."""
+    again when a guessed record turns out stale, so it assigns each field); what ``blind``
+    worked out already is not hashed again."""
     assert a.account_id is not None
-    ident = old.ident if old is not None else keys.ident_of_account(a.account_id)
-    if a.password is not None:
-        secret: bytes | None = keys.secret(ident, a.password)
-    else:
-        secret = old.secret if old is not None else None
     platform = old.platform if old is not None else None
     uses_profile = old.uses_profile if old is not None else False
-    p.cred = keys.cred(secret, a.server) if secret is not None and a.server is not None else None
-    tz = keys.tz(platform, a.server) if platform and a.server and not uses_profile else None
+    secret: bytes | None
+    if old is None and blind is not None:
+        ident, secret, p.cred = blind.ident, blind.secret, blind.cred
+    else:
+        ident = old.ident if old is not None else keys.ident_of_account(a.account_id)
+        if a.password is not None:
+            secret = keys.secret(ident, a.password)
+        else:
+            secret = old.secret if old is not None else None
+        p.cred = (
+            keys.cred(secret, a.server) if secret is not None and a.server is not None else None
+        )
+    p.group = ident
+    tz = None
+    if platform and a.server and not uses_profile:
+        known = blind.tz.get(platform) if blind is not None else None
+        tz = known if known is not None else keys.tz(platform, a.server)
     # Settings detection runs again only for a new server: keeping the server is never refused
     # (nor cleared) for E_SERVER_TIMEZONE.
     p.tz = None if old is not None and tz == old.tz else tz
@@ -311,7 +361,7 @@ def _prepare_account(
     seen = recent.get(record_key) if recent is not None else None
     p.record = record = _read(recent, record_key, entries[0], seen)
     if record is not None:
-        p.cred = record.cred
+        p.cred, p.group = record.cred, record.ident
         p.tz = None if a.replica else record.tz
     # Slots are judged where a request sets them (replica create/update); a deploy rejected
     # for slots marks the account instead.
@@ -328,12 +378,16 @@ def _prepare_update(
 ) -> Steps[None]:
     """updateAccount: its keys are HMACs of the record's hashes, so they can only be worked
     out here. A record seen before lets them be fetched with the record; they stand only if
-    the record read back is that one."""
+    the record read back is that one. A record not seen here is read with its login's group of
+    cred marks and with the keys the update would have for each platform, or with no record."""
     a = p.attempt
     assert a.account_id is not None
     record_key = keys.record(a.account_id)  # (its account key is only cleared: see learn)
     seen = recent.get(record_key) if recent is not None else None
     guess = seen if marks else None  # guessing pays only when the marks are read
+    if guess is None and marks:
+        yield from _prepare_unseen_update(keys, p, record_key, extra, recent)
+        return
     guessed: tuple[bytes, ...] = ()
     if guess is not None:
         _updated_account(keys, a, p, guess.record)
@@ -350,6 +404,43 @@ def _prepare_update(
     wanted = p.wanted() if marks else ()
     if wanted:
         p.note(wanted, (yield Fetch(wanted)))
+
+
+def _prepare_unseen_update(
+    keys: Keys,
+    p: Prepared,
+    record_key: bytes,
+    extra: tuple[bytes, ...],
+    recent: RecentRecords | None,
+) -> Steps[None]:
+    """One read where the store files marks in groups (``GroupedFetch``): the record, the
+    blind keys, and the cred marks of the record's login; the cred this update makes is
+    remembered only if it is among them. A second read for what that does not answer: a
+    store without groups, or a platform outside ``PLATFORMS``."""
+    a = p.attempt
+    blind = Blind.of(keys, a)
+    blind_keys = blind.keys()
+    entries, members = yield Fetch((record_key, *extra, *blind_keys), grouped=True)
+    if extra:
+        p.cooldown = entries[1]
+    p.record = _read(recent, record_key, entries[0], None)
+    p.account_type = p.record.account_type if p.record is not None else a.account_type
+    _updated_account(keys, a, p, p.record, blind)
+    answers = dict(zip(blind_keys, entries[1 + len(extra) :], strict=True))
+    if members is not None and p.record is not None and p.cred is not None:
+        answers[p.cred] = members.get(p.cred)  # filed under the record's login, or nowhere
+    missing: list[bytes] = []
+    for key in p.wanted():
+        if key in answers:
+            p.note((key,), (answers[key],))
+        else:
+            missing.append(key)
+    if missing:
+        p.note(missing, (yield Fetch(tuple(missing))))
+
+
+def _group(p: Prepared, key: bytes) -> bytes | None:
+    return p.group if key == p.cred else None
 
 
 def _whole(value: Any) -> int | None:
@@ -446,7 +537,7 @@ def _mark(p: Prepared, outcome: Outcome, policy: GuardPolicy, now: float) -> lis
         entry = Entry(code, now, now + policy.ttl(code), json.dumps(doc))
         account_wide = a.scope == "account" and not a.replica
         targets = [None if account_wide else p.cred, p.account_key if account_wide else None]
-    return [Write(key, entry) for key in targets if key is not None]
+    return [Write(key, entry, _group(p, key)) for key in targets if key is not None]
 
 
 def learn(
@@ -465,7 +556,7 @@ def learn(
             p.account_key = keys.account(a.account_id)  # an update's check did not need it
         writes: list[Write] = []
         if not p.checked or p.found or a.scope == "update":
-            writes += [Write(key) for key in p.mark_keys()]
+            writes += [Write(key, None, _group(p, key)) for key in p.mark_keys()]
         if p.next_record is None and p.ident is not None:
             p.next_record = Record(
                 ident=p.ident,

@@ -1,11 +1,13 @@
 """The Redis store: one guard shared by processes and machines (``pip install brokerlink[redis]``).
 
 Entries are JSON strings under ``<prefix><hex of the keyed hash>`` with a Redis expiry (``SET
-... PX``, the same as EXPIRE). A check is one round trip: an ``MGET``, or for ``fetch_linked`` a
-Lua script that reads the linked keys too (so every guard key must live on one server: no
-Redis Cluster). All writes of one answer are one Lua script call, which also keeps the older
-``first_seen`` atomically. Every process sharing the Redis must
-hash with the same key: pass ``key=`` or set ``BROKERLINK_CACHE_KEY``.
+... PX``, the same as EXPIRE); a group is a set of those hex names under ``<prefix>g:<hex>``,
+expiring with its longest-lived member. A check is one round trip: an ``MGET``, or for
+``fetch_linked`` and ``fetch_grouped`` a Lua script that reads the linked keys or the group
+too (so every guard key must live on one server: no Redis Cluster). All writes of one answer
+are one Lua script call, which also keeps the older ``first_seen`` and files group members
+atomically. Every process sharing the Redis must hash with the same key: pass ``key=`` or set
+``BROKERLINK_CACHE_KEY``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from brokerlink.credentials.keys import KEY_ENV, configured_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import LINKS, Entry, Write, decode_entry, encode_entry
+from brokerlink.credentials.store import (
+    GROUP,
+    LINKS,
+    Entry,
+    Grouped,
+    Write,
+    decode_entry,
+    encode_entry,
+)
 from brokerlink.errors import CredentialCacheUnavailable, InvalidRequest
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
@@ -27,11 +37,16 @@ DEFAULT_PREFIX = "brokerlink:guard:"
 
 APPLY = """
 local now = tonumber(ARGV[1])
+local prefix = ARGV[2]
 for i = 1, #KEYS do
-  local value = ARGV[2 * i]
-  local ttl = tonumber(ARGV[2 * i + 1])
+  local value = ARGV[3 * i]
+  local ttl = tonumber(ARGV[3 * i + 1])
+  local group = ARGV[3 * i + 2]
+  local set = prefix .. 'g:' .. group
+  local member = string.sub(KEYS[i], #prefix + 1)
   if value == '' then
     redis.call('DEL', KEYS[i])
+    if group ~= '' then redis.call('SREM', set, member) end
   else
     local old = redis.call('GET', KEYS[i])
     if old then
@@ -54,6 +69,16 @@ for i = 1, #KEYS do
       redis.call('SET', KEYS[i], value, 'PX', ttl)
     else
       redis.call('SET', KEYS[i], value)
+    end
+    if group ~= '' then
+      -- the set lives as long as its longest-lived member
+      local left = redis.call('PTTL', set)
+      redis.call('SADD', set, member)
+      if ttl <= 0 then
+        redis.call('PERSIST', set)
+      elseif left == -2 or (left >= 0 and left < ttl) then
+        redis.call('PEXPIRE', set, ttl)
+      end
     end
   end
 end
@@ -80,6 +105,40 @@ return values
 """
 """MGET of KEYS, then a GET of ``ARGV[1] .. hex`` for each field ``ARGV[2:]`` (``LINKS``) of
 the first entry's ``data``: the rules of ``store.links`` in one atomic step (false is nil)."""
+
+FETCH_GROUPED = """
+local values = redis.call('MGET', unpack(KEYS))
+local n = #KEYS
+local ok, entry = pcall(cjson.decode, values[1] or '')
+if ok and type(entry) == 'table' and type(entry.d) == 'string' then
+  local ok2, doc = pcall(cjson.decode, entry.d)
+  if ok2 and type(doc) == 'table' then
+    local hex = doc[ARGV[2]]
+    if type(hex) == 'string' and #hex % 2 == 0 and string.find(hex, '^[0-9a-f]+$') then
+      for _, member in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'g:' .. hex)) do
+        local value = redis.call('GET', ARGV[1] .. member)
+        if value then
+          values[n + 1] = member
+          values[n + 2] = value
+          n = n + 2
+        end
+      end
+    end
+  end
+end
+return values
+"""
+"""MGET of KEYS, then the members of the set ``ARGV[1] .. 'g:' .. hex`` named by field
+``ARGV[2]`` (``GROUP``) of the first entry's ``data`` (the rules of ``store.group_of``), each
+followed by its value, for those still held."""
+
+
+def _unhex(name: str | bytes) -> bytes | None:
+    """The guard key a group member names, None for anything else in the set."""
+    try:
+        return bytes.fromhex(name if isinstance(name, str) else name.decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def redacted(url: str) -> str:
@@ -120,9 +179,11 @@ class RedisStore:
         self._client: Any = None
         self._script: Any = None
         self._follow: Any = None
+        self._members: Any = None
         self._aclient: Any = None
         self._ascript: Any = None
         self._afollow: Any = None
+        self._amembers: Any = None
 
     def __repr__(self) -> str:
         return f"RedisStore({redacted(self.url)!r}, prefix={self.prefix!r})"
@@ -155,6 +216,7 @@ class RedisStore:
                 client = redis.Redis.from_url(self.url, **self._options)
                 self._script = client.register_script(APPLY)
                 self._follow = client.register_script(FETCH_LINKED)
+                self._members = client.register_script(FETCH_GROUPED)
                 self._client = client
         return key
 
@@ -171,6 +233,7 @@ class RedisStore:
             client = redis.asyncio.Redis.from_url(self.url, **self._options)
             self._ascript = client.register_script(APPLY)
             self._afollow = client.register_script(FETCH_LINKED)
+            self._amembers = client.register_script(FETCH_GROUPED)
             self._aclient = client
         return self._aclient
 
@@ -187,15 +250,16 @@ class RedisStore:
 
     def _script_args(self, writes: Sequence[Write], now: float) -> tuple[list[str], list[Any]]:
         names: list[str] = []
-        args: list[Any] = [repr(now)]
+        args: list[Any] = [repr(now), self.prefix]
         for write in writes:
             names.append(self.name(write.key))
             entry = write.entry
+            group = "" if write.group is None else write.group.hex()
             if entry is None or (entry.expires_at is not None and entry.expires_at <= now):
-                args += ["", 0]
+                args += ["", 0, group]
             else:
                 ttl = 0 if entry.expires_at is None else math.ceil((entry.expires_at - now) * 1000)
-                args += [encode_entry(entry), ttl]
+                args += [encode_entry(entry), ttl, group]
         return names, args
 
     def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
@@ -238,6 +302,34 @@ class RedisStore:
         with self._errors("read"):
             values = await self._afollow(keys=names, args=[self.prefix, *LINKS])
         return self._linked(values, now)
+
+    def _grouped(self, values: list[Any], n: int, now: float) -> Grouped:
+        entries = [self._live(v, now) for v in values[:n]]
+        members: dict[bytes, Entry] = {}
+        if entries[0] is not None:  # expired by the caller's clock: its group is not read
+            for index in range(n, len(values) - 1, 2):
+                entry = self._live(values[index + 1], now)
+                key = _unhex(values[index])
+                if entry is not None and key is not None:
+                    members[key] = entry
+        return entries, members
+
+    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        """``fetch`` plus the live members of the first entry's group: one ``EVALSHA``."""
+        if self._client is None:
+            self.open()
+        names = [self.name(k) for k in keys]
+        with self._errors("read"):
+            values = self._members(keys=names, args=[self.prefix, GROUP])
+            return self._grouped(values, len(names), now)
+
+    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        if self._aclient is None:
+            await self.aopen()
+        names = [self.name(k) for k in keys]
+        with self._errors("read"):
+            values = await self._amembers(keys=names, args=[self.prefix, GROUP])
+            return self._grouped(values, len(names), now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
         if not writes:
@@ -282,12 +374,14 @@ class RedisStore:
 
     def close(self) -> None:
         with self._lock:
-            client, self._client, self._script, self._follow = self._client, None, None, None
+            client, self._client = self._client, None
+            self._script = self._follow = self._members = None
         if client is not None:
             client.close()
 
     async def aclose(self) -> None:
-        client, self._aclient, self._ascript, self._afollow = self._aclient, None, None, None
+        client, self._aclient = self._aclient, None
+        self._ascript = self._afollow = self._amembers = None
         if client is not None:
             await client.aclose()
         self.close()

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import Entry, Write, joined, links
+from brokerlink.credentials.store import Entry, Grouped, Write, group_of, joined, links
 from brokerlink.errors import CredentialCacheUnavailable
 
 DEFAULT_NAME = "credential-guard.sqlite3"
@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS guard_entries (
     data TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS guard_entries_expiry ON guard_entries (expires_at);
+CREATE TABLE IF NOT EXISTS guard_groups (
+    grp BLOB NOT NULL, key BLOB NOT NULL, PRIMARY KEY (grp, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS guard_groups_key ON guard_groups (key);
 CREATE TABLE IF NOT EXISTS guard_hits (
     key TEXT NOT NULL, at REAL NOT NULL, expires_at REAL NOT NULL
 );
@@ -60,10 +64,14 @@ ON CONFLICT (key) DO UPDATE SET
     data = excluded.data
 """
 DELETE = "DELETE FROM guard_entries WHERE key = ?"
-PURGE = (
-    "DELETE FROM guard_entries WHERE key IN "
-    "(SELECT key FROM guard_entries WHERE expires_at <= ? LIMIT ?)"
-)
+FILE = "INSERT OR IGNORE INTO guard_groups (grp, key) VALUES (?, ?)"
+UNFILE = "DELETE FROM guard_groups WHERE grp = ? AND key = ?"
+MEMBERS = """
+SELECT e.key, e.reason, e.first_seen, e.expires_at, e.data
+FROM guard_groups AS g JOIN guard_entries AS e ON e.key = g.key WHERE g.grp = ?
+"""
+EXPIRED = "SELECT key FROM guard_entries WHERE expires_at <= ? LIMIT ?"
+PURGE_GROUPED = "DELETE FROM guard_groups WHERE key = ?"
 PURGE_HITS = (
     "DELETE FROM guard_hits WHERE rowid IN "
     "(SELECT rowid FROM guard_hits WHERE expires_at <= ? LIMIT ?)"
@@ -233,6 +241,23 @@ class SQLiteStore:
             conn.execute("COMMIT")  # it only read: this ends the snapshot
         return joined(found, targets, got)
 
+    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        """``fetch`` plus the live members of the first entry's group, in one read transaction."""
+        with self._lock, self._errors("read"):
+            conn = self._connection()
+            conn.execute("BEGIN")
+            try:
+                found = self._select(conn, keys, now)
+                group = group_of(found[0])  # none when it is missing or expired
+                rows = conn.execute(MEMBERS, (group,)).fetchall() if group is not None else []
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        members = {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
+        return found, {key: entry for key, entry in members.items() if entry.live(now)}
+
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         # A primary-key read takes microseconds and WAL readers do not wait for writers, so it
         # runs inline; only when a writer of this process holds the connection does it wait in
@@ -241,6 +266,9 @@ class SQLiteStore:
 
     async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         return await self._read_inline(self.fetch_linked, keys, now)
+
+    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        return await self._read_inline(self.fetch_grouped, keys, now)
 
     async def _read_inline(
         self, read: Callable[[Sequence[bytes], float], T], keys: Sequence[bytes], now: float
@@ -258,13 +286,19 @@ class SQLiteStore:
                 e = write.entry
                 if e is None or not e.live(now):
                     conn.execute(DELETE, (write.key,))
+                    if write.group is not None:
+                        conn.execute(UNFILE, (write.group, write.key))
                 else:
                     conn.execute(
                         UPSERT, (write.key, e.reason, e.first_seen, e.expires_at, e.data, now)
                     )
+                    if write.group is not None:
+                        conn.execute(FILE, (write.group, write.key))
             self._transactions += 1
             if self._transactions % SWEEP_EVERY == 0:
-                conn.execute(PURGE, (now, SWEEP_BATCH))
+                expired = conn.execute(EXPIRED, (now, SWEEP_BATCH)).fetchall()
+                conn.executemany(DELETE, expired)
+                conn.executemany(PURGE_GROUPED, expired)
                 conn.execute(PURGE_HITS, (time.time(), SWEEP_BATCH))
 
         self.transaction(run)

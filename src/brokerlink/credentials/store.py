@@ -5,10 +5,16 @@ Every backend implements the same few methods in a sync and an async flavour, so
 code, when it was first seen, when it expires and a short opaque ``data`` string of the guard's own
 (JSON without secrets). Stores only keep and expire entries: every decision is the guard's.
 
-One optional capability saves a round trip: ``fetch_linked`` also answers the entries whose keys
-the first key's entry names in its ``data`` (the hex fields ``LINKS``), read together with it.
-The guard uses it for deploy/redeploy, whose credential hashes sit in the account's record; a
-store without it still works, with a second ``fetch``.
+Two optional capabilities save a round trip; a store without them still works, with a second
+``fetch``:
+
+- ``fetch_linked`` also answers the entries whose keys the first key's entry names in its
+  ``data`` (the hex fields ``LINKS``), read together with it. The guard uses it for deploy and
+  redeploy, whose credential hashes sit in the account's record.
+- ``fetch_grouped`` also answers the live members of the group the first key's entry names (its
+  ``GROUP`` field). A write may name a group (``Write.group``): the guard files each credential
+  mark under the login hash it was derived from, so an update, whose new credential hash needs
+  that login hash from the record, finds its marks in the same read as the record.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ LINKS = ("c", "z")
 """Fields of an entry's ``data`` (a JSON object) that may name other keys (lowercase hex) which
 ``fetch_linked`` reads along with it: the guard's account records keep their credential (``c``)
 and server (``z``) hashes there."""
+GROUP = "i"
+"""The field of an entry's ``data`` naming (in lowercase hex) the group ``fetch_grouped`` reads:
+a record's login hash."""
 _DECODER = json.JSONDecoder()
 _JSON_SPACE = " \t\n\r"
 
@@ -42,10 +51,13 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """Put ``entry`` at ``key``, or delete ``key`` when ``entry`` is None."""
+    """Put ``entry`` at ``key``, or delete ``key`` when ``entry`` is None. With ``group``, the
+    put also files ``key`` in that group and the delete takes it out (stores without
+    ``fetch_grouped`` may ignore it)."""
 
     key: bytes
     entry: Entry | None = None
+    group: bytes | None = None
 
 
 @runtime_checkable
@@ -59,7 +71,7 @@ class CredentialStore(Protocol):
     at ``now`` deletes the key. Failures raise
     ``brokerlink.errors.CredentialCacheUnavailable``. A store may also offer ``limits_storage()``
     and ``async_limits_storage()`` (``limits`` storages on the same backend) for the rejection
-    rate limit, a ``policy`` attribute (a ``GuardPolicy``) and ``LinkedFetch``.
+    rate limit, a ``policy`` attribute (a ``GuardPolicy``), ``LinkedFetch`` and ``GroupedFetch``.
     """
 
     def open(self) -> bytes: ...
@@ -91,6 +103,22 @@ class LinkedFetch(Protocol):
     async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
 
 
+Grouped = tuple[list[Entry | None], dict[bytes, Entry]]
+"""``fetch_grouped``'s answer: the entries of the keys asked, and the group's live members."""
+
+
+@runtime_checkable
+class GroupedFetch(Protocol):
+    """The other optional capability: ``fetch(keys)`` plus, read at the same moment, every live
+    entry filed (``Write.group``) in the group ``group_of(first entry)`` names, by key; {} when
+    the first entry is missing or expired or names no group. Filing must not be lost to
+    concurrent writers: the guard takes a key missing from the group for one without a mark."""
+
+    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped: ...
+
+    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped: ...
+
+
 def json_object(text: str) -> dict[str, Any] | None:
     """The JSON object ``text`` holds, else None (never raises). ``raw_decode`` skips the
     wrappers of ``json.loads``, half its cost on these short texts."""
@@ -117,6 +145,15 @@ def links(entry: Entry | None) -> list[bytes | None]:
             if isinstance(value, str) and value:
                 found[index] = _lower_hex(value)
     return found
+
+
+def group_of(entry: Entry | None) -> bytes | None:
+    """The group ``entry`` names in its ``GROUP`` field, if lowercase hex (never raises)."""
+    doc = None if entry is None else json_object(entry.data)
+    if doc is None:
+        return None
+    value = doc.get(GROUP)
+    return _lower_hex(value) if isinstance(value, str) and value else None
 
 
 def _lower_hex(text: str) -> bytes | None:
