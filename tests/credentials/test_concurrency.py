@@ -48,9 +48,15 @@ def check(store: Any, results: list[tuple[int, str, list[str]]]) -> None:
         for i in range(WRITES)
     ]
     assert found == expected
-    record, members = store.fetch_grouped([workers.RECORD], workers.NOW)
-    assert record == [workers.RECORD_ENTRY]
-    assert members == dict(zip(keys, expected, strict=True))
+    filed = dict(zip(keys, expected, strict=True))
+    for number in range(workers.GROUPS):
+        key, record = workers.record(number)
+        in_group = {
+            workers.own_key(w, i): filed[workers.own_key(w, i)]
+            for w in range(PROCESSES)
+            for i in range(number, WRITES, workers.GROUPS)
+        }
+        assert store.fetch_grouped([key], workers.NOW) == ([record], in_group)
     # Every write of the shared key kept the earliest first_seen (worker 0, write 0).
     assert store.fetch([workers.SHARED], workers.NOW) == [
         Entry("E_AUTH", workers.NOW, workers.NOW + 3600, "shared")

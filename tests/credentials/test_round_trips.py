@@ -11,6 +11,7 @@ import pytest
 
 from brokerlink.credentials import CredentialStore, RedisStore
 from brokerlink.credentials.facts import Attempt, Outcome
+from brokerlink.credentials.store import GROUP_LIMIT
 from brokerlink.errors import KnownBadCredentials
 from brokerlink.testing import VirtualClock
 from tests.credentials.conftest import SHARED_KEY, StoreFactory
@@ -287,3 +288,24 @@ async def test_one_read_works_out_what_two_reads_do(
     assert one.next_record is not None and (one.next_record.secret is None) == (
         attempt.password is None and attempt.account_id == "ext-1"
     )
+
+
+async def test_a_login_with_too_many_marks_reads_its_one_key(
+    new_store: StoreFactory,
+    asynchronous: bool,
+    clock: VirtualClock,
+    aclose_stores: list[CredentialStore],
+) -> None:
+    """Past ``GROUP_LIMIT`` rejected passwords of one login, the group is not shipped: the
+    update's own cred is read in a second read, and the decision is the same."""
+    store = CountedLinked(new_store())
+    aclose_stores.append(store)
+    writer = Driver(store, asynchronous)
+    await writer.created("acc-1")
+    for n in range(GROUP_LIMIT + 1):
+        await writer.learn(create(password=f"bad-{n}"), None, Outcome(False, "E_AUTH"))
+    fresh = Driver(store, asynchronous)
+    before = store.reads
+    assert await fresh.refused(update("acc-1", password="bad-7")) == "E_AUTH"
+    assert store.reads - before == 2
+    assert await Driver(store, asynchronous).refused(update("acc-1", password="good")) is None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from brokerlink.credentials import Entry, Write
-from brokerlink.credentials.store import group_of, links
+from brokerlink.credentials.store import GROUP_LIMIT, group_of, links
 from brokerlink.errors import InvalidRequest
 from tests.credentials.conftest import SHARED_KEY, StoreFactory
 
@@ -359,6 +359,21 @@ async def test_concurrent_filings_in_one_group_lose_nothing(store: Flavour) -> N
     await store.apply([Write(R, record(names_group(G)))])
     members = (await grouped(store, [R]))[1]
     assert {k: e.data for k, e in members.items()} == {k: k.hex() for k in keys}
+
+
+async def test_a_group_over_the_limit_answers_no_members(store: Flavour) -> None:
+    """Past ``GROUP_LIMIT`` filings the members are not shipped (None): the caller reads the
+    one key it needs instead."""
+    keys = [i.to_bytes(32, "big") for i in range(GROUP_LIMIT + 1)]
+    await store.apply([Write(R, record(names_group(G)))])
+    await store.apply([Write(k, entry(data=str(i)), G) for i, k in enumerate(keys[:-1])])
+    rec, members = await grouped(store, [R])
+    assert members is not None and len(members) == GROUP_LIMIT
+    await store.apply([Write(keys[-1], entry(), G)])
+    assert await grouped(store, [R]) == (rec, None)
+    await store.apply([Write(keys[0], None, G)])  # back to the limit
+    members = (await grouped(store, [R]))[1]
+    assert members is not None and len(members) == GROUP_LIMIT and keys[0] not in members
 
 
 ODD_GROUPS = [

@@ -11,9 +11,19 @@ from brokerlink.credentials import Entry, RedisStore, SQLiteStore, Write
 NOW = 1_750_000_000.0
 SHARED = b"shared-key-of-all-workers-000000"
 USER = "hammered-user"
-GROUP = hashlib.sha256(b"one login of all workers").digest()
-RECORD = b"record-naming-the-group-0000000-"
-RECORD_ENTRY = Entry("record", NOW, NOW + 3600, json.dumps({"i": GROUP.hex()}))
+GROUPS = 10
+"""Every worker files its ``index``-th key in group ``index % GROUPS``: 80 filings per group
+(within ``GROUP_LIMIT``), made by all eight processes at once."""
+
+
+def group(number: int) -> bytes:
+    return hashlib.sha256(f"login {number}".encode()).digest()
+
+
+def record(number: int) -> tuple[bytes, Entry]:
+    """The key and entry of a record naming group ``number``."""
+    key = hashlib.sha256(f"record {number}".encode()).digest()
+    return key, Entry("record", NOW, NOW + 3600, json.dumps({"i": group(number).hex()}))
 
 
 def own_key(worker: int, index: int) -> bytes:
@@ -34,11 +44,11 @@ def hammer(
         barrier.wait(timeout=60)
         key = store.open()
         limits = store.limits_storage()
-        store.apply([Write(RECORD, RECORD_ENTRY)], NOW)
+        store.apply([Write(*record(number)) for number in range(GROUPS)], NOW)
         for index in range(count):
             entry = Entry("E_AUTH", NOW + index, NOW + 3600, f"{worker}:{index}")
             shared = Entry("E_AUTH", NOW + worker * 1000 + index, NOW + 3600, "shared")
-            own = Write(own_key(worker, index), entry, GROUP)  # filed in one group by all
+            own = Write(own_key(worker, index), entry, group(index % GROUPS))
             store.apply([own, Write(SHARED, shared)], NOW)
             (back,) = store.fetch([own_key(worker, index)], NOW)
             if back != entry:

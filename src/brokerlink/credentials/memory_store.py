@@ -8,7 +8,16 @@ from typing import Any
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import LINKS, Entry, Grouped, Write, group_of, links, merged
+from brokerlink.credentials.store import (
+    GROUP_LIMIT,
+    LINKS,
+    Entry,
+    Grouped,
+    Write,
+    group_of,
+    links,
+    merged,
+)
 
 SWEEP_EVERY = 1024
 """Drop expired entries after this many writes (reads skip them anyway)."""
@@ -71,8 +80,11 @@ class MemoryStore:
             found = [entries.get(key) for key in keys]
             found = [e if e is not None and e.live(now) else None for e in found]
             group = group_of(found[0])
+            filed = self._groups.get(group, ()) if group is not None else ()
+            if len(filed) > GROUP_LIMIT:
+                return found, None
             members: dict[bytes, Entry] = {}
-            for key in self._groups.get(group, ()) if group is not None else ():
+            for key in filed:
                 entry = entries.get(key)
                 if entry is not None and entry.live(now):
                     members[key] = entry

@@ -23,6 +23,7 @@ from brokerlink.credentials.keys import KEY_ENV, configured_key
 from brokerlink.credentials.policy import GuardPolicy
 from brokerlink.credentials.store import (
     GROUP,
+    GROUP_LIMIT,
     LINKS,
     Entry,
     Grouped,
@@ -115,7 +116,12 @@ if ok and type(entry) == 'table' and type(entry.d) == 'string' then
   if ok2 and type(doc) == 'table' then
     local hex = doc[ARGV[2]]
     if type(hex) == 'string' and #hex % 2 == 0 and string.find(hex, '^[0-9a-f]+$') then
-      for _, member in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'g:' .. hex)) do
+      local set = ARGV[1] .. 'g:' .. hex
+      if redis.call('SCARD', set) > tonumber(ARGV[3]) then
+        values[n + 1] = 'over'
+        return values
+      end
+      for _, member in ipairs(redis.call('SMEMBERS', set)) do
         local value = redis.call('GET', ARGV[1] .. member)
         if value then
           values[n + 1] = member
@@ -130,7 +136,8 @@ return values
 """
 """MGET of KEYS, then the members of the set ``ARGV[1] .. 'g:' .. hex`` named by field
 ``ARGV[2]`` (``GROUP``) of the first entry's ``data`` (the rules of ``store.group_of``), each
-followed by its value, for those still held."""
+followed by its value, for those still held; just 'over' when the set has more than ``ARGV[3]``
+(``GROUP_LIMIT``) members."""
 
 
 def _unhex(name: str | bytes) -> bytes | None:
@@ -305,6 +312,8 @@ class RedisStore:
 
     def _grouped(self, values: list[Any], n: int, now: float) -> Grouped:
         entries = [self._live(v, now) for v in values[:n]]
+        if len(values) == n + 1:  # the group is too large to ship
+            return entries, None
         members: dict[bytes, Entry] = {}
         if entries[0] is not None:  # expired by the caller's clock: its group is not read
             for index in range(n, len(values) - 1, 2):
@@ -320,7 +329,7 @@ class RedisStore:
             self.open()
         names = [self.name(k) for k in keys]
         with self._errors("read"):
-            values = self._members(keys=names, args=[self.prefix, GROUP])
+            values = self._members(keys=names, args=[self.prefix, GROUP, GROUP_LIMIT])
             return self._grouped(values, len(names), now)
 
     async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
@@ -328,7 +337,7 @@ class RedisStore:
             await self.aopen()
         names = [self.name(k) for k in keys]
         with self._errors("read"):
-            values = await self._amembers(keys=names, args=[self.prefix, GROUP])
+            values = await self._amembers(keys=names, args=[self.prefix, GROUP, GROUP_LIMIT])
             return self._grouped(values, len(names), now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:

@@ -20,7 +20,15 @@ from typing import Any, TypeVar
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import Entry, Grouped, Write, group_of, joined, links
+from brokerlink.credentials.store import (
+    GROUP_LIMIT,
+    Entry,
+    Grouped,
+    Write,
+    group_of,
+    joined,
+    links,
+)
 from brokerlink.errors import CredentialCacheUnavailable
 
 DEFAULT_NAME = "credential-guard.sqlite3"
@@ -68,7 +76,7 @@ FILE = "INSERT OR IGNORE INTO guard_groups (grp, key) VALUES (?, ?)"
 UNFILE = "DELETE FROM guard_groups WHERE grp = ? AND key = ?"
 MEMBERS = """
 SELECT e.key, e.reason, e.first_seen, e.expires_at, e.data
-FROM guard_groups AS g JOIN guard_entries AS e ON e.key = g.key WHERE g.grp = ?
+FROM guard_groups AS g JOIN guard_entries AS e ON e.key = g.key WHERE g.grp = ? LIMIT ?
 """
 EXPIRED = "SELECT key FROM guard_entries WHERE expires_at <= ? LIMIT ?"
 PURGE_GROUPED = "DELETE FROM guard_groups WHERE key = ?"
@@ -249,12 +257,16 @@ class SQLiteStore:
             try:
                 found = self._select(conn, keys, now)
                 group = group_of(found[0])  # none when it is missing or expired
-                rows = conn.execute(MEMBERS, (group,)).fetchall() if group is not None else []
+                rows = []
+                if group is not None:
+                    rows = conn.execute(MEMBERS, (group, GROUP_LIMIT + 1)).fetchall()
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        if len(rows) > GROUP_LIMIT:
+            return found, None
         members = {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
         return found, {key: entry for key, entry in members.items() if entry.live(now)}
 

@@ -31,6 +31,10 @@ and server (``z``) hashes there."""
 GROUP = "i"
 """The field of an entry's ``data`` naming (in lowercase hex) the group ``fetch_grouped`` reads:
 a record's login hash."""
+GROUP_LIMIT = 100
+"""``fetch_grouped`` answers no members (None) for a group with more filings than this: a check
+then reads the one key it needs instead of shipping them all (a login with that many rejected
+passwords is rare)."""
 _DECODER = json.JSONDecoder()
 _JSON_SPACE = " \t\n\r"
 
@@ -103,16 +107,18 @@ class LinkedFetch(Protocol):
     async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
 
 
-Grouped = tuple[list[Entry | None], dict[bytes, Entry]]
-"""``fetch_grouped``'s answer: the entries of the keys asked, and the group's live members."""
+Grouped = tuple[list[Entry | None], dict[bytes, Entry] | None]
+"""``fetch_grouped``'s answer: the entries of the keys asked, and the group's live members
+(None: more than ``GROUP_LIMIT``)."""
 
 
 @runtime_checkable
 class GroupedFetch(Protocol):
     """The other optional capability: ``fetch(keys)`` plus, read at the same moment, every live
     entry filed (``Write.group``) in the group ``group_of(first entry)`` names, by key; {} when
-    the first entry is missing or expired or names no group. Filing must not be lost to
-    concurrent writers: the guard takes a key missing from the group for one without a mark."""
+    the first entry is missing or expired or names no group, None when the group holds more
+    than ``GROUP_LIMIT`` filings. Filing must not be lost to concurrent writers: the guard
+    takes a key missing from the group for one without a mark."""
 
     def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped: ...
 
