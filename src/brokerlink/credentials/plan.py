@@ -143,30 +143,27 @@ class Record:
 
     @classmethod
     def decode(cls, text: str) -> Record | None:
+        """The record ``text`` holds, else None (never raises). Positional arguments and plain
+        lookups: an unseen record is decoded on every check that reads it."""
+        doc = json_object(text)
+        if doc is None:
+            return None
+        get = doc.get
         try:
-            doc = json_object(text)
-            if doc is None:
-                return None
-
-            def unhex(name: str) -> bytes | None:
-                value = doc.get(name)
-                return None if value is None else bytes.fromhex(value)
-
-            ident = unhex("i")
-            if ident is None:
-                return None
-            slots = doc.get("s")
+            ident = bytes.fromhex(get("i"))
+            secret, cred, tz = get("w"), get("c"), get("z")
+            platform, kind, slots = get("p"), get("t"), get("s")
             return cls(
-                ident=ident,
-                secret=unhex("w"),
-                cred=unhex("c"),
-                tz=unhex("z"),
-                platform=doc.get("p") if isinstance(doc.get("p"), str) else None,
-                account_type=doc.get("t") if isinstance(doc.get("t"), str) else None,
-                slots=slots if isinstance(slots, int) and not isinstance(slots, bool) else None,
-                uses_profile=doc.get("g") is True,
+                ident,
+                None if secret is None else bytes.fromhex(secret),
+                None if cred is None else bytes.fromhex(cred),
+                None if tz is None else bytes.fromhex(tz),
+                platform if type(platform) is str else None,
+                kind if type(kind) is str else None,
+                slots if type(slots) is int else None,
+                get("g") is True,
             )
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError):
             return None
 
 
