@@ -318,8 +318,9 @@ def prepare(
 
     One ``Fetch`` in the usual case: a new account's keys are known up front, deploy-like calls
     read the record's cred and tz along with it (``linked``), and an update guesses its keys
-    from the record in ``recent``; a second one only for an update of a record not known here
-    or changed by another process since."""
+    from the record in ``recent`` or, for a record not seen here, reads the record's login group
+    with it (``grouped``); a second one only when a guess is stale, the store has no groups,
+    the group is too large to ship, or the record names a platform outside ``PLATFORMS``."""
     p = Prepared(attempt)
     extra: tuple[bytes, ...] = ()
     if end_user_id is not None:

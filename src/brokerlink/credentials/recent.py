@@ -1,11 +1,12 @@
 """The account records a guard saw or wrote last, kept in process to guess an update's hashes.
 
 An updateAccount check needs keys derived (by HMAC, whose key never leaves the process) from the
-account's record, so without a guess it reads the store twice. With the record this process
-last saw, it reads the record and the guessed keys at once, and keeps the guess only when the
-record read back is the same one; another process's change costs the second read, never a wrong
-answer. Entries are keyed by the record's keyed hash and hold hashes and settings only; the
-record's stored text is kept too, so an unchanged record read back is not decoded again.
+account's record. With the record this process last saw, it reads the record and the guessed
+keys at once (a plain multi-key read, cheaper than the store's grouped read used for records
+not seen here), and keeps the guess only when the record read back is the same one; another
+process's change costs a second read, never a wrong answer. Entries are keyed by the record's
+keyed hash and hold hashes and settings only; the record's stored text is kept too, so an
+unchanged record read back is not decoded again.
 """
 
 from __future__ import annotations
