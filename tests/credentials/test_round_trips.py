@@ -309,3 +309,24 @@ async def test_a_login_with_too_many_marks_reads_its_one_key(
     assert await fresh.refused(update("acc-1", password="bad-7")) == "E_AUTH"
     assert store.reads - before == 2
     assert await Driver(store, asynchronous).refused(update("acc-1", password="good")) is None
+
+
+@pytest.mark.parametrize("store_kind", [CountedLinked, Counted], ids=["grouped", "third-party"])
+async def test_a_redeploy_rejection_refuses_an_unseen_update_keeping_the_password(
+    store_kind: type[Counted],
+    new_store: StoreFactory,
+    asynchronous: bool,
+    clock: VirtualClock,
+    aclose_stores: list[CredentialStore],
+) -> None:
+    """E_AUTH on a redeploy marks the record's credentials in their login's group: another
+    process's update that keeps password and server is refused, one with a new password not."""
+    store = store_kind(new_store())
+    aclose_stores.append(store)
+    writer = Driver(store, asynchronous)
+    await writer.created("acc-1")
+    await writer.answered(on_account("redeployAccount", "acc-1"), Outcome(False, "E_AUTH"))
+    before = store.reads
+    assert await Driver(store, asynchronous).refused(update("acc-1")) == "E_AUTH"
+    assert store.reads - before == (1 if store_kind is CountedLinked else 2)
+    assert await Driver(store, asynchronous).refused(update("acc-1", password="new")) is None

@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from brokerlink.credentials.store import CredentialStore, Entry, LinkedFetch, Write
+from brokerlink.credentials.store import CredentialStore, Entry, GroupedFetch, LinkedFetch, Write
 
 if TYPE_CHECKING:
     from brokerlink.credentials.memory_store import MemoryStore
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CredentialStore",
     "Entry",
+    "GroupedFetch",
     "GuardPolicy",
     "LinkedFetch",
     "MemoryStore",
