@@ -38,6 +38,17 @@ async def redis_store(
     return store
 
 
+@pytest.fixture(params=[CountedLinked, Counted], ids=["linked", "third-party"])
+def counted(
+    request: pytest.FixtureRequest, new_store: StoreFactory, aclose_stores: list[CredentialStore]
+) -> Counted:
+    """A store of each backend with the backend's own one-read capabilities, or without them
+    (as a third party's store), counting the reads asked of it."""
+    store: Counted = request.param(new_store())
+    aclose_stores.append(store)
+    return store
+
+
 @pytest.fixture
 def requests(redis_url: str) -> AsyncIterator[RedisRequests]:
     counter = RedisRequests(redis_url)
@@ -167,16 +178,10 @@ async def decisions(driver: Driver) -> list[str | None]:
 EXPECTED = ["E_AUTH"] * 6 + ["E_SERVER_TIMEZONE"] * 2 + [None] * 4  # replicas skip the server
 
 
-@pytest.mark.parametrize("store_kind", [CountedLinked, Counted], ids=["linked", "third-party"])
 async def test_the_marks_linked_from_a_record_refuse_account_calls(
-    store_kind: type[Counted],
-    new_store: StoreFactory,
-    asynchronous: bool,
-    clock: VirtualClock,
-    aclose_stores: list[CredentialStore],
+    counted: Counted, asynchronous: bool, clock: VirtualClock
 ) -> None:
-    store = store_kind(new_store())
-    aclose_stores.append(store)
+    store = counted
     assert await decisions(Driver(store, asynchronous)) == EXPECTED
 
 
@@ -193,18 +198,12 @@ UNSEEN = [
 ]
 
 
-@pytest.mark.parametrize("store_kind", [CountedLinked, Counted], ids=["grouped", "third-party"])
 async def test_updates_of_records_not_seen_decide_alike_on_every_store(
-    store_kind: type[Counted],
-    new_store: StoreFactory,
-    asynchronous: bool,
-    clock: VirtualClock,
-    aclose_stores: list[CredentialStore],
+    counted: Counted, asynchronous: bool, clock: VirtualClock
 ) -> None:
     """A fresh guard per check (another process): with groups or with a second read, the same
     refusals; a success clears the mark from the group as well."""
-    store = store_kind(new_store())
-    aclose_stores.append(store)
+    store = counted
     writer = Driver(store, asynchronous)
     await writer.created("acc-1")
     await writer.answered(create(password="pw-2"), Outcome(False, "E_AUTH"))
@@ -311,22 +310,16 @@ async def test_a_login_with_too_many_marks_reads_its_one_key(
     assert await Driver(store, asynchronous).refused(update("acc-1", password="good")) is None
 
 
-@pytest.mark.parametrize("store_kind", [CountedLinked, Counted], ids=["grouped", "third-party"])
 async def test_a_redeploy_rejection_refuses_an_unseen_update_keeping_the_password(
-    store_kind: type[Counted],
-    new_store: StoreFactory,
-    asynchronous: bool,
-    clock: VirtualClock,
-    aclose_stores: list[CredentialStore],
+    counted: Counted, asynchronous: bool, clock: VirtualClock
 ) -> None:
     """E_AUTH on a redeploy marks the record's credentials in their login's group: another
     process's update that keeps password and server is refused, one with a new password not."""
-    store = store_kind(new_store())
-    aclose_stores.append(store)
+    store = counted
     writer = Driver(store, asynchronous)
     await writer.created("acc-1")
     await writer.answered(on_account("redeployAccount", "acc-1"), Outcome(False, "E_AUTH"))
     before = store.reads
     assert await Driver(store, asynchronous).refused(update("acc-1")) == "E_AUTH"
-    assert store.reads - before == (1 if store_kind is CountedLinked else 2)
+    assert store.reads - before == (1 if isinstance(store, CountedLinked) else 2)
     assert await Driver(store, asynchronous).refused(update("acc-1", password="new")) is None

@@ -231,44 +231,49 @@ class SQLiteStore:
         with self._lock, self._errors("read"):
             return self._select(self._connection(), keys, now)
 
-    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        """``fetch`` plus the entries the first one links to, in one read transaction (one
-        snapshot of the file, whatever other processes write meanwhile)."""
+    def _snapshot(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """``read(connection)`` in one read transaction: one snapshot of the file, whatever
+        other processes write meanwhile."""
         with self._lock, self._errors("read"):
             conn = self._connection()
             conn.execute("BEGIN")
             try:
-                found = self._select(conn, keys, now)
-                targets = links(found[0])  # none when it is missing or expired
-                wanted = [key for key in targets if key is not None]
-                got = self._select(conn, wanted, now) if wanted else []
+                result = read(conn)
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")  # it only read: this ends the snapshot
-        return joined(found, targets, got)
+            return result
+
+    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        """``fetch`` plus the entries the first one links to, in one read transaction."""
+
+        def read(conn: sqlite3.Connection) -> list[Entry | None]:
+            found = self._select(conn, keys, now)
+            targets = links(found[0])  # none when it is missing or expired
+            wanted = [key for key in targets if key is not None]
+            return joined(found, targets, self._select(conn, wanted, now) if wanted else [])
+
+        return self._snapshot(read)
 
     def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
         """``fetch`` plus the live members of the first entry's group, in one read transaction."""
-        with self._lock, self._errors("read"):
-            conn = self._connection()
-            conn.execute("BEGIN")
-            try:
-                found = self._select(conn, keys, now)
-                group = group_of(found[0])  # none when it is missing or expired
-                rows = []
-                if group is not None:
-                    rows = conn.execute(MEMBERS, (group, GROUP_LIMIT + 1)).fetchall()
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        if len(rows) > GROUP_LIMIT:
-            return found, None
-        members = {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
-        return found, {key: entry for key, entry in members.items() if entry.live(now)}
+
+        def read(conn: sqlite3.Connection) -> Grouped:
+            found = self._select(conn, keys, now)
+            group = group_of(found[0])  # none when it is missing or expired
+            if group is None:
+                return found, {}
+            rows = conn.execute(MEMBERS, (group, GROUP_LIMIT + 1)).fetchall()
+            if len(rows) > GROUP_LIMIT:
+                return found, None
+            members = (Entry(row[1], row[2], row[3], row[4]) for row in rows)
+            return found, {
+                row[0]: entry for row, entry in zip(rows, members, strict=True) if entry.live(now)
+            }
+
+        return self._snapshot(read)
 
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         # A primary-key read takes microseconds and WAL readers do not wait for writers, so it
