@@ -12,8 +12,10 @@ import pytest
 
 from brokerlink import errors
 from brokerlink.credentials import Entry, GuardPolicy, MemoryStore, RedisStore, SQLiteStore, Write
+from brokerlink.credentials.store import Grouped
 from brokerlink.testing import VirtualClock
 from tests.credentials.conftest import SHARED_KEY, free_port
+from tests.credentials.drive import Driver, on_account, update
 from tests.credentials.test_guard_sandbox import account, rejected
 
 LOGGER = "brokerlink.credentials"
@@ -35,6 +37,11 @@ class Flaky(MemoryStore):
         if self.reads_fail:
             raise ConnectionError("backend unreachable")
         return super().fetch_linked(keys, now)
+
+    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
+        if self.reads_fail:
+            raise ConnectionError("backend unreachable")
+        return super().fetch_grouped(keys, now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
         if self.writes_fail:
@@ -132,3 +139,30 @@ async def test_a_misconfigured_store_is_an_error_not_an_outage(
     api = make_api("nosuch://here")
     assert isinstance(await rejected(api, "deploy_account", "x"), errors.InvalidRequest)
     assert api.responses.count("deployAccount") == 0
+
+
+@KINDS
+@pytest.mark.parametrize(
+    "attempt",
+    [update("acc-1", password="pw"), on_account("deployAccount", "acc-1")],
+    ids=["update", "deploy"],
+)
+async def test_the_one_read_checks_of_a_down_store_pass_or_raise(
+    kind: str,
+    attempt: Any,
+    tmp_path: Path,
+    asynchronous: bool,
+    clock: VirtualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An update's grouped read and a deploy's linked read fail like any other: the check lets
+    the request through with a warning, or raises when so configured."""
+    caplog.set_level(logging.WARNING, LOGGER)
+    for name in ("a", "r"):
+        (tmp_path / name).mkdir()
+    allowing = Driver(broken(kind, tmp_path / "a", GuardPolicy()), asynchronous)
+    assert await allowing.check(attempt) is None
+    assert "sending without the credential guard" in caplog.records[-1].getMessage()
+    raising = Driver(broken(kind, tmp_path / "r", GuardPolicy(on_error="raise")), asynchronous)
+    with pytest.raises(errors.CredentialCacheUnavailable):
+        await raising.check(attempt)
