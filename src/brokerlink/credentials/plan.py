@@ -150,7 +150,7 @@ class Record:
             return None
         get = doc.get
         try:
-            ident = bytes.fromhex(get("i"))
+            ident = bytes.fromhex(doc["i"])
             secret, cred, tz = get("w"), get("c"), get("z")
             platform, kind, slots = get("p"), get("t"), get("s")
             return cls(
@@ -163,7 +163,7 @@ class Record:
                 slots if type(slots) is int else None,
                 get("g") is True,
             )
-        except (ValueError, TypeError):
+        except (KeyError, ValueError, TypeError):
             return None
 
 
