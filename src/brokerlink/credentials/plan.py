@@ -383,7 +383,7 @@ def _prepare_update(
     record_key = keys.record(a.account_id)  # (its account key is only cleared: see learn)
     seen = recent.get(record_key) if recent is not None else None
     guess = seen if marks else None  # guessing pays only when the marks are read
-    if guess is None and marks:
+    if guess is None and marks and a.server is not None:  # without a server: no cred, no tz
         yield from _prepare_unseen_update(keys, p, record_key, extra, recent)
         return
     guessed: tuple[bytes, ...] = ()
