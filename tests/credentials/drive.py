@@ -87,6 +87,14 @@ class Driver:
         else:
             self.guard.learn(attempt, prepared, outcome, opts, timing.current())
 
+    async def apply(self, writes: list[Write]) -> None:
+        """Write to the guard's store directly (what another program could leave there)."""
+        now = timing.current().wall()
+        if self.asynchronous:
+            await self.guard.store.aapply(writes, now)
+        else:
+            self.guard.store.apply(writes, now)
+
     async def answered(self, attempt: Attempt, outcome: Outcome) -> None:
         """Check ``attempt`` (it must pass), then learn ``outcome`` as its final answer."""
         await self.learn(attempt, await self.check(attempt), outcome)

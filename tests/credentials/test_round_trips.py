@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from brokerlink.credentials import CredentialStore, RedisStore
+from brokerlink.credentials import CredentialStore, Entry, RedisStore, Write
 from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.store import GROUP_LIMIT
 from brokerlink.errors import KnownBadCredentials
@@ -243,6 +243,7 @@ async def test_each_check_reads_every_backend_once(
     assert await reads(driver, update("acc-1", password="pw-2"), end_user_id="u") == 1
     assert await reads(Driver(store, asynchronous), update("acc-1", password="pw-2")) == 1
     assert await reads(Driver(plain, asynchronous), update("acc-1", password="pw-2")) == 2
+    assert await reads(Driver(store, asynchronous), update("ext-1", password="pw-2")) == 1
     for operation in ACCOUNT_CALLS:
         assert await reads(driver, on_account(operation, "acc-1"), end_user_id="u") == 1
         assert await reads(third_party, on_account(operation, "acc-1")) == 2
@@ -323,3 +324,27 @@ async def test_a_redeploy_rejection_refuses_an_unseen_update_keeping_the_passwor
     assert await Driver(store, asynchronous).refused(update("acc-1")) == "E_AUTH"
     assert store.reads - before == (1 if isinstance(store, CountedLinked) else 2)
     assert await Driver(store, asynchronous).refused(update("acc-1", password="new")) is None
+
+
+@pytest.mark.parametrize("text", ['{"i":"zz"}', '{"i":"%s"}' % ("AB" * 32), "not json"])
+async def test_a_record_the_guard_cannot_read_is_read_around(
+    text: str,
+    new_store: StoreFactory,
+    asynchronous: bool,
+    clock: VirtualClock,
+    aclose_stores: list[CredentialStore],
+) -> None:
+    """A record no guard wrote (garbage under the account's record key) does not name the
+    group the guard files the account's marks in: the update's own cred is read in a second
+    read rather than taken for unmarked."""
+    store = CountedLinked(new_store())
+    aclose_stores.append(store)
+    writer = Driver(store, asynchronous)
+    await writer.answered(update("ext-1", password="bad"), Outcome(False, "E_AUTH"))
+    keys = writer.guard._keys
+    assert keys is not None
+    now = clock.now()
+    await writer.apply([Write(keys.record("ext-1"), Entry("record", now, now + 60, text))])
+    before = store.reads
+    assert await Driver(store, asynchronous).refused(update("ext-1", password="bad")) == "E_AUTH"
+    assert store.reads - before == 2

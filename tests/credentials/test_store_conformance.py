@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from brokerlink.credentials import Entry, Write
+from brokerlink.credentials import Entry, RedisStore, Write
 from brokerlink.credentials.store import GROUP_LIMIT, group_of, links
 from brokerlink.errors import InvalidRequest
 from tests.credentials.conftest import SHARED_KEY, StoreFactory
@@ -322,12 +322,27 @@ async def test_fetch_grouped_reads_the_members_of_the_group_the_first_entry_name
     assert (await grouped(store, [R]))[1] == {C: entry(data="other login")}
 
 
+async def test_a_key_holding_nothing_ships_the_group_it_names_itself(store: Flavour) -> None:
+    """An account with no record files its marks under its record key: reading that key finds
+    them, until a record names another group."""
+    await store.apply([Write(A, entry(), R), Write(B, entry("E_NO_SYMBOLS"), G)])
+    assert await grouped(store, [R, B]) == ([None, entry("E_NO_SYMBOLS")], {A: entry()})
+    assert await grouped(store, [A]) == ([entry()], {})  # A names no group: nothing shipped
+    await store.apply([Write(R, record(names_group(G)))])
+    assert (await grouped(store, [R]))[1] == {B: entry("E_NO_SYMBOLS")}
+
+
 async def test_fetch_grouped_answers_only_live_members_of_a_live_entry(store: Flavour) -> None:
     rec = record(names_group(G), ttl=10)
     await store.apply([Write(R, rec), Write(A, entry(ttl=5), G), Write(B, entry(ttl=None), G)])
+    await store.apply([Write(C, entry(ttl=None), R)])
     assert await grouped(store, [R]) == ([rec], {A: entry(ttl=5), B: entry(ttl=None)})
     assert await grouped(store, [R], NOW + 5) == ([rec], {B: entry(ttl=None)})
-    assert await grouped(store, [R], NOW + 10) == ([None], {})
+    # Expired, the record names no group: the key's own is shipped, or, where the store still
+    # holds the record (Redis expires by the server's clock), nothing it could mistake.
+    entries, members = await grouped(store, [R], NOW + 10)
+    assert entries == [None]
+    assert members == (None if isinstance(store.store, RedisStore) else {C: entry(ttl=None)})
 
 
 async def test_a_delete_in_a_group_takes_the_key_out(store: Flavour) -> None:

@@ -60,14 +60,23 @@ def _slots(value: Any) -> int | None:
     return int(value) if value == int(value) else None
 
 
+_ACCOUNTS = b"/current/accounts/"
+
+
 def account_id_of(request: httpx.Request) -> str | None:
-    """``{accountId}`` of ``.../users/current/accounts/{accountId}/...``."""
-    segments = request.url.raw_path.split(b"?", 1)[0].split(b"/")
-    for index, segment in enumerate(segments[:-1]):
-        if segment == b"accounts" and index >= 2 and segments[index - 1] == b"current":
-            ident = unquote(segments[index + 1].decode("ascii", "replace"))
-            return ident or None
-    return None
+    """``{accountId}`` of ``.../users/current/accounts/{accountId}/...``: the segment after the
+    first ``current/accounts`` pair of the path (found, not split: every check pays this)."""
+    path = request.url.raw_path
+    query = path.find(b"?")
+    if query >= 0:
+        path = path[:query]
+    at = path.find(_ACCOUNTS)
+    if at < 0:
+        return None
+    start = at + len(_ACCOUNTS)
+    end = path.find(b"/", start)
+    segment = path[start:] if end < 0 else path[start:end]
+    return unquote(segment.decode("ascii", "replace")) or None
 
 
 _DECODER = json.JSONDecoder()

@@ -12,7 +12,7 @@ import hashlib
 import os
 import secrets
 import struct
-from typing import Any
+from collections.abc import Callable
 
 from brokerlink.errors import InvalidRequest
 
@@ -21,7 +21,8 @@ MIN_KEY_CHARS = 16
 _BLOCK = 64  # SHA-256 block size
 _IPAD = bytes(x ^ 0x36 for x in range(256))
 _OPAD = bytes(x ^ 0x5C for x in range(256))
-_LENGTH = struct.Struct(">I").pack  # 4 bytes, big-endian
+LENGTH = struct.Struct(">I").pack
+"""A field's length prefix: 4 bytes, big-endian."""
 
 
 def encode(*fields: str | bytes) -> bytes:
@@ -31,6 +32,12 @@ def encode(*fields: str | bytes) -> bytes:
         raw = field.encode() if isinstance(field, str) else field
         parts += (len(raw).to_bytes(4, "big"), raw)
     return b"".join(parts)
+
+
+def text_field(value: str) -> bytes:
+    """``encode(value)`` of one text field, for callers that spell their fields out."""
+    raw = value.encode()
+    return LENGTH(len(raw)) + raw
 
 
 class Hasher:
@@ -51,20 +58,30 @@ class Hasher:
         key = key.ljust(_BLOCK, b"\0")
         self._inner = hashlib.sha256(key.translate(_IPAD))
         self._outer = hashlib.sha256(key.translate(_OPAD))
-        self._heads: dict[str, Any] = {}  # tag -> inner state after encode(tag)
+        self._heads: dict[str, Callable[[bytes], bytes]] = {}  # tag -> tagged(tag)
 
     def __call__(self, tag: str, *fields: str | bytes) -> bytes:
-        head = self._heads.get(tag)
-        if head is None:
-            head = self._heads[tag] = self._inner.copy()
-            head.update(encode(tag))
-        inner = head.copy()
-        for field in fields:  # feeds exactly encode(*fields)
-            raw = field.encode() if isinstance(field, str) else field
-            inner.update(_LENGTH(len(raw)) + raw)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
+        mac = self._heads.get(tag)
+        if mac is None:
+            mac = self._heads[tag] = self.tagged(tag)
+        return mac(encode(*fields))
+
+    def tagged(self, tag: str) -> Callable[[bytes], bytes]:
+        """``mac(encoded)`` = ``self(tag, *fields)`` where ``encoded`` is ``encode(*fields)``:
+        the tag's inner state is made once, and callers that know their fields' types build
+        the encoding without ``encode``'s loop (a third of a short digest's cost)."""
+        head = self._inner.copy()
+        head.update(encode(tag))
+        outer = self._outer
+
+        def mac(encoded: bytes) -> bytes:
+            inner = head.copy()
+            inner.update(encoded)
+            done = outer.copy()
+            done.update(inner.digest())
+            return done.digest()
+
+        return mac
 
     def __repr__(self) -> str:
         return "Hasher(key=<hidden>)"

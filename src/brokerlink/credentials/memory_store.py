@@ -34,6 +34,8 @@ class MemoryStore:
         self._key = configured_key(key) or new_key()
         self._entries: dict[bytes, Entry] = {}
         self._groups: dict[bytes, set[bytes]] = {}
+        self._named: dict[bytes, bytes] = {}
+        """key -> the group its entry names (``group_of``), worked out when it is written."""
         self._lock = threading.Lock()
         self._writes = 0
         self._limits: Any = None
@@ -77,9 +79,8 @@ class MemoryStore:
         """``fetch`` plus the live members of the first entry's group, in one hold of the lock."""
         entries = self._entries
         with self._lock:
-            found = [entries.get(key) for key in keys]
-            found = [e if e is not None and e.live(now) else None for e in found]
-            group = group_of(found[0])
+            found = [e if (e := entries.get(key)) is None or e.live(now) else None for key in keys]
+            group = keys[0] if found[0] is None else self._named.get(keys[0])
             filed = self._groups.get(group, ()) if group is not None else ()
             if len(filed) > GROUP_LIMIT:
                 return found, None
@@ -96,6 +97,7 @@ class MemoryStore:
     def apply(self, writes: Sequence[Write], now: float) -> None:
         with self._lock:
             for write in writes:
+                self._named.pop(write.key, None)
                 if write.entry is None or not write.entry.live(now):
                     self._entries.pop(write.key, None)
                     if write.group is not None:
@@ -103,6 +105,9 @@ class MemoryStore:
                 else:
                     old = self._entries.get(write.key)
                     self._entries[write.key] = merged(old, write.entry, now)
+                    named = group_of(write.entry) if write.entry.data else None
+                    if named is not None:
+                        self._named[write.key] = named
                     if write.group is not None:
                         self._groups.setdefault(write.group, set()).add(write.key)
             self._writes += len(writes)
@@ -122,6 +127,7 @@ class MemoryStore:
         dead = [k for k, e in self._entries.items() if not e.live(now)]
         for key in dead:
             del self._entries[key]
+            self._named.pop(key, None)
         for group, members in list(self._groups.items()):
             members.intersection_update(self._entries)
             if not members:

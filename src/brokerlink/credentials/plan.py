@@ -6,17 +6,20 @@ sync and async guards drive the same generators, so both behave identically.
 
 Hash layout (every digest is HMAC-SHA256 with a tag, see :mod:`.keys`):
 ``ident = H(ident, platform, login)``, ``secret = H(secret, ident, password)``,
-``cred = H(cred, secret, server.casefold())``, ``tz = H(tz, platform, server.casefold())``.
-The per-account record keeps ``ident`` and ``secret`` (never the fields), so an update that
-changes only the password or the server still finds the (platform, server, login, password)
-hash a createAccount would have made. A slots rejection is kept under ``cred`` too, with the
-account type, the slots asked for and the slots recommended: the latest verdict on a
-combination wins (a slots rejection means the credentials themselves were accepted).
+``cred = H(cred, secret, server.casefold())``, ``tz = H(tz, platform, server.casefold())``,
+``record = H(record, account id)``; an account updated with no record has its ``record`` key
+for ``ident`` (its platform and login are unknown). The per-account record keeps ``ident`` and
+``secret`` (never the fields), so an update that changes only the password or the server still
+finds the (platform, server, login, password) hash a createAccount would have made. A slots
+rejection is kept under ``cred`` too, with the account type, the slots asked for and the slots
+recommended: the latest verdict on a combination wins (a slots rejection means the credentials
+themselves were accepted).
 The record's ``c`` (cred) and ``z`` (tz) fields are the store's ``LINKS``: a store reads the
 marks a deploy needs together with the record. Every cred mark is filed in the group of the
-``ident`` it was derived from, the record's ``i`` (the store's ``GROUP``), so an update of an
-account this process has not seen reads the record and its login's cred marks at once, and
-works out locally which of them its new password and server would hit.
+``ident`` it was derived from, the record's ``i`` (the store's ``GROUP``; with no record, the
+record key itself), so an update of an account this process has not seen reads the record and
+its login's cred marks at once, and works out locally which of them its new password and server
+would hit.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ import json
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from brokerlink.credentials.facts import Attempt, Outcome
-from brokerlink.credentials.keys import Hasher
+from brokerlink.credentials.keys import LENGTH as _LENGTH
+from brokerlink.credentials.keys import Hasher, text_field
 from brokerlink.credentials.policy import (
     ADVICE,
     CREDENTIAL_REASONS,
@@ -37,11 +41,13 @@ from brokerlink.credentials.policy import (
     GuardPolicy,
 )
 from brokerlink.credentials.recent import RecentRecords, Seen
-from brokerlink.credentials.store import Entry, Write, json_object
+from brokerlink.credentials.store import Entry, Write, json_object, lower_hex
 from brokerlink.errors import KnownBadCredentials, TooManyRejectedAttempts
 
 RECORD = "record"
 COOLDOWN = "cooldown"
+SERVERS = 1024
+"""How many (platform, server) hashes ``Keys`` memoizes."""
 PLATFORMS = ("mt4", "mt5")
 """The platforms an update's server hashes are worked out for before its record is read."""
 T = TypeVar("T")
@@ -76,45 +82,68 @@ Steps = Generator[Op, Any, T]
 
 
 class Keys:
-    """The keyed hashes of the guard, one method per kind."""
+    """The keyed hashes of the guard, one method per kind (each builds its fields' encoding
+    itself, see ``Hasher.tagged``)."""
 
-    __slots__ = ("_h",)
+    __slots__ = (
+        "_account",
+        "_cooldown",
+        "_cred",
+        "_ident",
+        "_record",
+        "_secret",
+        "_servers",
+        "_tz",
+        "_user",
+    )
 
     def __init__(self, hasher: Hasher) -> None:
-        self._h = hasher
+        mac = hasher.tagged
+        self._ident, self._secret, self._cred = mac("ident"), mac("secret"), mac("cred")
+        self._tz, self._account, self._record = mac("tz"), mac("account"), mac("record")
+        self._cooldown, self._user = mac("cooldown"), mac("user")
+        self._servers: dict[tuple[str, str], bytes] = {}
+        """(platform, server) -> tz: a back office deals with a handful of servers, and
+        every check of a new server hashes it (an update before its record is read, for
+        each platform). Server names are public; the memo stays in this process."""
 
     def ident(self, platform: str | None, login: str) -> bytes:
-        return self._h("ident", platform or "", login)
-
-    def ident_of_account(self, account_id: str) -> bytes:
-        """Stands in for (platform, login) of an account brokerlink did not create."""
-        return self._h("ident-of-account", account_id)
+        return self._ident(text_field(platform or "") + text_field(login))
 
     def secret(self, ident: bytes, password: str) -> bytes:
-        return self._h("secret", ident, password)
+        raw = password.encode()  # the fields' encoding spelt out: every update check pays it
+        return self._secret(_LENGTH(len(ident)) + ident + _LENGTH(len(raw)) + raw)
 
     def cred(self, secret: bytes, server: str) -> bytes:
-        return self._h("cred", secret, server.casefold())
+        raw = server.casefold().encode()
+        return self._cred(_LENGTH(len(secret)) + secret + _LENGTH(len(raw)) + raw)
 
     def tz(self, platform: str, server: str) -> bytes:
-        return self._h("tz", platform, server.casefold())
+        known = self._servers.get((platform, server))
+        if known is None:
+            if len(self._servers) >= SERVERS:
+                self._servers.clear()
+            known = self._tz(text_field(platform) + text_field(server.casefold()))
+            self._servers[platform, server] = known
+        return known
 
     def account(self, account_id: str) -> bytes:
-        return self._h("account", account_id)
+        return self._account(text_field(account_id))
 
     def record(self, account_id: str) -> bytes:
-        return self._h("record", account_id)
+        raw = account_id.encode()
+        return self._record(_LENGTH(len(raw)) + raw)
 
     def cooldown(self, end_user_id: str) -> bytes:
-        return self._h("cooldown", end_user_id)
+        return self._cooldown(text_field(end_user_id))
 
     def user(self, end_user_id: str) -> str:
-        return self._h("user", end_user_id).hex()
+        return self._user(text_field(end_user_id)).hex()
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """What the guard keeps per account id: hashes and non-secret settings, no clear text."""
+class Record(NamedTuple):
+    """What the guard keeps per account id: hashes and non-secret settings, no clear text.
+    (A tuple: one is made for every update checked, and tuples are made fastest.)"""
 
     ident: bytes
     secret: bytes | None = None
@@ -150,7 +179,10 @@ class Record:
             return None
         get = doc.get
         try:
-            ident = bytes.fromhex(doc["i"])
+            named = doc["i"]  # read as the store reads it to name the record's group
+            ident = lower_hex(named) if type(named) is str and named else None
+            if ident is None:
+                return None
             secret, cred, tz = get("w"), get("c"), get("z")
             platform, kind, slots = get("p"), get("t"), get("s")
             return cls(
@@ -238,72 +270,31 @@ def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
     p.group = ident
 
 
-@dataclass(slots=True)
-class Blind:
-    """An update's keys worked out before its record is read: those it has if the account has
-    no record, and its server hash for each of ``PLATFORMS``."""
-
-    ident: bytes
-    secret: bytes | None = None
-    cred: bytes | None = None
-    tz: dict[str, bytes] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, keys: Keys, a: Attempt) -> Blind:
-        assert a.account_id is not None
-        blind = cls(keys.ident_of_account(a.account_id))
-        if a.password is not None:
-            blind.secret = keys.secret(blind.ident, a.password)
-        if a.server is not None:
-            if blind.secret is not None:
-                blind.cred = keys.cred(blind.secret, a.server)
-            blind.tz = {platform: keys.tz(platform, a.server) for platform in PLATFORMS}
-        return blind
-
-    def keys(self) -> list[bytes]:
-        return ([] if self.cred is None else [self.cred]) + list(self.tz.values())
-
-
 def _updated_account(
-    keys: Keys, a: Attempt, p: Prepared, old: Record | None, blind: Blind | None = None
+    keys: Keys, a: Attempt, p: Prepared, old: Record | None, record_key: bytes
 ) -> None:
     """Set every key and the next record of an update from the account's ``old`` record (run
-    again when a guessed record turns out stale, so it assigns each field); what ``blind``
-    worked out already is not hashed again."""
+    again when a guessed record turns out stale, so it assigns each field). An account with no
+    record stands for its unknown (platform, login) with its ``record_key`` as ``ident``: its
+    marks are filed in the group a grouped read of that key ships."""
     assert a.account_id is not None
     platform = old.platform if old is not None else None
     uses_profile = old.uses_profile if old is not None else False
+    ident = old.ident if old is not None else record_key
     secret: bytes | None
-    if old is None and blind is not None:
-        ident, secret, p.cred = blind.ident, blind.secret, blind.cred
+    if a.password is not None:
+        secret = keys.secret(ident, a.password)
     else:
-        ident = old.ident if old is not None else keys.ident_of_account(a.account_id)
-        if a.password is not None:
-            secret = keys.secret(ident, a.password)
-        else:
-            secret = old.secret if old is not None else None
-        p.cred = (
-            keys.cred(secret, a.server) if secret is not None and a.server is not None else None
-        )
+        secret = old.secret if old is not None else None
+    p.cred = keys.cred(secret, a.server) if secret is not None and a.server is not None else None
     p.group = ident
-    tz = None
-    if platform and a.server and not uses_profile:
-        known = blind.tz.get(platform) if blind is not None else None
-        tz = known if known is not None else keys.tz(platform, a.server)
+    tz = keys.tz(platform, a.server) if platform and a.server and not uses_profile else None
     # Settings detection runs again only for a new server: keeping the server is never refused
     # (nor cleared) for E_SERVER_TIMEZONE.
     p.tz = None if old is not None and tz == old.tz else tz
     p.slots = a.slots if a.slots is not None else (old.slots if old is not None else None)
-    p.next_record = Record(
-        ident=ident,
-        secret=secret,
-        cred=p.cred,
-        tz=tz,
-        platform=platform,
-        account_type=old.account_type if old is not None else None,
-        slots=p.slots,
-        uses_profile=uses_profile,
-    )
+    account_type = old.account_type if old is not None else None
+    p.next_record = Record(ident, secret, p.cred, tz, platform, account_type, p.slots, uses_profile)
 
 
 def prepare(
@@ -388,7 +379,7 @@ def _prepare_update(
         return
     guessed: tuple[bytes, ...] = ()
     if guess is not None:
-        _updated_account(keys, a, p, guess.record)
+        _updated_account(keys, a, p, guess.record, record_key)
         guessed = p.wanted()
     entries: list[Entry | None] = yield Fetch((record_key, *extra, *guessed))
     if extra:
@@ -398,7 +389,7 @@ def _prepare_update(
     if guess is not None and (p.record is guess.record or p.record == guess.record):
         p.note(guessed, entries[1 + len(extra) :])
         return
-    _updated_account(keys, a, p, p.record)  # the guess is stale (or there was none): redo
+    _updated_account(keys, a, p, p.record, record_key)  # the guess is stale (or none): redo
     wanted = p.wanted() if marks else ()
     if wanted:
         p.note(wanted, (yield Fetch(wanted)))
@@ -411,28 +402,31 @@ def _prepare_unseen_update(
     extra: tuple[bytes, ...],
     recent: RecentRecords | None,
 ) -> Steps[None]:
-    """One read where the store files marks in groups (``GroupedFetch``): the record, the
-    blind keys, and the cred marks of the record's login; the cred this update makes is
-    remembered only if it is among them. A second read for what that does not answer: a
-    store without groups, or a platform outside ``PLATFORMS``."""
+    """One read where the store files marks in groups (``GroupedFetch``): the record, the new
+    server's hash for each of ``PLATFORMS``, and the cred marks of the record's login (or, with
+    no record, of the record key: see ``_updated_account``); the cred this update makes is
+    remembered only if it is among them. A second read for what that does not answer: a store
+    without groups, a group too large to ship, a record it cannot read, or a platform outside
+    ``PLATFORMS``."""
     a = p.attempt
-    blind = Blind.of(keys, a)
-    blind_keys = blind.keys()
-    entries, members = yield Fetch((record_key, *extra, *blind_keys), grouped=True)
+    assert a.server is not None
+    servers = [keys.tz(platform, a.server) for platform in PLATFORMS]
+    entries, members = yield Fetch((record_key, *extra, *servers), grouped=True)
     if extra:
         p.cooldown = entries[1]
     p.record = _read(recent, record_key, entries[0], None)
     p.account_type = p.record.account_type if p.record is not None else a.account_type
-    _updated_account(keys, a, p, p.record, blind)
-    answers = dict(zip(blind_keys, entries[1 + len(extra) :], strict=True))
-    if members is not None and p.record is not None and p.cred is not None:
-        answers[p.cred] = members.get(p.cred)  # filed under the record's login, or nowhere
+    _updated_account(keys, a, p, p.record, record_key)
+    answers = dict(zip(servers, entries[1 + len(extra) :], strict=True))
+    named = p.record is not None or entries[0] is None  # the group p.cred is filed in
+    if members is not None and named and p.cred is not None:
+        answers[p.cred] = members.get(p.cred)
     missing: list[bytes] = []
     for key in p.wanted():
-        if key in answers:
-            p.note((key,), (answers[key],))
-        else:
+        if key not in answers:
             missing.append(key)
+        elif (entry := answers[key]) is not None:
+            p.found.append((key, entry))
     if missing:
         p.note(missing, (yield Fetch(tuple(missing))))
 

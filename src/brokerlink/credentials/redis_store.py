@@ -110,34 +110,39 @@ the first entry's ``data``: the rules of ``store.links`` in one atomic step (fal
 FETCH_GROUPED = """
 local values = redis.call('MGET', unpack(KEYS))
 local n = #KEYS
-local ok, entry = pcall(cjson.decode, values[1] or '')
-if ok and type(entry) == 'table' and type(entry.d) == 'string' then
-  local ok2, doc = pcall(cjson.decode, entry.d)
-  if ok2 and type(doc) == 'table' then
-    local hex = doc[ARGV[2]]
-    if type(hex) == 'string' and #hex % 2 == 0 and string.find(hex, '^[0-9a-f]+$') then
-      local set = ARGV[1] .. 'g:' .. hex
-      if redis.call('SCARD', set) > tonumber(ARGV[3]) then
-        values[n + 1] = 'over'
-        return values
-      end
-      for _, member in ipairs(redis.call('SMEMBERS', set)) do
-        local value = redis.call('GET', ARGV[1] .. member)
-        if value then
-          values[n + 1] = member
-          values[n + 2] = value
-          n = n + 2
-        end
-      end
+local hex = nil
+if not values[1] then
+  hex = string.sub(KEYS[1], #ARGV[1] + 1)
+else
+  local ok, entry = pcall(cjson.decode, values[1])
+  if ok and type(entry) == 'table' and type(entry.d) == 'string' then
+    local ok2, doc = pcall(cjson.decode, entry.d)
+    if ok2 and type(doc) == 'table' then
+      hex = doc[ARGV[2]]
+    end
+  end
+end
+if type(hex) == 'string' and #hex % 2 == 0 and string.find(hex, '^[0-9a-f]+$') then
+  local set = ARGV[1] .. 'g:' .. hex
+  if redis.call('SCARD', set) > tonumber(ARGV[3]) then
+    values[n + 1] = 'over'
+    return values
+  end
+  for _, member in ipairs(redis.call('SMEMBERS', set)) do
+    local value = redis.call('GET', ARGV[1] .. member)
+    if value then
+      values[n + 1] = member
+      values[n + 2] = value
+      n = n + 2
     end
   end
 end
 return values
 """
-"""MGET of KEYS, then the members of the set ``ARGV[1] .. 'g:' .. hex`` named by field
-``ARGV[2]`` (``GROUP``) of the first entry's ``data`` (the rules of ``store.group_of``), each
-followed by its value, for those still held; just 'over' when the set has more than ``ARGV[3]``
-(``GROUP_LIMIT``) members."""
+"""MGET of KEYS, then the members of the set ``ARGV[1] .. 'g:' .. hex``, each followed by its
+value, for those still held; just 'over' when the set has more than ``ARGV[3]`` (``GROUP_LIMIT``)
+members. ``hex`` is named by field ``ARGV[2]`` (``GROUP``) of the first entry's ``data`` (the
+rules of ``store.group_of``) or, when the first key holds nothing, is that key's own name."""
 
 
 def _unhex(name: str | bytes) -> bytes | None:
@@ -314,17 +319,18 @@ class RedisStore:
         entries = [self._live(v, now) for v in values[:n]]
         if len(values) == n + 1:  # the group is too large to ship
             return entries, None
+        if values[0] is not None and entries[0] is None:
+            return entries, None  # expired by the caller's clock: the script read its group
         members: dict[bytes, Entry] = {}
-        if entries[0] is not None:  # expired by the caller's clock: its group is not read
-            for index in range(n, len(values) - 1, 2):
-                entry = self._live(values[index + 1], now)
-                key = _unhex(values[index])
-                if entry is not None and key is not None:
-                    members[key] = entry
+        for index in range(n, len(values) - 1, 2):
+            entry = self._live(values[index + 1], now)
+            key = _unhex(values[index])
+            if entry is not None and key is not None:
+                members[key] = entry
         return entries, members
 
     def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        """``fetch`` plus the live members of the first entry's group: one ``EVALSHA``."""
+        """``fetch`` plus the live members of ``shipped_group``: one ``EVALSHA``."""
         if self._client is None:
             self.open()
         names = [self.name(k) for k in keys]

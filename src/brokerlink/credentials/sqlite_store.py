@@ -25,9 +25,9 @@ from brokerlink.credentials.store import (
     Entry,
     Grouped,
     Write,
-    group_of,
     joined,
     links,
+    shipped_group,
 )
 from brokerlink.errors import CredentialCacheUnavailable
 
@@ -258,11 +258,11 @@ class SQLiteStore:
         return self._snapshot(read)
 
     def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        """``fetch`` plus the live members of the first entry's group, in one read transaction."""
+        """``fetch`` plus the live members of ``shipped_group``, in one read transaction."""
 
         def read(conn: sqlite3.Connection) -> Grouped:
             found = self._select(conn, keys, now)
-            group = group_of(found[0])  # none when it is missing or expired
+            group = shipped_group(keys, found[0])  # found: live entries only
             if group is None:
                 return found, {}
             rows = conn.execute(MEMBERS, (group, GROUP_LIMIT + 1)).fetchall()

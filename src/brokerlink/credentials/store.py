@@ -12,9 +12,11 @@ Two optional capabilities save a round trip; a store without them still works, w
   ``data`` (the hex fields ``LINKS``), read together with it. The guard uses it for deploy and
   redeploy, whose credential hashes sit in the account's record.
 - ``fetch_grouped`` also answers the live members of the group the first key's entry names (its
-  ``GROUP`` field). A write may name a group (``Write.group``): the guard files each credential
-  mark under the login hash it was derived from, so an update, whose new credential hash needs
-  that login hash from the record, finds its marks in the same read as the record.
+  ``GROUP`` field), or, when that key holds nothing, of the group named by the key itself. A
+  write may name a group (``Write.group``): the guard files each credential mark under the
+  login hash it was derived from (for an account with no record, its record key), so an
+  update, whose new credential hash needs that login hash from the record, finds its marks in
+  the same read as the record.
 """
 
 from __future__ import annotations
@@ -115,10 +117,12 @@ Grouped = tuple[list[Entry | None], dict[bytes, Entry] | None]
 @runtime_checkable
 class GroupedFetch(Protocol):
     """The other optional capability: ``fetch(keys)`` plus, read at the same moment, every live
-    entry filed (``Write.group``) in the group ``group_of(first entry)`` names, by key; {} when
-    the first entry is missing or expired or names no group, None when the group holds more
-    than ``GROUP_LIMIT`` filings. Filing must not be lost to concurrent writers: the guard
-    takes a key missing from the group for one without a mark."""
+    entry filed (``Write.group``) in the group ``shipped_group(keys, first entry)`` names, by
+    key: the group the first entry names, or, when the first key holds no live entry, the group
+    named by that key itself ({} when the entry names none). None instead when the group holds
+    more than ``GROUP_LIMIT`` filings, or when the store cannot tell which group to read.
+    Filing must not be lost to concurrent writers: the guard takes a key missing from the
+    group for one without a mark."""
 
     def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped: ...
 
@@ -149,7 +153,7 @@ def links(entry: Entry | None) -> list[bytes | None]:
         for index, name in enumerate(LINKS):
             value = doc.get(name)
             if isinstance(value, str) and value:
-                found[index] = _lower_hex(value)
+                found[index] = lower_hex(value)
     return found
 
 
@@ -159,10 +163,15 @@ def group_of(entry: Entry | None) -> bytes | None:
     if doc is None:
         return None
     value = doc.get(GROUP)
-    return _lower_hex(value) if isinstance(value, str) and value else None
+    return lower_hex(value) if isinstance(value, str) and value else None
 
 
-def _lower_hex(text: str) -> bytes | None:
+def shipped_group(keys: Sequence[bytes], first: Entry | None) -> bytes | None:
+    """The group ``fetch_grouped(keys)`` ships, given the live entry under ``keys[0]``."""
+    return keys[0] if first is None else group_of(first)
+
+
+def lower_hex(text: str) -> bytes | None:
     """The bytes ``text`` spells in lowercase hex pairs, else None (a regex costs 4x more)."""
     try:
         raw = bytes.fromhex(text)
