@@ -157,6 +157,8 @@ class Guard:
     # --- failure policy --------------------------------------------------------------------------
     def _resting(self, timing: Timing, *, checking: bool) -> bool:
         """Whether the store failed recently and is left alone; raises when it must."""
+        if self._down_until == -math.inf:  # the usual case: no clock read
+            return False
         left = self._down_until - timing.monotonic()
         if left <= 0:
             return False
@@ -298,6 +300,8 @@ def _refuse_or_pass(
     options: CallOptions,
     error_classes: Mapping[str, type[Exception]],
 ) -> Prepared:
+    if not prepared.found and prepared.cooldown is None:  # the usual case
+        return prepared
     refused = refusal(prepared, now, guard=options.credential_guard, error_classes=error_classes)
     if refused is None:
         return prepared

@@ -46,6 +46,7 @@ from brokerlink.errors import KnownBadCredentials, TooManyRejectedAttempts
 
 RECORD = "record"
 COOLDOWN = "cooldown"
+_RAW_DECODE = json.JSONDecoder().raw_decode
 SERVERS = 1024
 """How many (platform, server) hashes ``Keys`` memoizes."""
 PLATFORMS = ("mt4", "mt5")
@@ -174,8 +175,13 @@ class Record(NamedTuple):
     def decode(cls, text: str) -> Record | None:
         """The record ``text`` holds, else None (never raises). Positional arguments and plain
         lookups: an unseen record is decoded on every check that reads it."""
-        doc = json_object(text)
-        if doc is None:
+        try:  # the compact JSON the guard writes, without json_object's checks for padding
+            doc, end = _RAW_DECODE(text)
+        except (ValueError, RecursionError):
+            end = -1
+        if end != len(text):
+            doc = json_object(text)
+        if type(doc) is not dict:
             return None
         get = doc.get
         try:
@@ -417,16 +423,19 @@ def _prepare_unseen_update(
     p.record = _read(recent, record_key, entries[0], None)
     p.account_type = p.record.account_type if p.record is not None else a.account_type
     _updated_account(keys, a, p, p.record, record_key)
-    answers = dict(zip(servers, entries[1 + len(extra) :], strict=True))
-    named = p.record is not None or entries[0] is None  # the group p.cred is filed in
-    if members is not None and named and p.cred is not None:
-        answers[p.cred] = members.get(p.cred)
     missing: list[bytes] = []
-    for key in p.wanted():
-        if key not in answers:
-            missing.append(key)
-        elif (entry := answers[key]) is not None:
-            p.found.append((key, entry))
+    entry: Entry | None
+    if p.cred is not None:
+        named = p.record is not None or entries[0] is None  # the group p.cred is filed in
+        if members is None or not named:
+            missing.append(p.cred)
+        elif (entry := members.get(p.cred)) is not None:
+            p.found.append((p.cred, entry))
+    if p.tz is not None:
+        if p.tz not in servers:  # the record's platform is not one of PLATFORMS
+            missing.append(p.tz)
+        elif (entry := entries[1 + len(extra) + servers.index(p.tz)]) is not None:
+            p.found.append((p.tz, entry))
     if missing:
         p.note(missing, (yield Fetch(tuple(missing))))
 
