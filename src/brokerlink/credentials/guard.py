@@ -188,9 +188,6 @@ class Guard:
         log.warning("%s; %s", error, what)
 
     # --- the two moments -------------------------------------------------------------------------
-    def _needed(self, options: CallOptions) -> bool:
-        return options.credential_guard or options.end_user_id is not None
-
     def check(
         self,
         attempt: Attempt,
@@ -199,7 +196,9 @@ class Guard:
         error_classes: Mapping[str, type[Exception]],
     ) -> Prepared | None:
         """Raise a local refusal, or return what was worked out (None: nothing, or store down)."""
-        if not self._needed(options) or self._resting(timing, checking=True):
+        if not (options.credential_guard or options.end_user_id is not None):
+            return None
+        if self._resting(timing, checking=True):
             return None
         now = timing.wall()
         try:
@@ -225,7 +224,9 @@ class Guard:
         timing: Timing,
         error_classes: Mapping[str, type[Exception]],
     ) -> Prepared | None:
-        if not self._needed(options) or self._resting(timing, checking=True):
+        if not (options.credential_guard or options.end_user_id is not None):
+            return None
+        if self._resting(timing, checking=True):
             return None
         now = timing.wall()
         try:
