@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brokerlink.credentials.keys import Hasher, configured_key, encode
-from brokerlink.credentials.plan import Keys
+from brokerlink.credentials.plan import SERVERS, Keys
 from brokerlink.errors import InvalidRequest
 
 KEY = b"0123456789abcdef0123456789abcdef"
@@ -77,3 +77,30 @@ def test_key_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
         configured_key("too-short")
     with pytest.raises(InvalidRequest):
         Hasher(b"short")
+
+
+@given(st.text(), st.text(), st.binary(max_size=40))
+def test_each_kind_hashes_the_documented_fields(a: str, b: str, raw: bytes) -> None:
+    """``Keys`` spells each encoding out for speed: the digests are still ``H(tag, *fields)``."""
+    h = Hasher(KEY)
+    keys = Keys(h)
+    assert keys.ident(a or None, b) == h("ident", a, b)
+    assert keys.secret(raw, a) == h("secret", raw, a)
+    assert keys.cred(raw, a) == h("cred", raw, a.casefold())
+    assert keys.tz(a, b) == h("tz", a, b.casefold())
+    assert keys.record(a) == h("record", a)
+    assert keys.account(a) == h("account", a)
+    assert keys.cooldown(a) == h("cooldown", a)
+    assert keys.user(a) == h("user", a).hex()
+
+
+def test_server_hashes_are_memoized_within_bounds() -> None:
+    h = Hasher(KEY)
+    keys = Keys(h)
+    first = keys.tz("mt5", "Srv-Live")
+    assert keys.tz("mt5", "Srv-Live") is first  # from the memo
+    assert keys.tz("mt4", "Srv-Live") == h("tz", "mt4", "srv-live") != first
+    for n in range(SERVERS * 2):
+        assert keys.tz("mt5", f"server-{n}") == h("tz", "mt5", f"server-{n}")
+        assert len(keys._servers) <= SERVERS
+    assert keys.tz("mt5", "SRV-LIVE") == first
