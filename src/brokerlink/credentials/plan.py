@@ -124,7 +124,8 @@ class Keys:
         if known is None:
             if len(self._servers) >= SERVERS:
                 self._servers.clear()
-            known = self._tz(text_field(platform) + text_field(server.casefold()))
+            kind, name = platform.encode(), server.casefold().encode()
+            known = self._tz(_LENGTH(len(kind)) + kind + _LENGTH(len(name)) + name)
             self._servers[platform, server] = known
         return known
 
