@@ -76,7 +76,8 @@ class MemoryStore:
         return self.fetch_linked(keys, now)
 
     def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        """``fetch`` plus the live members of the first entry's group, in one hold of the lock."""
+        """``fetch`` plus the live members of ``shipped_group``, in one hold of the lock (the
+        group an entry names is worked out when it is written, not on every read)."""
         entries = self._entries
         with self._lock:
             found = [e if (e := entries.get(key)) is None or e.live(now) else None for key in keys]
