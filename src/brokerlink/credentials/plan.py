@@ -133,8 +133,7 @@ class Keys:
         return self._account(text_field(account_id))
 
     def record(self, account_id: str) -> bytes:
-        raw = account_id.encode()
-        return self._record(_LENGTH(len(raw)) + raw)
+        return self._record(text_field(account_id))
 
     def cooldown(self, end_user_id: str) -> bytes:
         return self._cooldown(text_field(end_user_id))
