@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from brokerlink.plugins import credential_guard as plugin
-from brokerlink.plugins.call import Call, CallOptions
+from brokerlink.plugins.metaapi import credential_guard as plugin
+from brokerlink.hooks.call import Call, CallOptions
 from brokerlink.plugins.timing import SYSTEM
 
 from brokerlink.credentials import Entry, MemoryStore, RedisStore, SQLiteStore

@@ -199,7 +199,7 @@ def main(calls: int = CALLS) -> None:
     # The built-in plugins only: plugins installed in this environment (entry points) are not
     # part of what brokerlink itself costs.
     os.environ["BROKERLINK_PLUGINS"] = "none"
-    from brokerlink.plugins import manager
+    from brokerlink.hooks import manager
 
     manager.reset()
     server, url = start_server()

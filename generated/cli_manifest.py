@@ -14,9 +14,7 @@ APIS: dict[str, Any] = {
         "title": "MetaApi provisioning API",
         "facade_module": "brokerlink.generated.metaapi.facade",
         "facade": "MetaApi",
-        "credentials": [
-            {"name": "token", "description": "MetaApi API token, sent as the `auth-token` header."}
-        ],
+        "credentials": [{"name": "token", "description": "MetaApi API token."}],
         "default_base_url": "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
         "polls": True,
         "guarded": True,
@@ -1447,8 +1445,8 @@ APIS: dict[str, Any] = {
         "facade_module": "brokerlink.generated.brokerwork.facade",
         "facade": "BrokerWork",
         "credentials": [
-            {"name": "tenant_id", "description": "Tenant number, sent as `x-api-tenantId`."},
-            {"name": "token", "description": "API token, sent as `x-api-token`."},
+            {"name": "tenant_id", "description": "Tenant number."},
+            {"name": "token", "description": "API token."},
         ],
         "default_base_url": None,
         "polls": False,

@@ -17,6 +17,7 @@ class Credential:
 
     name: str
     doc: str
+    scheme: str | None = None  # the spec's security scheme whose header carries it, if any
     required: bool = True
 
 
@@ -44,7 +45,7 @@ APIS: tuple[Api, ...] = (
         spec="metaapi-provisioning.yaml",
         facade="MetaApi",
         title="MetaApi provisioning API",
-        credentials=(Credential("token", "MetaApi API token, sent as the `auth-token` header."),),
+        credentials=(Credential("token", "MetaApi API token.", scheme="authToken"),),
         default_base_url="https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
         polls=True,
         guarded=True,
@@ -55,8 +56,8 @@ APIS: tuple[Api, ...] = (
         facade="BrokerWork",
         title="Lean Work Broker Work API",
         credentials=(
-            Credential("tenant_id", "Tenant number, sent as `x-api-tenantId`."),
-            Credential("token", "API token, sent as `x-api-token`."),
+            Credential("tenant_id", "Tenant number.", scheme="tenantId"),
+            Credential("token", "API token.", scheme="apiToken"),
         ),
     ),
     Api(

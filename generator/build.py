@@ -84,6 +84,20 @@ def _resolve(spec: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return dict(node)
 
 
+def key_headers(api: Api, spec: dict[str, Any]) -> dict[str, str]:
+    """Credential name -> the header its security scheme names (``apiKey`` in a header)."""
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    headers: dict[str, str] = {}
+    for credential in api.credentials:
+        if credential.scheme is None:
+            continue
+        scheme = schemes.get(credential.scheme)
+        if not scheme or scheme.get("type") != "apiKey" or scheme.get("in") != "header":
+            raise GenerationFailed(f"{api.spec}: no header security scheme {credential.scheme}")
+        headers[credential.name] = str(scheme["name"])
+    return headers
+
+
 def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
     """Generate the client package of ``api`` into ``out_dir`` (replaced); return its entry of
     the command line's manifest."""
@@ -107,14 +121,15 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
 
     def request_tag(endpoint: Any) -> str:
         raw = raw_operation(endpoint)
-        return repr(
-            {
-                "api": api.name,
-                "operation_id": raw["operationId"],
-                "idempotent": endpoint.method in IDEMPOTENT_METHODS
-                or bool(raw.get("x-brokerlink-idempotent")),
-                "polls": "202" in raw.get("responses", {}),
-            }
+        # An idempotency key made for every call (MetaApi's transaction-id) makes resending safe.
+        keyed = any(_resolve(spec, p).get("x-brokerlink-autogenerate") for p in raw["parameters"])
+        idempotent = (
+            endpoint.method in IDEMPOTENT_METHODS or bool(raw.get("x-brokerlink-idempotent")) or keyed
+        )
+        polls = "202" in raw.get("responses", {})
+        return (
+            f"Operation({api.name!r}, {raw['operationId']!r}, "
+            f"idempotent={idempotent}, polls={polls})"
         )
 
     def raw_parameter(endpoint: Any, name: Any) -> _Wire:
@@ -143,7 +158,7 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
 
     methods = facade_methods(openapi, raw_operation, raw_parameter)
     facade = project.env.get_template("facade.py.jinja").render(
-        api=api, methods=methods, models=model_names(openapi)
+        api=api, methods=methods, models=model_names(openapi), key_headers=key_headers(api, spec)
     )
     (out_dir / "facade.py").write_text(facade, encoding="utf-8")
     (out_dir / "py.typed").write_text("", encoding="utf-8")
@@ -152,6 +167,10 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         path.write_text(
             HEADER.format(spec=api.spec) + path.read_text(encoding="utf-8"), encoding="utf-8"
         )
+    # The facades send through their own httpx clients: openapi-python-client's Client and its
+    # UnexpectedStatus are never used.
+    for unused in ("client.py", "errors.py"):
+        (out_dir / unused).unlink(missing_ok=True)
     for stray in out_dir.glob(".gitignore"):
         stray.unlink()
     return api_manifest(api, spec, openapi, raw_operation)

@@ -15,12 +15,15 @@ class FacadeMethod:
 
     name: str
     operation_id: str
-    module: str  # import path relative to the API package, e.g. ".api.accounts.create_account"
+    package: str  # the operation's module is ``leaf`` in this package, e.g. ".api.accounts"
+    leaf: str
     alias: str
     params: list[str] = field(default_factory=list)  # declarations, "*" included
     prelude: list[str] = field(default_factory=list)  # statements run before the request
     call_args: list[str] = field(default_factory=list)
     success_codes: tuple[int, ...] = ()
+    path_args: list[str] = field(default_factory=list)  # path parameters, by Python name
+    has_body: bool = False
     return_type: str = "None"
     doc: str = ""
 
@@ -73,13 +76,15 @@ def _plan(
     method = FacadeMethod(
         name=snake_case(operation_id),
         operation_id="",
-        module=f".api.{tag}.{name}",
+        package=f".api.{tag}",
+        leaf=name,
         alias=f"_{name}",
     )
     extra_docs: list[tuple[str, str]] = []
     for prop in endpoint.path_parameters:
         method.params.append(_code(prop.to_string()))
         method.call_args.append(f"{prop.python_name}={prop.python_name}")
+        method.path_args.append(str(prop.python_name))
     method.params.append("*")
     if endpoint.bodies:
         body = endpoint.bodies[0]
@@ -91,6 +96,7 @@ def _plan(
         else:
             method.params.append(f"body: {model}{optional}")
         method.call_args.append("body=body")
+        method.has_body = True
         extra_docs.append(
             ("body", f"Request body: a `{model}` or a mapping with the API's JSON names.")
         )

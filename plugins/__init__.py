@@ -1,9 +1,5 @@
-"""brokerlink's hook layer: hookspecs, the plugin manager, the hook transport and built-in plugins.
-
-Plugin authors need only :data:`hookimpl` (also exported as ``brokerlink.hookimpl``) and the types
-in :mod:`brokerlink.plugins.call`.
+"""brokerlink's built-in plugins: one subpackage per vendor (``metaapi``, ``brokerwork``,
+``b2core``) with what that vendor's API needs, and the vendor-neutral ones (``polling``,
+``retries``, ``logs``). They are ordinary pluggy plugins of the hook runtime in
+:mod:`brokerlink.hooks`, registered like any third-party one.
 """
-
-from brokerlink.plugins.hookspecs import hookimpl, hookspec
-
-__all__ = ["hookimpl", "hookspec"]

@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from brokerlink.plugins.call import Call
+from brokerlink.hooks.call import Call
 
 from brokerlink import errors
 
@@ -117,9 +117,9 @@ def build_error(
 
 def known_class(call: Call, code: str | None, default: type[Exception]) -> type[Exception]:
     """The class registered for ``code`` (built-in or by a plugin), else ``default``."""
-    classes = call.state.get("error_classes", {})
+    classes = call.client.error_classes
     if code is not None and code in classes:
-        return classes[code]  # type: ignore[no-any-return]
+        return classes[code]
     return default
 
 

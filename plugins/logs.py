@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 
 import httpx
-from brokerlink.plugins.call import Call
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.hooks.call import Call
+from brokerlink.hooks import hookimpl
 
 http_log = logging.getLogger("brokerlink.http")
 wait_log = logging.getLogger("brokerlink.wait")

@@ -1,19 +1,20 @@
 """Built-in plugin: poll HTTP 202 answers until the final one, resumably, never creating twice.
 
-MetaApi answers ``createAccount``, ``createAccountReplica`` and the demo-account calls with 202
-while it works. The same request (same ``transaction-id``) is sent again after the advised wait:
-``Retry-After`` (seconds or HTTP-date), else the body's ``metadata.recommendedRetryTime``, else
-``poll_interval``. A zero or past advice still waits ``MIN_WAIT`` and polls again (202 is never
-success); absurd advice is capped at ``MAX_WAIT``. Past ``poll_timeout`` the call raises
-``PollTimeout`` with the transaction-id to resume with.
+An operation whose spec documents a 202 (MetaApi's ``createAccount``, ``createAccountReplica``
+and the demo-account calls) is answered 202 while the server works. The same request (same
+``transaction-id``) is sent again after the advised wait (the ``brokerlink_wait_advice`` hook:
+``Retry-After`` here, a vendor's body advice in its plugin), else ``poll_interval``. A zero or
+past advice still waits ``MIN_WAIT`` and polls again (202 is never success); absurd advice is
+capped at ``MAX_WAIT``. Past ``poll_timeout`` the call raises ``PollTimeout`` with the
+transaction-id to resume with.
 """
 
 from __future__ import annotations
 
 import httpx
-from brokerlink.plugins.call import Call, Resend
-from brokerlink.plugins.error_body import json_object, parse_iso_delay, parse_retry_after, wall_now
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.hooks.call import Call, Resend
+from brokerlink.plugins.error_body import json_object, parse_retry_after, wall_now
+from brokerlink.hooks import hookimpl
 
 from brokerlink.errors import PollTimeout
 
@@ -21,7 +22,7 @@ DEFAULT_POLL_TIMEOUT = 600.0  # seconds a polled call may take in all
 DEFAULT_POLL_INTERVAL = 5.0  # no usable advice from the server
 MIN_WAIT = 0.5  # advice of zero or a past instant
 MAX_WAIT = 300.0  # advice beyond this is treated as a glitch
-POLLS = "polling.count"  # key in call.state: 202 answers so far
+POLLS = "polling.count"  # this plugin's key in call.state: 202 answers so far
 
 
 def poll_budget(call: Call) -> float:
@@ -34,23 +35,24 @@ def advised_wait(call: Call, response: httpx.Response) -> tuple[float, str | Non
     """The wait the 202 asks for, bounded, and the server's message (for progress)."""
     body = json_object(response) or {}
     message = body.get("message") if isinstance(body.get("message"), str) else None
-    now = wall_now(call)
-    wait = parse_retry_after(response.headers.get("retry-after"), now)
-    if wait is None:
-        metadata = body.get("metadata")
-        if isinstance(metadata, dict):
-            wait = parse_iso_delay(metadata.get("recommendedRetryTime"), now)
+    wait = call.advice(response)
     if wait is None:
         interval = call.options.poll_interval
         wait = DEFAULT_POLL_INTERVAL if interval is None else interval
     return min(max(wait, MIN_WAIT), MAX_WAIT), message
 
 
+@hookimpl(trylast=True)
+def brokerlink_wait_advice(call: Call, response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds or as an HTTP-date (on the call's wall clock)."""
+    return parse_retry_after(response.headers.get("retry-after"), wall_now(call))
+
+
 @hookimpl(tryfirst=True)
 def brokerlink_after_response(
     call: Call, request: httpx.Request, response: httpx.Response
 ) -> Resend | None:
-    if response.status_code != 202 or not call.polls:
+    if response.status_code != 202 or not call.operation.polls:
         return None  # a 202 elsewhere is undocumented: the facade reports it
     polls = int(call.state.get(POLLS, 0)) + 1
     call.state[POLLS] = polls

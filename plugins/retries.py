@@ -5,7 +5,7 @@ as ``RateLimited``, ``ServiceUnavailable`` or ``ServerError`` (a MetaApi 429, a 
 ``BW_REQUEST_TOO_MUCH`` inside an HTTP 200, a B2Core 502 HTML page) is retried the same way. The
 vendor's advised wait (``Retry-After`` seconds or HTTP-date, MetaApi
 ``metadata.recommendedRetryTime``) wins over the backoff. Only requests that are safe to send
-twice are resent: idempotent operations, operations carrying a ``transaction-id`` and requests
+twice are resent: idempotent operations (those carrying a ``transaction-id`` included) and requests
 that never left this machine (connect errors).
 """
 
@@ -14,9 +14,8 @@ from __future__ import annotations
 import random
 
 import httpx
-from brokerlink.plugins.call import Call, Resend
-from brokerlink.plugins.error_body import parse_retry_after, wall_now
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.hooks.call import Call, Resend
+from brokerlink.hooks import hookimpl
 from brokerlink.plugins.polling import poll_budget
 
 from brokerlink.errors import ApiError, RateLimited, ServerError
@@ -25,7 +24,7 @@ DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_DEADLINE = 120.0  # seconds from the call's start; polled calls use poll_timeout
 BASE_DELAY = 0.5
 MAX_DELAY = 30.0
-STREAK = "retries.streak"  # call.state: (failures resent in a row, attempt of the last one)
+STREAK = "retries.streak"  # this plugin's key in call.state: (resends in a row, last attempt)
 
 # Never sent: safe to resend whatever the operation does. Only a refused connection qualifies:
 # some transports report a dropped connection as ConnectTimeout, so that one must not.
@@ -41,7 +40,7 @@ def backoff(retry: int) -> float:
 
 def deadline(call: Call) -> float:
     """Seconds from the call's start after which no more resends start."""
-    if call.polls:
+    if call.operation.polls:
         return poll_budget(call)
     if call.options.retry_deadline is not None:
         return call.options.retry_deadline
@@ -49,7 +48,9 @@ def deadline(call: Call) -> float:
 
 
 def safe_to_resend(call: Call, request: httpx.Request) -> bool:
-    return call.idempotent or "transaction-id" in request.headers
+    """Idempotent by the spec (an operation with an idempotency key, MetaApi's transaction-id,
+    is tagged so by the generator)."""
+    return call.operation.idempotent
 
 
 def _plan(call: Call, advised: float | None, reason: str, message: str | None) -> Resend | None:
@@ -77,11 +78,10 @@ def brokerlink_on_api_error(
         # Over the limit the server did not act on the request: any operation may resend.
         advised = error.retry_after
         if advised is None:
-            advised = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
+            advised = call.advice(response)
         return _plan(call, advised, "rate-limited", error.message)
     if isinstance(error, ServerError) and safe_to_resend(call, request):
-        advised = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
-        return _plan(call, advised, "server-error", error.message)
+        return _plan(call, call.advice(response), "server-error", error.message)
     return None
 
 

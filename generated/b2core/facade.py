@@ -20,23 +20,14 @@ from brokerlink._facade import (
     _coerce_model,
 )
 
-from .api.accounts.create_account import _get_kwargs as _create_account_kwargs
-from .api.accounts.create_account import _parse_response as _create_account_parse
-from .api.accounts.delete_account import _get_kwargs as _delete_account_kwargs
-from .api.accounts.delete_account import _parse_response as _delete_account_parse
-from .api.accounts.get_account import _get_kwargs as _get_account_kwargs
-from .api.accounts.get_account import _parse_response as _get_account_parse
-from .api.accounts.get_account_metrics import _get_kwargs as _get_account_metrics_kwargs
-from .api.accounts.get_account_metrics import _parse_response as _get_account_metrics_parse
-from .api.accounts.list_accounts import _get_kwargs as _list_accounts_kwargs
-from .api.accounts.list_accounts import _parse_response as _list_accounts_parse
-from .api.accounts.patch_account import _get_kwargs as _patch_account_kwargs
-from .api.accounts.patch_account import _parse_response as _patch_account_parse
-from .api.accounts.update_account import _get_kwargs as _update_account_kwargs
-from .api.accounts.update_account import _parse_response as _update_account_parse
-from .api.tokens.create_token import _get_kwargs as _create_token_kwargs
-from .api.tokens.create_token import _parse_response as _create_token_parse
-from .client import Client
+from .api.accounts import create_account as _create_account
+from .api.accounts import delete_account as _delete_account
+from .api.accounts import get_account as _get_account
+from .api.accounts import get_account_metrics as _get_account_metrics
+from .api.accounts import list_accounts as _list_accounts
+from .api.accounts import patch_account as _patch_account
+from .api.accounts import update_account as _update_account
+from .api.tokens import create_token as _create_token
 from .models import (
     Account,
     AccountExpansions,
@@ -54,6 +45,7 @@ from .models import (
 from .types import UNSET, Unset
 
 _API = "b2core"
+_KEY_HEADERS = {}
 
 
 class B2Core(SyncFacade):
@@ -73,9 +65,7 @@ class B2Core(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.
-            client_secret: App client secret.
-            base_url: Root URL of the API (per installation: no default).
+            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -87,12 +77,12 @@ class B2Core(SyncFacade):
                 "client_id": client_id,
                 "client_secret": client_secret,
             },
+            key_headers=_KEY_HEADERS,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
-            client_class=Client,
         )
 
     def create_account(
@@ -109,8 +99,12 @@ class B2Core(SyncFacade):
             body: Request body: a `NewAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewAccount, body, "body")
-        response = self._send(_create_account_kwargs(body=body))
-        return self._finish(response, _create_account_parse, "createAccount", (200, 201))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _create_account,
+            _create_account._get_kwargs(body=body),
+            (200, 201),
+            body=body,
+        )
 
     def create_token(
         self,
@@ -127,8 +121,12 @@ class B2Core(SyncFacade):
             body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(TokenRequest, body, "body")
-        response = self._send(_create_token_kwargs(body=body))
-        return self._finish(response, _create_token_parse, "createToken", (200, 201))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _create_token,
+            _create_token._get_kwargs(body=body),
+            (200, 201),
+            body=body,
+        )
 
     def delete_account(
         self,
@@ -141,8 +139,14 @@ class B2Core(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_delete_account_kwargs(account_id=account_id))
-        return self._finish(response, _delete_account_parse, "deleteAccount", (204,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _delete_account,
+            _delete_account._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def get_account(
         self,
@@ -159,8 +163,14 @@ class B2Core(SyncFacade):
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
         query = _coerce_model(AccountExpansions, query, "query")
-        response = self._send(_get_account_kwargs(account_id=account_id, query=query))
-        return self._finish(response, _get_account_parse, "getAccount", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _get_account,
+            _get_account._get_kwargs(account_id=account_id, query=query),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def get_account_metrics(
         self,
@@ -173,8 +183,14 @@ class B2Core(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_get_account_metrics_kwargs(account_id=account_id))
-        return self._finish(response, _get_account_metrics_parse, "getAccountMetrics", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _get_account_metrics,
+            _get_account_metrics._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def list_accounts(
         self,
@@ -202,17 +218,18 @@ class B2Core(SyncFacade):
         """
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
-        response = self._send(
-            _list_accounts_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
                 limit=limit,
                 offset=offset,
                 sort_by=sort_by,
                 sort_order=sort_order,
                 filter_=filter_,
                 query=query,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_accounts_parse, "listAccounts", (200,))  # type: ignore[no-any-return]
 
     def patch_account(
         self,
@@ -229,8 +246,15 @@ class B2Core(SyncFacade):
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountPatch, body, "body")
-        response = self._send(_patch_account_kwargs(account_id=account_id, body=body))
-        return self._finish(response, _patch_account_parse, "patchAccount", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _patch_account,
+            _patch_account._get_kwargs(account_id=account_id, body=body),
+            (200,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def update_account(
         self,
@@ -248,8 +272,15 @@ class B2Core(SyncFacade):
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountUpdate, body, "body")
-        response = self._send(_update_account_kwargs(account_id=account_id, body=body))
-        return self._finish(response, _update_account_parse, "updateAccount", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _update_account,
+            _update_account._get_kwargs(account_id=account_id, body=body),
+            (200,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
+        )
 
 
 class AsyncB2Core(AsyncFacade):
@@ -269,9 +300,7 @@ class AsyncB2Core(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.
-            client_secret: App client secret.
-            base_url: Root URL of the API (per installation: no default).
+            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -283,12 +312,12 @@ class AsyncB2Core(AsyncFacade):
                 "client_id": client_id,
                 "client_secret": client_secret,
             },
+            key_headers=_KEY_HEADERS,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
-            client_class=Client,
         )
 
     async def create_account(
@@ -305,8 +334,12 @@ class AsyncB2Core(AsyncFacade):
             body: Request body: a `NewAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewAccount, body, "body")
-        response = await self._send(_create_account_kwargs(body=body))
-        return self._finish(response, _create_account_parse, "createAccount", (200, 201))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _create_account,
+            _create_account._get_kwargs(body=body),
+            (200, 201),
+            body=body,
+        )
 
     async def create_token(
         self,
@@ -323,8 +356,12 @@ class AsyncB2Core(AsyncFacade):
             body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(TokenRequest, body, "body")
-        response = await self._send(_create_token_kwargs(body=body))
-        return self._finish(response, _create_token_parse, "createToken", (200, 201))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _create_token,
+            _create_token._get_kwargs(body=body),
+            (200, 201),
+            body=body,
+        )
 
     async def delete_account(
         self,
@@ -337,8 +374,14 @@ class AsyncB2Core(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_delete_account_kwargs(account_id=account_id))
-        return self._finish(response, _delete_account_parse, "deleteAccount", (204,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _delete_account,
+            _delete_account._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def get_account(
         self,
@@ -355,8 +398,14 @@ class AsyncB2Core(AsyncFacade):
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
         query = _coerce_model(AccountExpansions, query, "query")
-        response = await self._send(_get_account_kwargs(account_id=account_id, query=query))
-        return self._finish(response, _get_account_parse, "getAccount", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _get_account,
+            _get_account._get_kwargs(account_id=account_id, query=query),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def get_account_metrics(
         self,
@@ -369,8 +418,14 @@ class AsyncB2Core(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_get_account_metrics_kwargs(account_id=account_id))
-        return self._finish(response, _get_account_metrics_parse, "getAccountMetrics", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _get_account_metrics,
+            _get_account_metrics._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def list_accounts(
         self,
@@ -398,17 +453,18 @@ class AsyncB2Core(AsyncFacade):
         """
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
-        response = await self._send(
-            _list_accounts_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
                 limit=limit,
                 offset=offset,
                 sort_by=sort_by,
                 sort_order=sort_order,
                 filter_=filter_,
                 query=query,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_accounts_parse, "listAccounts", (200,))  # type: ignore[no-any-return]
 
     async def patch_account(
         self,
@@ -425,8 +481,15 @@ class AsyncB2Core(AsyncFacade):
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountPatch, body, "body")
-        response = await self._send(_patch_account_kwargs(account_id=account_id, body=body))
-        return self._finish(response, _patch_account_parse, "patchAccount", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _patch_account,
+            _patch_account._get_kwargs(account_id=account_id, body=body),
+            (200,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def update_account(
         self,
@@ -444,5 +507,12 @@ class AsyncB2Core(AsyncFacade):
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountUpdate, body, "body")
-        response = await self._send(_update_account_kwargs(account_id=account_id, body=body))
-        return self._finish(response, _update_account_parse, "updateAccount", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _update_account,
+            _update_account._get_kwargs(account_id=account_id, body=body),
+            (200,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
+        )

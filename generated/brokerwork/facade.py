@@ -20,59 +20,25 @@ from brokerlink._facade import (
     _coerce_model,
 )
 
-from .api.accounts.change_balance import _get_kwargs as _change_balance_kwargs
-from .api.accounts.change_balance import _parse_response as _change_balance_parse
-from .api.accounts.get_account_info import _get_kwargs as _get_account_info_kwargs
-from .api.accounts.get_account_info import _parse_response as _get_account_info_parse
-from .api.accounts.get_account_info_by_user_id import (
-    _get_kwargs as _get_account_info_by_user_id_kwargs,
-)
-from .api.accounts.get_account_info_by_user_id import (
-    _parse_response as _get_account_info_by_user_id_parse,
-)
-from .api.accounts.list_accounts import _get_kwargs as _list_accounts_kwargs
-from .api.accounts.list_accounts import _parse_response as _list_accounts_parse
-from .api.accounts.open_commission_account import _get_kwargs as _open_commission_account_kwargs
-from .api.accounts.open_commission_account import _parse_response as _open_commission_account_parse
-from .api.accounts.set_account_owner import _get_kwargs as _set_account_owner_kwargs
-from .api.accounts.set_account_owner import _parse_response as _set_account_owner_parse
-from .api.commission_levels.list_levels import _get_kwargs as _list_levels_kwargs
-from .api.commission_levels.list_levels import _parse_response as _list_levels_parse
-from .api.customers.list_customers import _get_kwargs as _list_customers_kwargs
-from .api.customers.list_customers import _parse_response as _list_customers_parse
-from .api.customers.set_customer_owner import _get_kwargs as _set_customer_owner_kwargs
-from .api.customers.set_customer_owner import _parse_response as _set_customer_owner_parse
-from .api.promotion_links.create_introduce_link import _get_kwargs as _create_introduce_link_kwargs
-from .api.promotion_links.create_introduce_link import (
-    _parse_response as _create_introduce_link_parse,
-)
-from .api.reports.get_user_commission_report import (
-    _get_kwargs as _get_user_commission_report_kwargs,
-)
-from .api.reports.get_user_commission_report import (
-    _parse_response as _get_user_commission_report_parse,
-)
-from .api.trades.list_deals import _get_kwargs as _list_deals_kwargs
-from .api.trades.list_deals import _parse_response as _list_deals_parse
-from .api.trades.list_positions import _get_kwargs as _list_positions_kwargs
-from .api.trades.list_positions import _parse_response as _list_positions_parse
-from .api.users.create_user import _get_kwargs as _create_user_kwargs
-from .api.users.create_user import _parse_response as _create_user_parse
-from .api.users.get_parent_and_lower_user_info import (
-    _get_kwargs as _get_parent_and_lower_user_info_kwargs,
-)
-from .api.users.get_parent_and_lower_user_info import (
-    _parse_response as _get_parent_and_lower_user_info_parse,
-)
-from .api.users.get_user_ids import _get_kwargs as _get_user_ids_kwargs
-from .api.users.get_user_ids import _parse_response as _get_user_ids_parse
-from .api.users.get_user_info import _get_kwargs as _get_user_info_kwargs
-from .api.users.get_user_info import _parse_response as _get_user_info_parse
-from .api.users.login_user import _get_kwargs as _login_user_kwargs
-from .api.users.login_user import _parse_response as _login_user_parse
-from .api.users.update_user import _get_kwargs as _update_user_kwargs
-from .api.users.update_user import _parse_response as _update_user_parse
-from .client import Client
+from .api.accounts import change_balance as _change_balance
+from .api.accounts import get_account_info as _get_account_info
+from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
+from .api.accounts import list_accounts as _list_accounts
+from .api.accounts import open_commission_account as _open_commission_account
+from .api.accounts import set_account_owner as _set_account_owner
+from .api.commission_levels import list_levels as _list_levels
+from .api.customers import list_customers as _list_customers
+from .api.customers import set_customer_owner as _set_customer_owner
+from .api.promotion_links import create_introduce_link as _create_introduce_link
+from .api.reports import get_user_commission_report as _get_user_commission_report
+from .api.trades import list_deals as _list_deals
+from .api.trades import list_positions as _list_positions
+from .api.users import create_user as _create_user
+from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
+from .api.users import get_user_ids as _get_user_ids
+from .api.users import get_user_info as _get_user_info
+from .api.users import login_user as _login_user
+from .api.users import update_user as _update_user
 from .models import (
     AccountInfoResponse,
     AccountListResponse,
@@ -101,6 +67,7 @@ from .models import (
 from .types import UNSET, Unset
 
 _API = "brokerwork"
+_KEY_HEADERS = {"tenant_id": "x-api-tenantId", "token": "x-api-token"}
 
 
 class BrokerWork(SyncFacade):
@@ -120,9 +87,7 @@ class BrokerWork(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: Tenant number, sent as `x-api-tenantId`.
-            token: API token, sent as `x-api-token`.
-            base_url: Root URL of the API (per installation: no default).
+            tenant_id: Tenant number. Sent as the `x-api-tenantId` header.            token: API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -134,12 +99,12 @@ class BrokerWork(SyncFacade):
                 "tenant_id": tenant_id,
                 "token": token,
             },
+            key_headers=_KEY_HEADERS,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
-            client_class=Client,
         )
 
     def change_balance(
@@ -160,12 +125,14 @@ class BrokerWork(SyncFacade):
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
-        response = self._send(
-            _change_balance_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _change_balance,
+            _change_balance._get_kwargs(
                 body=body, x_api_signature=x_api_signature, x_language=x_language
-            )
+            ),
+            (200,),
+            body=body,
         )
-        return self._finish(response, _change_balance_parse, "changeBalance", (200,))  # type: ignore[no-any-return]
 
     def create_introduce_link(
         self,
@@ -184,8 +151,12 @@ class BrokerWork(SyncFacade):
                 names.
         """
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
-        response = self._send(_create_introduce_link_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _create_introduce_link_parse, "createIntroduceLink", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _create_introduce_link,
+            _create_introduce_link._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     def create_user(
         self,
@@ -203,8 +174,12 @@ class BrokerWork(SyncFacade):
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
-        response = self._send(_create_user_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _create_user_parse, "createUser", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _create_user,
+            _create_user._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     def get_account_info(
         self,
@@ -222,12 +197,13 @@ class BrokerWork(SyncFacade):
             account_id: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(
-            _get_account_info_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _get_account_info,
+            _get_account_info._get_kwargs(
                 server_id=server_id, account_id=account_id, x_language=x_language
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _get_account_info_parse, "getAccountInfo", (200,))  # type: ignore[no-any-return]
 
     def get_account_info_by_user_id(
         self,
@@ -243,12 +219,11 @@ class BrokerWork(SyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(
-            _get_account_info_by_user_id_kwargs(user_ids=user_ids, x_language=x_language)
+        return self._call(  # type: ignore[no-any-return]
+            _get_account_info_by_user_id,
+            _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
+            (200,),
         )
-        return self._finish(
-            response, _get_account_info_by_user_id_parse, "getAccountInfoByUserId", (200,)
-        )  # type: ignore[no-any-return]
 
     def get_parent_and_lower_user_info(
         self,
@@ -265,12 +240,11 @@ class BrokerWork(SyncFacade):
             user_id: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(
-            _get_parent_and_lower_user_info_kwargs(user_id=user_id, x_language=x_language)
+        return self._call(  # type: ignore[no-any-return]
+            _get_parent_and_lower_user_info,
+            _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
+            (200,),
         )
-        return self._finish(
-            response, _get_parent_and_lower_user_info_parse, "getParentAndLowerUserInfo", (200,)
-        )  # type: ignore[no-any-return]
 
     def get_user_commission_report(
         self,
@@ -288,10 +262,12 @@ class BrokerWork(SyncFacade):
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
-        response = self._send(_get_user_commission_report_kwargs(body=body, x_language=x_language))
-        return self._finish(
-            response, _get_user_commission_report_parse, "getUserCommissionReport", (200,)
-        )  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _get_user_commission_report,
+            _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     def get_user_ids(
         self,
@@ -307,8 +283,11 @@ class BrokerWork(SyncFacade):
             email: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(_get_user_ids_kwargs(email=email, x_language=x_language))
-        return self._finish(response, _get_user_ids_parse, "getUserIds", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _get_user_ids,
+            _get_user_ids._get_kwargs(email=email, x_language=x_language),
+            (200,),
+        )
 
     def get_user_info(
         self,
@@ -324,8 +303,11 @@ class BrokerWork(SyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(_get_user_info_kwargs(user_ids=user_ids, x_language=x_language))
-        return self._finish(response, _get_user_info_parse, "getUserInfo", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _get_user_info,
+            _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
+            (200,),
+        )
 
     def list_accounts(
         self,
@@ -349,12 +331,13 @@ class BrokerWork(SyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(
-            _list_accounts_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
                 server_id=server_id, from_=from_, to=to, page=page, size=size, x_language=x_language
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_accounts_parse, "listAccounts", (200,))  # type: ignore[no-any-return]
 
     def list_customers(
         self,
@@ -376,10 +359,13 @@ class BrokerWork(SyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(
-            _list_customers_kwargs(from_=from_, to=to, page=page, size=size, x_language=x_language)
+        return self._call(  # type: ignore[no-any-return]
+            _list_customers,
+            _list_customers._get_kwargs(
+                from_=from_, to=to, page=page, size=size, x_language=x_language
+            ),
+            (200,),
         )
-        return self._finish(response, _list_customers_parse, "listCustomers", (200,))  # type: ignore[no-any-return]
 
     def list_deals(
         self,
@@ -401,16 +387,17 @@ class BrokerWork(SyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(
-            _list_deals_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _list_deals,
+            _list_deals._get_kwargs(
                 server_id=server_id,
                 account_id=account_id,
                 from_=from_,
                 to=to,
                 x_language=x_language,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_deals_parse, "listDeals", (200,))  # type: ignore[no-any-return]
 
     def list_levels(
         self,
@@ -425,8 +412,11 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
         """
-        response = self._send(_list_levels_kwargs(x_language=x_language))
-        return self._finish(response, _list_levels_parse, "listLevels", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _list_levels,
+            _list_levels._get_kwargs(x_language=x_language),
+            (200,),
+        )
 
     def list_positions(
         self,
@@ -449,16 +439,17 @@ class BrokerWork(SyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
-        response = self._send(
-            _list_positions_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _list_positions,
+            _list_positions._get_kwargs(
                 server_id=server_id,
                 account_id=account_id,
                 from_=from_,
                 to=to,
                 x_language=x_language,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_positions_parse, "listPositions", (200,))  # type: ignore[no-any-return]
 
     def login_user(
         self,
@@ -476,8 +467,12 @@ class BrokerWork(SyncFacade):
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
-        response = self._send(_login_user_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _login_user_parse, "loginUser", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _login_user,
+            _login_user._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     def open_commission_account(
         self,
@@ -496,10 +491,12 @@ class BrokerWork(SyncFacade):
                 names.
         """
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
-        response = self._send(_open_commission_account_kwargs(body=body, x_language=x_language))
-        return self._finish(
-            response, _open_commission_account_parse, "openCommissionAccount", (200,)
-        )  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _open_commission_account,
+            _open_commission_account._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     def set_account_owner(
         self,
@@ -516,8 +513,12 @@ class BrokerWork(SyncFacade):
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
-        response = self._send(_set_account_owner_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _set_account_owner_parse, "setAccountOwner", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _set_account_owner,
+            _set_account_owner._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     def set_customer_owner(
         self,
@@ -534,8 +535,12 @@ class BrokerWork(SyncFacade):
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
-        response = self._send(_set_customer_owner_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _set_customer_owner_parse, "setCustomerOwner", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _set_customer_owner,
+            _set_customer_owner._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     def update_user(
         self,
@@ -553,8 +558,12 @@ class BrokerWork(SyncFacade):
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")
-        response = self._send(_update_user_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _update_user_parse, "updateUser", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _update_user,
+            _update_user._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
 
 class AsyncBrokerWork(AsyncFacade):
@@ -574,9 +583,7 @@ class AsyncBrokerWork(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: Tenant number, sent as `x-api-tenantId`.
-            token: API token, sent as `x-api-token`.
-            base_url: Root URL of the API (per installation: no default).
+            tenant_id: Tenant number. Sent as the `x-api-tenantId` header.            token: API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -588,12 +595,12 @@ class AsyncBrokerWork(AsyncFacade):
                 "tenant_id": tenant_id,
                 "token": token,
             },
+            key_headers=_KEY_HEADERS,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
-            client_class=Client,
         )
 
     async def change_balance(
@@ -614,12 +621,14 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
-        response = await self._send(
-            _change_balance_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _change_balance,
+            _change_balance._get_kwargs(
                 body=body, x_api_signature=x_api_signature, x_language=x_language
-            )
+            ),
+            (200,),
+            body=body,
         )
-        return self._finish(response, _change_balance_parse, "changeBalance", (200,))  # type: ignore[no-any-return]
 
     async def create_introduce_link(
         self,
@@ -638,8 +647,12 @@ class AsyncBrokerWork(AsyncFacade):
                 names.
         """
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
-        response = await self._send(_create_introduce_link_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _create_introduce_link_parse, "createIntroduceLink", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _create_introduce_link,
+            _create_introduce_link._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     async def create_user(
         self,
@@ -657,8 +670,12 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
-        response = await self._send(_create_user_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _create_user_parse, "createUser", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _create_user,
+            _create_user._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     async def get_account_info(
         self,
@@ -676,12 +693,13 @@ class AsyncBrokerWork(AsyncFacade):
             account_id: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(
-            _get_account_info_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _get_account_info,
+            _get_account_info._get_kwargs(
                 server_id=server_id, account_id=account_id, x_language=x_language
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _get_account_info_parse, "getAccountInfo", (200,))  # type: ignore[no-any-return]
 
     async def get_account_info_by_user_id(
         self,
@@ -697,12 +715,11 @@ class AsyncBrokerWork(AsyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(
-            _get_account_info_by_user_id_kwargs(user_ids=user_ids, x_language=x_language)
+        return await self._call(  # type: ignore[no-any-return]
+            _get_account_info_by_user_id,
+            _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
+            (200,),
         )
-        return self._finish(
-            response, _get_account_info_by_user_id_parse, "getAccountInfoByUserId", (200,)
-        )  # type: ignore[no-any-return]
 
     async def get_parent_and_lower_user_info(
         self,
@@ -719,12 +736,11 @@ class AsyncBrokerWork(AsyncFacade):
             user_id: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(
-            _get_parent_and_lower_user_info_kwargs(user_id=user_id, x_language=x_language)
+        return await self._call(  # type: ignore[no-any-return]
+            _get_parent_and_lower_user_info,
+            _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
+            (200,),
         )
-        return self._finish(
-            response, _get_parent_and_lower_user_info_parse, "getParentAndLowerUserInfo", (200,)
-        )  # type: ignore[no-any-return]
 
     async def get_user_commission_report(
         self,
@@ -742,12 +758,12 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
-        response = await self._send(
-            _get_user_commission_report_kwargs(body=body, x_language=x_language)
+        return await self._call(  # type: ignore[no-any-return]
+            _get_user_commission_report,
+            _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
         )
-        return self._finish(
-            response, _get_user_commission_report_parse, "getUserCommissionReport", (200,)
-        )  # type: ignore[no-any-return]
 
     async def get_user_ids(
         self,
@@ -763,8 +779,11 @@ class AsyncBrokerWork(AsyncFacade):
             email: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(_get_user_ids_kwargs(email=email, x_language=x_language))
-        return self._finish(response, _get_user_ids_parse, "getUserIds", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _get_user_ids,
+            _get_user_ids._get_kwargs(email=email, x_language=x_language),
+            (200,),
+        )
 
     async def get_user_info(
         self,
@@ -780,8 +799,11 @@ class AsyncBrokerWork(AsyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(_get_user_info_kwargs(user_ids=user_ids, x_language=x_language))
-        return self._finish(response, _get_user_info_parse, "getUserInfo", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _get_user_info,
+            _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
+            (200,),
+        )
 
     async def list_accounts(
         self,
@@ -805,12 +827,13 @@ class AsyncBrokerWork(AsyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(
-            _list_accounts_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
                 server_id=server_id, from_=from_, to=to, page=page, size=size, x_language=x_language
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_accounts_parse, "listAccounts", (200,))  # type: ignore[no-any-return]
 
     async def list_customers(
         self,
@@ -832,10 +855,13 @@ class AsyncBrokerWork(AsyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(
-            _list_customers_kwargs(from_=from_, to=to, page=page, size=size, x_language=x_language)
+        return await self._call(  # type: ignore[no-any-return]
+            _list_customers,
+            _list_customers._get_kwargs(
+                from_=from_, to=to, page=page, size=size, x_language=x_language
+            ),
+            (200,),
         )
-        return self._finish(response, _list_customers_parse, "listCustomers", (200,))  # type: ignore[no-any-return]
 
     async def list_deals(
         self,
@@ -857,16 +883,17 @@ class AsyncBrokerWork(AsyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(
-            _list_deals_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _list_deals,
+            _list_deals._get_kwargs(
                 server_id=server_id,
                 account_id=account_id,
                 from_=from_,
                 to=to,
                 x_language=x_language,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_deals_parse, "listDeals", (200,))  # type: ignore[no-any-return]
 
     async def list_levels(
         self,
@@ -881,8 +908,11 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
         """
-        response = await self._send(_list_levels_kwargs(x_language=x_language))
-        return self._finish(response, _list_levels_parse, "listLevels", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _list_levels,
+            _list_levels._get_kwargs(x_language=x_language),
+            (200,),
+        )
 
     async def list_positions(
         self,
@@ -905,16 +935,17 @@ class AsyncBrokerWork(AsyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
-        response = await self._send(
-            _list_positions_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _list_positions,
+            _list_positions._get_kwargs(
                 server_id=server_id,
                 account_id=account_id,
                 from_=from_,
                 to=to,
                 x_language=x_language,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_positions_parse, "listPositions", (200,))  # type: ignore[no-any-return]
 
     async def login_user(
         self,
@@ -932,8 +963,12 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
-        response = await self._send(_login_user_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _login_user_parse, "loginUser", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _login_user,
+            _login_user._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     async def open_commission_account(
         self,
@@ -952,12 +987,12 @@ class AsyncBrokerWork(AsyncFacade):
                 names.
         """
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
-        response = await self._send(
-            _open_commission_account_kwargs(body=body, x_language=x_language)
+        return await self._call(  # type: ignore[no-any-return]
+            _open_commission_account,
+            _open_commission_account._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
         )
-        return self._finish(
-            response, _open_commission_account_parse, "openCommissionAccount", (200,)
-        )  # type: ignore[no-any-return]
 
     async def set_account_owner(
         self,
@@ -974,8 +1009,12 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
-        response = await self._send(_set_account_owner_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _set_account_owner_parse, "setAccountOwner", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _set_account_owner,
+            _set_account_owner._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     async def set_customer_owner(
         self,
@@ -992,8 +1031,12 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
-        response = await self._send(_set_customer_owner_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _set_customer_owner_parse, "setCustomerOwner", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _set_customer_owner,
+            _set_customer_owner._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )
 
     async def update_user(
         self,
@@ -1011,5 +1054,9 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")
-        response = await self._send(_update_user_kwargs(body=body, x_language=x_language))
-        return self._finish(response, _update_user_parse, "updateUser", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _update_user,
+            _update_user._get_kwargs(body=body, x_language=x_language),
+            (200,),
+            body=body,
+        )

@@ -21,111 +21,39 @@ from brokerlink._facade import (
     new_transaction_id,
 )
 
-from .api.accounts.create_account import _get_kwargs as _create_account_kwargs
-from .api.accounts.create_account import _parse_response as _create_account_parse
-from .api.accounts.create_configuration_link import _get_kwargs as _create_configuration_link_kwargs
-from .api.accounts.create_configuration_link import (
-    _parse_response as _create_configuration_link_parse,
+from .api.accounts import create_account as _create_account
+from .api.accounts import create_configuration_link as _create_configuration_link
+from .api.accounts import delete_account as _delete_account
+from .api.accounts import deploy_account as _deploy_account
+from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
+from .api.accounts import enable_metastats_api as _enable_metastats_api
+from .api.accounts import enable_risk_management_api as _enable_risk_management_api
+from .api.accounts import get_account as _get_account
+from .api.accounts import increase_reliability as _increase_reliability
+from .api.accounts import list_accounts as _list_accounts
+from .api.accounts import redeploy_account as _redeploy_account
+from .api.accounts import undeploy_account as _undeploy_account
+from .api.accounts import update_account as _update_account
+from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
+from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
+from .api.provisioning_profiles import create_provisioning_profile as _create_provisioning_profile
+from .api.provisioning_profiles import delete_provisioning_profile as _delete_provisioning_profile
+from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
+from .api.provisioning_profiles import list_provisioning_profiles as _list_provisioning_profiles
+from .api.provisioning_profiles import update_provisioning_profile as _update_provisioning_profile
+from .api.provisioning_profiles import (
+    upload_provisioning_profile_file as _upload_provisioning_profile_file,
 )
-from .api.accounts.delete_account import _get_kwargs as _delete_account_kwargs
-from .api.accounts.delete_account import _parse_response as _delete_account_parse
-from .api.accounts.deploy_account import _get_kwargs as _deploy_account_kwargs
-from .api.accounts.deploy_account import _parse_response as _deploy_account_parse
-from .api.accounts.enable_copy_factory_api import _get_kwargs as _enable_copy_factory_api_kwargs
-from .api.accounts.enable_copy_factory_api import _parse_response as _enable_copy_factory_api_parse
-from .api.accounts.enable_metastats_api import _get_kwargs as _enable_metastats_api_kwargs
-from .api.accounts.enable_metastats_api import _parse_response as _enable_metastats_api_parse
-from .api.accounts.enable_risk_management_api import (
-    _get_kwargs as _enable_risk_management_api_kwargs,
-)
-from .api.accounts.enable_risk_management_api import (
-    _parse_response as _enable_risk_management_api_parse,
-)
-from .api.accounts.get_account import _get_kwargs as _get_account_kwargs
-from .api.accounts.get_account import _parse_response as _get_account_parse
-from .api.accounts.increase_reliability import _get_kwargs as _increase_reliability_kwargs
-from .api.accounts.increase_reliability import _parse_response as _increase_reliability_parse
-from .api.accounts.list_accounts import _get_kwargs as _list_accounts_kwargs
-from .api.accounts.list_accounts import _parse_response as _list_accounts_parse
-from .api.accounts.redeploy_account import _get_kwargs as _redeploy_account_kwargs
-from .api.accounts.redeploy_account import _parse_response as _redeploy_account_parse
-from .api.accounts.undeploy_account import _get_kwargs as _undeploy_account_kwargs
-from .api.accounts.undeploy_account import _parse_response as _undeploy_account_parse
-from .api.accounts.update_account import _get_kwargs as _update_account_kwargs
-from .api.accounts.update_account import _parse_response as _update_account_parse
-from .api.demo_accounts.create_mt_4_demo_account import (
-    _get_kwargs as _create_mt_4_demo_account_kwargs,
-)
-from .api.demo_accounts.create_mt_4_demo_account import (
-    _parse_response as _create_mt_4_demo_account_parse,
-)
-from .api.demo_accounts.create_mt_5_demo_account import (
-    _get_kwargs as _create_mt_5_demo_account_kwargs,
-)
-from .api.demo_accounts.create_mt_5_demo_account import (
-    _parse_response as _create_mt_5_demo_account_parse,
-)
-from .api.provisioning_profiles.create_provisioning_profile import (
-    _get_kwargs as _create_provisioning_profile_kwargs,
-)
-from .api.provisioning_profiles.create_provisioning_profile import (
-    _parse_response as _create_provisioning_profile_parse,
-)
-from .api.provisioning_profiles.delete_provisioning_profile import (
-    _get_kwargs as _delete_provisioning_profile_kwargs,
-)
-from .api.provisioning_profiles.delete_provisioning_profile import (
-    _parse_response as _delete_provisioning_profile_parse,
-)
-from .api.provisioning_profiles.get_provisioning_profile import (
-    _get_kwargs as _get_provisioning_profile_kwargs,
-)
-from .api.provisioning_profiles.get_provisioning_profile import (
-    _parse_response as _get_provisioning_profile_parse,
-)
-from .api.provisioning_profiles.list_provisioning_profiles import (
-    _get_kwargs as _list_provisioning_profiles_kwargs,
-)
-from .api.provisioning_profiles.list_provisioning_profiles import (
-    _parse_response as _list_provisioning_profiles_parse,
-)
-from .api.provisioning_profiles.update_provisioning_profile import (
-    _get_kwargs as _update_provisioning_profile_kwargs,
-)
-from .api.provisioning_profiles.update_provisioning_profile import (
-    _parse_response as _update_provisioning_profile_parse,
-)
-from .api.provisioning_profiles.upload_provisioning_profile_file import (
-    _get_kwargs as _upload_provisioning_profile_file_kwargs,
-)
-from .api.provisioning_profiles.upload_provisioning_profile_file import (
-    _parse_response as _upload_provisioning_profile_file_parse,
-)
-from .api.regions.get_region_quotas import _get_kwargs as _get_region_quotas_kwargs
-from .api.regions.get_region_quotas import _parse_response as _get_region_quotas_parse
-from .api.regions.list_regions import _get_kwargs as _list_regions_kwargs
-from .api.regions.list_regions import _parse_response as _list_regions_parse
-from .api.replicas.create_account_replica import _get_kwargs as _create_account_replica_kwargs
-from .api.replicas.create_account_replica import _parse_response as _create_account_replica_parse
-from .api.replicas.delete_account_replica import _get_kwargs as _delete_account_replica_kwargs
-from .api.replicas.delete_account_replica import _parse_response as _delete_account_replica_parse
-from .api.replicas.deploy_account_replica import _get_kwargs as _deploy_account_replica_kwargs
-from .api.replicas.deploy_account_replica import _parse_response as _deploy_account_replica_parse
-from .api.replicas.get_account_replica import _get_kwargs as _get_account_replica_kwargs
-from .api.replicas.get_account_replica import _parse_response as _get_account_replica_parse
-from .api.replicas.list_account_replicas import _get_kwargs as _list_account_replicas_kwargs
-from .api.replicas.list_account_replicas import _parse_response as _list_account_replicas_parse
-from .api.replicas.redeploy_account_replica import _get_kwargs as _redeploy_account_replica_kwargs
-from .api.replicas.redeploy_account_replica import (
-    _parse_response as _redeploy_account_replica_parse,
-)
-from .api.replicas.undeploy_account_replica import _get_kwargs as _undeploy_account_replica_kwargs
-from .api.replicas.undeploy_account_replica import (
-    _parse_response as _undeploy_account_replica_parse,
-)
-from .api.replicas.update_account_replica import _get_kwargs as _update_account_replica_kwargs
-from .api.replicas.update_account_replica import _parse_response as _update_account_replica_parse
-from .client import Client
+from .api.regions import get_region_quotas as _get_region_quotas
+from .api.regions import list_regions as _list_regions
+from .api.replicas import create_account_replica as _create_account_replica
+from .api.replicas import delete_account_replica as _delete_account_replica
+from .api.replicas import deploy_account_replica as _deploy_account_replica
+from .api.replicas import get_account_replica as _get_account_replica
+from .api.replicas import list_account_replicas as _list_account_replicas
+from .api.replicas import redeploy_account_replica as _redeploy_account_replica
+from .api.replicas import undeploy_account_replica as _undeploy_account_replica
+from .api.replicas import update_account_replica as _update_account_replica
 from .models import (
     AccountState,
     AccountType,
@@ -162,6 +90,7 @@ if TYPE_CHECKING:
     from brokerlink.credentials import CredentialStore
 
 _API = "metaapi"
+_KEY_HEADERS = {"token": "auth-token"}
 
 
 class MetaApi(SyncFacade):
@@ -182,8 +111,7 @@ class MetaApi(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token, sent as the `auth-token` header.
-            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -198,6 +126,7 @@ class MetaApi(SyncFacade):
             credentials={
                 "token": token,
             },
+            key_headers=_KEY_HEADERS,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
@@ -205,7 +134,6 @@ class MetaApi(SyncFacade):
             max_retries=max_retries,
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
-            client_class=Client,
         )
 
     def create_account(
@@ -227,8 +155,12 @@ class MetaApi(SyncFacade):
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = self._send(_create_account_kwargs(body=body, transaction_id=transaction_id))
-        return self._finish(response, _create_account_parse, "createAccount", (201,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _create_account,
+            _create_account._get_kwargs(body=body, transaction_id=transaction_id),
+            (201,),
+            body=body,
+        )
 
     def create_account_replica(
         self,
@@ -251,12 +183,17 @@ class MetaApi(SyncFacade):
         """
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = self._send(
-            _create_account_replica_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _create_account_replica,
+            _create_account_replica._get_kwargs(
                 account_id=account_id, body=body, transaction_id=transaction_id
-            )
+            ),
+            (201,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _create_account_replica_parse, "createAccountReplica", (201,))  # type: ignore[no-any-return]
 
     def create_configuration_link(
         self,
@@ -273,12 +210,14 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             ttl_in_days: See the API reference.
         """
-        response = self._send(
-            _create_configuration_link_kwargs(account_id=account_id, ttl_in_days=ttl_in_days)
+        return self._call(  # type: ignore[no-any-return]
+            _create_configuration_link,
+            _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(
-            response, _create_configuration_link_parse, "createConfigurationLink", (200,)
-        )  # type: ignore[no-any-return]
 
     def create_mt4_demo_account(
         self,
@@ -300,16 +239,19 @@ class MetaApi(SyncFacade):
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = self._send(
-            _create_mt_4_demo_account_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _create_mt_4_demo_account,
+            _create_mt_4_demo_account._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id,
                 body=body,
                 transaction_id=transaction_id,
-            )
+            ),
+            (201,),
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _create_mt_4_demo_account_parse, "createMt4DemoAccount", (201,)
-        )  # type: ignore[no-any-return]
 
     def create_mt5_demo_account(
         self,
@@ -331,16 +273,19 @@ class MetaApi(SyncFacade):
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = self._send(
-            _create_mt_5_demo_account_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _create_mt_5_demo_account,
+            _create_mt_5_demo_account._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id,
                 body=body,
                 transaction_id=transaction_id,
-            )
+            ),
+            (201,),
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _create_mt_5_demo_account_parse, "createMt5DemoAccount", (201,)
-        )  # type: ignore[no-any-return]
 
     def create_provisioning_profile(
         self,
@@ -356,10 +301,12 @@ class MetaApi(SyncFacade):
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewProvisioningProfile, body, "body")
-        response = self._send(_create_provisioning_profile_kwargs(body=body))
-        return self._finish(
-            response, _create_provisioning_profile_parse, "createProvisioningProfile", (201,)
-        )  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _create_provisioning_profile,
+            _create_provisioning_profile._get_kwargs(body=body),
+            (201,),
+            body=body,
+        )
 
     def delete_account(
         self,
@@ -373,8 +320,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_delete_account_kwargs(account_id=account_id))
-        return self._finish(response, _delete_account_parse, "deleteAccount", (204,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _delete_account,
+            _delete_account._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def delete_account_replica(
         self,
@@ -389,10 +342,15 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = self._send(
-            _delete_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return self._call(  # type: ignore[no-any-return]
+            _delete_account_replica,
+            _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _delete_account_replica_parse, "deleteAccountReplica", (204,))  # type: ignore[no-any-return]
 
     def delete_provisioning_profile(
         self,
@@ -405,12 +363,16 @@ class MetaApi(SyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
-        response = self._send(
-            _delete_provisioning_profile_kwargs(provisioning_profile_id=provisioning_profile_id)
+        return self._call(  # type: ignore[no-any-return]
+            _delete_provisioning_profile,
+            _delete_provisioning_profile._get_kwargs(
+                provisioning_profile_id=provisioning_profile_id
+            ),
+            (204,),
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _delete_provisioning_profile_parse, "deleteProvisioningProfile", (204,)
-        )  # type: ignore[no-any-return]
 
     def deploy_account(
         self,
@@ -426,12 +388,16 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
-        response = self._send(
-            _deploy_account_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _deploy_account,
+            _deploy_account._get_kwargs(
                 account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
-            )
+            ),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _deploy_account_parse, "deployAccount", (204,))  # type: ignore[no-any-return]
 
     def deploy_account_replica(
         self,
@@ -446,10 +412,15 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = self._send(
-            _deploy_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return self._call(  # type: ignore[no-any-return]
+            _deploy_account_replica,
+            _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _deploy_account_replica_parse, "deployAccountReplica", (204,))  # type: ignore[no-any-return]
 
     def enable_copy_factory_api(
         self,
@@ -467,10 +438,15 @@ class MetaApi(SyncFacade):
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
-        response = self._send(_enable_copy_factory_api_kwargs(account_id=account_id, body=body))
-        return self._finish(
-            response, _enable_copy_factory_api_parse, "enableCopyFactoryApi", (204,)
-        )  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _enable_copy_factory_api,
+            _enable_copy_factory_api._get_kwargs(account_id=account_id, body=body),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def enable_metastats_api(
         self,
@@ -483,8 +459,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_enable_metastats_api_kwargs(account_id=account_id))
-        return self._finish(response, _enable_metastats_api_parse, "enableMetastatsApi", (204,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _enable_metastats_api,
+            _enable_metastats_api._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def enable_risk_management_api(
         self,
@@ -498,10 +480,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_enable_risk_management_api_kwargs(account_id=account_id))
-        return self._finish(
-            response, _enable_risk_management_api_parse, "enableRiskManagementApi", (204,)
-        )  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _enable_risk_management_api,
+            _enable_risk_management_api._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def get_account(
         self,
@@ -514,8 +500,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_get_account_kwargs(account_id=account_id))
-        return self._finish(response, _get_account_parse, "getAccount", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _get_account,
+            _get_account._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def get_account_replica(
         self,
@@ -530,10 +522,15 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = self._send(
-            _get_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return self._call(  # type: ignore[no-any-return]
+            _get_account_replica,
+            _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (200,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _get_account_replica_parse, "getAccountReplica", (200,))  # type: ignore[no-any-return]
 
     def get_provisioning_profile(
         self,
@@ -546,12 +543,14 @@ class MetaApi(SyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
-        response = self._send(
-            _get_provisioning_profile_kwargs(provisioning_profile_id=provisioning_profile_id)
+        return self._call(  # type: ignore[no-any-return]
+            _get_provisioning_profile,
+            _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
+            (200,),
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _get_provisioning_profile_parse, "getProvisioningProfile", (200,)
-        )  # type: ignore[no-any-return]
 
     def get_region_quotas(
         self,
@@ -564,8 +563,14 @@ class MetaApi(SyncFacade):
         Args:
             region: See the API reference.
         """
-        response = self._send(_get_region_quotas_kwargs(region=region))
-        return self._finish(response, _get_region_quotas_parse, "getRegionQuotas", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _get_region_quotas,
+            _get_region_quotas._get_kwargs(region=region),
+            (200,),
+            path={
+                "region": region,
+            },
+        )
 
     def increase_reliability(
         self,
@@ -579,8 +584,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_increase_reliability_kwargs(account_id=account_id))
-        return self._finish(response, _increase_reliability_parse, "increaseReliability", (204,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _increase_reliability,
+            _increase_reliability._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def list_account_replicas(
         self,
@@ -593,8 +604,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = self._send(_list_account_replicas_kwargs(account_id=account_id))
-        return self._finish(response, _list_account_replicas_parse, "listAccountReplicas", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _list_account_replicas,
+            _list_account_replicas._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def list_accounts(
         self,
@@ -633,8 +650,9 @@ class MetaApi(SyncFacade):
             copy_factory_roles: See the API reference.
             api_version: See the API reference.
         """
-        response = self._send(
-            _list_accounts_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
                 offset=offset,
                 limit=limit,
                 version=version,
@@ -648,9 +666,9 @@ class MetaApi(SyncFacade):
                 region=region,
                 copy_factory_roles=copy_factory_roles,
                 api_version=api_version,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_accounts_parse, "listAccounts", (200,))  # type: ignore[no-any-return]
 
     def list_provisioning_profiles(
         self,
@@ -678,8 +696,9 @@ class MetaApi(SyncFacade):
             query: See the API reference.
             api_version: See the API reference.
         """
-        response = self._send(
-            _list_provisioning_profiles_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _list_provisioning_profiles,
+            _list_provisioning_profiles._get_kwargs(
                 offset=offset,
                 limit=limit,
                 version=version,
@@ -687,11 +706,9 @@ class MetaApi(SyncFacade):
                 status=status,
                 query=query,
                 api_version=api_version,
-            )
+            ),
+            (200,),
         )
-        return self._finish(
-            response, _list_provisioning_profiles_parse, "listProvisioningProfiles", (200,)
-        )  # type: ignore[no-any-return]
 
     def list_regions(
         self,
@@ -700,8 +717,11 @@ class MetaApi(SyncFacade):
 
         Returns the ids of the regions accounts and replicas can be deployed to.
         """
-        response = self._send(_list_regions_kwargs())
-        return self._finish(response, _list_regions_parse, "listRegions", (200,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _list_regions,
+            _list_regions._get_kwargs(),
+            (200,),
+        )
 
     def redeploy_account(
         self,
@@ -717,12 +737,16 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
-        response = self._send(
-            _redeploy_account_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _redeploy_account,
+            _redeploy_account._get_kwargs(
                 account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
-            )
+            ),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _redeploy_account_parse, "redeployAccount", (204,))  # type: ignore[no-any-return]
 
     def redeploy_account_replica(
         self,
@@ -737,12 +761,15 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = self._send(
-            _redeploy_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return self._call(  # type: ignore[no-any-return]
+            _redeploy_account_replica,
+            _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(
-            response, _redeploy_account_replica_parse, "redeployAccountReplica", (204,)
-        )  # type: ignore[no-any-return]
 
     def undeploy_account(
         self,
@@ -759,12 +786,16 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
-        response = self._send(
-            _undeploy_account_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _undeploy_account,
+            _undeploy_account._get_kwargs(
                 account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
-            )
+            ),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _undeploy_account_parse, "undeployAccount", (204,))  # type: ignore[no-any-return]
 
     def undeploy_account_replica(
         self,
@@ -779,12 +810,15 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = self._send(
-            _undeploy_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return self._call(  # type: ignore[no-any-return]
+            _undeploy_account_replica,
+            _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(
-            response, _undeploy_account_replica_parse, "undeployAccountReplica", (204,)
-        )  # type: ignore[no-any-return]
 
     def update_account(
         self,
@@ -802,8 +836,15 @@ class MetaApi(SyncFacade):
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
-        response = self._send(_update_account_kwargs(account_id=account_id, body=body))
-        return self._finish(response, _update_account_parse, "updateAccount", (204,))  # type: ignore[no-any-return]
+        return self._call(  # type: ignore[no-any-return]
+            _update_account,
+            _update_account._get_kwargs(account_id=account_id, body=body),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
+        )
 
     def update_account_replica(
         self,
@@ -823,10 +864,18 @@ class MetaApi(SyncFacade):
                 names.
         """
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
-        response = self._send(
-            _update_account_replica_kwargs(account_id=account_id, replica_id=replica_id, body=body)
+        return self._call(  # type: ignore[no-any-return]
+            _update_account_replica,
+            _update_account_replica._get_kwargs(
+                account_id=account_id, replica_id=replica_id, body=body
+            ),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _update_account_replica_parse, "updateAccountReplica", (204,))  # type: ignore[no-any-return]
 
     def update_provisioning_profile(
         self,
@@ -844,14 +893,17 @@ class MetaApi(SyncFacade):
                 names.
         """
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
-        response = self._send(
-            _update_provisioning_profile_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _update_provisioning_profile,
+            _update_provisioning_profile._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id, body=body
-            )
+            ),
+            (204,),
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _update_provisioning_profile_parse, "updateProvisioningProfile", (204,)
-        )  # type: ignore[no-any-return]
 
     def upload_provisioning_profile_file(
         self,
@@ -872,17 +924,18 @@ class MetaApi(SyncFacade):
                 names.
         """
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
-        response = self._send(
-            _upload_provisioning_profile_file_kwargs(
+        return self._call(  # type: ignore[no-any-return]
+            _upload_provisioning_profile_file,
+            _upload_provisioning_profile_file._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id, file_name=file_name, body=body
-            )
-        )
-        return self._finish(
-            response,
-            _upload_provisioning_profile_file_parse,
-            "uploadProvisioningProfileFile",
+            ),
             (204,),
-        )  # type: ignore[no-any-return]
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+                "file_name": file_name,
+            },
+        )
 
 
 class AsyncMetaApi(AsyncFacade):
@@ -903,8 +956,7 @@ class AsyncMetaApi(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token, sent as the `auth-token` header.
-            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -919,6 +971,7 @@ class AsyncMetaApi(AsyncFacade):
             credentials={
                 "token": token,
             },
+            key_headers=_KEY_HEADERS,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
@@ -926,7 +979,6 @@ class AsyncMetaApi(AsyncFacade):
             max_retries=max_retries,
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
-            client_class=Client,
         )
 
     async def create_account(
@@ -948,10 +1000,12 @@ class AsyncMetaApi(AsyncFacade):
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = await self._send(
-            _create_account_kwargs(body=body, transaction_id=transaction_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _create_account,
+            _create_account._get_kwargs(body=body, transaction_id=transaction_id),
+            (201,),
+            body=body,
         )
-        return self._finish(response, _create_account_parse, "createAccount", (201,))  # type: ignore[no-any-return]
 
     async def create_account_replica(
         self,
@@ -974,12 +1028,17 @@ class AsyncMetaApi(AsyncFacade):
         """
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = await self._send(
-            _create_account_replica_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _create_account_replica,
+            _create_account_replica._get_kwargs(
                 account_id=account_id, body=body, transaction_id=transaction_id
-            )
+            ),
+            (201,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _create_account_replica_parse, "createAccountReplica", (201,))  # type: ignore[no-any-return]
 
     async def create_configuration_link(
         self,
@@ -996,12 +1055,14 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             ttl_in_days: See the API reference.
         """
-        response = await self._send(
-            _create_configuration_link_kwargs(account_id=account_id, ttl_in_days=ttl_in_days)
+        return await self._call(  # type: ignore[no-any-return]
+            _create_configuration_link,
+            _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(
-            response, _create_configuration_link_parse, "createConfigurationLink", (200,)
-        )  # type: ignore[no-any-return]
 
     async def create_mt4_demo_account(
         self,
@@ -1023,16 +1084,19 @@ class AsyncMetaApi(AsyncFacade):
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = await self._send(
-            _create_mt_4_demo_account_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _create_mt_4_demo_account,
+            _create_mt_4_demo_account._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id,
                 body=body,
                 transaction_id=transaction_id,
-            )
+            ),
+            (201,),
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _create_mt_4_demo_account_parse, "createMt4DemoAccount", (201,)
-        )  # type: ignore[no-any-return]
 
     async def create_mt5_demo_account(
         self,
@@ -1054,16 +1118,19 @@ class AsyncMetaApi(AsyncFacade):
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
-        response = await self._send(
-            _create_mt_5_demo_account_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _create_mt_5_demo_account,
+            _create_mt_5_demo_account._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id,
                 body=body,
                 transaction_id=transaction_id,
-            )
+            ),
+            (201,),
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _create_mt_5_demo_account_parse, "createMt5DemoAccount", (201,)
-        )  # type: ignore[no-any-return]
 
     async def create_provisioning_profile(
         self,
@@ -1079,10 +1146,12 @@ class AsyncMetaApi(AsyncFacade):
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewProvisioningProfile, body, "body")
-        response = await self._send(_create_provisioning_profile_kwargs(body=body))
-        return self._finish(
-            response, _create_provisioning_profile_parse, "createProvisioningProfile", (201,)
-        )  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _create_provisioning_profile,
+            _create_provisioning_profile._get_kwargs(body=body),
+            (201,),
+            body=body,
+        )
 
     async def delete_account(
         self,
@@ -1096,8 +1165,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_delete_account_kwargs(account_id=account_id))
-        return self._finish(response, _delete_account_parse, "deleteAccount", (204,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _delete_account,
+            _delete_account._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def delete_account_replica(
         self,
@@ -1112,10 +1187,15 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = await self._send(
-            _delete_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _delete_account_replica,
+            _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _delete_account_replica_parse, "deleteAccountReplica", (204,))  # type: ignore[no-any-return]
 
     async def delete_provisioning_profile(
         self,
@@ -1128,12 +1208,16 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
-        response = await self._send(
-            _delete_provisioning_profile_kwargs(provisioning_profile_id=provisioning_profile_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _delete_provisioning_profile,
+            _delete_provisioning_profile._get_kwargs(
+                provisioning_profile_id=provisioning_profile_id
+            ),
+            (204,),
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _delete_provisioning_profile_parse, "deleteProvisioningProfile", (204,)
-        )  # type: ignore[no-any-return]
 
     async def deploy_account(
         self,
@@ -1149,12 +1233,16 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
-        response = await self._send(
-            _deploy_account_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _deploy_account,
+            _deploy_account._get_kwargs(
                 account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
-            )
+            ),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _deploy_account_parse, "deployAccount", (204,))  # type: ignore[no-any-return]
 
     async def deploy_account_replica(
         self,
@@ -1169,10 +1257,15 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = await self._send(
-            _deploy_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _deploy_account_replica,
+            _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _deploy_account_replica_parse, "deployAccountReplica", (204,))  # type: ignore[no-any-return]
 
     async def enable_copy_factory_api(
         self,
@@ -1190,12 +1283,15 @@ class AsyncMetaApi(AsyncFacade):
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
-        response = await self._send(
-            _enable_copy_factory_api_kwargs(account_id=account_id, body=body)
+        return await self._call(  # type: ignore[no-any-return]
+            _enable_copy_factory_api,
+            _enable_copy_factory_api._get_kwargs(account_id=account_id, body=body),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(
-            response, _enable_copy_factory_api_parse, "enableCopyFactoryApi", (204,)
-        )  # type: ignore[no-any-return]
 
     async def enable_metastats_api(
         self,
@@ -1208,8 +1304,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_enable_metastats_api_kwargs(account_id=account_id))
-        return self._finish(response, _enable_metastats_api_parse, "enableMetastatsApi", (204,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _enable_metastats_api,
+            _enable_metastats_api._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def enable_risk_management_api(
         self,
@@ -1223,10 +1325,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_enable_risk_management_api_kwargs(account_id=account_id))
-        return self._finish(
-            response, _enable_risk_management_api_parse, "enableRiskManagementApi", (204,)
-        )  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _enable_risk_management_api,
+            _enable_risk_management_api._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def get_account(
         self,
@@ -1239,8 +1345,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_get_account_kwargs(account_id=account_id))
-        return self._finish(response, _get_account_parse, "getAccount", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _get_account,
+            _get_account._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def get_account_replica(
         self,
@@ -1255,10 +1367,15 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = await self._send(
-            _get_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _get_account_replica,
+            _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (200,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _get_account_replica_parse, "getAccountReplica", (200,))  # type: ignore[no-any-return]
 
     async def get_provisioning_profile(
         self,
@@ -1271,12 +1388,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
-        response = await self._send(
-            _get_provisioning_profile_kwargs(provisioning_profile_id=provisioning_profile_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _get_provisioning_profile,
+            _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
+            (200,),
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _get_provisioning_profile_parse, "getProvisioningProfile", (200,)
-        )  # type: ignore[no-any-return]
 
     async def get_region_quotas(
         self,
@@ -1289,8 +1408,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             region: See the API reference.
         """
-        response = await self._send(_get_region_quotas_kwargs(region=region))
-        return self._finish(response, _get_region_quotas_parse, "getRegionQuotas", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _get_region_quotas,
+            _get_region_quotas._get_kwargs(region=region),
+            (200,),
+            path={
+                "region": region,
+            },
+        )
 
     async def increase_reliability(
         self,
@@ -1304,8 +1429,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_increase_reliability_kwargs(account_id=account_id))
-        return self._finish(response, _increase_reliability_parse, "increaseReliability", (204,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _increase_reliability,
+            _increase_reliability._get_kwargs(account_id=account_id),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def list_account_replicas(
         self,
@@ -1318,8 +1449,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
-        response = await self._send(_list_account_replicas_kwargs(account_id=account_id))
-        return self._finish(response, _list_account_replicas_parse, "listAccountReplicas", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _list_account_replicas,
+            _list_account_replicas._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def list_accounts(
         self,
@@ -1358,8 +1495,9 @@ class AsyncMetaApi(AsyncFacade):
             copy_factory_roles: See the API reference.
             api_version: See the API reference.
         """
-        response = await self._send(
-            _list_accounts_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
                 offset=offset,
                 limit=limit,
                 version=version,
@@ -1373,9 +1511,9 @@ class AsyncMetaApi(AsyncFacade):
                 region=region,
                 copy_factory_roles=copy_factory_roles,
                 api_version=api_version,
-            )
+            ),
+            (200,),
         )
-        return self._finish(response, _list_accounts_parse, "listAccounts", (200,))  # type: ignore[no-any-return]
 
     async def list_provisioning_profiles(
         self,
@@ -1403,8 +1541,9 @@ class AsyncMetaApi(AsyncFacade):
             query: See the API reference.
             api_version: See the API reference.
         """
-        response = await self._send(
-            _list_provisioning_profiles_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _list_provisioning_profiles,
+            _list_provisioning_profiles._get_kwargs(
                 offset=offset,
                 limit=limit,
                 version=version,
@@ -1412,11 +1551,9 @@ class AsyncMetaApi(AsyncFacade):
                 status=status,
                 query=query,
                 api_version=api_version,
-            )
+            ),
+            (200,),
         )
-        return self._finish(
-            response, _list_provisioning_profiles_parse, "listProvisioningProfiles", (200,)
-        )  # type: ignore[no-any-return]
 
     async def list_regions(
         self,
@@ -1425,8 +1562,11 @@ class AsyncMetaApi(AsyncFacade):
 
         Returns the ids of the regions accounts and replicas can be deployed to.
         """
-        response = await self._send(_list_regions_kwargs())
-        return self._finish(response, _list_regions_parse, "listRegions", (200,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _list_regions,
+            _list_regions._get_kwargs(),
+            (200,),
+        )
 
     async def redeploy_account(
         self,
@@ -1442,12 +1582,16 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
-        response = await self._send(
-            _redeploy_account_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _redeploy_account,
+            _redeploy_account._get_kwargs(
                 account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
-            )
+            ),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _redeploy_account_parse, "redeployAccount", (204,))  # type: ignore[no-any-return]
 
     async def redeploy_account_replica(
         self,
@@ -1462,12 +1606,15 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = await self._send(
-            _redeploy_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _redeploy_account_replica,
+            _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(
-            response, _redeploy_account_replica_parse, "redeployAccountReplica", (204,)
-        )  # type: ignore[no-any-return]
 
     async def undeploy_account(
         self,
@@ -1484,12 +1631,16 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
-        response = await self._send(
-            _undeploy_account_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _undeploy_account,
+            _undeploy_account._get_kwargs(
                 account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
-            )
+            ),
+            (204,),
+            path={
+                "account_id": account_id,
+            },
         )
-        return self._finish(response, _undeploy_account_parse, "undeployAccount", (204,))  # type: ignore[no-any-return]
 
     async def undeploy_account_replica(
         self,
@@ -1504,12 +1655,15 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
-        response = await self._send(
-            _undeploy_account_replica_kwargs(account_id=account_id, replica_id=replica_id)
+        return await self._call(  # type: ignore[no-any-return]
+            _undeploy_account_replica,
+            _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(
-            response, _undeploy_account_replica_parse, "undeployAccountReplica", (204,)
-        )  # type: ignore[no-any-return]
 
     async def update_account(
         self,
@@ -1527,8 +1681,15 @@ class AsyncMetaApi(AsyncFacade):
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
-        response = await self._send(_update_account_kwargs(account_id=account_id, body=body))
-        return self._finish(response, _update_account_parse, "updateAccount", (204,))  # type: ignore[no-any-return]
+        return await self._call(  # type: ignore[no-any-return]
+            _update_account,
+            _update_account._get_kwargs(account_id=account_id, body=body),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+            },
+        )
 
     async def update_account_replica(
         self,
@@ -1548,10 +1709,18 @@ class AsyncMetaApi(AsyncFacade):
                 names.
         """
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
-        response = await self._send(
-            _update_account_replica_kwargs(account_id=account_id, replica_id=replica_id, body=body)
+        return await self._call(  # type: ignore[no-any-return]
+            _update_account_replica,
+            _update_account_replica._get_kwargs(
+                account_id=account_id, replica_id=replica_id, body=body
+            ),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+                "replica_id": replica_id,
+            },
         )
-        return self._finish(response, _update_account_replica_parse, "updateAccountReplica", (204,))  # type: ignore[no-any-return]
 
     async def update_provisioning_profile(
         self,
@@ -1569,14 +1738,17 @@ class AsyncMetaApi(AsyncFacade):
                 names.
         """
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
-        response = await self._send(
-            _update_provisioning_profile_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _update_provisioning_profile,
+            _update_provisioning_profile._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id, body=body
-            )
+            ),
+            (204,),
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+            },
         )
-        return self._finish(
-            response, _update_provisioning_profile_parse, "updateProvisioningProfile", (204,)
-        )  # type: ignore[no-any-return]
 
     async def upload_provisioning_profile_file(
         self,
@@ -1597,14 +1769,15 @@ class AsyncMetaApi(AsyncFacade):
                 names.
         """
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
-        response = await self._send(
-            _upload_provisioning_profile_file_kwargs(
+        return await self._call(  # type: ignore[no-any-return]
+            _upload_provisioning_profile_file,
+            _upload_provisioning_profile_file._get_kwargs(
                 provisioning_profile_id=provisioning_profile_id, file_name=file_name, body=body
-            )
-        )
-        return self._finish(
-            response,
-            _upload_provisioning_profile_file_parse,
-            "uploadProvisioningProfileFile",
+            ),
             (204,),
-        )  # type: ignore[no-any-return]
+            body=body,
+            path={
+                "provisioning_profile_id": provisioning_profile_id,
+                "file_name": file_name,
+            },
+        )

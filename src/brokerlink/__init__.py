@@ -17,14 +17,14 @@ _LAZY = {
     "AsyncBrokerWork": "brokerlink.generated.brokerwork.facade",
     "B2Core": "brokerlink.generated.b2core.facade",
     "AsyncB2Core": "brokerlink.generated.b2core.facade",
-    "hookimpl": "brokerlink.plugins.hookspecs",
+    "hookimpl": "brokerlink.hooks.hookspecs",
 }
 
 if TYPE_CHECKING:
     from brokerlink.generated.b2core.facade import AsyncB2Core, B2Core
     from brokerlink.generated.brokerwork.facade import AsyncBrokerWork, BrokerWork
     from brokerlink.generated.metaapi.facade import AsyncMetaApi, MetaApi
-    from brokerlink.plugins.hookspecs import hookimpl
+    from brokerlink.hooks import hookimpl
 
 __all__ = [
     "AsyncB2Core",

@@ -1,7 +1,8 @@
-"""What every generated facade shares: one connection pool, the hook transport, auth, parsing.
+"""What every generated facade shares: one connection pool, the hook executors, auth, parsing.
 
 The generated ``facade.py`` of each API subclasses :class:`SyncFacade` / :class:`AsyncFacade` and
-adds one method per operation; everything that is not per-operation lives here.
+adds one method per operation, each handing :meth:`_call` the operation's generated module, the
+request it built and the typed body; everything that is not per-operation lives here.
 """
 
 from __future__ import annotations
@@ -10,22 +11,29 @@ import asyncio
 import copy
 import dataclasses
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Self
+from types import MappingProxyType
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, Self
 
 import httpx
 
-from brokerlink.auth import auth_for, static_headers
-from brokerlink.credentials import aclose_guard, close_guard
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
-from brokerlink.plugins.call import CallOptions
-from brokerlink.plugins.manager import plugin_manager
-from brokerlink.plugins.transport import AsyncHookTransport, HookTransport
+from brokerlink.hooks.call import CallOptions, ClientState, Invocation, Operation
+from brokerlink.hooks.executors import AsyncHookTransport, HookTransport
+from brokerlink.hooks.manager import Hooks, plugin_manager
 
 DEFAULT_TIMEOUT = 30.0
 POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
 _PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError)
 _OPTION_NAMES = {f.name for f in dataclasses.fields(CallOptions)}
+
+
+class Endpoint(Protocol):
+    """A generated operation module: its tag and its response parser."""
+
+    OPERATION: Operation
+
+    def _parse_response(self, response: httpx.Response) -> Any: ...
 
 
 def new_transaction_id() -> str:
@@ -45,6 +53,15 @@ def _coerce_model(model: Any, value: Any, what: str) -> Any:
     return value
 
 
+def _error_classes(manager: Any, api: str) -> dict[str, type[Exception]]:
+    merged: dict[str, type[Exception]] = {}
+    # pluggy returns results last-registered first; apply in registration order so later wins.
+    for mapping in reversed(manager.hook.brokerlink_error_classes(vendor=api)):
+        if mapping:
+            merged.update(mapping)
+    return merged
+
+
 class _Facade:
     _http: Any
     _transport: Any
@@ -54,11 +71,11 @@ class _Facade:
         *,
         api: str,
         credentials: Mapping[str, str],
+        key_headers: Mapping[str, str],
         base_url: str,
         timeout: float | httpx.Timeout,
         transport: Any,
         plugins: Sequence[object],
-        client_class: Any,
         max_retries: int | None = None,
         poll_timeout: float | None = None,
         credential_cache: Any = None,
@@ -72,14 +89,20 @@ class _Facade:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
         self._options = CallOptions(max_retries=max_retries, poll_timeout=poll_timeout)
-        # Per-client resources plugins reach via ``call.services``; with_options copies share them.
-        self._services: dict[str, Any] = {"credential_cache": credential_cache}
-        self._manager = plugin_manager(plugins, api)
-        self._auth = auth_for(api, self._base_url, credentials)
-        self._headers = static_headers(api, credentials)
+        manager = plugin_manager(plugins, api)
+        self._hooks = Hooks(manager)
+        # Shared with the plugins and by with_options copies.
+        self._state = ClientState(
+            api=api,
+            error_classes=_error_classes(manager, api),
+            credential_cache=credential_cache,
+        )
+        self._auth = manager.hook.brokerlink_client_auth(
+            api=api, base_url=self._base_url, credentials=dict(credentials)
+        )
+        self._headers = {header: credentials[name] for name, header in key_headers.items()}
         self._inner = transport if transport is not None else self._default_transport()
         self._owns_pool = True
-        self._client = client_class(base_url=self._base_url, raise_on_unexpected_status=False)
         self._connect()
 
     # subclasses: the sync or async flavour of pool, transport and client
@@ -115,21 +138,23 @@ class _Facade:
         if timeout is not None:
             clone._timeout = timeout
         clone._owns_pool = False
-        clone._client = copy.copy(self._client)
         clone._connect()
         return clone
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
 
+    def _request(
+        self, kwargs: dict[str, Any], endpoint: Endpoint, body: Any, path: Mapping[str, str]
+    ) -> dict[str, Any]:
+        kwargs["extensions"] = {"brokerlink": Invocation(endpoint.OPERATION, body, path)}
+        return kwargs
+
     def _finish(
-        self,
-        response: httpx.Response,
-        parse: Callable[..., Any],
-        operation: str,
-        success: tuple[int, ...],
+        self, response: httpx.Response, endpoint: Endpoint, success: tuple[int, ...]
     ) -> Any:
         """Parse a response the hooks accepted as final into the operation's typed result."""
+        operation = endpoint.OPERATION.operation_id
         if response.status_code not in success:
             raise UnexpectedResponse(
                 f"undocumented status {response.status_code}",
@@ -139,7 +164,7 @@ class _Facade:
                 body=response.content,
             )
         try:
-            return parse(client=self._client, response=response)
+            return endpoint._parse_response(response)
         except _PARSE_FAILURES as exc:
             raise UnexpectedResponse(
                 f"response body does not match the spec ({type(exc).__name__}: {exc})",
@@ -150,6 +175,9 @@ class _Facade:
             ) from exc
 
 
+_NO_PATH: Mapping[str, str] = MappingProxyType({})
+
+
 class SyncFacade(_Facade):
     """Base of the synchronous facades."""
 
@@ -158,12 +186,7 @@ class SyncFacade(_Facade):
 
     def _connect(self) -> None:
         self._transport = HookTransport(
-            self._inner,
-            self._manager,
-            api=self._api,
-            options=self._options,
-            services=self._services,
-            owns_inner=self._owns_pool,
+            self._inner, self._hooks, self._state, self._options, owns_inner=self._owns_pool
         )
         self._http = httpx.Client(
             base_url=self._base_url,
@@ -173,17 +196,26 @@ class SyncFacade(_Facade):
             headers=self._headers,
             follow_redirects=False,
         )
-        self._client.set_httpx_client(self._http)
 
-    def _send(self, kwargs: dict[str, Any]) -> httpx.Response:
-        return self._http.request(**kwargs)  # type: ignore[no-any-return]
+    def _call(
+        self,
+        endpoint: Endpoint,
+        kwargs: dict[str, Any],
+        success: tuple[int, ...],
+        *,
+        body: Any = None,
+        path: Mapping[str, str] = _NO_PATH,
+    ) -> Any:
+        """Send one operation's request through the hooks and parse the final answer."""
+        response = self._http.request(**self._request(kwargs, endpoint, body, path))
+        return self._finish(response, endpoint, success)
 
     def close(self) -> None:
         """Close the connection pool (a copy from ``with_options`` leaves it to the original)
         and the credential store the client opened, if any."""
         self._http.close()
         if self._owns_pool:
-            close_guard(self._services)
+            self._state.close()
 
     def __enter__(self) -> Self:
         return self
@@ -212,10 +244,9 @@ class AsyncFacade(_Facade):
     def _connect(self) -> None:
         self._transport = AsyncHookTransport(
             self._inner,
-            self._manager,
-            api=self._api,
-            options=self._options,
-            services=self._services,
+            self._hooks,
+            self._state,
+            self._options,
             owns_inner=self._owns_pool,
             gate=self._gate,
         )
@@ -227,21 +258,29 @@ class AsyncFacade(_Facade):
             headers=self._headers,
             follow_redirects=False,
         )
-        self._client.set_async_httpx_client(self._http)
 
-    def _send(self, kwargs: dict[str, Any]) -> Awaitable[httpx.Response]:
-        # httpx's own coroutine, awaited by the caller: no extra frame on every resumption.
-        return self._http.request(**kwargs)  # type: ignore[no-any-return]
+    async def _call(
+        self,
+        endpoint: Endpoint,
+        kwargs: dict[str, Any],
+        success: tuple[int, ...],
+        *,
+        body: Any = None,
+        path: Mapping[str, str] = _NO_PATH,
+    ) -> Any:
+        response = await self._http.request(**self._request(kwargs, endpoint, body, path))
+        return self._finish(response, endpoint, success)
 
     async def close(self) -> None:
         """Close the connection pool (a copy from ``with_options`` leaves it to the original)
         and the credential store the client opened, if any."""
         await self._http.aclose()
         if self._owns_pool:
-            await aclose_guard(self._services)
+            await self._state.aclose()
 
     async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+

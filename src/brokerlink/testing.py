@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from brokerlink.plugins import timing
+from brokerlink import timing
 
 __all__ = ["VirtualClock", "instant_waits", "virtual_time"]
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from brokerlink.generated.b2core.models import AccountSortKey, SortOrder
-from brokerlink.plugins.call import Call
+from brokerlink.hooks.call import Call
 
 import brokerlink
 from brokerlink import errors

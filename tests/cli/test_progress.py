@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from brokerlink.plugins.call import Resend
+from brokerlink.hooks.call import Resend
 
 import brokerlink
 from brokerlink.cli.progress import WaitDisplay

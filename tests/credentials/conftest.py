@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from brokerlink.plugins.call import Call
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.hooks.call import Call
+from brokerlink.hooks.hookspecs import hookimpl
 
 import brokerlink
 from brokerlink.credentials import (

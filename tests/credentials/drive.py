@@ -7,8 +7,8 @@ import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from brokerlink.plugins import timing
-from brokerlink.plugins.call import CallOptions
+from brokerlink import timing
+from brokerlink.hooks.call import CallOptions
 
 from brokerlink.credentials import Entry, Write
 from brokerlink.credentials.facts import GUARDED, Attempt, Outcome

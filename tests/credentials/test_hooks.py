@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from brokerlink.plugins import credential_guard as plugin
-from brokerlink.plugins.call import Call, CallOptions, Resend
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.plugins.metaapi import credential_guard as plugin
+from brokerlink.hooks.call import Call, CallOptions, Resend
+from brokerlink.hooks.hookspecs import hookimpl
 
 from brokerlink import errors
 from brokerlink.credentials import Entry, GuardPolicy, MemoryStore, RateLimit

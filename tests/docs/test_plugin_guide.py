@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from brokerlink.plugins import hookspecs
+from brokerlink.hooks import hookspecs
 from brokerlink.plugins.manager import AUTOLOAD_ENV, ENTRY_POINT_GROUP
 
 from tests.docs.markdown import DOCS, run_python

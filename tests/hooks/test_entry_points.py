@@ -9,7 +9,7 @@ from typing import Any
 
 import pluggy
 import pytest
-from brokerlink.plugins import manager
+from brokerlink.hooks import manager
 
 from brokerlink import errors
 from tests.hooks.conftest import MODES, client, run
@@ -89,7 +89,7 @@ def test_loaded_once_per_process_and_shared(monkeypatch: pytest.MonkeyPatch) -> 
     # vendor-only built-ins are left out of other APIs' managers
     assert "brokerlink.plugins.credential_guard" in metaapi
     assert "brokerlink.plugins.credential_guard" not in brokerwork
-    assert "brokerlink.plugins.metaapi_errors" not in brokerwork
+    assert "brokerlink.plugins.metaapi.errors" not in brokerwork
     first.close()
     other.close()
 

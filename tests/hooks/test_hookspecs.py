@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from brokerlink.plugins import hookspecs
+from brokerlink.hooks import hookspecs
 
 import brokerlink
 from brokerlink import errors

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from brokerlink.plugins import manager
-from brokerlink.plugins.call import Resend
+from brokerlink.hooks import manager
+from brokerlink.hooks.call import Resend
 from prometheus_client import REGISTRY, CollectorRegistry
 
 import brokerlink

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.hooks import hookimpl
 
 
 class WaitDisplay:

@@ -7,14 +7,13 @@ failure policy).
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from brokerlink.credentials.store import CredentialStore, Entry, GroupedFetch, LinkedFetch, Write
 
 if TYPE_CHECKING:
+    from brokerlink.credentials.guard import Guard
     from brokerlink.credentials.memory_store import MemoryStore
     from brokerlink.credentials.policy import GuardPolicy, RateLimit
     from brokerlink.credentials.redis_store import RedisStore
@@ -32,8 +31,7 @@ __all__ = [
     "RedisStore",
     "SQLiteStore",
     "Write",
-    "aclose_guard",
-    "close_guard",
+    "Guard",
     "open_store",
 ]
 
@@ -44,9 +42,8 @@ _LAZY = {
     "SQLiteStore": "brokerlink.credentials.sqlite_store",
     "RedisStore": "brokerlink.credentials.redis_store",
     "open_store": "brokerlink.credentials.resolve",
+    "Guard": "brokerlink.credentials.guard",
 }
-SERVICE = "credential_guard"
-"""Where a client's resolved guard lives in its ``services`` (shared by ``with_options`` copies)."""
 
 
 def __getattr__(name: str) -> Any:
@@ -56,27 +53,3 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
-
-
-def _take_owned(services: Mapping[str, Any]) -> Any:
-    guard = services.get(SERVICE)
-    if guard is None or not getattr(guard, "owned", False):
-        return None
-    if isinstance(services, MutableMapping):
-        services.pop(SERVICE, None)
-    return guard.store
-
-
-def close_guard(services: Mapping[str, Any]) -> None:
-    """Close the store a client opened from a URL or the default (never one it was given)."""
-    store = _take_owned(services)
-    if store is not None:
-        with contextlib.suppress(Exception):
-            store.close()
-
-
-async def aclose_guard(services: Mapping[str, Any]) -> None:
-    store = _take_owned(services)
-    if store is not None:
-        with contextlib.suppress(Exception):
-            await store.aclose()

@@ -8,13 +8,13 @@ requests go through (``on_error="allow"``) or are refused with ``CredentialCache
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import threading
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from brokerlink.credentials import SERVICE
 from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.keys import Hasher
 from brokerlink.credentials.plan import (
@@ -31,7 +31,6 @@ from brokerlink.credentials.plan import (
 from brokerlink.credentials.policy import GuardPolicy
 from brokerlink.credentials.ratelimit import RejectionCounter
 from brokerlink.credentials.recent import RecentRecords
-from brokerlink.credentials.resolve import open_store
 from brokerlink.credentials.store import (
     CredentialStore,
     GroupedFetch,
@@ -45,8 +44,8 @@ from brokerlink.errors import (
     InvalidRequest,
     TooManyRejectedAttempts,
 )
-from brokerlink.plugins.call import CallOptions
-from brokerlink.plugins.timing import Timing
+from brokerlink.hooks.call import CallOptions
+from brokerlink.timing import Timing
 
 log = logging.getLogger("brokerlink.credentials")
 T = TypeVar("T")
@@ -77,6 +76,17 @@ class Guard:
 
     def __repr__(self) -> str:
         return f"Guard({self.store!r})"
+
+    def close(self) -> None:
+        """Close the store if brokerlink made it (never one the caller passed)."""
+        if self.owned:
+            with contextlib.suppress(Exception):
+                self.store.close()
+
+    async def aclose(self) -> None:
+        if self.owned:
+            with contextlib.suppress(Exception):
+                await self.store.aclose()
 
     # --- drivers ---------------------------------------------------------------------------------
     def _open(self) -> Keys:
@@ -309,22 +319,3 @@ def _refuse_or_pass(
     if isinstance(refused, TooManyRejectedAttempts):
         refused.end_user_id = options.end_user_id
     raise refused
-
-
-_services_lock = threading.Lock()
-
-
-def guard_for(services: Mapping[str, Any]) -> Guard:
-    """The client's guard, made from its ``credential_cache`` setting on first use (thread-safe;
-    parsing only, the store opens on its first lookup)."""
-    guard = services.get(SERVICE)
-    if isinstance(guard, Guard):
-        return guard
-    with _services_lock:
-        guard = services.get(SERVICE)
-        if not isinstance(guard, Guard):
-            store, owned = open_store(services.get("credential_cache"))
-            guard = Guard(store, owned=owned)
-            if isinstance(services, MutableMapping):
-                services[SERVICE] = guard
-    return guard

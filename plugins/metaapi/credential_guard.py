@@ -8,34 +8,38 @@ twice. See ``docs/credential-guard.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from brokerlink.plugins.call import Call
-from brokerlink.plugins.error_body import json_object
-from brokerlink.plugins.hookspecs import hookimpl
-from brokerlink.plugins.metaapi_errors import VENDOR, details_code
 
-from brokerlink.credentials import SERVICE
-from brokerlink.credentials.facts import Attempt, Outcome, attempt_of
+from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.policy import REASONS
+from brokerlink.hooks import Call, ClientState, hookimpl
+from brokerlink.plugins.error_body import json_object
+from brokerlink.plugins.metaapi.errors import details_code
+from brokerlink.plugins.metaapi.guarded import attempt_of
 
 if TYPE_CHECKING:
     from brokerlink.credentials.guard import Guard
 
-STATE = "credential_guard"
-_NO_CLASSES: Mapping[str, type[Exception]] = {}
+VENDOR = "metaapi"
+STATE = "credential_guard"  # this plugin's key in call.state
 
 
-def _guard_for(services: Mapping[str, Any]) -> Guard:
-    """The client's guard (resolved on first use; the guard module loads only then)."""
-    guard = services.get(SERVICE)
+def _guard_for(client: ClientState) -> Guard:
+    """The client's guard, made from its ``credential_cache`` setting on first use (thread-safe;
+    parsing only, the store opens on its first lookup; the guard module loads only then)."""
+    guard = client.guard
     if guard is None:
-        from brokerlink.credentials.guard import guard_for
+        from brokerlink.credentials.guard import Guard
+        from brokerlink.credentials.resolve import open_store
 
-        guard = guard_for(services)
+        with client.lock:
+            if client.guard is None:
+                store, owned = open_store(client.credential_cache)
+                client.guard = Guard(store, owned=owned)
+            guard = client.guard
     return guard
 
 
@@ -54,21 +58,18 @@ class Check:
     call: Call
     pending: _Pending
 
-    def _classes(self) -> Mapping[str, type[Exception]]:
-        return self.call.state.get("error_classes", _NO_CLASSES)  # type: ignore[no-any-return]
-
     def run(self) -> None:
         c = self.call
-        guard = _guard_for(c.services)
+        guard = _guard_for(c.client)
         self.pending.prepared = guard.check(
-            self.pending.attempt, c.options, c.timing, self._classes()
+            self.pending.attempt, c.options, c.timing, c.client.error_classes
         )
 
     async def arun(self) -> None:
         c = self.call
-        guard = _guard_for(c.services)
+        guard = _guard_for(c.client)
         self.pending.prepared = await guard.acheck(
-            self.pending.attempt, c.options, c.timing, self._classes()
+            self.pending.attempt, c.options, c.timing, c.client.error_classes
         )
 
 
@@ -82,11 +83,11 @@ class Learn:
 
     def run(self) -> None:
         c, p = self.call, self.pending
-        _guard_for(c.services).learn(p.attempt, p.prepared, self.outcome, c.options, c.timing)
+        _guard_for(c.client).learn(p.attempt, p.prepared, self.outcome, c.options, c.timing)
 
     async def arun(self) -> None:
         c, p = self.call, self.pending
-        await _guard_for(c.services).alearn(
+        await _guard_for(c.client).alearn(
             p.attempt, p.prepared, self.outcome, c.options, c.timing
         )
 
@@ -119,7 +120,7 @@ def outcome_of(response: httpx.Response) -> Outcome | None:
 def brokerlink_before_send(call: Call, request: httpx.Request) -> None:
     if call.api != VENDOR or call.attempt != 1 or STATE in call.state:
         return
-    attempt = attempt_of(call.operation_id, request)
+    attempt = attempt_of(call)
     if attempt is None:
         return
     pending = _Pending(attempt)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from brokerlink.plugins.call import Call
+from brokerlink.hooks.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
     class_for_status,
@@ -12,9 +12,9 @@ from brokerlink.plugins.error_body import (
     short_text,
     wall_now,
 )
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.hooks import hookimpl
 
-from brokerlink.auth import REFRESH_ON_401
+from brokerlink.plugins.b2core.auth import REFRESH_ON_401
 
 VENDOR = "b2core"
 

@@ -6,18 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-from brokerlink.plugins.call import Call
+from brokerlink.hooks.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
     class_for_status,
     json_object,
     known_class,
-    parse_iso_delay,
     parse_retry_after,
     short_text,
     wall_now,
 )
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.plugins.metaapi.advice import advised_wait
+from brokerlink.hooks import hookimpl
 
 from brokerlink import errors
 
@@ -67,11 +67,7 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
     details = body.get("details")
     code = details_code(details)
     message = body.get("message") if isinstance(body.get("message"), str) else None
-    raw_metadata = body.get("metadata")
-    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
-    retry_after = parse_retry_after(response.headers.get("retry-after"), wall_now(call))
-    if retry_after is None:
-        retry_after = parse_iso_delay(metadata.get("recommendedRetryTime"), wall_now(call))
+    retry_after = advised_wait(call, response)
     cls = known_class(call, code, class_for_status(response.status_code))
     raise build_error(
         cls,

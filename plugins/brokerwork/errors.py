@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import httpx
-from brokerlink.plugins.call import Call
+from brokerlink.hooks.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
     class_for_status,
@@ -17,7 +17,7 @@ from brokerlink.plugins.error_body import (
     known_class,
     short_text,
 )
-from brokerlink.plugins.hookspecs import hookimpl
+from brokerlink.hooks import hookimpl
 
 from brokerlink import errors
 

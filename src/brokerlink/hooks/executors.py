@@ -2,35 +2,32 @@
 
 It wraps the real httpx transport. Hooks decide (send as is, answer locally, wait and resend,
 raise, or defer I/O as an ``Effect``); the two executors here carry the decisions out, waiting with
-the current :mod:`~brokerlink.plugins.timing` (real sleeps, or none in tests).
+the current :mod:`~brokerlink.timing` (real sleeps, or none in tests).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import httpx
-import pluggy
-from brokerlink.plugins import timing
-from brokerlink.plugins.call import Call, CallOptions, Effect, Resend
-from brokerlink.plugins.dispatch import Hooks
-from brokerlink.plugins.manager import Manager
 
+from brokerlink import timing
 from brokerlink.errors import ApiError, ApiTimeout, TransportError
+from brokerlink.hooks.call import (
+    Call,
+    CallOptions,
+    ClientState,
+    Effect,
+    Invocation,
+    Operation,
+    Resend,
+)
+from brokerlink.hooks.manager import Hooks
 
 log = logging.getLogger("brokerlink.transport")
-
-
-def _error_classes(hook: pluggy.HookRelay, api: str) -> dict[str, type[Exception]]:
-    merged: dict[str, type[Exception]] = {}
-    # pluggy returns results last-registered first; apply in registration order so later wins.
-    for mapping in reversed(hook.brokerlink_error_classes(vendor=api)):
-        if mapping:
-            merged.update(mapping)
-    return merged
+_UNTAGGED = Operation(api="", operation_id="")
 
 
 def _transport_error(call: Call, error: httpx.TransportError) -> TransportError:
@@ -43,25 +40,33 @@ def _transport_error(call: Call, error: httpx.TransportError) -> TransportError:
 
 
 class _Executor:
-    """State and decisions shared by the sync and the async executor."""
+    """What the sync and the async executor share: the client's hooks, options and state."""
 
-    def __init__(
-        self,
-        manager: Manager,
-        api: str,
-        options: CallOptions,
-        services: Mapping[str, Any],
-    ) -> None:
-        self.manager = manager
-        self.api = api
+    def __init__(self, hooks: Hooks, client: ClientState, options: CallOptions) -> None:
+        self.hooks = hooks
+        self.client = client
         self.options = options
-        self.services = services
-        self.error_classes: Mapping[str, type[Exception]] = _error_classes(manager.hook, api)
 
     def start(self, request: httpx.Request) -> Call:
-        call = Call.for_request(request, self.options, timing.current(), self.services)
-        call.state["error_classes"] = self.error_classes
-        return call
+        """The call of ``request``: a facade's ``Invocation`` (or a bare ``Operation``, as the
+        token request of an auth flow carries) from the request's ``brokerlink`` extension."""
+        tag = request.extensions.get("brokerlink")
+        now = timing.current()
+        if isinstance(tag, Invocation):
+            operation, body, path = tag.operation, tag.body, tag.path
+        else:
+            operation = tag if isinstance(tag, Operation) else _UNTAGGED
+            body, path = None, {}
+        return Call(
+            operation,
+            self.options,
+            self.client,
+            now.monotonic(),
+            body=body,
+            path=path,
+            timing=now,
+            advisor=self.hooks.wait_advice,
+        )
 
 
 def _after_response(
@@ -137,20 +142,19 @@ class HookTransport(httpx.BaseTransport):
     def __init__(
         self,
         inner: httpx.BaseTransport,
-        manager: Manager,
-        *,
-        api: str,
+        hooks: Hooks,
+        client: ClientState,
         options: CallOptions,
-        services: Mapping[str, Any] | None = None,
+        *,
         owns_inner: bool = True,
     ) -> None:
         self.inner = inner
-        self._run = _Executor(manager, api, options, services or {})
+        self._run = _Executor(hooks, client, options)
         self._owns_inner = owns_inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         run = self._run
-        hooks = run.manager.direct()
+        hooks = run.hooks
         call = run.start(request)
         while True:
             try:
@@ -202,22 +206,21 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         inner: httpx.AsyncBaseTransport,
-        manager: Manager,
-        *,
-        api: str,
+        hooks: Hooks,
+        client: ClientState,
         options: CallOptions,
-        services: Mapping[str, Any] | None = None,
+        *,
         owns_inner: bool = True,
         gate: asyncio.Semaphore | None = None,
     ) -> None:
         self.inner = inner
-        self._run = _Executor(manager, api, options, services or {})
+        self._run = _Executor(hooks, client, options)
         self._owns_inner = owns_inner
         self._gate = gate  # at most this many sends in flight; the rest wait here in FIFO order
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         run = self._run
-        hooks = run.manager.direct()
+        hooks = run.hooks
         call = run.start(request)
         while True:
             try:

@@ -1,7 +1,7 @@
-"""Credentials on the wire: static API-key headers, and B2Core's token as an httpx ``Auth`` flow.
+"""Built-in plugin: B2Core's client-credentials bearer token, as an httpx ``Auth`` flow.
 
 Facades only build requests relative to their own base URL and never follow redirects, so no
-credential reaches another host; the token flow also checks the origin. Reprs hide secrets.
+credential reaches another host; the flow also checks the origin. Reprs hide secrets.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 
 import httpx
 
+from brokerlink import timing
 from brokerlink.errors import UnexpectedResponse
-from brokerlink.plugins import timing
+from brokerlink.hooks import Invocation, Operation, hookimpl
 
-TOKEN_OPERATION = {"api": "b2core", "operation_id": "createToken", "idempotent": True}
+VENDOR = "b2core"
+TOKEN_OPERATION = Operation(VENDOR, "createToken", idempotent=True)
 # Set on a request whose 401 the auth flow will answer itself (refresh and resend once); the error
 # plugin lets such a 401 through instead of raising.
 REFRESH_ON_401 = "brokerlink.refresh_on_401"
@@ -60,8 +62,12 @@ class B2CoreTokenAuth(httpx.Auth):
 
     # -- shared decisions ---------------------------------------------------------------------
     def _is_token_request(self, request: httpx.Request) -> bool:
-        tag = request.extensions.get("brokerlink") or {}
-        return bool(tag.get("api") == "b2core" and tag.get("operation_id") == "createToken")
+        tag = request.extensions.get("brokerlink")
+        operation = tag.operation if isinstance(tag, Invocation) else tag
+        return isinstance(operation, Operation) and (operation.api, operation.operation_id) == (
+            VENDOR,
+            TOKEN_OPERATION.operation_id,
+        )
 
     def _valid(self) -> bool:
         return self._token is not None and self._clock() < self._expires_at
@@ -72,7 +78,7 @@ class B2CoreTokenAuth(httpx.Auth):
             self._base.join("tokens"),
             json={"grant_type": "client_credentials"},
             headers={"Authorization": self._basic},
-            extensions={"brokerlink": dict(TOKEN_OPERATION)},
+            extensions={"brokerlink": TOKEN_OPERATION},
         )
 
     def _store(self, response: httpx.Response) -> None:
@@ -156,23 +162,10 @@ class B2CoreTokenAuth(httpx.Auth):
             yield request
 
 
-def static_headers(api: str, credentials: Mapping[str, str]) -> dict[str, str]:
-    """Fixed API-key headers (MetaApi ``auth-token``; Broker Work tenant id and token).
-
-    They are the client's default headers: every facade request is relative to the client's own
-    base URL and redirects are never followed, so they cannot reach another host.
-    """
-    if api == "metaapi":
-        return {"auth-token": credentials["token"]}
-    if api == "brokerwork":
-        return {"x-api-tenantId": credentials["tenant_id"], "x-api-token": credentials["token"]}
-    return {}
-
-
-def auth_for(api: str, base_url: str, credentials: Mapping[str, str]) -> httpx.Auth | None:
-    """The auth flow a vendor needs beyond static headers (B2Core's bearer token), if any."""
-    if api == "b2core":
-        return B2CoreTokenAuth(base_url, credentials["client_id"], credentials["client_secret"])
-    if api in ("metaapi", "brokerwork"):
+@hookimpl
+def brokerlink_client_auth(
+    api: str, base_url: str, credentials: Mapping[str, str]
+) -> httpx.Auth | None:
+    if api != VENDOR:
         return None
-    raise ValueError(f"unknown api {api!r}")
+    return B2CoreTokenAuth(base_url, credentials["client_id"], credentials["client_secret"])

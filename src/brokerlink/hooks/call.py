@@ -1,0 +1,152 @@
+"""What hooks see and return: the operation, the call being made and the decisions a hook can take."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+from brokerlink.timing import SYSTEM, Timing
+
+if TYPE_CHECKING:
+    from brokerlink.credentials import Guard
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation of a spec, as the generator tags it: which API, which ``operationId``,
+    whether sending it twice is safe, and whether the server may answer 202 (then polled)."""
+
+    api: str
+    operation_id: str
+    idempotent: bool = False
+    polls: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """What a facade method built, handed to the hook layer with the request: the operation,
+    the typed body (an attrs model, or None) and the path parameters by Python name."""
+
+    operation: Operation
+    body: Any = None
+    path: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """Per-client settings that reach every hook (``client.with_options(...)`` makes a copy).
+
+    ``None`` means "the plugin's documented default".
+    """
+
+    max_retries: int | None = None
+    retry_deadline: float | None = None
+    poll_timeout: float | None = None
+    poll_interval: float | None = None
+    credential_guard: bool = True
+    end_user_id: str | None = field(default=None, repr=False)
+
+
+@dataclass(slots=True)
+class ClientState:
+    """What one client (and its ``with_options`` copies) shares with the plugins.
+
+    ``error_classes`` are the vendor's codes (generated from its spec) merged with what plugins
+    add through ``brokerlink_error_classes``; ``retryable_codes`` the vendor codes worth
+    resending. ``credential_cache`` is the MetaApi setting the credential guard plugin turns
+    into ``guard`` on the first guarded call.
+    """
+
+    api: str
+    error_classes: Mapping[str, type[Exception]] = field(default_factory=dict)
+    retryable_codes: frozenset[str] = frozenset()
+    credential_cache: object = None
+    guard: Guard | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def close(self) -> None:
+        """Close what plugins opened for this client (the guard's store, if brokerlink made it)."""
+        guard, self.guard = self.guard, None
+        if guard is not None:
+            guard.close()
+
+    async def aclose(self) -> None:
+        guard, self.guard = self.guard, None
+        if guard is not None:
+            await guard.aclose()
+
+
+class Effect(Protocol):
+    """I/O a hook wants done (a cache lookup, a write): hooks decide, executors carry it out.
+
+    The sync executor calls ``run``, the async one awaits ``arun``; either may raise a
+    ``BrokerLinkError`` to stop the call.
+    """
+
+    def run(self) -> None: ...
+
+    async def arun(self) -> None: ...
+
+
+def _no_advice(call: Call, response: httpx.Response) -> float | None:
+    return None
+
+
+@dataclass(slots=True)
+class Call:
+    """One logical operation call, across all its sends (retries, polls).
+
+    ``state`` is scratch space: each plugin keeps its own entries there, under keys named after
+    itself, and never reads another plugin's.
+    """
+
+    operation: Operation
+    options: CallOptions
+    client: ClientState
+    started: float
+    body: Any = None
+    path: Mapping[str, str] = field(default_factory=dict)
+    attempt: int = 1
+    timing: Timing = SYSTEM
+    state: dict[str, Any] = field(default_factory=dict)
+    effects: list[Effect] = field(default_factory=list)
+    advisor: Callable[[Call, httpx.Response], float | None] = _no_advice
+
+    def advice(self, response: httpx.Response) -> float | None:
+        """Seconds ``response`` asks to wait before the next send (the ``brokerlink_wait_advice``
+        hook), None when it gives no usable advice."""
+        return self.advisor(self, response)
+
+    @property
+    def api(self) -> str:
+        return self.operation.api
+
+    @property
+    def operation_id(self) -> str:
+        return self.operation.operation_id
+
+    def elapsed(self) -> float:
+        """Seconds since the call started, on the call's own clock."""
+        return self.timing.monotonic() - self.started
+
+    def defer(self, effect: Effect) -> None:
+        """Ask the executor to carry out ``effect`` as soon as the current hook round ends."""
+        self.effects.append(effect)
+
+    def take_effects(self) -> list[Effect]:
+        effects, self.effects = self.effects, []
+        return effects
+
+
+@dataclass(frozen=True)
+class Resend:
+    """Wait ``seconds`` then send ``request`` (or the same one) again."""
+
+    seconds: float
+    reason: str
+    message: str | None = None
+    request: httpx.Request | None = None
