@@ -12,8 +12,9 @@ nox.options.error_on_missing_interpreters = False
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
-    *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.auth"),
+    *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.timing"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
+    *("-p", "brokerlink.hooks"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
     *("-p", "brokerlink.credentials", "-m", "brokerlink.transports", "-m", "brokerlink.__main__"),
 ]
@@ -41,10 +42,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff check and format check of hand-written code (the generator formats generated/)."""
-    session.install(*group("lint"))
+    """ruff check and format check of hand-written code (the generator formats generated/), and
+    the import layers of pyproject.toml's import-linter contracts (on the installed package)."""
+    session.install(".", *group("lint"))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session

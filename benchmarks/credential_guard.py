@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 from brokerlink.plugins.metaapi import credential_guard as plugin
 from brokerlink.hooks.call import Call, CallOptions
-from brokerlink.plugins.timing import SYSTEM
+from brokerlink.timing import SYSTEM
 
 from brokerlink.credentials import Entry, MemoryStore, RedisStore, SQLiteStore
 from brokerlink.credentials.facts import Outcome

@@ -1,5 +1,6 @@
 """What the hook layer costs per call: facade (all built-in plugins) vs the same generated
-operation on a plain httpx client vs raw httpx, sync and async, keep-alive, one run.
+operation (its request builder and parser) on a plain httpx client vs raw httpx, sync and async,
+keep-alive, one run.
 
     python -m benchmarks.hook_overhead [calls-per-round]   (also part of ``nox -s bench``)
 
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 
@@ -50,6 +52,11 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
 
 
 Sample = tuple[float, float]  # (wall seconds, client CPU seconds) per call
+
+
+def generated_call(client: httpx.Client, operation: Any) -> object:
+    """The generated operation on a plain httpx client: its request, sent, its parser."""
+    return operation._parse_response(client.request(**operation._get_kwargs()))
 
 
 def per_call(fn: Callable[[], object], calls: int) -> Sample:
@@ -91,17 +98,16 @@ def report(flavour: str, samples: dict[str, list[Sample]]) -> float:
 
 def run_sync(url: str, calls: int) -> float:
     from brokerlink.generated.metaapi.api.regions import list_regions
-    from brokerlink.generated.metaapi.client import Client
 
     import brokerlink
 
     base = url + "/metaapi"
     facade = brokerlink.MetaApi(base_url=base, token="bench-token")
-    plain = Client(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
+    plain = httpx.Client(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
     raw = httpx.Client(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
     variants: dict[str, Callable[[], object]] = {
         "facade": facade.list_regions,
-        "generated": lambda: list_regions.sync(client=plain),
+        "generated": lambda: generated_call(plain, list_regions),
         "raw httpx": lambda: raw.get("/users/current/regions").json(),
     }
     samples: dict[str, list[Sample]] = {name: [] for name in variants}
@@ -113,28 +119,30 @@ def run_sync(url: str, calls: int) -> float:
         for name, fn in order:
             samples[name].append(per_call(fn, calls))
     facade.close()
-    plain.get_httpx_client().close()
+    plain.close()
     raw.close()
     return report("sync", samples)
 
 
 async def run_async(url: str, calls: int) -> float:
     from brokerlink.generated.metaapi.api.regions import list_regions
-    from brokerlink.generated.metaapi.client import Client
 
     import brokerlink
 
     base = url + "/metaapi"
     facade = brokerlink.AsyncMetaApi(base_url=base, token="bench-token")
-    plain = Client(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
+    plain = httpx.AsyncClient(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
     raw = httpx.AsyncClient(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
 
     async def raw_call() -> object:
         return (await raw.get("/users/current/regions")).json()
 
+    async def generated() -> object:
+        return list_regions._parse_response(await plain.request(**list_regions._get_kwargs()))
+
     variants: dict[str, Callable[[], Awaitable[object]]] = {
         "facade": facade.list_regions,
-        "generated": lambda: list_regions.asyncio(client=plain),
+        "generated": generated,
         "raw httpx": raw_call,
     }
     samples: dict[str, list[Sample]] = {name: [] for name in variants}
@@ -146,7 +154,7 @@ async def run_async(url: str, calls: int) -> float:
         for name, fn in order:
             samples[name].append(await aper_call(fn, calls))
     await facade.close()
-    await plain.get_async_httpx_client().aclose()
+    await plain.aclose()
     await raw.aclose()
     return report("async", samples)
 
@@ -164,21 +172,17 @@ REGIONS = b'["vint-hill","new-york","london","singapore"]'
 def run_in_memory(calls: int) -> None:
     """The absolute cost in microseconds, free of sockets and of the server's noise."""
     from brokerlink.generated.metaapi.api.regions import list_regions
-    from brokerlink.generated.metaapi.client import Client
 
     import brokerlink
 
     base = "http://bench.invalid/metaapi"
     facade = brokerlink.MetaApi(base_url=base, token="bench-token", transport=Canned())
-    plain = Client(
-        base_url=base,
-        headers={"auth-token": "bench-token"},
-        timeout=TIMEOUT,
-        httpx_args={"transport": Canned()},
+    plain = httpx.Client(
+        base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT, transport=Canned()
     )
     variants: dict[str, Callable[[], object]] = {
         "facade": facade.list_regions,
-        "generated": lambda: list_regions.sync(client=plain),
+        "generated": lambda: generated_call(plain, list_regions),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
     order = list(variants.items())

@@ -89,7 +89,7 @@ class _Facade:
         self._base_url = base_url.rstrip("/")
         self._timeout = timeout
         self._options = CallOptions(max_retries=max_retries, poll_timeout=poll_timeout)
-        manager = plugin_manager(plugins, api)
+        self._manager = manager = plugin_manager(plugins, api)
         self._hooks = Hooks(manager)
         # Shared with the plugins and by with_options copies.
         self._state = ClientState(

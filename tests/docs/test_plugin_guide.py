@@ -6,7 +6,7 @@ import inspect
 import re
 
 from brokerlink.hooks import hookspecs
-from brokerlink.plugins.manager import AUTOLOAD_ENV, ENTRY_POINT_GROUP
+from brokerlink.hooks.manager import AUTOLOAD_ENV, ENTRY_POINT_GROUP
 
 from tests.docs.markdown import DOCS, run_python
 

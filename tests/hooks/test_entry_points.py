@@ -87,8 +87,8 @@ def test_loaded_once_per_process_and_shared(monkeypatch: pytest.MonkeyPatch) -> 
     brokerwork = dict(manager.plugin_manager(api="brokerwork").list_name_plugin())
     assert metaapi["entrypoint:probe"] is brokerwork["entrypoint:probe"]  # loaded once
     # vendor-only built-ins are left out of other APIs' managers
-    assert "brokerlink.plugins.credential_guard" in metaapi
-    assert "brokerlink.plugins.credential_guard" not in brokerwork
+    assert "brokerlink.plugins.metaapi.credential_guard" in metaapi
+    assert "brokerlink.plugins.metaapi.credential_guard" not in brokerwork
     assert "brokerlink.plugins.metaapi.errors" not in brokerwork
     first.close()
     other.close()

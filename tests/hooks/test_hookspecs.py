@@ -74,6 +74,14 @@ class Recorder:
         self.called.add("brokerlink_before_wait")
 
     @brokerlink.hookimpl
+    def brokerlink_wait_advice(self, call: Any, response: Any) -> None:
+        self.called.add("brokerlink_wait_advice")
+
+    @brokerlink.hookimpl
+    def brokerlink_client_auth(self, api: str, base_url: str, credentials: Any) -> None:
+        self.called.add("brokerlink_client_auth")
+
+    @brokerlink.hookimpl
     def brokerlink_error_classes(self, vendor: str) -> Mapping[str, type[Exception]] | None:
         self.called.add("brokerlink_error_classes")
         return None

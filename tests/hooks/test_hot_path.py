@@ -66,11 +66,15 @@ def test_calls_after_the_first_import_nothing(sandbox: SandboxServer, asynchrono
 
 
 @pytest.mark.parametrize("api", ["metaapi", "brokerwork"])
-def test_clients_share_their_api_manager_and_its_snapshot(api: str) -> None:
+def test_clients_share_their_api_manager_and_copies_share_the_hooks(api: str) -> None:
     first = client(api, "http://127.0.0.1:9", False)
-    second = client(api, "http://127.0.0.1:9", True).with_options(max_retries=0)
+    second = client(api, "http://127.0.0.1:9", False)
+    copy = first.with_options(max_retries=0)
     try:
-        assert first._manager is second._manager
-        assert first._manager.direct() is second._manager.direct()
+        assert first._manager is second._manager  # one manager per API, built once
+        assert copy._hooks is first._hooks  # collected from pluggy once per client
+        assert copy._state is first._state
+        assert second._hooks is not first._hooks
     finally:
         first.close()
+        second.close()

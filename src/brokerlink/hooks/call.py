@@ -129,6 +129,17 @@ class Call:
     def operation_id(self) -> str:
         return self.operation.operation_id
 
+    @property
+    def idempotent(self) -> bool:
+        """Safe to send twice: by HTTP method, marked in the spec, or carrying an idempotency
+        key (MetaApi's ``transaction-id``)."""
+        return self.operation.idempotent
+
+    @property
+    def polls(self) -> bool:
+        """The operation may answer 202 and be polled."""
+        return self.operation.polls
+
     def elapsed(self) -> float:
         """Seconds since the call started, on the call's own clock."""
         return self.timing.monotonic() - self.started

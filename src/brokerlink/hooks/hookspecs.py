@@ -89,7 +89,8 @@ def brokerlink_on_transport_error(
 
 @hookspec(firstresult=True)
 def brokerlink_wait_advice(call: Call, response: httpx.Response) -> float | None:
-    """Seconds ``response`` asks the client to wait before sending again, or None for no advice.
+    """Runs when a wait before the next send is being planned: return the seconds ``response``
+    asks the client to wait, or None for no advice.
 
     Firstresult. Asked by the polling plugin on each 202 and by the retries plugin on a failure
     that carries no advice of its own. The built-in reads ``Retry-After`` (seconds or HTTP-date);
@@ -124,8 +125,8 @@ def brokerlink_error_classes(vendor: str) -> Mapping[str, type[Exception]] | Non
 def brokerlink_client_auth(
     api: str, base_url: str, credentials: Mapping[str, str]
 ) -> httpx.Auth | None:
-    """Runs once per client when it is made: the ``httpx.Auth`` flow the API needs beyond its
-    static key headers (B2Core's bearer token), or None.
+    """Runs once per client when it is made: return the ``httpx.Auth`` flow the API needs beyond
+    its static key headers (B2Core's bearer token), or None.
 
     Firstresult. ``credentials`` are the constructor's credential keywords by name.
     """
