@@ -122,14 +122,22 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
     def request_tag(endpoint: Any) -> str:
         raw = raw_operation(endpoint)
         # An idempotency key made for every call (MetaApi's transaction-id) makes resending safe.
-        keyed = any(_resolve(spec, p).get("x-brokerlink-autogenerate") for p in raw["parameters"])
+        parameters = [_resolve(spec, p) for p in raw["parameters"]]
+        keys = [
+            str(p["name"])
+            for p in parameters
+            if p.get("x-brokerlink-autogenerate") and p.get("in") == "header"
+        ]
         idempotent = (
-            endpoint.method in IDEMPOTENT_METHODS or bool(raw.get("x-brokerlink-idempotent")) or keyed
+            endpoint.method in IDEMPOTENT_METHODS
+            or bool(raw.get("x-brokerlink-idempotent"))
+            or bool(keys)
         )
         polls = "202" in raw.get("responses", {})
+        key = f", key_header={keys[0]!r}" if keys else ""
         return (
             f"Operation({api.name!r}, {raw['operationId']!r}, "
-            f"idempotent={idempotent}, polls={polls})"
+            f"idempotent={idempotent}, polls={polls}{key})"
         )
 
     def raw_parameter(endpoint: Any, name: Any) -> _Wire:

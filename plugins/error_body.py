@@ -93,8 +93,10 @@ def build_error(
     code: str | None = None,
     details: Any = None,
     retry_after: float | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Exception:
-    """An exception of ``cls`` carrying everything about the failed answer."""
+    """An exception of ``cls`` carrying everything about the failed answer (``extra``: what a
+    vendor's subclass takes besides, e.g. MetaApi's suggested servers)."""
     text = message or response.reason_phrase or f"HTTP {response.status_code}"
     request_id = next(
         (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
@@ -111,7 +113,7 @@ def build_error(
     if issubclass(cls, errors.RateLimited):
         return cls(text, retry_after=retry_after, **fields)
     if issubclass(cls, errors.ApiError):
-        return cls(text, **fields)
+        return cls(text, **fields, **(extra or {}))
     return cls(text)
 
 

@@ -59,11 +59,13 @@ def brokerlink_after_response(
     wait, message = advised_wait(call, response)
     left = poll_budget(call) - call.elapsed()
     if left <= 0:
-        tid = request.headers.get("transaction-id")
+        key = call.operation.key_header
+        tid = request.headers.get(key) if key else None
+        resume = f"{key.replace('-', '_')}={tid!r}" if key else "the same arguments"
         raise PollTimeout(
             f"{call.api}.{call.operation_id} still in progress after {call.elapsed():.1f} s and "
             f"{polls} answer(s) 202 (last: {message or 'no message'}); call it again with "
-            f"transaction_id={tid!r} to resume",
+            f"{resume} to resume",
             vendor=call.api,
             operation=call.operation_id,
             transaction_id=tid,

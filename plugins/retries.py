@@ -80,7 +80,8 @@ def brokerlink_on_api_error(
         if advised is None:
             advised = call.advice(response)
         return _plan(call, advised, "rate-limited", error.message)
-    if isinstance(error, ServerError) and safe_to_resend(call, request):
+    transient = isinstance(error, ServerError) or error.code in call.client.retryable_codes
+    if transient and safe_to_resend(call, request):
         return _plan(call, call.advice(response), "server-error", error.message)
     return None
 

@@ -42,7 +42,7 @@ PREFIXES: tuple[tuple[str, type[Exception]], ...] = (("RIGHT_NO_", errors.Permis
 
 
 def class_for_mcode(call: Call, mcode: str) -> type[Exception]:
-    for prefix, cls in PREFIXES:
+    for prefix, cls in call.client.code_prefixes or PREFIXES:
         if mcode.startswith(prefix):
             return known_class(call, mcode, cls)
     return known_class(call, mcode, errors.ApiError)

@@ -34,6 +34,28 @@ CODES: dict[str, type[Exception]] = {
 }
 
 
+def _servers(details: Any) -> dict[str, list[str]]:
+    servers = details.get("serversByBrokers") if isinstance(details, dict) else None
+    if not isinstance(servers, dict):
+        return {}
+    return {str(k): [str(s) for s in v] for k, v in servers.items() if isinstance(v, list)}
+
+
+def recommended_slots(details: Any) -> float | None:
+    """``recommendedResourceSlots`` of an E_RESOURCE_SLOTS ``details`` object, if a number."""
+    value = details.get("recommendedResourceSlots") if isinstance(details, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _extra(cls: type[Exception], details: Any) -> dict[str, Any]:
+    """What MetaApi's richer rejections carry besides the common fields."""
+    if issubclass(cls, errors.BrokerServerNotFound):
+        return {"suggested_servers": _servers(details)}
+    if issubclass(cls, errors.ResourceSlotsTooLow):
+        return {"recommended_resource_slots": recommended_slots(details)}
+    return {}
+
+
 def details_code(details: Any) -> str | None:
     """The code in any of the three real ``details`` shapes (string, object, field-error list)."""
     if isinstance(details, str):
@@ -77,4 +99,5 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
         code=code,
         details=details,
         retry_after=retry_after,
+        extra=_extra(cls, details),
     )

@@ -79,6 +79,9 @@ class _Facade:
         max_retries: int | None = None,
         poll_timeout: float | None = None,
         credential_cache: Any = None,
+        error_codes: Mapping[str, type[Exception]] | None = None,
+        code_prefixes: tuple[tuple[str, type[Exception]], ...] = (),
+        retryable_codes: frozenset[str] = frozenset(),
     ) -> None:
         for name, value in credentials.items():
             if not isinstance(value, str) or not value:
@@ -94,7 +97,9 @@ class _Facade:
         # Shared with the plugins and by with_options copies.
         self._state = ClientState(
             api=api,
-            error_classes=_error_classes(manager, api),
+            error_classes={**(error_codes or {}), **_error_classes(manager, api)},
+            code_prefixes=code_prefixes,
+            retryable_codes=retryable_codes,
             credential_cache=credential_cache,
         )
         self._auth = manager.hook.brokerlink_client_auth(

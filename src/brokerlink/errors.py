@@ -122,15 +122,14 @@ class InvalidBrokerCredentials(BrokerAccountRejected):
 
 
 class BrokerServerNotFound(BrokerAccountRejected):
-    """E_SRV_NOT_FOUND: no server file for that name; ``suggested_servers`` maps broker -> names."""
+    """E_SRV_NOT_FOUND: no server file for that name; ``suggested_servers`` maps broker names to
+    the server names MetaApi suggests."""
 
-    @property
-    def suggested_servers(self) -> dict[str, list[str]]:
-        details = self.details if isinstance(self.details, dict) else {}
-        servers = details.get("serversByBrokers")
-        if not isinstance(servers, dict):
-            return {}
-        return {str(k): [str(s) for s in v] for k, v in servers.items() if isinstance(v, list)}
+    def __init__(
+        self, message: str, *, suggested_servers: dict[str, list[str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.suggested_servers = suggested_servers or {}
 
 
 class BrokerSettingsDetectionFailed(BrokerAccountRejected):
@@ -140,13 +139,11 @@ class BrokerSettingsDetectionFailed(BrokerAccountRejected):
 class ResourceSlotsTooLow(BrokerAccountRejected):
     """E_RESOURCE_SLOTS: more resource slots are needed (``recommended_resource_slots``)."""
 
-    @property
-    def recommended_resource_slots(self) -> float | None:
-        details = self.details if isinstance(self.details, dict) else {}
-        value = details.get("recommendedResourceSlots")
-        return (
-            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-        )
+    def __init__(
+        self, message: str, *, recommended_resource_slots: float | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.recommended_resource_slots = recommended_resource_slots
 
 
 class NoSymbols(BrokerAccountRejected):

@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One operation of a spec, as the generator tags it: which API, which ``operationId``,
-    whether sending it twice is safe, and whether the server may answer 202 (then polled)."""
+    whether sending it twice is safe, whether the server may answer 202 (then polled), and the
+    header of the idempotency key made for every call, if any (MetaApi's ``transaction-id``)."""
 
     api: str
     operation_id: str
     idempotent: bool = False
     polls: bool = False
+    key_header: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +58,14 @@ class ClientState:
     """What one client (and its ``with_options`` copies) shares with the plugins.
 
     ``error_classes`` are the vendor's codes (generated from its spec) merged with what plugins
-    add through ``brokerlink_error_classes``; ``retryable_codes`` the vendor codes worth
-    resending. ``credential_cache`` is the MetaApi setting the credential guard plugin turns
+    add through ``brokerlink_error_classes``, ``code_prefixes`` the classes of code families
+    (Broker Work ``RIGHT_NO_*``), ``retryable_codes`` the vendor codes worth resending. ``credential_cache`` is the MetaApi setting the credential guard plugin turns
     into ``guard`` on the first guarded call.
     """
 
     api: str
     error_classes: Mapping[str, type[Exception]] = field(default_factory=dict)
+    code_prefixes: tuple[tuple[str, type[Exception]], ...] = ()
     retryable_codes: frozenset[str] = frozenset()
     credential_cache: object = None
     guard: Guard | None = None

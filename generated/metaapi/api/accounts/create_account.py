@@ -11,7 +11,9 @@ from ...models.error import Error
 from ...models.new_metatrader_account import NewMetatraderAccount
 from ...models.too_many_requests_error import TooManyRequestsError
 
-OPERATION = Operation("metaapi", "createAccount", idempotent=True, polls=True)
+OPERATION = Operation(
+    "metaapi", "createAccount", idempotent=True, polls=True, key_header="transaction-id"
+)
 
 
 def _get_kwargs(

@@ -12,7 +12,9 @@ from ...models.error import Error
 from ...models.new_mt_4_demo_account import NewMt4DemoAccount
 from ...models.too_many_requests_error import TooManyRequestsError
 
-OPERATION = Operation("metaapi", "createMt4DemoAccount", idempotent=True, polls=True)
+OPERATION = Operation(
+    "metaapi", "createMt4DemoAccount", idempotent=True, polls=True, key_header="transaction-id"
+)
 
 
 def _get_kwargs(

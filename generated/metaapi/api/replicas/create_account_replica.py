@@ -12,7 +12,9 @@ from ...models.error import Error
 from ...models.new_metatrader_account_replica import NewMetatraderAccountReplica
 from ...models.too_many_requests_error import TooManyRequestsError
 
-OPERATION = Operation("metaapi", "createAccountReplica", idempotent=True, polls=True)
+OPERATION = Operation(
+    "metaapi", "createAccountReplica", idempotent=True, polls=True, key_header="transaction-id"
+)
 
 
 def _get_kwargs(
