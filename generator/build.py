@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +125,8 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         raw = raw_operation(endpoint)
         # An idempotency key made for every call (MetaApi's transaction-id) makes resending safe.
         keyed = any(_resolve(spec, p).get("x-brokerlink-autogenerate") for p in raw["parameters"])
-        idempotent = (
-            endpoint.method in IDEMPOTENT_METHODS or bool(raw.get("x-brokerlink-idempotent")) or keyed
-        )
+        marked = bool(raw.get("x-brokerlink-idempotent"))
+        idempotent = endpoint.method in IDEMPOTENT_METHODS or marked or keyed
         polls = "202" in raw.get("responses", {})
         return (
             f"Operation({api.name!r}, {raw['operationId']!r}, "
@@ -141,8 +142,10 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         raise GenerationFailed(f"{api.spec}: parameter {wanted} not found")
 
     project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES)
+    uses_files = any(model.is_multipart_body for model in openapi.models)
     project.env.globals.update(
         api=api,
+        uses_files=uses_files,
         raw_operation=raw_operation,
         raw_parameter=raw_parameter,
         request_tag=request_tag,
@@ -158,10 +161,16 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
 
     methods = facade_methods(openapi, raw_operation, raw_parameter)
     facade = project.env.get_template("facade.py.jinja").render(
-        api=api, methods=methods, models=model_names(openapi), key_headers=key_headers(api, spec)
+        api=api,
+        methods=methods,
+        models=model_names(openapi),
+        key_headers=key_headers(api, spec),
+        uses_files=uses_files,
     )
     (out_dir / "facade.py").write_text(facade, encoding="utf-8")
     (out_dir / "py.typed").write_text("", encoding="utf-8")
+    for path in [*(out_dir / "models").glob("*.py"), *(out_dir / "api").rglob("*.py")]:
+        path.write_text(compact_functions(path.read_text(encoding="utf-8")), encoding="utf-8")
     _format(out_dir)
     for path in sorted(out_dir.rglob("*.py")):
         path.write_text(
@@ -174,6 +183,23 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
     for stray in out_dir.glob(".gitignore"):
         stray.unlink()
     return api_manifest(api, spec, openapi, raw_operation)
+
+
+def compact_functions(source: str) -> str:
+    """Drop the blank lines the templates leave between the statements of function bodies
+    (strings untouched); ruff format then puts back only the ones around nested functions."""
+    tree = ast.parse(source)
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            inside.update(range(node.body[0].lineno, (node.end_lineno or 0) + 1))
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.STRING and token.start[0] != token.end[0]:
+            inside.difference_update(range(token.start[0], token.end[0] + 1))
+    lines = source.splitlines(keepends=True)
+    return "".join(
+        line for number, line in enumerate(lines, 1) if line.strip() or number not in inside
+    )
 
 
 def _format(out_dir: Path | list[Path]) -> None:
