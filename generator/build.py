@@ -18,7 +18,7 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 from ruamel.yaml import YAML
 
-from generator import decimal_support
+from generator import decimal_support, error_codes
 from generator.apis import APIS, TEMPLATES, Api
 from generator.cli_manifest import api_manifest, write_manifest
 from generator.facades import facade_methods, model_names
@@ -168,6 +168,11 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         uses_files=uses_files,
     )
     (out_dir / "facade.py").write_text(facade, encoding="utf-8")
+    try:
+        tables = error_codes.render(api.title, spec)
+    except error_codes.ErrorCodeProblem as exc:
+        raise GenerationFailed(f"{api.spec}: {exc}") from None
+    (out_dir / "error_codes.py").write_text(tables, encoding="utf-8")
     (out_dir / "py.typed").write_text("", encoding="utf-8")
     for path in [*(out_dir / "models").glob("*.py"), *(out_dir / "api").rglob("*.py")]:
         path.write_text(compact_functions(path.read_text(encoding="utf-8")), encoding="utf-8")

@@ -20,6 +20,7 @@ from brokerlink._facade import (
     _coerce_model,
 )
 
+from . import error_codes as _codes
 from .api.accounts import change_balance as _change_balance
 from .api.accounts import get_account_info as _get_account_info
 from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
@@ -100,6 +101,9 @@ class BrokerWork(SyncFacade):
                 "token": token,
             },
             key_headers=_KEY_HEADERS,
+            error_codes=_codes.CODES,
+            code_prefixes=_codes.PREFIXES,
+            retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
@@ -596,6 +600,9 @@ class AsyncBrokerWork(AsyncFacade):
                 "token": token,
             },
             key_headers=_KEY_HEADERS,
+            error_codes=_codes.CODES,
+            code_prefixes=_codes.PREFIXES,
+            retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
             transport=transport,

@@ -20,7 +20,7 @@ class AccountInfoResponse(Model):
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: AccountInfo | list[AccountInfo] | None | Unset = UNSET
     """ The accounts: documented as one object, sent as an array; both are accepted. """
     error_message: list[str] | None | str | Unset = UNSET

@@ -20,7 +20,7 @@ class CommissionAccountResponse(Model):
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: CommissionAccount | None | Unset = UNSET
     """ Login and passwords of the new account. """
     error_message: list[str] | None | str | Unset = UNSET

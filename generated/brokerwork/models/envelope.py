@@ -20,7 +20,7 @@ class Envelope(Model):
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: Any | Unset = UNSET
     """ Payload of the operation; absent on failure and on operations without one. """
     error_message: list[str] | None | str | Unset = UNSET

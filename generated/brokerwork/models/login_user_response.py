@@ -20,7 +20,7 @@ class LoginUserResponse(Model):
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: LoginResult | None | Unset = UNSET
     """ The authenticated user. """
     error_message: list[str] | None | str | Unset = UNSET

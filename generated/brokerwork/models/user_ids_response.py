@@ -20,7 +20,7 @@ class UserIdsResponse(Model):
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: list[UserIdMatch] | None | Unset = UNSET
     """ Users registered with the email address. """
     error_message: list[str] | None | str | Unset = UNSET

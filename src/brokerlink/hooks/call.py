@@ -1,4 +1,4 @@
-"""What hooks see and return: the operation, the call being made and the decisions a hook can take."""
+"""What hooks see and return: the operation, the call being made and what a hook can decide."""
 
 from __future__ import annotations
 
@@ -56,14 +56,16 @@ class ClientState:
     """What one client (and its ``with_options`` copies) shares with the plugins.
 
     ``error_classes`` are the vendor's codes (generated from its spec) merged with what plugins
-    add through ``brokerlink_error_classes``; ``retryable_codes`` the vendor codes worth
-    resending. ``credential_cache`` is the MetaApi setting the credential guard plugin turns
-    into ``guard`` on the first guarded call.
+    add through ``brokerlink_error_classes``; ``code_prefixes`` the classes of unlisted codes by
+    prefix and ``retryable_codes`` the vendor codes worth resending (both from the spec).
+    ``credential_cache`` is the MetaApi setting the credential guard plugin turns into ``guard``
+    on the first guarded call.
     """
 
     api: str
     error_classes: Mapping[str, type[Exception]] = field(default_factory=dict)
     retryable_codes: frozenset[str] = frozenset()
+    code_prefixes: tuple[tuple[str, type[Exception]], ...] = ()
     credential_cache: object = None
     guard: Guard | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
