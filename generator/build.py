@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import io
 import re
 import subprocess
@@ -19,7 +20,7 @@ from openapi_python_client.parser.errors import GeneratorError
 from ruamel.yaml import YAML
 
 from generator import decimal_support, error_codes
-from generator.apis import APIS, TEMPLATES, Api
+from generator.apis import APIS, TEMPLATES, Api, Credential
 from generator.cli_manifest import api_manifest, write_manifest
 from generator.facades import facade_methods, model_names
 
@@ -86,18 +87,45 @@ def _resolve(spec: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return dict(node)
 
 
+def _header_scheme(api: Api, spec: dict[str, Any], credential: Credential) -> dict[str, Any]:
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    scheme = schemes.get(credential.scheme)
+    if not scheme or scheme.get("type") != "apiKey" or scheme.get("in") != "header":
+        raise GenerationFailed(f"{api.spec}: no header security scheme {credential.scheme}")
+    return dict(scheme)
+
+
 def key_headers(api: Api, spec: dict[str, Any]) -> dict[str, str]:
     """Credential name -> the header its security scheme names (``apiKey`` in a header)."""
-    schemes = spec.get("components", {}).get("securitySchemes", {})
-    headers: dict[str, str] = {}
+    return {
+        c.name: str(_header_scheme(api, spec, c)["name"])
+        for c in api.credentials
+        if c.scheme is not None
+    }
+
+
+def resolve(api: Api, spec: dict[str, Any]) -> Api:
+    """``api`` with what the spec says filled in: title, default base URL, whether it polls,
+    and the docs of the credentials carried by a header security scheme."""
+    servers = spec.get("servers") or [{}]
+    url = servers[0].get("url")
+    credentials = []
     for credential in api.credentials:
-        if credential.scheme is None:
-            continue
-        scheme = schemes.get(credential.scheme)
-        if not scheme or scheme.get("type") != "apiKey" or scheme.get("in") != "header":
-            raise GenerationFailed(f"{api.spec}: no header security scheme {credential.scheme}")
-        headers[credential.name] = str(scheme["name"])
-    return headers
+        doc = credential.doc
+        if credential.scheme is not None:
+            doc = " ".join(
+                str(_header_scheme(api, spec, credential).get("description", "")).split()
+            )
+        if not doc:
+            raise GenerationFailed(f"{api.spec}: credential {credential.name} has no description")
+        credentials.append(dataclasses.replace(credential, doc=doc))
+    return dataclasses.replace(
+        api,
+        title=str(spec.get("info", {}).get("title", api.name)),
+        default_base_url=str(url) if url and "{" not in str(url) else None,
+        polls=any("202" in op.get("responses", {}) for op in _raw_operations(spec).values()),
+        credentials=tuple(credentials),
+    )
 
 
 def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
@@ -105,6 +133,7 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
     the command line's manifest."""
     decimal_support.install()
     spec = load_spec(api.spec_path)
+    api = resolve(api, spec)
     raw_ops = _raw_operations(spec)
     config = Config.from_sources(
         ConfigFile(post_hooks=[], docstrings_on_attributes=True),

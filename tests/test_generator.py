@@ -70,3 +70,30 @@ def test_a_generator_warning_fails_the_run(tmp_path: Path) -> None:
     api = Api(name="broken", spec=str(spec), facade="Broken", title="Broken", credentials=())
     with pytest.raises(GenerationFailed, match=r"listThings|Nope|thing"):
         generate_api(api, tmp_path / "out")
+
+
+def test_what_the_spec_says_is_read_from_the_spec(tmp_path: Path) -> None:
+    import yaml
+
+    from generator.apis import APIS
+
+    (api,) = [a for a in APIS if a.name == "brokerwork"]
+    spec = yaml.safe_load(api.spec_path.read_text(encoding="utf-8"))
+    spec["info"]["title"] = "Renamed Broker Work API"
+    spec["servers"] = [{"url": "https://bw.example"}]
+    scheme = spec["components"]["securitySchemes"]["apiToken"]
+    scheme.update(name="x-renamed-token", description="The renamed token.")
+    path = tmp_path / "brokerwork.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+
+    manifest = generate_api(Api(**{**vars(api), "spec": str(path)}), tmp_path / "out")
+
+    facade = (tmp_path / "out" / "facade.py").read_text(encoding="utf-8")
+    assert "Synchronous client for the Renamed Broker Work API." in facade
+    assert "token: The renamed token. Sent as the `x-renamed-token` header." in facade
+    assert '"token": "x-renamed-token"' in facade
+    assert 'base_url: str = "https://bw.example"' in facade
+    assert "poll_timeout" not in facade  # no operation answers 202
+    assert manifest["title"] == "Renamed Broker Work API"
+    assert manifest["default_base_url"] == "https://bw.example"
+    assert {"name": "token", "description": "The renamed token."} in manifest["credentials"]
