@@ -97,3 +97,22 @@ def test_what_the_spec_says_is_read_from_the_spec(tmp_path: Path) -> None:
     assert manifest["title"] == "Renamed Broker Work API"
     assert manifest["default_base_url"] == "https://bw.example"
     assert {"name": "token", "description": "The renamed token."} in manifest["credentials"]
+
+
+def test_generated_code_stays_small_and_formatted() -> None:
+    from generator.build import RUFF, RUFF_OPTIONS
+
+    files = [p for p in GENERATED.rglob("*.py") if "__pycache__" not in p.parts]
+    texts = {p: p.read_text(encoding="utf-8") for p in files}
+    assert sum(len(t.splitlines()) for t in texts.values()) <= 20_000
+    for path, text in texts.items():
+        assert "fmt: off" not in text and "fmt: skip" not in text, path
+        if path.parent.name == "models":
+            assert "TypeVar" not in text and "def additional_keys" not in text, path
+    result = subprocess.run(
+        [*RUFF, "format", "--check", *RUFF_OPTIONS, str(GENERATED)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
