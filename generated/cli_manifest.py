@@ -1441,12 +1441,12 @@ APIS: dict[str, Any] = {
         },
     },
     "brokerwork": {
-        "title": "Lean Work Broker Work API",
+        "title": "Lean Work Broker Work tenant API",
         "facade_module": "brokerlink.generated.brokerwork.facade",
         "facade": "BrokerWork",
         "credentials": [
-            {"name": "tenant_id", "description": "Tenant number."},
-            {"name": "token", "description": "API token."},
+            {"name": "tenant_id", "description": "The tenant's id (e.g. `T001117`)."},
+            {"name": "token", "description": "The tenant's API token."},
         ],
         "default_base_url": None,
         "polls": False,

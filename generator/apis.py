@@ -13,26 +13,35 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 @dataclass(frozen=True)
 class Credential:
-    """A constructor keyword the facade takes and hands to the auth layer."""
+    """A constructor keyword the facade takes and hands to the auth layer.
+
+    With ``scheme`` (a header ``apiKey`` security scheme of the spec) the header name and the doc
+    come from the spec; ``doc`` is only for credentials no header scheme describes.
+    """
 
     name: str
-    doc: str
-    scheme: str | None = None  # the spec's security scheme whose header carries it, if any
-    required: bool = True
+    scheme: str | None = None
+    doc: str = ""
 
 
 @dataclass(frozen=True)
 class Api:
-    """One vendor API: where its spec is and what the generated package and facades are called."""
+    """One vendor API: where its spec is and what the generated package and facades are called.
+
+    Only what the spec does not say is written here; ``generator.build.resolve`` fills in the
+    rest from the spec: ``title`` (``info.title``), ``default_base_url`` (the first server, when
+    it has no variables), ``polls`` (some operation answers 202) and the credentials' docs.
+    """
 
     name: str  # package under generated/ and the tag on every request
     spec: str  # file name under specs/
     facade: str  # sync facade class; the async one is "Async" + facade
-    title: str
     credentials: tuple[Credential, ...]
+    guarded: bool = False  # the credential guard plugin covers some operations: credential_cache
+    # from the spec (see generator.build.resolve)
+    title: str = ""
     default_base_url: str | None = None
     polls: bool = False  # has 202 operations: the constructor takes ``poll_timeout``
-    guarded: bool = False  # has credential-guarded operations: takes ``credential_cache``
 
     @property
     def spec_path(self) -> Path:
@@ -44,30 +53,27 @@ APIS: tuple[Api, ...] = (
         name="metaapi",
         spec="metaapi-provisioning.yaml",
         facade="MetaApi",
-        title="MetaApi provisioning API",
-        credentials=(Credential("token", "MetaApi API token.", scheme="authToken"),),
-        default_base_url="https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
-        polls=True,
+        credentials=(Credential("token", scheme="authToken"),),
         guarded=True,
     ),
     Api(
         name="brokerwork",
         spec="brokerwork.yaml",
         facade="BrokerWork",
-        title="Lean Work Broker Work API",
         credentials=(
-            Credential("tenant_id", "Tenant number.", scheme="tenantId"),
-            Credential("token", "API token.", scheme="apiToken"),
+            Credential("tenant_id", scheme="tenantId"),
+            Credential("token", scheme="apiToken"),
         ),
     ),
     Api(
         name="b2core",
         spec="b2core-ib.yaml",
         facade="B2Core",
-        title="B2Broker B2Core IB API",
         credentials=(
-            Credential("client_id", "App client id, exchanged with the secret for a bearer token."),
-            Credential("client_secret", "App client secret."),
+            Credential(
+                "client_id", doc="App client id, exchanged with the secret for a bearer token."
+            ),
+            Credential("client_secret", doc="App client secret."),
         ),
     ),
 )

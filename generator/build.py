@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import dataclasses
 import io
 import re
 import subprocess
 import sys
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,8 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 from ruamel.yaml import YAML
 
-from generator import decimal_support
-from generator.apis import APIS, TEMPLATES, Api
+from generator import decimal_support, error_codes
+from generator.apis import APIS, TEMPLATES, Api, Credential
 from generator.cli_manifest import api_manifest, write_manifest
 from generator.facades import facade_methods, model_names
 
@@ -84,18 +87,45 @@ def _resolve(spec: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
     return dict(node)
 
 
+def _header_scheme(api: Api, spec: dict[str, Any], credential: Credential) -> dict[str, Any]:
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    scheme = schemes.get(credential.scheme)
+    if not scheme or scheme.get("type") != "apiKey" or scheme.get("in") != "header":
+        raise GenerationFailed(f"{api.spec}: no header security scheme {credential.scheme}")
+    return dict(scheme)
+
+
 def key_headers(api: Api, spec: dict[str, Any]) -> dict[str, str]:
     """Credential name -> the header its security scheme names (``apiKey`` in a header)."""
-    schemes = spec.get("components", {}).get("securitySchemes", {})
-    headers: dict[str, str] = {}
+    return {
+        c.name: str(_header_scheme(api, spec, c)["name"])
+        for c in api.credentials
+        if c.scheme is not None
+    }
+
+
+def resolve(api: Api, spec: dict[str, Any]) -> Api:
+    """``api`` with what the spec says filled in: title, default base URL, whether it polls,
+    and the docs of the credentials carried by a header security scheme."""
+    servers = spec.get("servers") or [{}]
+    url = servers[0].get("url")
+    credentials = []
     for credential in api.credentials:
-        if credential.scheme is None:
-            continue
-        scheme = schemes.get(credential.scheme)
-        if not scheme or scheme.get("type") != "apiKey" or scheme.get("in") != "header":
-            raise GenerationFailed(f"{api.spec}: no header security scheme {credential.scheme}")
-        headers[credential.name] = str(scheme["name"])
-    return headers
+        doc = credential.doc
+        if credential.scheme is not None:
+            doc = " ".join(
+                str(_header_scheme(api, spec, credential).get("description", "")).split()
+            )
+        if not doc:
+            raise GenerationFailed(f"{api.spec}: credential {credential.name} has no description")
+        credentials.append(dataclasses.replace(credential, doc=doc))
+    return dataclasses.replace(
+        api,
+        title=str(spec.get("info", {}).get("title", api.name)),
+        default_base_url=str(url) if url and "{" not in str(url) else None,
+        polls=any("202" in op.get("responses", {}) for op in _raw_operations(spec).values()),
+        credentials=tuple(credentials),
+    )
 
 
 def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
@@ -103,6 +133,7 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
     the command line's manifest."""
     decimal_support.install()
     spec = load_spec(api.spec_path)
+    api = resolve(api, spec)
     raw_ops = _raw_operations(spec)
     config = Config.from_sources(
         ConfigFile(post_hooks=[], docstrings_on_attributes=True),
@@ -149,8 +180,10 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         raise GenerationFailed(f"{api.spec}: parameter {wanted} not found")
 
     project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES)
+    uses_files = any(model.is_multipart_body for model in openapi.models)
     project.env.globals.update(
         api=api,
+        uses_files=uses_files,
         raw_operation=raw_operation,
         raw_parameter=raw_parameter,
         request_tag=request_tag,
@@ -166,10 +199,21 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
 
     methods = facade_methods(openapi, raw_operation, raw_parameter)
     facade = project.env.get_template("facade.py.jinja").render(
-        api=api, methods=methods, models=model_names(openapi), key_headers=key_headers(api, spec)
+        api=api,
+        methods=methods,
+        models=model_names(openapi),
+        key_headers=key_headers(api, spec),
+        uses_files=uses_files,
     )
     (out_dir / "facade.py").write_text(facade, encoding="utf-8")
+    try:
+        tables = error_codes.render(api.title, spec)
+    except error_codes.ErrorCodeProblem as exc:
+        raise GenerationFailed(f"{api.spec}: {exc}") from None
+    (out_dir / "error_codes.py").write_text(tables, encoding="utf-8")
     (out_dir / "py.typed").write_text("", encoding="utf-8")
+    for path in [*(out_dir / "models").glob("*.py"), *(out_dir / "api").rglob("*.py")]:
+        path.write_text(compact_functions(path.read_text(encoding="utf-8")), encoding="utf-8")
     _format(out_dir)
     for path in sorted(out_dir.rglob("*.py")):
         path.write_text(
@@ -182,6 +226,23 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
     for stray in out_dir.glob(".gitignore"):
         stray.unlink()
     return api_manifest(api, spec, openapi, raw_operation)
+
+
+def compact_functions(source: str) -> str:
+    """Drop the blank lines the templates leave between the statements of function bodies
+    (strings untouched); ruff format then puts back only the ones around nested functions."""
+    tree = ast.parse(source)
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            inside.update(range(node.body[0].lineno, (node.end_lineno or 0) + 1))
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.STRING and token.start[0] != token.end[0]:
+            inside.difference_update(range(token.start[0], token.end[0] + 1))
+    lines = source.splitlines(keepends=True)
+    return "".join(
+        line for number, line in enumerate(lines, 1) if line.strip() or number not in inside
+    )
 
 
 def _format(out_dir: Path | list[Path]) -> None:

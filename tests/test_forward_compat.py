@@ -17,11 +17,9 @@ from typing import Any
 import httpx
 import pytest
 from brokerlink.generated.b2core.api.accounts import get_account as b2core_get_account
-from brokerlink.generated.b2core.client import Client as B2CoreClient
 from brokerlink.generated.b2core.models import Account as B2CoreAccount
 from brokerlink.generated.b2core.models import AccountType as B2CoreAccountType
 from brokerlink.generated.brokerwork.api.accounts import get_account_info
-from brokerlink.generated.brokerwork.client import Client as BrokerWorkClient
 from brokerlink.generated.brokerwork.models import (
     AccountInfo,
     AccountInfoResponse,
@@ -39,7 +37,6 @@ from brokerlink.generated.brokerwork.models import (
 from brokerlink.generated.brokerwork.models import AccountType as BrokerWorkAccountType
 from brokerlink.generated.brokerwork.types import UNSET as BW_UNSET
 from brokerlink.generated.metaapi.api.accounts import create_account, get_account, list_accounts
-from brokerlink.generated.metaapi.client import Client as MetaApiClient
 from brokerlink.generated.metaapi.models import (
     AccountState,
     ConnectionStatus,
@@ -118,10 +115,7 @@ def test_metaapi_account_with_unknown_enum_values_parses_and_round_trips() -> No
         version=6,
         copyFactoryRoles=["PROVIDER", "AUDITOR"],
     )
-    parsed = get_account._parse_response(
-        client=MetaApiClient(base_url="https://example.invalid", raise_on_unexpected_status=False),
-        response=_response(200, body),
-    )
+    parsed = get_account._parse_response(_response(200, body))
 
     assert isinstance(parsed, MetatraderAccount)
     assert isinstance(parsed.state, AccountState)
@@ -253,10 +247,7 @@ def test_metaapi_unknown_fields_are_kept_at_every_level() -> None:
         connections=[{"region": "vint-hill", "zone": "a", "application": "MetaApi", "pid": 7}],
     )
     page = {"count": 1, "items": [body], "cursor": "next-token"}
-    parsed = list_accounts._parse_response(
-        client=MetaApiClient(base_url="https://example.invalid", raise_on_unexpected_status=False),
-        response=_response(200, page),
-    )
+    parsed = list_accounts._parse_response(_response(200, page))
 
     assert isinstance(parsed, MetatraderAccountList)
     assert parsed.additional_properties == {"cursor": "next-token"}
@@ -275,10 +266,7 @@ def test_metaapi_unknown_fields_are_kept_at_every_level() -> None:
 
 def test_bare_array_answer_of_list_accounts_still_parses() -> None:
     body = [_metaapi_account(extra=1), _metaapi_account(_id="second", state="HIBERNATED")]
-    parsed = list_accounts._parse_response(
-        client=MetaApiClient(base_url="https://example.invalid", raise_on_unexpected_status=False),
-        response=_response(200, body),
-    )
+    parsed = list_accounts._parse_response(_response(200, body))
     assert isinstance(parsed, list)
     assert all(isinstance(account, MetatraderAccount) for account in parsed)
     assert [account.to_dict() for account in parsed] == body
@@ -348,10 +336,7 @@ MONEY_FIELDS = [
 @pytest.mark.parametrize(("key", "attribute"), MONEY_FIELDS)
 def test_b2core_money_keeps_all_digits(key: str, attribute: str, text: str) -> None:
     body = _b2core_account(**{key: text})
-    parsed = b2core_get_account._parse_response(
-        client=B2CoreClient(base_url="https://example.invalid", raise_on_unexpected_status=False),
-        response=_response(200, body),
-    )
+    parsed = b2core_get_account._parse_response(_response(200, body))
 
     assert isinstance(parsed, B2CoreAccount)
     amount = getattr(parsed, attribute)
@@ -451,12 +436,7 @@ def test_brokerwork_account_page_contradictions(
 @pytest.mark.parametrize("key", ["errorMessage", "message"])
 def test_brokerwork_error_message_string_list_or_null(key: str, detail: Any) -> None:
     envelope = {"result": False, "mcode": "BW_INVALID_PARAM", key: detail}
-    parsed = get_account_info._parse_response(
-        client=BrokerWorkClient(
-            base_url="https://example.invalid", raise_on_unexpected_status=False
-        ),
-        response=_response(200, envelope),
-    )
+    parsed = get_account_info._parse_response(_response(200, envelope))
     assert isinstance(parsed, AccountInfoResponse)
     assert parsed.result is False
     assert parsed.mcode == "BW_INVALID_PARAM"
@@ -476,12 +456,7 @@ def test_brokerwork_account_info_data_is_an_array_of_models() -> None:
             {"login": 3004273, "leverage": "50", "leadSource": 3, "accountType": "NETTED"},
         ],
     }
-    parsed = get_account_info._parse_response(
-        client=BrokerWorkClient(
-            base_url="https://example.invalid", raise_on_unexpected_status=False
-        ),
-        response=_response(200, envelope),
-    )
+    parsed = get_account_info._parse_response(_response(200, envelope))
     assert isinstance(parsed, AccountInfoResponse)
     assert isinstance(parsed.data, list)
     assert [type(row) for row in parsed.data] == [AccountInfo, AccountInfo]
@@ -519,10 +494,7 @@ def test_brokerwork_requests_accept_leverage_string_or_number(leverage: Any) -> 
 
 def _metaapi_error(details: Any) -> Error:
     body = {"id": 3, "error": "ValidationError", "message": "failed", "details": details}
-    parsed = create_account._parse_response(
-        client=MetaApiClient(base_url="https://example.invalid", raise_on_unexpected_status=False),
-        response=_response(400, body),
-    )
+    parsed = create_account._parse_response(_response(400, body))
     assert isinstance(parsed, Error)
     assert parsed.to_dict() == body
     return parsed

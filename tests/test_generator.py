@@ -70,3 +70,49 @@ def test_a_generator_warning_fails_the_run(tmp_path: Path) -> None:
     api = Api(name="broken", spec=str(spec), facade="Broken", title="Broken", credentials=())
     with pytest.raises(GenerationFailed, match=r"listThings|Nope|thing"):
         generate_api(api, tmp_path / "out")
+
+
+def test_what_the_spec_says_is_read_from_the_spec(tmp_path: Path) -> None:
+    import yaml
+
+    from generator.apis import APIS
+
+    (api,) = [a for a in APIS if a.name == "brokerwork"]
+    spec = yaml.safe_load(api.spec_path.read_text(encoding="utf-8"))
+    spec["info"]["title"] = "Renamed Broker Work API"
+    spec["servers"] = [{"url": "https://bw.example"}]
+    scheme = spec["components"]["securitySchemes"]["apiToken"]
+    scheme.update(name="x-renamed-token", description="The renamed token.")
+    path = tmp_path / "brokerwork.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+
+    manifest = generate_api(Api(**{**vars(api), "spec": str(path)}), tmp_path / "out")
+
+    facade = (tmp_path / "out" / "facade.py").read_text(encoding="utf-8")
+    assert "Synchronous client for the Renamed Broker Work API." in facade
+    assert "token: The renamed token. Sent as the `x-renamed-token` header." in facade
+    assert '"token": "x-renamed-token"' in facade
+    assert 'base_url: str = "https://bw.example"' in facade
+    assert "poll_timeout" not in facade  # no operation answers 202
+    assert manifest["title"] == "Renamed Broker Work API"
+    assert manifest["default_base_url"] == "https://bw.example"
+    assert {"name": "token", "description": "The renamed token."} in manifest["credentials"]
+
+
+def test_generated_code_stays_small_and_formatted() -> None:
+    from generator.build import RUFF, RUFF_OPTIONS
+
+    files = [p for p in GENERATED.rglob("*.py") if "__pycache__" not in p.parts]
+    texts = {p: p.read_text(encoding="utf-8") for p in files}
+    assert sum(len(t.splitlines()) for t in texts.values()) <= 20_000
+    for path, text in texts.items():
+        assert "fmt: off" not in text and "fmt: skip" not in text, path
+        if path.parent.name == "models":
+            assert "TypeVar" not in text and "def additional_keys" not in text, path
+    result = subprocess.run(
+        [*RUFF, "format", "--check", *RUFF_OPTIONS, str(GENERATED)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -20,6 +20,7 @@ from brokerlink._facade import (
     _coerce_model,
 )
 
+from . import error_codes as _codes
 from .api.accounts import create_account as _create_account
 from .api.accounts import delete_account as _delete_account
 from .api.accounts import get_account as _get_account
@@ -78,6 +79,9 @@ class B2Core(SyncFacade):
                 "client_secret": client_secret,
             },
             key_headers=_KEY_HEADERS,
+            error_codes=_codes.CODES,
+            code_prefixes=_codes.PREFIXES,
+            retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
@@ -313,6 +317,9 @@ class AsyncB2Core(AsyncFacade):
                 "client_secret": client_secret,
             },
             key_headers=_KEY_HEADERS,
+            error_codes=_codes.CODES,
+            code_prefixes=_codes.PREFIXES,
+            retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
             transport=transport,

@@ -21,6 +21,7 @@ from brokerlink._facade import (
     new_transaction_id,
 )
 
+from . import error_codes as _codes
 from .api.accounts import create_account as _create_account
 from .api.accounts import create_configuration_link as _create_configuration_link
 from .api.accounts import delete_account as _delete_account
@@ -127,6 +128,9 @@ class MetaApi(SyncFacade):
                 "token": token,
             },
             key_headers=_KEY_HEADERS,
+            error_codes=_codes.CODES,
+            code_prefixes=_codes.PREFIXES,
+            retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
             transport=transport,
@@ -972,6 +976,9 @@ class AsyncMetaApi(AsyncFacade):
                 "token": token,
             },
             key_headers=_KEY_HEADERS,
+            error_codes=_codes.CODES,
+            code_prefixes=_codes.PREFIXES,
+            retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
             transport=transport,

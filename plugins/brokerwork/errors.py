@@ -1,12 +1,12 @@
 """Built-in plugin: Broker Work failures -> brokerlink exceptions.
 
-Broker Work answers HTTP 200 even when it fails; ``result: false`` and the ``mcode`` decide. Any
-unknown mcode still raises ``ApiError`` carrying the code (the vendor's set is open).
+Broker Work answers HTTP 200 even when it fails; ``result: false`` and the ``mcode`` decide. The
+classes of the mcodes come from the spec (``x-brokerlink-error-codes``, generated into
+``brokerlink.generated.brokerwork.error_codes``); an unknown mcode still raises ``ApiError``
+carrying the code (the vendor's set is open).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
 
 import httpx
 from brokerlink.hooks.call import Call
@@ -22,35 +22,12 @@ from brokerlink.hooks import hookimpl
 from brokerlink import errors
 
 VENDOR = "brokerwork"
-CODES: dict[str, type[Exception]] = {
-    "BW_INVALID_PARAM": errors.ValidationError,
-    "BW_INVALID_SERVERID": errors.ValidationError,
-    "-1": errors.ServiceUnavailable,
-    "BW_REQUEST_TOO_MUCH": errors.RateLimited,
-    "BW_API_0000001": errors.AuthenticationError,
-    "BW_API_0000003": errors.AuthenticationError,
-    "BW_API_0000004": errors.PermissionDenied,
-    "PUB_AUTH_0000001": errors.ValidationError,
-    "PUB_AUTH_0000002": errors.ValidationError,
-    "PUB_AUTH_0000007": errors.Conflict,
-    "BW_USER_EMAIL_REPEAT": errors.Conflict,
-    "BW_USER_ENTITYNO_REPEAT": errors.Conflict,
-    "BW_USER_NAME_NULL": errors.ValidationError,
-    "BW_USER_ROLE_NULL": errors.ValidationError,
-}
-PREFIXES: tuple[tuple[str, type[Exception]], ...] = (("RIGHT_NO_", errors.PermissionDenied),)
-
-
 def class_for_mcode(call: Call, mcode: str) -> type[Exception]:
-    for prefix, cls in call.client.code_prefixes or PREFIXES:
+    """The class of ``mcode``: the spec's (and plugins'), else its prefix's, else ``ApiError``."""
+    for prefix, cls in call.client.code_prefixes:
         if mcode.startswith(prefix):
             return known_class(call, mcode, cls)
     return known_class(call, mcode, errors.ApiError)
-
-
-@hookimpl
-def brokerlink_error_classes(vendor: str) -> Mapping[str, type[Exception]] | None:
-    return CODES if vendor == VENDOR else None
 
 
 @hookimpl(trylast=True)

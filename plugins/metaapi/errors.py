@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -22,18 +21,6 @@ from brokerlink.hooks import hookimpl
 from brokerlink import errors
 
 VENDOR = "metaapi"
-CODES: dict[str, type[Exception]] = {
-    "E_AUTH": errors.InvalidBrokerCredentials,
-    "E_SRV_NOT_FOUND": errors.BrokerServerNotFound,
-    "E_SERVER_TIMEZONE": errors.BrokerSettingsDetectionFailed,
-    "E_RESOURCE_SLOTS": errors.ResourceSlotsTooLow,
-    "E_NO_SYMBOLS": errors.NoSymbols,
-    "ERR_OTP_REQUIRED": errors.OtpRequired,
-    "E_PASSWORD_CHANGE_REQUIRED": errors.PasswordChangeRequired,
-    "E_TRADING_ACCOUNT_DISABLED": errors.TradingAccountDisabled,
-}
-
-
 def _servers(details: Any) -> dict[str, list[str]]:
     servers = details.get("serversByBrokers") if isinstance(details, dict) else None
     if not isinstance(servers, dict):
@@ -63,11 +50,6 @@ def details_code(details: Any) -> str | None:
     if isinstance(details, dict) and isinstance(details.get("code"), str):
         return str(details["code"])
     return None
-
-
-@hookimpl
-def brokerlink_error_classes(vendor: str) -> Mapping[str, type[Exception]] | None:
-    return CODES if vendor == VENDOR else None
 
 
 @hookimpl(trylast=True)

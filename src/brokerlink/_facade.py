@@ -11,8 +11,8 @@ import asyncio
 import copy
 import dataclasses
 import secrets
-from types import MappingProxyType
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Protocol, Self
 
 import httpx
@@ -80,7 +80,7 @@ class _Facade:
         poll_timeout: float | None = None,
         credential_cache: Any = None,
         error_codes: Mapping[str, type[Exception]] | None = None,
-        code_prefixes: tuple[tuple[str, type[Exception]], ...] = (),
+        code_prefixes: Sequence[tuple[str, type[Exception]]] = (),
         retryable_codes: frozenset[str] = frozenset(),
     ) -> None:
         for name, value in credentials.items():
@@ -97,9 +97,10 @@ class _Facade:
         # Shared with the plugins and by with_options copies.
         self._state = ClientState(
             api=api,
+            # The spec's codes (generated), under what plugins register: hook results win.
             error_classes={**(error_codes or {}), **_error_classes(manager, api)},
-            code_prefixes=code_prefixes,
-            retryable_codes=retryable_codes,
+            code_prefixes=tuple(code_prefixes),
+            retryable_codes=frozenset(retryable_codes),
             credential_cache=credential_cache,
         )
         self._auth = manager.hook.brokerlink_client_auth(
@@ -288,4 +289,3 @@ class AsyncFacade(_Facade):
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-

@@ -14,7 +14,7 @@ from tests.cassette_suite.target import WRONG_TOKEN, SharedClock
 API = "brokerwork"
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network, pytest.mark.sandbox_only]
 
-# Every failure mcode of specs/brokerwork.yaml (x-brokerlink-mcodes) and the class a caller
+# Every failure mcode of specs/brokerwork.yaml (x-brokerlink-error-codes) and the class a caller
 # catches for it. Codes without a more specific meaning are a plain ApiError carrying the code.
 MCODES: dict[str, type[errors.ApiError]] = {
     "m0000001": errors.ApiError,
@@ -69,7 +69,7 @@ def quiet(clients: Clients) -> Any:
 def test_every_reference_mcode_is_listed() -> None:
     from tests.spec_data import spec
 
-    documented = set(spec(API)["x-brokerlink-mcodes"]) - {"m0000000", "m00000"}
+    documented = set(spec(API)["x-brokerlink-error-codes"]) - {"m0000000", "m00000"}
     assert documented == set(MCODES)
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.account_environment import AccountEnvironment
 from ..models.account_type import AccountType
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.account_contacts import AccountContacts
@@ -20,11 +20,8 @@ if TYPE_CHECKING:
     from ..models.account_profile import AccountProfile
 
 
-T = TypeVar("T", bound="Account")
-
-
 @_attrs_define
-class Account:
+class Account(Model):
     """A client's trading account as tracked by the IB module."""
 
     account_id: str
@@ -93,91 +90,65 @@ class Account:
         from ..models.account_contacts import AccountContacts
 
         account_id = self.account_id
-
         platform_id = self.platform_id
-
         platform_name = self.platform_name
-
         platform_group_id = self.platform_group_id
-
         platform_group_name = self.platform_group_name
-
         profile_id = self.profile_id
-
         number = self.number
-
         type_: int | Unset = UNSET
         if not isinstance(self.type_, Unset):
             type_ = int(self.type_)
-
         archived = self.archived
-
         enabled = self.enabled
-
         environment: str | Unset = UNSET
         if not isinstance(self.environment, Unset):
             environment = str(self.environment)
-
         currency = self.currency
-
         balance: str | Unset = UNSET
         if not isinstance(self.balance, Unset):
             balance = format(Decimal(str(self.balance)), "f")
-
         credit: str | Unset = UNSET
         if not isinstance(self.credit, Unset):
             credit = format(Decimal(str(self.credit)), "f")
-
         equity: str | Unset = UNSET
         if not isinstance(self.equity, Unset):
             equity = format(Decimal(str(self.equity)), "f")
-
         commission: str | Unset = UNSET
         if not isinstance(self.commission, Unset):
             commission = format(Decimal(str(self.commission)), "f")
-
         swap: str | Unset = UNSET
         if not isinstance(self.swap, Unset):
             swap = format(Decimal(str(self.swap)), "f")
-
         profit: str | Unset = UNSET
         if not isinstance(self.profit, Unset):
             profit = format(Decimal(str(self.profit)), "f")
-
         pnl: str | Unset = UNSET
         if not isinstance(self.pnl, Unset):
             pnl = format(Decimal(str(self.pnl)), "f")
-
         deposits: str | Unset = UNSET
         if not isinstance(self.deposits, Unset):
             deposits = format(Decimal(str(self.deposits)), "f")
-
         withdrawals: str | Unset = UNSET
         if not isinstance(self.withdrawals, Unset):
             withdrawals = format(Decimal(str(self.withdrawals)), "f")
-
         uuid: None | str | Unset
         if isinstance(self.uuid, Unset):
             uuid = UNSET
         else:
             uuid = self.uuid
-
         create_time: str | Unset = UNSET
         if not isinstance(self.create_time, Unset):
             create_time = self.create_time.isoformat()
-
         update_time: str | Unset = UNSET
         if not isinstance(self.update_time, Unset):
             update_time = self.update_time.isoformat()
-
         platform: dict[str, Any] | Unset = UNSET
         if not isinstance(self.platform, Unset):
             platform = self.platform.to_dict()
-
         profile: dict[str, Any] | Unset = UNSET
         if not isinstance(self.profile, Unset):
             profile = self.profile.to_dict()
-
         contacts: dict[str, Any] | list[dict[str, Any]] | Unset
         if isinstance(self.contacts, Unset):
             contacts = UNSET
@@ -188,18 +159,12 @@ class Account:
             for contacts_type_1_item_data in self.contacts:
                 contacts_type_1_item = contacts_type_1_item_data.to_dict()
                 contacts.append(contacts_type_1_item)
-
         metrics: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metrics, Unset):
             metrics = self.metrics.to_dict()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "accountId": account_id,
-            }
-        )
+        field_dict.update({"accountId": account_id})
         if platform_id is not UNSET:
             field_dict["platformId"] = platform_id
         if platform_name is not UNSET:
@@ -254,7 +219,6 @@ class Account:
             field_dict["contacts"] = contacts
         if metrics is not UNSET:
             field_dict["metrics"] = metrics
-
         return field_dict
 
     @classmethod
@@ -266,95 +230,75 @@ class Account:
 
         d = dict(src_dict)
         account_id = d.pop("accountId")
-
         platform_id = d.pop("platformId", UNSET)
-
         platform_name = d.pop("platformName", UNSET)
-
         platform_group_id = d.pop("platformGroupId", UNSET)
-
         platform_group_name = d.pop("platformGroupName", UNSET)
-
         profile_id = d.pop("profileId", UNSET)
-
         number = d.pop("number", UNSET)
-
         _type_ = d.pop("type", UNSET)
         type_: AccountType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
             type_ = AccountType(_type_)
-
         archived = d.pop("archived", UNSET)
-
         enabled = d.pop("enabled", UNSET)
-
         _environment = d.pop("environment", UNSET)
         environment: AccountEnvironment | Unset
         if isinstance(_environment, Unset):
             environment = UNSET
         else:
             environment = AccountEnvironment(_environment)
-
         currency = d.pop("currency", UNSET)
-
         _balance = d.pop("balance", UNSET)
         balance: Decimal | Unset
         if isinstance(_balance, Unset):
             balance = UNSET
         else:
             balance = Decimal(str(_balance))
-
         _credit = d.pop("credit", UNSET)
         credit: Decimal | Unset
         if isinstance(_credit, Unset):
             credit = UNSET
         else:
             credit = Decimal(str(_credit))
-
         _equity = d.pop("equity", UNSET)
         equity: Decimal | Unset
         if isinstance(_equity, Unset):
             equity = UNSET
         else:
             equity = Decimal(str(_equity))
-
         _commission = d.pop("commission", UNSET)
         commission: Decimal | Unset
         if isinstance(_commission, Unset):
             commission = UNSET
         else:
             commission = Decimal(str(_commission))
-
         _swap = d.pop("swap", UNSET)
         swap: Decimal | Unset
         if isinstance(_swap, Unset):
             swap = UNSET
         else:
             swap = Decimal(str(_swap))
-
         _profit = d.pop("profit", UNSET)
         profit: Decimal | Unset
         if isinstance(_profit, Unset):
             profit = UNSET
         else:
             profit = Decimal(str(_profit))
-
         _pnl = d.pop("pnl", UNSET)
         pnl: Decimal | Unset
         if isinstance(_pnl, Unset):
             pnl = UNSET
         else:
             pnl = Decimal(str(_pnl))
-
         _deposits = d.pop("deposits", UNSET)
         deposits: Decimal | Unset
         if isinstance(_deposits, Unset):
             deposits = UNSET
         else:
             deposits = Decimal(str(_deposits))
-
         _withdrawals = d.pop("withdrawals", UNSET)
         withdrawals: Decimal | Unset
         if isinstance(_withdrawals, Unset):
@@ -370,28 +314,24 @@ class Account:
             return cast(None | str | Unset, data)
 
         uuid = _parse_uuid(d.pop("uuid", UNSET))
-
         _create_time = d.pop("createTime", UNSET)
         create_time: datetime.datetime | Unset
         if isinstance(_create_time, Unset):
             create_time = UNSET
         else:
             create_time = datetime.datetime.fromisoformat(_create_time)
-
         _update_time = d.pop("updateTime", UNSET)
         update_time: datetime.datetime | Unset
         if isinstance(_update_time, Unset):
             update_time = UNSET
         else:
             update_time = datetime.datetime.fromisoformat(_update_time)
-
         _platform = d.pop("platform", UNSET)
         platform: AccountPlatform | Unset
         if isinstance(_platform, Unset):
             platform = UNSET
         else:
             platform = AccountPlatform.from_dict(_platform)
-
         _profile = d.pop("profile", UNSET)
         profile: AccountProfile | Unset
         if isinstance(_profile, Unset):
@@ -406,7 +346,6 @@ class Account:
                 if not isinstance(data, dict):
                     raise TypeError()
                 contacts_type_0 = AccountContacts.from_dict(data)
-
                 return contacts_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -416,20 +355,16 @@ class Account:
             _contacts_type_1 = data
             for contacts_type_1_item_data in _contacts_type_1:
                 contacts_type_1_item = AccountContacts.from_dict(contacts_type_1_item_data)
-
                 contacts_type_1.append(contacts_type_1_item)
-
             return contacts_type_1
 
         contacts = _parse_contacts(d.pop("contacts", UNSET))
-
         _metrics = d.pop("metrics", UNSET)
         metrics: AccountMetrics | Unset
         if isinstance(_metrics, Unset):
             metrics = UNSET
         else:
             metrics = AccountMetrics.from_dict(_metrics)
-
         account = cls(
             account_id=account_id,
             platform_id=platform_id,
@@ -460,22 +395,5 @@ class Account:
             contacts=contacts,
             metrics=metrics,
         )
-
         account.additional_properties = d
         return account
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AccountExpansions")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AccountExpansions:
+class AccountExpansions(Model):
     """Related objects to embed in each returned account, sent as `query[<key>]=1`."""
 
     platform: bool | Unset = UNSET
@@ -28,16 +26,11 @@ class AccountExpansions:
 
     def to_dict(self) -> dict[str, Any]:
         platform = self.platform
-
         profile = self.profile
-
         contacts = self.contacts
-
         metrics = self.metrics
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if platform is not UNSET:
             field_dict["platform"] = platform
         if profile is not UNSET:
@@ -46,42 +39,17 @@ class AccountExpansions:
             field_dict["contacts"] = contacts
         if metrics is not UNSET:
             field_dict["metrics"] = metrics
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         platform = d.pop("platform", UNSET)
-
         profile = d.pop("profile", UNSET)
-
         contacts = d.pop("contacts", UNSET)
-
         metrics = d.pop("metrics", UNSET)
-
         account_expansions = cls(
-            platform=platform,
-            profile=profile,
-            contacts=contacts,
-            metrics=metrics,
+            platform=platform, profile=profile, contacts=contacts, metrics=metrics
         )
-
         account_expansions.additional_properties = d
         return account_expansions
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

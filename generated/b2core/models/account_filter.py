@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AccountFilter")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AccountFilter:
+class AccountFilter(Model):
     """Filters for listAccounts, each sent as `filter[<key>]=<value>` (booleans as 1/0, timestamps in ISO 8601 with an
     offset).
 
@@ -50,38 +48,24 @@ class AccountFilter:
 
     def to_dict(self) -> dict[str, Any]:
         archived = self.archived
-
         start_time: str | Unset = UNSET
         if not isinstance(self.start_time, Unset):
             start_time = self.start_time.isoformat()
-
         end_time: str | Unset = UNSET
         if not isinstance(self.end_time, Unset):
             end_time = self.end_time.isoformat()
-
         currency = self.currency
-
         number = self.number
-
         enabled = self.enabled
-
         platform_id = self.platform_id
-
         platform_group_id = self.platform_group_id
-
         platform_group_name = self.platform_group_name
-
         profile_id = self.profile_id
-
         user_id = self.user_id
-
         type_ = self.type_
-
         uuid = self.uuid
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if archived is not UNSET:
             field_dict["archived"] = archived
         if start_time is not UNSET:
@@ -108,48 +92,34 @@ class AccountFilter:
             field_dict["type"] = type_
         if uuid is not UNSET:
             field_dict["uuid"] = uuid
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         archived = d.pop("archived", UNSET)
-
         _start_time = d.pop("startTime", UNSET)
         start_time: datetime.datetime | Unset
         if isinstance(_start_time, Unset):
             start_time = UNSET
         else:
             start_time = datetime.datetime.fromisoformat(_start_time)
-
         _end_time = d.pop("endTime", UNSET)
         end_time: datetime.datetime | Unset
         if isinstance(_end_time, Unset):
             end_time = UNSET
         else:
             end_time = datetime.datetime.fromisoformat(_end_time)
-
         currency = d.pop("currency", UNSET)
-
         number = d.pop("number", UNSET)
-
         enabled = d.pop("enabled", UNSET)
-
         platform_id = d.pop("platformId", UNSET)
-
         platform_group_id = d.pop("platformGroupId", UNSET)
-
         platform_group_name = d.pop("platformGroupName", UNSET)
-
         profile_id = d.pop("profileId", UNSET)
-
         user_id = d.pop("userId", UNSET)
-
         type_ = d.pop("type", UNSET)
-
         uuid = d.pop("uuid", UNSET)
-
         account_filter = cls(
             archived=archived,
             start_time=start_time,
@@ -165,22 +135,5 @@ class AccountFilter:
             type_=type_,
             uuid=uuid,
         )
-
         account_filter.additional_properties = d
         return account_filter
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.account import Account
 
 
-T = TypeVar("T", bound="AccountList")
-
-
 @_attrs_define
-class AccountList:
+class AccountList(Model):
     """Envelope form of an account list (`{"data": [...]}`), in case the server wraps lists."""
 
     data: list[Account]
@@ -33,23 +30,15 @@ class AccountList:
         for data_item_data in self.data:
             data_item = data_item_data.to_dict()
             data.append(data_item)
-
         total = self.total
-
         count = self.count
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "data": data,
-            }
-        )
+        field_dict.update({"data": data})
         if total is not UNSET:
             field_dict["total"] = total
         if count is not UNSET:
             field_dict["count"] = count
-
         return field_dict
 
     @classmethod
@@ -61,34 +50,9 @@ class AccountList:
         _data = d.pop("data")
         for data_item_data in _data:
             data_item = Account.from_dict(data_item_data)
-
             data.append(data_item)
-
         total = d.pop("total", UNSET)
-
         count = d.pop("count", UNSET)
-
-        account_list = cls(
-            data=data,
-            total=total,
-            count=count,
-        )
-
+        account_list = cls(data=data, total=total, count=count)
         account_list.additional_properties = d
         return account_list
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

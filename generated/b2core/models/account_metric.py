@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="AccountMetric")
+from ..types import Model
 
 
 @_attrs_define
-class AccountMetric:
+class AccountMetric(Model):
     """One named counter of an account."""
 
     key: str
@@ -22,19 +22,11 @@ class AccountMetric:
 
     def to_dict(self) -> dict[str, Any]:
         key = self.key
-
         value: float | str
         value = self.value
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "key": key,
-                "value": value,
-            }
-        )
-
+        field_dict.update({"key": key, "value": value})
         return field_dict
 
     @classmethod
@@ -46,27 +38,6 @@ class AccountMetric:
             return cast(float | str, data)
 
         value = _parse_value(d.pop("value"))
-
-        account_metric = cls(
-            key=key,
-            value=value,
-        )
-
+        account_metric = cls(key=key, value=value)
         account_metric.additional_properties = d
         return account_metric
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.account_metric import AccountMetric
 
 
-T = TypeVar("T", bound="AccountMetrics")
-
-
 @_attrs_define
-class AccountMetrics:
+class AccountMetrics(Model):
     """Counters of an account as key/value pairs."""
 
     total: int | Unset = UNSET
@@ -28,22 +25,18 @@ class AccountMetrics:
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total
-
         metrics: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.metrics, Unset):
             metrics = []
             for metrics_item_data in self.metrics:
                 metrics_item = metrics_item_data.to_dict()
                 metrics.append(metrics_item)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if total is not UNSET:
             field_dict["total"] = total
         if metrics is not UNSET:
             field_dict["metrics"] = metrics
-
         return field_dict
 
     @classmethod
@@ -52,36 +45,13 @@ class AccountMetrics:
 
         d = dict(src_dict)
         total = d.pop("total", UNSET)
-
         _metrics = d.pop("metrics", UNSET)
         metrics: list[AccountMetric] | Unset = UNSET
         if _metrics is not UNSET:
             metrics = []
             for metrics_item_data in _metrics:
                 metrics_item = AccountMetric.from_dict(metrics_item_data)
-
                 metrics.append(metrics_item)
-
-        account_metrics = cls(
-            total=total,
-            metrics=metrics,
-        )
-
+        account_metrics = cls(total=total, metrics=metrics)
         account_metrics.additional_properties = d
         return account_metrics
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

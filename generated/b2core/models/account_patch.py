@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AccountPatch")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AccountPatch:
+class AccountPatch(Model):
     """Body of patchAccount (PATCH); send only the fields to change."""
 
     number: str | Unset = UNSET
@@ -26,29 +24,24 @@ class AccountPatch:
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
-
         enabled: bool | str | Unset
         if isinstance(self.enabled, Unset):
             enabled = UNSET
         else:
             enabled = self.enabled
-
         uuid: None | str | Unset
         if isinstance(self.uuid, Unset):
             uuid = UNSET
         else:
             uuid = self.uuid
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if number is not UNSET:
             field_dict["number"] = number
         if enabled is not UNSET:
             field_dict["enabled"] = enabled
         if uuid is not UNSET:
             field_dict["uuid"] = uuid
-
         return field_dict
 
     @classmethod
@@ -71,28 +64,6 @@ class AccountPatch:
             return cast(None | str | Unset, data)
 
         uuid = _parse_uuid(d.pop("uuid", UNSET))
-
-        account_patch = cls(
-            number=number,
-            enabled=enabled,
-            uuid=uuid,
-        )
-
+        account_patch = cls(number=number, enabled=enabled, uuid=uuid)
         account_patch.additional_properties = d
         return account_patch
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AccountUpdate")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AccountUpdate:
+class AccountUpdate(Model):
     """Body of updateAccount (PUT)."""
 
     number: str
@@ -27,31 +25,23 @@ class AccountUpdate:
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
-
         enabled: bool | str | Unset
         if isinstance(self.enabled, Unset):
             enabled = UNSET
         else:
             enabled = self.enabled
-
         uuid: None | str | Unset
         if isinstance(self.uuid, Unset):
             uuid = UNSET
         else:
             uuid = self.uuid
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "number": number,
-            }
-        )
+        field_dict.update({"number": number})
         if enabled is not UNSET:
             field_dict["enabled"] = enabled
         if uuid is not UNSET:
             field_dict["uuid"] = uuid
-
         return field_dict
 
     @classmethod
@@ -74,28 +64,6 @@ class AccountUpdate:
             return cast(None | str | Unset, data)
 
         uuid = _parse_uuid(d.pop("uuid", UNSET))
-
-        account_update = cls(
-            number=number,
-            enabled=enabled,
-            uuid=uuid,
-        )
-
+        account_update = cls(number=number, enabled=enabled, uuid=uuid)
         account_update.additional_properties = d
         return account_update
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

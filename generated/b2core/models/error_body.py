@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.error_body_errors_type_0 import ErrorBodyErrorsType0
 
 
-T = TypeVar("T", bound="ErrorBody")
-
-
 @_attrs_define
-class ErrorBody:
+class ErrorBody(Model):
     """Error response. The vendor does not document its shape, so every field is optional and unknown fields are kept; a
     non-JSON body is possible too.
 
@@ -35,7 +32,6 @@ class ErrorBody:
         from ..models.error_body_errors_type_0 import ErrorBodyErrorsType0
 
         message = self.message
-
         errors: dict[str, Any] | list[Any] | Unset
         if isinstance(self.errors, Unset):
             errors = UNSET
@@ -43,23 +39,19 @@ class ErrorBody:
             errors = self.errors.to_dict()
         else:
             errors = self.errors
-
         code: int | str | Unset
         if isinstance(self.code, Unset):
             code = UNSET
         else:
             code = self.code
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if message is not UNSET:
             field_dict["message"] = message
         if errors is not UNSET:
             field_dict["errors"] = errors
         if code is not UNSET:
             field_dict["code"] = code
-
         return field_dict
 
     @classmethod
@@ -76,14 +68,12 @@ class ErrorBody:
                 if not isinstance(data, dict):
                     raise TypeError()
                 errors_type_0 = ErrorBodyErrorsType0.from_dict(data)
-
                 return errors_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, list):
                 raise TypeError()
             errors_type_1 = cast(list[Any], data)
-
             return errors_type_1
 
         errors = _parse_errors(d.pop("errors", UNSET))
@@ -94,28 +84,6 @@ class ErrorBody:
             return cast(int | str | Unset, data)
 
         code = _parse_code(d.pop("code", UNSET))
-
-        error_body = cls(
-            message=message,
-            errors=errors,
-            code=code,
-        )
-
+        error_body = cls(message=message, errors=errors, code=code)
         error_body.additional_properties = d
         return error_body
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="NewAccount")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class NewAccount:
+class NewAccount(Model):
     """Body of createAccount."""
 
     number: str
@@ -30,44 +28,29 @@ class NewAccount:
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
-
         platform_id = self.platform_id
-
         profile_id = self.profile_id
-
         enabled = self.enabled
-
         uuid: None | str | Unset
         if isinstance(self.uuid, Unset):
             uuid = UNSET
         else:
             uuid = self.uuid
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "number": number,
-                "platformId": platform_id,
-                "profileId": profile_id,
-            }
-        )
+        field_dict.update({"number": number, "platformId": platform_id, "profileId": profile_id})
         if enabled is not UNSET:
             field_dict["enabled"] = enabled
         if uuid is not UNSET:
             field_dict["uuid"] = uuid
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         number = d.pop("number")
-
         platform_id = d.pop("platformId")
-
         profile_id = d.pop("profileId")
-
         enabled = d.pop("enabled", UNSET)
 
         def _parse_uuid(data: object) -> None | str | Unset:
@@ -78,7 +61,6 @@ class NewAccount:
             return cast(None | str | Unset, data)
 
         uuid = _parse_uuid(d.pop("uuid", UNSET))
-
         new_account = cls(
             number=number,
             platform_id=platform_id,
@@ -86,22 +68,5 @@ class NewAccount:
             enabled=enabled,
             uuid=uuid,
         )
-
         new_account.additional_properties = d
         return new_account
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.grant_type import GrantType
-
-T = TypeVar("T", bound="TokenRequest")
+from ..types import Model
 
 
 @_attrs_define
-class TokenRequest:
+class TokenRequest(Model):
     """JSON body of createToken."""
 
     grant_type: GrantType
@@ -22,41 +21,15 @@ class TokenRequest:
 
     def to_dict(self) -> dict[str, Any]:
         grant_type = str(self.grant_type)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "grant_type": grant_type,
-            }
-        )
-
+        field_dict.update({"grant_type": grant_type})
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         grant_type = GrantType(d.pop("grant_type"))
-
-        token_request = cls(
-            grant_type=grant_type,
-        )
-
+        token_request = cls(grant_type=grant_type)
         token_request.additional_properties = d
         return token_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.account_type import AccountType
 from ..models.total_margin_calculation_type import TotalMarginCalculationType
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AccountInfo")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AccountInfo:
+class AccountInfo(Model):
     """Settings of a trading account."""
 
     login: int | str
@@ -53,54 +51,35 @@ class AccountInfo:
     def to_dict(self) -> dict[str, Any]:
         login: int | str
         login = self.login
-
         currency = self.currency
-
         enable = self.enable
-
         read_only = self.read_only
-
         send_reports = self.send_reports
-
         group = self.group
-
         lead_source: int | str | Unset
         if isinstance(self.lead_source, Unset):
             lead_source = UNSET
         else:
             lead_source = self.lead_source
-
         leverage: int | str | Unset
         if isinstance(self.leverage, Unset):
             leverage = UNSET
         else:
             leverage = self.leverage
-
         regdate = self.regdate
-
         max_leverage = self.max_leverage
-
         french_risk = self.french_risk
-
         account_type: str | Unset = UNSET
         if not isinstance(self.account_type, Unset):
             account_type = str(self.account_type)
-
         total_margin_calculation_type: str | Unset = UNSET
         if not isinstance(self.total_margin_calculation_type, Unset):
             total_margin_calculation_type = str(self.total_margin_calculation_type)
-
         swap_free = self.swap_free
-
         owe_id = self.owe_id
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "login": login,
-            }
-        )
+        field_dict.update({"login": login})
         if currency is not UNSET:
             field_dict["currency"] = currency
         if enable is not UNSET:
@@ -129,7 +108,6 @@ class AccountInfo:
             field_dict["swapFree"] = swap_free
         if owe_id is not UNSET:
             field_dict["oweId"] = owe_id
-
         return field_dict
 
     @classmethod
@@ -140,15 +118,10 @@ class AccountInfo:
             return cast(int | str, data)
 
         login = _parse_login(d.pop("login"))
-
         currency = d.pop("currency", UNSET)
-
         enable = d.pop("enable", UNSET)
-
         read_only = d.pop("readOnly", UNSET)
-
         send_reports = d.pop("sendReports", UNSET)
-
         group = d.pop("group", UNSET)
 
         def _parse_lead_source(data: object) -> int | str | Unset:
@@ -164,20 +137,15 @@ class AccountInfo:
             return cast(int | str | Unset, data)
 
         leverage = _parse_leverage(d.pop("leverage", UNSET))
-
         regdate = d.pop("regdate", UNSET)
-
         max_leverage = d.pop("maxLeverage", UNSET)
-
         french_risk = d.pop("frenchRisk", UNSET)
-
         _account_type = d.pop("accountType", UNSET)
         account_type: AccountType | Unset
         if isinstance(_account_type, Unset):
             account_type = UNSET
         else:
             account_type = AccountType(_account_type)
-
         _total_margin_calculation_type = d.pop("totalMarginCalculationType", UNSET)
         total_margin_calculation_type: TotalMarginCalculationType | Unset
         if isinstance(_total_margin_calculation_type, Unset):
@@ -186,11 +154,8 @@ class AccountInfo:
             total_margin_calculation_type = TotalMarginCalculationType(
                 _total_margin_calculation_type
             )
-
         swap_free = d.pop("swapFree", UNSET)
-
         owe_id = d.pop("oweId", UNSET)
-
         account_info = cls(
             login=login,
             currency=currency,
@@ -208,22 +173,5 @@ class AccountInfo:
             swap_free=swap_free,
             owe_id=owe_id,
         )
-
         account_info.additional_properties = d
         return account_info
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,28 +2,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.account_info import AccountInfo
 
 
-T = TypeVar("T", bound="AccountInfoResponse")
-
-
 @_attrs_define
-class AccountInfoResponse:
+class AccountInfoResponse(Model):
     """Answer of getAccountInfo and getAccountInfoByUserId."""
 
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: AccountInfo | list[AccountInfo] | None | Unset = UNSET
     """ The accounts: documented as one object, sent as an array; both are accepted. """
     error_message: list[str] | None | str | Unset = UNSET
@@ -38,9 +35,7 @@ class AccountInfoResponse:
         from ..models.account_info import AccountInfo
 
         result = self.result
-
         mcode = self.mcode
-
         data: dict[str, Any] | list[dict[str, Any]] | None | Unset
         if isinstance(self.data, Unset):
             data = UNSET
@@ -49,40 +44,28 @@ class AccountInfoResponse:
             for data_type_0_item_data in self.data:
                 data_type_0_item = data_type_0_item_data.to_dict()
                 data.append(data_type_0_item)
-
         elif isinstance(self.data, AccountInfo):
             data = self.data.to_dict()
         else:
             data = self.data
-
         error_message: list[str] | None | str | Unset
         if isinstance(self.error_message, Unset):
             error_message = UNSET
         elif isinstance(self.error_message, list):
             error_message = self.error_message
-
         else:
             error_message = self.error_message
-
         message: list[str] | None | str | Unset
         if isinstance(self.message, Unset):
             message = UNSET
         elif isinstance(self.message, list):
             message = self.message
-
         else:
             message = self.message
-
         time = self.time
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "result": result,
-                "mcode": mcode,
-            }
-        )
+        field_dict.update({"result": result, "mcode": mcode})
         if data is not UNSET:
             field_dict["data"] = data
         if error_message is not UNSET:
@@ -91,7 +74,6 @@ class AccountInfoResponse:
             field_dict["message"] = message
         if time is not UNSET:
             field_dict["time"] = time
-
         return field_dict
 
     @classmethod
@@ -100,7 +82,6 @@ class AccountInfoResponse:
 
         d = dict(src_dict)
         result = d.pop("result")
-
         mcode = d.pop("mcode")
 
         def _parse_data(data: object) -> AccountInfo | list[AccountInfo] | None | Unset:
@@ -115,9 +96,7 @@ class AccountInfoResponse:
                 _data_type_0 = data
                 for data_type_0_item_data in _data_type_0:
                     data_type_0_item = AccountInfo.from_dict(data_type_0_item_data)
-
                     data_type_0.append(data_type_0_item)
-
                 return data_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -125,7 +104,6 @@ class AccountInfoResponse:
                 if not isinstance(data, dict):
                     raise TypeError()
                 data_type_1 = AccountInfo.from_dict(data)
-
                 return data_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -142,7 +120,6 @@ class AccountInfoResponse:
                 if not isinstance(data, list):
                     raise TypeError()
                 error_message_type_1 = cast(list[str], data)
-
                 return error_message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -159,16 +136,13 @@ class AccountInfoResponse:
                 if not isinstance(data, list):
                     raise TypeError()
                 message_type_1 = cast(list[str], data)
-
                 return message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(list[str] | None | str | Unset, data)
 
         message = _parse_message(d.pop("message", UNSET))
-
         time = d.pop("time", UNSET)
-
         account_info_response = cls(
             result=result,
             mcode=mcode,
@@ -177,22 +151,5 @@ class AccountInfoResponse:
             message=message,
             time=time,
         )
-
         account_info_response.additional_properties = d
         return account_info_response
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AccountListItem")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AccountListItem:
+class AccountListItem(Model):
     """A trading account in listAccounts."""
 
     login: int | str
@@ -39,34 +37,21 @@ class AccountListItem:
     def to_dict(self) -> dict[str, Any]:
         login: int | str
         login = self.login
-
         name = self.name
-
         parent_id = self.parent_id
-
         email = self.email
-
         phone = self.phone
-
         group = self.group
-
         leverage: int | str | Unset
         if isinstance(self.leverage, Unset):
             leverage = UNSET
         else:
             leverage = self.leverage
-
         currency = self.currency
-
         regdate = self.regdate
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "login": login,
-            }
-        )
+        field_dict.update({"login": login})
         if name is not UNSET:
             field_dict["name"] = name
         if parent_id is not UNSET:
@@ -83,7 +68,6 @@ class AccountListItem:
             field_dict["currency"] = currency
         if regdate is not UNSET:
             field_dict["regdate"] = regdate
-
         return field_dict
 
     @classmethod
@@ -94,15 +78,10 @@ class AccountListItem:
             return cast(int | str, data)
 
         login = _parse_login(d.pop("login"))
-
         name = d.pop("name", UNSET)
-
         parent_id = d.pop("parentId", UNSET)
-
         email = d.pop("email", UNSET)
-
         phone = d.pop("phone", UNSET)
-
         group = d.pop("group", UNSET)
 
         def _parse_leverage(data: object) -> int | str | Unset:
@@ -111,11 +90,8 @@ class AccountListItem:
             return cast(int | str | Unset, data)
 
         leverage = _parse_leverage(d.pop("leverage", UNSET))
-
         currency = d.pop("currency", UNSET)
-
         regdate = d.pop("regdate", UNSET)
-
         account_list_item = cls(
             login=login,
             name=name,
@@ -127,22 +103,5 @@ class AccountListItem:
             currency=currency,
             regdate=regdate,
         )
-
         account_list_item.additional_properties = d
         return account_list_item
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.account_list_item import AccountListItem
 
 
-T = TypeVar("T", bound="AccountPage")
-
-
 @_attrs_define
-class AccountPage:
+class AccountPage(Model):
     """One page of listAccounts."""
 
     list_: list[AccountListItem]
@@ -39,32 +36,22 @@ class AccountPage:
         for list_item_data in self.list_:
             list_item = list_item_data.to_dict()
             list_.append(list_item)
-
         offset: int | str | Unset
         if isinstance(self.offset, Unset):
             offset = UNSET
         else:
             offset = self.offset
-
         pager = self.pager
-
         pages = self.pages
-
         size = self.size
-
         total: int | str | Unset
         if isinstance(self.total, Unset):
             total = UNSET
         else:
             total = self.total
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "list": list_,
-            }
-        )
+        field_dict.update({"list": list_})
         if offset is not UNSET:
             field_dict["offset"] = offset
         if pager is not UNSET:
@@ -75,7 +62,6 @@ class AccountPage:
             field_dict["size"] = size
         if total is not UNSET:
             field_dict["total"] = total
-
         return field_dict
 
     @classmethod
@@ -87,7 +73,6 @@ class AccountPage:
         _list_ = d.pop("list")
         for list_item_data in _list_:
             list_item = AccountListItem.from_dict(list_item_data)
-
             list_.append(list_item)
 
         def _parse_offset(data: object) -> int | str | Unset:
@@ -96,11 +81,8 @@ class AccountPage:
             return cast(int | str | Unset, data)
 
         offset = _parse_offset(d.pop("offset", UNSET))
-
         pager = d.pop("pager", UNSET)
-
         pages = d.pop("pages", UNSET)
-
         size = d.pop("size", UNSET)
 
         def _parse_total(data: object) -> int | str | Unset:
@@ -109,31 +91,8 @@ class AccountPage:
             return cast(int | str | Unset, data)
 
         total = _parse_total(d.pop("total", UNSET))
-
         account_page = cls(
-            list_=list_,
-            offset=offset,
-            pager=pager,
-            pages=pages,
-            size=size,
-            total=total,
+            list_=list_, offset=offset, pager=pager, pages=pages, size=size, total=total
         )
-
         account_page.additional_properties = d
         return account_page
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.balance_change_type import BalanceChangeType
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="ChangeBalanceRequest")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class ChangeBalanceRequest:
+class ChangeBalanceRequest(Model):
     """Body of changeBalance."""
 
     server_id: str
@@ -32,66 +30,29 @@ class ChangeBalanceRequest:
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id
-
         account_id = self.account_id
-
         amount = self.amount
-
         type_ = str(self.type_)
-
         comment = self.comment
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
-            {
-                "serverId": server_id,
-                "accountId": account_id,
-                "amount": amount,
-                "type": type_,
-            }
+            {"serverId": server_id, "accountId": account_id, "amount": amount, "type": type_}
         )
         if comment is not UNSET:
             field_dict["comment"] = comment
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         server_id = d.pop("serverId")
-
         account_id = d.pop("accountId")
-
         amount = d.pop("amount")
-
         type_ = BalanceChangeType(d.pop("type"))
-
         comment = d.pop("comment", UNSET)
-
         change_balance_request = cls(
-            server_id=server_id,
-            account_id=account_id,
-            amount=amount,
-            type_=type_,
-            comment=comment,
+            server_id=server_id, account_id=account_id, amount=amount, type_=type_, comment=comment
         )
-
         change_balance_request.additional_properties = d
         return change_balance_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="CommissionAccount")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class CommissionAccount:
+class CommissionAccount(Model):
     """Credentials of a newly opened account."""
 
     login: int | str
@@ -29,27 +27,18 @@ class CommissionAccount:
     def to_dict(self) -> dict[str, Any]:
         login: int | str
         login = self.login
-
         server_id = self.server_id
-
         password = self.password
-
         investor_password = self.investor_password
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "login": login,
-            }
-        )
+        field_dict.update({"login": login})
         if server_id is not UNSET:
             field_dict["serverId"] = server_id
         if password is not UNSET:
             field_dict["password"] = password
         if investor_password is not UNSET:
             field_dict["investorPassword"] = investor_password
-
         return field_dict
 
     @classmethod
@@ -60,35 +49,11 @@ class CommissionAccount:
             return cast(int | str, data)
 
         login = _parse_login(d.pop("login"))
-
         server_id = d.pop("serverId", UNSET)
-
         password = d.pop("password", UNSET)
-
         investor_password = d.pop("investorPassword", UNSET)
-
         commission_account = cls(
-            login=login,
-            server_id=server_id,
-            password=password,
-            investor_password=investor_password,
+            login=login, server_id=server_id, password=password, investor_password=investor_password
         )
-
         commission_account.additional_properties = d
         return commission_account
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

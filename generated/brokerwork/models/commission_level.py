@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="CommissionLevel")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class CommissionLevel:
+class CommissionLevel(Model):
     """A commission level of the tenant."""
 
     id: int
@@ -26,55 +24,23 @@ class CommissionLevel:
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
-
         level = self.level
-
         name = self.name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
+        field_dict.update({"id": id})
         if level is not UNSET:
             field_dict["level"] = level
         if name is not UNSET:
             field_dict["name"] = name
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
-
         level = d.pop("level", UNSET)
-
         name = d.pop("name", UNSET)
-
-        commission_level = cls(
-            id=id,
-            level=level,
-            name=name,
-        )
-
+        commission_level = cls(id=id, level=level, name=name)
         commission_level.additional_properties = d
         return commission_level
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="CommissionReportDetail")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class CommissionReportDetail:
+class CommissionReportDetail(Model):
     """Commission of one symbol within a report row."""
 
     close_volume: float | Unset = UNSET
@@ -28,16 +26,11 @@ class CommissionReportDetail:
 
     def to_dict(self) -> dict[str, Any]:
         close_volume = self.close_volume
-
         commission_value = self.commission_value
-
         symbol = self.symbol
-
         result_id = self.result_id
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if close_volume is not UNSET:
             field_dict["closeVolume"] = close_volume
         if commission_value is not UNSET:
@@ -46,42 +39,20 @@ class CommissionReportDetail:
             field_dict["symbol"] = symbol
         if result_id is not UNSET:
             field_dict["resultId"] = result_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         close_volume = d.pop("closeVolume", UNSET)
-
         commission_value = d.pop("commissionValue", UNSET)
-
         symbol = d.pop("symbol", UNSET)
-
         result_id = d.pop("resultId", UNSET)
-
         commission_report_detail = cls(
             close_volume=close_volume,
             commission_value=commission_value,
             symbol=symbol,
             result_id=result_id,
         )
-
         commission_report_detail.additional_properties = d
         return commission_report_detail
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.commission_report_level import CommissionReportLevel
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="CommissionReportRequest")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class CommissionReportRequest:
+class CommissionReportRequest(Model):
     """Body of getUserCommissionReport."""
 
     user_id: str
@@ -35,28 +33,15 @@ class CommissionReportRequest:
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id
-
         server_id = self.server_id
-
         level = str(self.level)
-
         start = self.start
-
         end = self.end
-
         index = self.index
-
         page_size = self.page_size
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "userId": user_id,
-                "serverId": server_id,
-                "level": level,
-            }
-        )
+        field_dict.update({"userId": user_id, "serverId": server_id, "level": level})
         if start is not UNSET:
             field_dict["start"] = start
         if end is not UNSET:
@@ -65,26 +50,18 @@ class CommissionReportRequest:
             field_dict["index"] = index
         if page_size is not UNSET:
             field_dict["pageSize"] = page_size
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         user_id = d.pop("userId")
-
         server_id = d.pop("serverId")
-
         level = CommissionReportLevel(d.pop("level"))
-
         start = d.pop("start", UNSET)
-
         end = d.pop("end", UNSET)
-
         index = d.pop("index", UNSET)
-
         page_size = d.pop("pageSize", UNSET)
-
         commission_report_request = cls(
             user_id=user_id,
             server_id=server_id,
@@ -94,22 +71,5 @@ class CommissionReportRequest:
             index=index,
             page_size=page_size,
         )
-
         commission_report_request.additional_properties = d
         return commission_report_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

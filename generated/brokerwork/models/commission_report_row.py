@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.commission_report_detail import CommissionReportDetail
 
 
-T = TypeVar("T", bound="CommissionReportRow")
-
-
 @_attrs_define
-class CommissionReportRow:
+class CommissionReportRow(Model):
     """Commission of one user on one day."""
 
     close_volume: float | Unset = UNSET
@@ -40,33 +37,24 @@ class CommissionReportRow:
 
     def to_dict(self) -> dict[str, Any]:
         close_volume = self.close_volume
-
         commission_value = self.commission_value
-
         date = self.date
-
         level_id = self.level_id
-
         login: int | str | Unset
         if isinstance(self.login, Unset):
             login = UNSET
         else:
             login = self.login
-
         parent_id = self.parent_id
-
         user_id = self.user_id
-
         details: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.details, Unset):
             details = []
             for details_item_data in self.details:
                 details_item = details_item_data.to_dict()
                 details.append(details_item)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if close_volume is not UNSET:
             field_dict["closeVolume"] = close_volume
         if commission_value is not UNSET:
@@ -83,7 +71,6 @@ class CommissionReportRow:
             field_dict["userId"] = user_id
         if details is not UNSET:
             field_dict["details"] = details
-
         return field_dict
 
     @classmethod
@@ -92,11 +79,8 @@ class CommissionReportRow:
 
         d = dict(src_dict)
         close_volume = d.pop("closeVolume", UNSET)
-
         commission_value = d.pop("commissionValue", UNSET)
-
         date = d.pop("date", UNSET)
-
         level_id = d.pop("levelId", UNSET)
 
         def _parse_login(data: object) -> int | str | Unset:
@@ -105,20 +89,15 @@ class CommissionReportRow:
             return cast(int | str | Unset, data)
 
         login = _parse_login(d.pop("login", UNSET))
-
         parent_id = d.pop("parentId", UNSET)
-
         user_id = d.pop("userId", UNSET)
-
         _details = d.pop("details", UNSET)
         details: list[CommissionReportDetail] | Unset = UNSET
         if _details is not UNSET:
             details = []
             for details_item_data in _details:
                 details_item = CommissionReportDetail.from_dict(details_item_data)
-
                 details.append(details_item)
-
         commission_report_row = cls(
             close_volume=close_volume,
             commission_value=commission_value,
@@ -129,22 +108,5 @@ class CommissionReportRow:
             user_id=user_id,
             details=details,
         )
-
         commission_report_row.additional_properties = d
         return commission_report_row
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

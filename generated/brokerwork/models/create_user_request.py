@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
 
 
-T = TypeVar("T", bound="CreateUserRequest")
-
-
 @_attrs_define
-class CreateUserRequest:
+class CreateUserRequest(Model):
     """Body of createUser."""
 
     email: str
@@ -56,63 +53,42 @@ class CreateUserRequest:
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email
-
         role_id = self.role_id
-
         password = self.password
-
         level_id: int | str | Unset
         if isinstance(self.level_id, Unset):
             level_id = UNSET
         else:
             level_id = self.level_id
-
         parent_id: int | str | Unset
         if isinstance(self.parent_id, Unset):
             parent_id = UNSET
         else:
             parent_id = self.parent_id
-
         entity_no: float | str | Unset
         if isinstance(self.entity_no, Unset):
             entity_no = UNSET
         else:
             entity_no = self.entity_no
-
         name: float | str | Unset
         if isinstance(self.name, Unset):
             name = UNSET
         else:
             name = self.name
-
         address = self.address
-
         phone: dict[str, Any] | Unset = UNSET
         if not isinstance(self.phone, Unset):
             phone = self.phone.to_dict()
-
         country = self.country
-
         province = self.province
-
         city = self.city
-
         comment = self.comment
-
         send_email = self.send_email
-
         server_id = self.server_id
-
         login = self.login
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "email": email,
-                "roleId": role_id,
-            }
-        )
+        field_dict.update({"email": email, "roleId": role_id})
         if password is not UNSET:
             field_dict["password"] = password
         if level_id is not UNSET:
@@ -141,7 +117,6 @@ class CreateUserRequest:
             field_dict["serverId"] = server_id
         if login is not UNSET:
             field_dict["login"] = login
-
         return field_dict
 
     @classmethod
@@ -150,9 +125,7 @@ class CreateUserRequest:
 
         d = dict(src_dict)
         email = d.pop("email")
-
         role_id = d.pop("roleId")
-
         password = d.pop("password", UNSET)
 
         def _parse_level_id(data: object) -> int | str | Unset:
@@ -182,30 +155,20 @@ class CreateUserRequest:
             return cast(float | str | Unset, data)
 
         name = _parse_name(d.pop("name", UNSET))
-
         address = d.pop("address", UNSET)
-
         _phone = d.pop("phone", UNSET)
         phone: Phone | Unset
         if isinstance(_phone, Unset):
             phone = UNSET
         else:
             phone = Phone.from_dict(_phone)
-
         country = d.pop("country", UNSET)
-
         province = d.pop("province", UNSET)
-
         city = d.pop("city", UNSET)
-
         comment = d.pop("comment", UNSET)
-
         send_email = d.pop("sendEmail", UNSET)
-
         server_id = d.pop("serverId", UNSET)
-
         login = d.pop("login", UNSET)
-
         create_user_request = cls(
             email=email,
             role_id=role_id,
@@ -224,22 +187,5 @@ class CreateUserRequest:
             server_id=server_id,
             login=login,
         )
-
         create_user_request.additional_properties = d
         return create_user_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

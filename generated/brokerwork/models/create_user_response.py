@@ -2,28 +2,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.user import User
 
 
-T = TypeVar("T", bound="CreateUserResponse")
-
-
 @_attrs_define
-class CreateUserResponse:
+class CreateUserResponse(Model):
     """Answer of createUser."""
 
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: None | Unset | User = UNSET
     """ The created user, including a generated password if none was sent. """
     error_message: list[str] | None | str | Unset = UNSET
@@ -38,9 +35,7 @@ class CreateUserResponse:
         from ..models.user import User
 
         result = self.result
-
         mcode = self.mcode
-
         data: dict[str, Any] | None | Unset
         if isinstance(self.data, Unset):
             data = UNSET
@@ -48,35 +43,24 @@ class CreateUserResponse:
             data = self.data.to_dict()
         else:
             data = self.data
-
         error_message: list[str] | None | str | Unset
         if isinstance(self.error_message, Unset):
             error_message = UNSET
         elif isinstance(self.error_message, list):
             error_message = self.error_message
-
         else:
             error_message = self.error_message
-
         message: list[str] | None | str | Unset
         if isinstance(self.message, Unset):
             message = UNSET
         elif isinstance(self.message, list):
             message = self.message
-
         else:
             message = self.message
-
         time = self.time
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "result": result,
-                "mcode": mcode,
-            }
-        )
+        field_dict.update({"result": result, "mcode": mcode})
         if data is not UNSET:
             field_dict["data"] = data
         if error_message is not UNSET:
@@ -85,7 +69,6 @@ class CreateUserResponse:
             field_dict["message"] = message
         if time is not UNSET:
             field_dict["time"] = time
-
         return field_dict
 
     @classmethod
@@ -94,7 +77,6 @@ class CreateUserResponse:
 
         d = dict(src_dict)
         result = d.pop("result")
-
         mcode = d.pop("mcode")
 
         def _parse_data(data: object) -> None | Unset | User:
@@ -106,7 +88,6 @@ class CreateUserResponse:
                 if not isinstance(data, dict):
                     raise TypeError()
                 data_type_0 = User.from_dict(data)
-
                 return data_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -123,7 +104,6 @@ class CreateUserResponse:
                 if not isinstance(data, list):
                     raise TypeError()
                 error_message_type_1 = cast(list[str], data)
-
                 return error_message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -140,16 +120,13 @@ class CreateUserResponse:
                 if not isinstance(data, list):
                     raise TypeError()
                 message_type_1 = cast(list[str], data)
-
                 return message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(list[str] | None | str | Unset, data)
 
         message = _parse_message(d.pop("message", UNSET))
-
         time = d.pop("time", UNSET)
-
         create_user_response = cls(
             result=result,
             mcode=mcode,
@@ -158,22 +135,5 @@ class CreateUserResponse:
             message=message,
             time=time,
         )
-
         create_user_response.additional_properties = d
         return create_user_response
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

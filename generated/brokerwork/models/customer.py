@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="Customer")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class Customer:
+class Customer(Model):
     """A CRM customer."""
 
     field_id: str
@@ -38,30 +36,17 @@ class Customer:
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
-
         custom_name = self.custom_name
-
         email = self.email
-
         custom_no = self.custom_no
-
         owe_id = self.owe_id
-
         customer_state = self.customer_state
-
         commend_id = self.commend_id
-
         phones = self.phones
-
         create_time = self.create_time
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "_id": field_id,
-            }
-        )
+        field_dict.update({"_id": field_id})
         if custom_name is not UNSET:
             field_dict["customName"] = custom_name
         if email is not UNSET:
@@ -78,30 +63,20 @@ class Customer:
             field_dict["phones"] = phones
         if create_time is not UNSET:
             field_dict["createTime"] = create_time
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         field_id = d.pop("_id")
-
         custom_name = d.pop("customName", UNSET)
-
         email = d.pop("email", UNSET)
-
         custom_no = d.pop("customNo", UNSET)
-
         owe_id = d.pop("oweId", UNSET)
-
         customer_state = d.pop("customerState", UNSET)
-
         commend_id = d.pop("commendId", UNSET)
-
         phones = d.pop("phones", UNSET)
-
         create_time = d.pop("createTime", UNSET)
-
         customer = cls(
             field_id=field_id,
             custom_name=custom_name,
@@ -113,22 +88,5 @@ class Customer:
             phones=phones,
             create_time=create_time,
         )
-
         customer.additional_properties = d
         return customer
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

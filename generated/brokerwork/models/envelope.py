@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="Envelope")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class Envelope:
+class Envelope(Model):
     """Wrapper of every answer, sent with HTTP 200 on success and on failure alike. The per-operation response schemas
     narrow `data`.
 
@@ -22,7 +20,7 @@ class Envelope:
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: Any | Unset = UNSET
     """ Payload of the operation; absent on failure and on operations without one. """
     error_message: list[str] | None | str | Unset = UNSET
@@ -35,39 +33,26 @@ class Envelope:
 
     def to_dict(self) -> dict[str, Any]:
         result = self.result
-
         mcode = self.mcode
-
         data = self.data
-
         error_message: list[str] | None | str | Unset
         if isinstance(self.error_message, Unset):
             error_message = UNSET
         elif isinstance(self.error_message, list):
             error_message = self.error_message
-
         else:
             error_message = self.error_message
-
         message: list[str] | None | str | Unset
         if isinstance(self.message, Unset):
             message = UNSET
         elif isinstance(self.message, list):
             message = self.message
-
         else:
             message = self.message
-
         time = self.time
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "result": result,
-                "mcode": mcode,
-            }
-        )
+        field_dict.update({"result": result, "mcode": mcode})
         if data is not UNSET:
             field_dict["data"] = data
         if error_message is not UNSET:
@@ -76,16 +61,13 @@ class Envelope:
             field_dict["message"] = message
         if time is not UNSET:
             field_dict["time"] = time
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         result = d.pop("result")
-
         mcode = d.pop("mcode")
-
         data = d.pop("data", UNSET)
 
         def _parse_error_message(data: object) -> list[str] | None | str | Unset:
@@ -97,7 +79,6 @@ class Envelope:
                 if not isinstance(data, list):
                     raise TypeError()
                 error_message_type_1 = cast(list[str], data)
-
                 return error_message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -114,16 +95,13 @@ class Envelope:
                 if not isinstance(data, list):
                     raise TypeError()
                 message_type_1 = cast(list[str], data)
-
                 return message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(list[str] | None | str | Unset, data)
 
         message = _parse_message(d.pop("message", UNSET))
-
         time = d.pop("time", UNSET)
-
         envelope = cls(
             result=result,
             mcode=mcode,
@@ -132,22 +110,5 @@ class Envelope:
             message=message,
             time=time,
         )
-
         envelope.additional_properties = d
         return envelope
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

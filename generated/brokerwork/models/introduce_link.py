@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,13 +11,11 @@ from ..models.introduce_type import IntroduceType
 from ..models.owner_type import OwnerType
 from ..models.parameter_type import ParameterType
 from ..models.visible_type import VisibleType
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="IntroduceLink")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class IntroduceLink:
+class IntroduceLink(Model):
     """A promotion link as stored."""
 
     name: str | Unset = UNSET
@@ -56,17 +54,13 @@ class IntroduceLink:
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
-
         entity_no = self.entity_no
-
         introduce_type: str | Unset = UNSET
         if not isinstance(self.introduce_type, Unset):
             introduce_type = str(self.introduce_type)
-
         visible_type: str | Unset = UNSET
         if not isinstance(self.visible_type, Unset):
             visible_type = str(self.visible_type)
-
         visible_user_id: list[int | str] | Unset = UNSET
         if not isinstance(self.visible_user_id, Unset):
             visible_user_id = []
@@ -74,48 +68,35 @@ class IntroduceLink:
                 visible_user_id_item: int | str
                 visible_user_id_item = visible_user_id_item_data
                 visible_user_id.append(visible_user_id_item)
-
         target_url = self.target_url
-
         display_url = self.display_url
-
         parameter_type: str | Unset = UNSET
         if not isinstance(self.parameter_type, Unset):
             parameter_type = str(self.parameter_type)
-
         server_id = self.server_id
-
         vendor: bool | str | Unset
         if isinstance(self.vendor, Unset):
             vendor = UNSET
         else:
             vendor = self.vendor
-
         mt_group = self.mt_group
-
         account_group: int | str | Unset
         if isinstance(self.account_group, Unset):
             account_group = UNSET
         else:
             account_group = self.account_group
-
         leverage: int | str | Unset
         if isinstance(self.leverage, Unset):
             leverage = UNSET
         else:
             leverage = self.leverage
-
         owner_type: str | Unset = UNSET
         if not isinstance(self.owner_type, Unset):
             owner_type = str(self.owner_type)
-
         owner_id = self.owner_id
-
         owner_name = self.owner_name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if name is not UNSET:
             field_dict["name"] = name
         if entity_no is not UNSET:
@@ -148,30 +129,25 @@ class IntroduceLink:
             field_dict["ownerId"] = owner_id
         if owner_name is not UNSET:
             field_dict["ownerName"] = owner_name
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         name = d.pop("name", UNSET)
-
         entity_no = d.pop("entityNo", UNSET)
-
         _introduce_type = d.pop("introduceType", UNSET)
         introduce_type: IntroduceType | Unset
         if isinstance(_introduce_type, Unset):
             introduce_type = UNSET
         else:
             introduce_type = IntroduceType(_introduce_type)
-
         _visible_type = d.pop("visibleType", UNSET)
         visible_type: VisibleType | Unset
         if isinstance(_visible_type, Unset):
             visible_type = UNSET
         else:
             visible_type = VisibleType(_visible_type)
-
         _visible_user_id = d.pop("visibleUserId", UNSET)
         visible_user_id: list[int | str] | Unset = UNSET
         if _visible_user_id is not UNSET:
@@ -182,20 +158,15 @@ class IntroduceLink:
                     return cast(int | str, data)
 
                 visible_user_id_item = _parse_visible_user_id_item(visible_user_id_item_data)
-
                 visible_user_id.append(visible_user_id_item)
-
         target_url = d.pop("targetUrl", UNSET)
-
         display_url = d.pop("displayUrl", UNSET)
-
         _parameter_type = d.pop("parameterType", UNSET)
         parameter_type: ParameterType | Unset
         if isinstance(_parameter_type, Unset):
             parameter_type = UNSET
         else:
             parameter_type = ParameterType(_parameter_type)
-
         server_id = d.pop("serverId", UNSET)
 
         def _parse_vendor(data: object) -> bool | str | Unset:
@@ -204,7 +175,6 @@ class IntroduceLink:
             return cast(bool | str | Unset, data)
 
         vendor = _parse_vendor(d.pop("vendor", UNSET))
-
         mt_group = d.pop("mtGroup", UNSET)
 
         def _parse_account_group(data: object) -> int | str | Unset:
@@ -220,18 +190,14 @@ class IntroduceLink:
             return cast(int | str | Unset, data)
 
         leverage = _parse_leverage(d.pop("leverage", UNSET))
-
         _owner_type = d.pop("ownerType", UNSET)
         owner_type: OwnerType | Unset
         if isinstance(_owner_type, Unset):
             owner_type = UNSET
         else:
             owner_type = OwnerType(_owner_type)
-
         owner_id = d.pop("ownerId", UNSET)
-
         owner_name = d.pop("ownerName", UNSET)
-
         introduce_link = cls(
             name=name,
             entity_no=entity_no,
@@ -250,22 +216,5 @@ class IntroduceLink:
             owner_id=owner_id,
             owner_name=owner_name,
         )
-
         introduce_link.additional_properties = d
         return introduce_link
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

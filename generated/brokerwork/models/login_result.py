@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="LoginResult")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class LoginResult:
+class LoginResult(Model):
     """Outcome of a successful credential check."""
 
     user_id: int
@@ -24,48 +22,19 @@ class LoginResult:
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id
-
         last_login_time = self.last_login_time
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "userId": user_id,
-            }
-        )
+        field_dict.update({"userId": user_id})
         if last_login_time is not UNSET:
             field_dict["lastLoginTime"] = last_login_time
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         user_id = d.pop("userId")
-
         last_login_time = d.pop("lastLoginTime", UNSET)
-
-        login_result = cls(
-            user_id=user_id,
-            last_login_time=last_login_time,
-        )
-
+        login_result = cls(user_id=user_id, last_login_time=last_login_time)
         login_result.additional_properties = d
         return login_result
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

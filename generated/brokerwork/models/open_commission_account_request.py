@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
 
 
-T = TypeVar("T", bound="OpenCommissionAccountRequest")
-
-
 @_attrs_define
-class OpenCommissionAccountRequest:
+class OpenCommissionAccountRequest(Model):
     """Body of openCommissionAccount. `userId`, `userGroup`, `leadSource` and `sendReports` are not in the docs' table but
     appear in their sample.
 
@@ -59,46 +56,30 @@ class OpenCommissionAccountRequest:
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id
-
         enable: int | str
         enable = self.enable
-
         read_only: int | str
         read_only = self.read_only
-
         group = self.group
-
         leverage: int | str
         leverage = self.leverage
-
         name = self.name
-
         login = self.login
-
         customer_id = self.customer_id
-
         email = self.email
-
         phone: dict[str, Any] | Unset = UNSET
         if not isinstance(self.phone, Unset):
             phone = self.phone.to_dict()
-
         password = self.password
-
         investor_password = self.investor_password
-
         user_id = self.user_id
-
         user_group = self.user_group
-
         lead_source = self.lead_source
-
         send_reports: int | str | Unset
         if isinstance(self.send_reports, Unset):
             send_reports = UNSET
         else:
             send_reports = self.send_reports
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -131,7 +112,6 @@ class OpenCommissionAccountRequest:
             field_dict["leadSource"] = lead_source
         if send_reports is not UNSET:
             field_dict["sendReports"] = send_reports
-
         return field_dict
 
     @classmethod
@@ -150,37 +130,26 @@ class OpenCommissionAccountRequest:
             return cast(int | str, data)
 
         read_only = _parse_read_only(d.pop("readOnly"))
-
         group = d.pop("group")
 
         def _parse_leverage(data: object) -> int | str:
             return cast(int | str, data)
 
         leverage = _parse_leverage(d.pop("leverage"))
-
         name = d.pop("name")
-
         login = d.pop("login", UNSET)
-
         customer_id = d.pop("customerId", UNSET)
-
         email = d.pop("email", UNSET)
-
         _phone = d.pop("phone", UNSET)
         phone: Phone | Unset
         if isinstance(_phone, Unset):
             phone = UNSET
         else:
             phone = Phone.from_dict(_phone)
-
         password = d.pop("password", UNSET)
-
         investor_password = d.pop("investorPassword", UNSET)
-
         user_id = d.pop("userId", UNSET)
-
         user_group = d.pop("userGroup", UNSET)
-
         lead_source = d.pop("leadSource", UNSET)
 
         def _parse_send_reports(data: object) -> int | str | Unset:
@@ -189,7 +158,6 @@ class OpenCommissionAccountRequest:
             return cast(int | str | Unset, data)
 
         send_reports = _parse_send_reports(d.pop("sendReports", UNSET))
-
         open_commission_account_request = cls(
             server_id=server_id,
             enable=enable,
@@ -208,22 +176,5 @@ class OpenCommissionAccountRequest:
             lead_source=lead_source,
             send_reports=send_reports,
         )
-
         open_commission_account_request.additional_properties = d
         return open_commission_account_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="PageInfo")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class PageInfo:
+class PageInfo(Model):
     """Counters shared by every paged answer; the page schemas add `list`."""
 
     offset: int | str | Unset = UNSET
@@ -34,22 +32,16 @@ class PageInfo:
             offset = UNSET
         else:
             offset = self.offset
-
         pager = self.pager
-
         pages = self.pages
-
         size = self.size
-
         total: int | str | Unset
         if isinstance(self.total, Unset):
             total = UNSET
         else:
             total = self.total
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if offset is not UNSET:
             field_dict["offset"] = offset
         if pager is not UNSET:
@@ -60,7 +52,6 @@ class PageInfo:
             field_dict["size"] = size
         if total is not UNSET:
             field_dict["total"] = total
-
         return field_dict
 
     @classmethod
@@ -73,11 +64,8 @@ class PageInfo:
             return cast(int | str | Unset, data)
 
         offset = _parse_offset(d.pop("offset", UNSET))
-
         pager = d.pop("pager", UNSET)
-
         pages = d.pop("pages", UNSET)
-
         size = d.pop("size", UNSET)
 
         def _parse_total(data: object) -> int | str | Unset:
@@ -86,30 +74,6 @@ class PageInfo:
             return cast(int | str | Unset, data)
 
         total = _parse_total(d.pop("total", UNSET))
-
-        page_info = cls(
-            offset=offset,
-            pager=pager,
-            pages=pages,
-            size=size,
-            total=total,
-        )
-
+        page_info = cls(offset=offset, pager=pager, pages=pages, size=size, total=total)
         page_info.additional_properties = d
         return page_info
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="Phone")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class Phone:
+class Phone(Model):
     """A phone number split into country code and number."""
 
     country_code: str | Unset = UNSET
@@ -26,53 +24,24 @@ class Phone:
 
     def to_dict(self) -> dict[str, Any]:
         country_code = self.country_code
-
         phone = self.phone
-
         phone_str = self.phone_str
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if country_code is not UNSET:
             field_dict["countryCode"] = country_code
         if phone is not UNSET:
             field_dict["phone"] = phone
         if phone_str is not UNSET:
             field_dict["phoneStr"] = phone_str
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         country_code = d.pop("countryCode", UNSET)
-
         phone = d.pop("phone", UNSET)
-
         phone_str = d.pop("phoneStr", UNSET)
-
-        phone = cls(
-            country_code=country_code,
-            phone=phone,
-            phone_str=phone_str,
-        )
-
+        phone = cls(country_code=country_code, phone=phone, phone_str=phone_str)
         phone.additional_properties = d
         return phone
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

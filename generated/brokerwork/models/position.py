@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.trade_type import TradeType
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="Position")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class Position:
+class Position(Model):
     """An open position."""
 
     ticket: int | str
@@ -42,38 +40,24 @@ class Position:
     def to_dict(self) -> dict[str, Any]:
         ticket: int | str
         ticket = self.ticket
-
         account_id: int | str | Unset
         if isinstance(self.account_id, Unset):
             account_id = UNSET
         else:
             account_id = self.account_id
-
         open_time = self.open_time
-
         open_price = self.open_price
-
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
             type_ = str(self.type_)
-
         symbol = self.symbol
-
         volume = self.volume
-
         profit = self.profit
-
         sl = self.sl
-
         tp = self.tp
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "ticket": ticket,
-            }
-        )
+        field_dict.update({"ticket": ticket})
         if account_id is not UNSET:
             field_dict["accountId"] = account_id
         if open_time is not UNSET:
@@ -92,7 +76,6 @@ class Position:
             field_dict["sl"] = sl
         if tp is not UNSET:
             field_dict["tp"] = tp
-
         return field_dict
 
     @classmethod
@@ -110,28 +93,19 @@ class Position:
             return cast(int | str | Unset, data)
 
         account_id = _parse_account_id(d.pop("accountId", UNSET))
-
         open_time = d.pop("openTime", UNSET)
-
         open_price = d.pop("openPrice", UNSET)
-
         _type_ = d.pop("type", UNSET)
         type_: TradeType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
             type_ = TradeType(_type_)
-
         symbol = d.pop("symbol", UNSET)
-
         volume = d.pop("volume", UNSET)
-
         profit = d.pop("profit", UNSET)
-
         sl = d.pop("sl", UNSET)
-
         tp = d.pop("tp", UNSET)
-
         position = cls(
             ticket=ticket,
             account_id=account_id,
@@ -144,22 +118,5 @@ class Position:
             sl=sl,
             tp=tp,
         )
-
         position.additional_properties = d
         return position
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

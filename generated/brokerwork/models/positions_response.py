@@ -2,28 +2,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.position import Position
 
 
-T = TypeVar("T", bound="PositionsResponse")
-
-
 @_attrs_define
-class PositionsResponse:
+class PositionsResponse(Model):
     """Answer of listPositions."""
 
     result: bool
     """ True when the call succeeded. """
     mcode: str
-    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-mcodes`; the set is open). """
+    """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
     data: list[Position] | None | Unset = UNSET
     """ The open positions. """
     error_message: list[str] | None | str | Unset = UNSET
@@ -36,9 +33,7 @@ class PositionsResponse:
 
     def to_dict(self) -> dict[str, Any]:
         result = self.result
-
         mcode = self.mcode
-
         data: list[dict[str, Any]] | None | Unset
         if isinstance(self.data, Unset):
             data = UNSET
@@ -47,38 +42,26 @@ class PositionsResponse:
             for data_type_0_item_data in self.data:
                 data_type_0_item = data_type_0_item_data.to_dict()
                 data.append(data_type_0_item)
-
         else:
             data = self.data
-
         error_message: list[str] | None | str | Unset
         if isinstance(self.error_message, Unset):
             error_message = UNSET
         elif isinstance(self.error_message, list):
             error_message = self.error_message
-
         else:
             error_message = self.error_message
-
         message: list[str] | None | str | Unset
         if isinstance(self.message, Unset):
             message = UNSET
         elif isinstance(self.message, list):
             message = self.message
-
         else:
             message = self.message
-
         time = self.time
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "result": result,
-                "mcode": mcode,
-            }
-        )
+        field_dict.update({"result": result, "mcode": mcode})
         if data is not UNSET:
             field_dict["data"] = data
         if error_message is not UNSET:
@@ -87,7 +70,6 @@ class PositionsResponse:
             field_dict["message"] = message
         if time is not UNSET:
             field_dict["time"] = time
-
         return field_dict
 
     @classmethod
@@ -96,7 +78,6 @@ class PositionsResponse:
 
         d = dict(src_dict)
         result = d.pop("result")
-
         mcode = d.pop("mcode")
 
         def _parse_data(data: object) -> list[Position] | None | Unset:
@@ -111,9 +92,7 @@ class PositionsResponse:
                 _data_type_0 = data
                 for data_type_0_item_data in _data_type_0:
                     data_type_0_item = Position.from_dict(data_type_0_item_data)
-
                     data_type_0.append(data_type_0_item)
-
                 return data_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -130,7 +109,6 @@ class PositionsResponse:
                 if not isinstance(data, list):
                     raise TypeError()
                 error_message_type_1 = cast(list[str], data)
-
                 return error_message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -147,16 +125,13 @@ class PositionsResponse:
                 if not isinstance(data, list):
                     raise TypeError()
                 message_type_1 = cast(list[str], data)
-
                 return message_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(list[str] | None | str | Unset, data)
 
         message = _parse_message(d.pop("message", UNSET))
-
         time = d.pop("time", UNSET)
-
         positions_response = cls(
             result=result,
             mcode=mcode,
@@ -165,22 +140,5 @@ class PositionsResponse:
             message=message,
             time=time,
         )
-
         positions_response.additional_properties = d
         return positions_response
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

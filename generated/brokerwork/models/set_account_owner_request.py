@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="SetAccountOwnerRequest")
+from ..types import Model
 
 
 @_attrs_define
-class SetAccountOwnerRequest:
+class SetAccountOwnerRequest(Model):
     """Body of setAccountOwner."""
 
     server_id: str
@@ -24,53 +24,21 @@ class SetAccountOwnerRequest:
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id
-
         account_id = self.account_id
-
         owner_id = self.owner_id
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "serverId": server_id,
-                "accountId": account_id,
-                "ownerId": owner_id,
-            }
-        )
-
+        field_dict.update({"serverId": server_id, "accountId": account_id, "ownerId": owner_id})
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         server_id = d.pop("serverId")
-
         account_id = d.pop("accountId")
-
         owner_id = d.pop("ownerId")
-
         set_account_owner_request = cls(
-            server_id=server_id,
-            account_id=account_id,
-            owner_id=owner_id,
+            server_id=server_id, account_id=account_id, owner_id=owner_id
         )
-
         set_account_owner_request.additional_properties = d
         return set_account_owner_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

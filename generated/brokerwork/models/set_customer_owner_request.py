@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="SetCustomerOwnerRequest")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class SetCustomerOwnerRequest:
+class SetCustomerOwnerRequest(Model):
     """Body of setCustomerOwner."""
 
     custom_id: str
@@ -26,55 +24,23 @@ class SetCustomerOwnerRequest:
 
     def to_dict(self) -> dict[str, Any]:
         custom_id = self.custom_id
-
         commend_id = self.commend_id
-
         owe_id = self.owe_id
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "customId": custom_id,
-            }
-        )
+        field_dict.update({"customId": custom_id})
         if commend_id is not UNSET:
             field_dict["commendId"] = commend_id
         if owe_id is not UNSET:
             field_dict["oweId"] = owe_id
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         custom_id = d.pop("customId")
-
         commend_id = d.pop("commendId", UNSET)
-
         owe_id = d.pop("oweId", UNSET)
-
-        set_customer_owner_request = cls(
-            custom_id=custom_id,
-            commend_id=commend_id,
-            owe_id=owe_id,
-        )
-
+        set_customer_owner_request = cls(custom_id=custom_id, commend_id=commend_id, owe_id=owe_id)
         set_customer_owner_request.additional_properties = d
         return set_customer_owner_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
 
 
-T = TypeVar("T", bound="UpdateUserRequest")
-
-
 @_attrs_define
-class UpdateUserRequest:
+class UpdateUserRequest(Model):
     """Body of updateUser; only the fields sent are changed. `id` selects the user: the docs mark it required, but their
     sample omits it, so the schema does not enforce it.
 
@@ -69,68 +66,46 @@ class UpdateUserRequest:
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
-
         role_id = self.role_id
-
         level_id: int | str | Unset
         if isinstance(self.level_id, Unset):
             level_id = UNSET
         else:
             level_id = self.level_id
-
         parent_id: int | str | Unset
         if isinstance(self.parent_id, Unset):
             parent_id = UNSET
         else:
             parent_id = self.parent_id
-
         entity_no: float | str | Unset
         if isinstance(self.entity_no, Unset):
             entity_no = UNSET
         else:
             entity_no = self.entity_no
-
         name: float | str | Unset
         if isinstance(self.name, Unset):
             name = UNSET
         else:
             name = self.name
-
         address = self.address
-
         phone: dict[str, Any] | Unset = UNSET
         if not isinstance(self.phone, Unset):
             phone = self.phone.to_dict()
-
         country = self.country
-
         province = self.province
-
         city = self.city
-
         comment = self.comment
-
         server_id = self.server_id
-
         login = self.login
-
         points1 = self.points1
-
         points2 = self.points2
-
         points3 = self.points3
-
         points4 = self.points4
-
         points5 = self.points5
-
         points6 = self.points6
-
         points7 = self.points7
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if id is not UNSET:
             field_dict["id"] = id
         if role_id is not UNSET:
@@ -173,7 +148,6 @@ class UpdateUserRequest:
             field_dict["points6"] = points6
         if points7 is not UNSET:
             field_dict["points7"] = points7
-
         return field_dict
 
     @classmethod
@@ -182,7 +156,6 @@ class UpdateUserRequest:
 
         d = dict(src_dict)
         id = d.pop("id", UNSET)
-
         role_id = d.pop("roleId", UNSET)
 
         def _parse_level_id(data: object) -> int | str | Unset:
@@ -212,42 +185,26 @@ class UpdateUserRequest:
             return cast(float | str | Unset, data)
 
         name = _parse_name(d.pop("name", UNSET))
-
         address = d.pop("address", UNSET)
-
         _phone = d.pop("phone", UNSET)
         phone: Phone | Unset
         if isinstance(_phone, Unset):
             phone = UNSET
         else:
             phone = Phone.from_dict(_phone)
-
         country = d.pop("country", UNSET)
-
         province = d.pop("province", UNSET)
-
         city = d.pop("city", UNSET)
-
         comment = d.pop("comment", UNSET)
-
         server_id = d.pop("serverId", UNSET)
-
         login = d.pop("login", UNSET)
-
         points1 = d.pop("points1", UNSET)
-
         points2 = d.pop("points2", UNSET)
-
         points3 = d.pop("points3", UNSET)
-
         points4 = d.pop("points4", UNSET)
-
         points5 = d.pop("points5", UNSET)
-
         points6 = d.pop("points6", UNSET)
-
         points7 = d.pop("points7", UNSET)
-
         update_user_request = cls(
             id=id,
             role_id=role_id,
@@ -271,22 +228,5 @@ class UpdateUserRequest:
             points6=points6,
             points7=points7,
         )
-
         update_user_request.additional_properties = d
         return update_user_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

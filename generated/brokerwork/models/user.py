@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
 
 
-T = TypeVar("T", bound="User")
-
-
 @_attrs_define
-class User:
+class User(Model):
     """A Broker Work user (agent, IB or staff member)."""
 
     id: int
@@ -60,31 +57,22 @@ class User:
         from ..models.phone import Phone
 
         id = self.id
-
         email = self.email
-
         role_id = self.role_id
-
         level_id = self.level_id
-
         parent_id = self.parent_id
-
         entity_no: float | str | Unset
         if isinstance(self.entity_no, Unset):
             entity_no = UNSET
         else:
             entity_no = self.entity_no
-
         name: float | str | Unset
         if isinstance(self.name, Unset):
             name = UNSET
         else:
             name = self.name
-
         password = self.password
-
         address = self.address
-
         phone: dict[str, Any] | str | Unset
         if isinstance(self.phone, Unset):
             phone = UNSET
@@ -92,33 +80,20 @@ class User:
             phone = self.phone.to_dict()
         else:
             phone = self.phone
-
         country = self.country
-
         province = self.province
-
         city = self.city
-
         comment = self.comment
-
         send_email = self.send_email
-
         server_id = self.server_id
-
         login: int | str | Unset
         if isinstance(self.login, Unset):
             login = UNSET
         else:
             login = self.login
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "email": email,
-            }
-        )
+        field_dict.update({"id": id, "email": email})
         if role_id is not UNSET:
             field_dict["roleId"] = role_id
         if level_id is not UNSET:
@@ -149,7 +124,6 @@ class User:
             field_dict["serverId"] = server_id
         if login is not UNSET:
             field_dict["login"] = login
-
         return field_dict
 
     @classmethod
@@ -158,13 +132,9 @@ class User:
 
         d = dict(src_dict)
         id = d.pop("id")
-
         email = d.pop("email")
-
         role_id = d.pop("roleId", UNSET)
-
         level_id = d.pop("levelId", UNSET)
-
         parent_id = d.pop("parentId", UNSET)
 
         def _parse_entity_no(data: object) -> float | str | Unset:
@@ -180,9 +150,7 @@ class User:
             return cast(float | str | Unset, data)
 
         name = _parse_name(d.pop("name", UNSET))
-
         password = d.pop("password", UNSET)
-
         address = d.pop("address", UNSET)
 
         def _parse_phone(data: object) -> Phone | str | Unset:
@@ -192,24 +160,17 @@ class User:
                 if not isinstance(data, dict):
                     raise TypeError()
                 phone_type_0 = Phone.from_dict(data)
-
                 return phone_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(Phone | str | Unset, data)
 
         phone = _parse_phone(d.pop("phone", UNSET))
-
         country = d.pop("country", UNSET)
-
         province = d.pop("province", UNSET)
-
         city = d.pop("city", UNSET)
-
         comment = d.pop("comment", UNSET)
-
         send_email = d.pop("sendEmail", UNSET)
-
         server_id = d.pop("serverId", UNSET)
 
         def _parse_login(data: object) -> int | str | Unset:
@@ -218,7 +179,6 @@ class User:
             return cast(int | str | Unset, data)
 
         login = _parse_login(d.pop("login", UNSET))
-
         user = cls(
             id=id,
             email=email,
@@ -238,22 +198,5 @@ class User:
             server_id=server_id,
             login=login,
         )
-
         user.additional_properties = d
         return user
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

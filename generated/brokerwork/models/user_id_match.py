@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="UserIdMatch")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class UserIdMatch:
+class UserIdMatch(Model):
     """A user found by email."""
 
     user_id: int
@@ -24,48 +22,19 @@ class UserIdMatch:
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id
-
         email = self.email
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "userId": user_id,
-            }
-        )
+        field_dict.update({"userId": user_id})
         if email is not UNSET:
             field_dict["email"] = email
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         user_id = d.pop("userId")
-
         email = d.pop("email", UNSET)
-
-        user_id_match = cls(
-            user_id=user_id,
-            email=email,
-        )
-
+        user_id_match = cls(user_id=user_id, email=email)
         user_id_match.additional_properties = d
         return user_id_match
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.accepted_error_metadata import AcceptedErrorMetadata
 
 
-T = TypeVar("T", bound="AcceptedError")
-
-
 @_attrs_define
-class AcceptedError:
+class AcceptedError(Model):
     """Body of a 202 answer: the request is still being processed and must be repeated with the same `transaction-id` after
     the advised time.
 
@@ -35,29 +32,20 @@ class AcceptedError:
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message
-
         id = self.id
-
         error = self.error
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "message": message,
-            }
-        )
+        field_dict.update({"message": message})
         if id is not UNSET:
             field_dict["id"] = id
         if error is not UNSET:
             field_dict["error"] = error
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
-
         return field_dict
 
     @classmethod
@@ -66,40 +54,14 @@ class AcceptedError:
 
         d = dict(src_dict)
         message = d.pop("message")
-
         id = d.pop("id", UNSET)
-
         error = d.pop("error", UNSET)
-
         _metadata = d.pop("metadata", UNSET)
         metadata: AcceptedErrorMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = AcceptedErrorMetadata.from_dict(_metadata)
-
-        accepted_error = cls(
-            message=message,
-            id=id,
-            error=error,
-            metadata=metadata,
-        )
-
+        accepted_error = cls(message=message, id=id, error=error, metadata=metadata)
         accepted_error.additional_properties = d
         return accepted_error
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AcceptedErrorMetadata")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AcceptedErrorMetadata:
+class AcceptedErrorMetadata(Model):
     """Extra data of an AcceptedError."""
 
     recommended_retry_time: datetime.datetime | Unset = UNSET
@@ -25,13 +23,10 @@ class AcceptedErrorMetadata:
         recommended_retry_time: str | Unset = UNSET
         if not isinstance(self.recommended_retry_time, Unset):
             recommended_retry_time = self.recommended_retry_time.isoformat()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if recommended_retry_time is not UNSET:
             field_dict["recommendedRetryTime"] = recommended_retry_time
-
         return field_dict
 
     @classmethod
@@ -43,26 +38,6 @@ class AcceptedErrorMetadata:
             recommended_retry_time = UNSET
         else:
             recommended_retry_time = datetime.datetime.fromisoformat(_recommended_retry_time)
-
-        accepted_error_metadata = cls(
-            recommended_retry_time=recommended_retry_time,
-        )
-
+        accepted_error_metadata = cls(recommended_retry_time=recommended_retry_time)
         accepted_error_metadata.additional_properties = d
         return accepted_error_metadata
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="AccountConnection")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class AccountConnection:
+class AccountConnection(Model):
     """One active connection of an account."""
 
     region: str | Unset = UNSET
@@ -26,53 +24,24 @@ class AccountConnection:
 
     def to_dict(self) -> dict[str, Any]:
         region = self.region
-
         zone = self.zone
-
         application = self.application
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if region is not UNSET:
             field_dict["region"] = region
         if zone is not UNSET:
             field_dict["zone"] = zone
         if application is not UNSET:
             field_dict["application"] = application
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         region = d.pop("region", UNSET)
-
         zone = d.pop("zone", UNSET)
-
         application = d.pop("application", UNSET)
-
-        account_connection = cls(
-            region=region,
-            zone=zone,
-            application=application,
-        )
-
+        account_connection = cls(region=region, zone=zone, application=application)
         account_connection.additional_properties = d
         return account_connection
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="ConfigurationLink")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class ConfigurationLink:
+class ConfigurationLink(Model):
     """A secure link for the end user to configure an account."""
 
     configuration_link: str | Unset = UNSET
@@ -22,39 +20,16 @@ class ConfigurationLink:
 
     def to_dict(self) -> dict[str, Any]:
         configuration_link = self.configuration_link
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if configuration_link is not UNSET:
             field_dict["configurationLink"] = configuration_link
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         configuration_link = d.pop("configurationLink", UNSET)
-
-        configuration_link = cls(
-            configuration_link=configuration_link,
-        )
-
+        configuration_link = cls(configuration_link=configuration_link)
         configuration_link.additional_properties = d
         return configuration_link
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.copy_factory_role import CopyFactoryRole
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="CopyFactoryApiSettings")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class CopyFactoryApiSettings:
+class CopyFactoryApiSettings(Model):
     """CopyFactory roles and slots to enable on an account."""
 
     copy_factory_roles: list[CopyFactoryRole]
@@ -28,19 +26,12 @@ class CopyFactoryApiSettings:
         for copy_factory_roles_item_data in self.copy_factory_roles:
             copy_factory_roles_item = str(copy_factory_roles_item_data)
             copy_factory_roles.append(copy_factory_roles_item)
-
         copy_factory_resource_slots = self.copy_factory_resource_slots
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "copyFactoryRoles": copy_factory_roles,
-            }
-        )
+        field_dict.update({"copyFactoryRoles": copy_factory_roles})
         if copy_factory_resource_slots is not UNSET:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
-
         return field_dict
 
     @classmethod
@@ -50,31 +41,11 @@ class CopyFactoryApiSettings:
         _copy_factory_roles = d.pop("copyFactoryRoles")
         for copy_factory_roles_item_data in _copy_factory_roles:
             copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-
             copy_factory_roles.append(copy_factory_roles_item)
-
         copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-
         copy_factory_api_settings = cls(
             copy_factory_roles=copy_factory_roles,
             copy_factory_resource_slots=copy_factory_resource_slots,
         )
-
         copy_factory_api_settings.additional_properties = d
         return copy_factory_api_settings
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

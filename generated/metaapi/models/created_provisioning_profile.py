@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="CreatedProvisioningProfile")
+from ..types import Model
 
 
 @_attrs_define
-class CreatedProvisioningProfile:
+class CreatedProvisioningProfile(Model):
     """Id of a newly created provisioning profile."""
 
     id: str
@@ -20,41 +20,15 @@ class CreatedProvisioningProfile:
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-            }
-        )
-
+        field_dict.update({"id": id})
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
-
-        created_provisioning_profile = cls(
-            id=id,
-        )
-
+        created_provisioning_profile = cls(id=id)
         created_provisioning_profile.additional_properties = d
         return created_provisioning_profile
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
-
-T = TypeVar("T", bound="CreatedResource")
+from ..types import Model
 
 
 @_attrs_define
-class CreatedResource:
+class CreatedResource(Model):
     """Id and initial state of a newly created account or replica."""
 
     id: str
@@ -24,47 +23,17 @@ class CreatedResource:
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
-
         state = str(self.state)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "state": state,
-            }
-        )
-
+        field_dict.update({"id": id, "state": state})
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         id = d.pop("id")
-
         state = AccountState(d.pop("state"))
-
-        created_resource = cls(
-            id=id,
-            state=state,
-        )
-
+        created_resource = cls(id=id, state=state)
         created_resource.additional_properties = d
         return created_resource
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

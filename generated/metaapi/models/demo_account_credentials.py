@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="DemoAccountCredentials")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class DemoAccountCredentials:
+class DemoAccountCredentials(Model):
     """Credentials of a newly opened demo account."""
 
     login: str | Unset = UNSET
@@ -28,16 +26,11 @@ class DemoAccountCredentials:
 
     def to_dict(self) -> dict[str, Any]:
         login = self.login
-
         password = self.password
-
         investor_password = self.investor_password
-
         server_name = self.server_name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if login is not UNSET:
             field_dict["login"] = login
         if password is not UNSET:
@@ -46,42 +39,20 @@ class DemoAccountCredentials:
             field_dict["investorPassword"] = investor_password
         if server_name is not UNSET:
             field_dict["serverName"] = server_name
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         login = d.pop("login", UNSET)
-
         password = d.pop("password", UNSET)
-
         investor_password = d.pop("investorPassword", UNSET)
-
         server_name = d.pop("serverName", UNSET)
-
         demo_account_credentials = cls(
             login=login,
             password=password,
             investor_password=investor_password,
             server_name=server_name,
         )
-
         demo_account_credentials.additional_properties = d
         return demo_account_credentials
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

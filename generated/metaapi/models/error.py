@@ -2,24 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.error_code import ErrorCode
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.error_code_details import ErrorCodeDetails
     from ..models.field_error import FieldError
 
 
-T = TypeVar("T", bound="Error")
-
-
 @_attrs_define
-class Error:
+class Error(Model):
     """Error body of a failed request."""
 
     id: int
@@ -41,11 +38,8 @@ class Error:
         from ..models.error_code_details import ErrorCodeDetails
 
         id = self.id
-
         error = self.error
-
         message = self.message
-
         details: dict[str, Any] | list[dict[str, Any]] | str | Unset
         if isinstance(self.details, Unset):
             details = UNSET
@@ -58,27 +52,17 @@ class Error:
             for details_type_2_item_data in self.details:
                 details_type_2_item = details_type_2_item_data.to_dict()
                 details.append(details_type_2_item)
-
         numeric_code = self.numeric_code
-
         string_code = self.string_code
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "error": error,
-                "message": message,
-            }
-        )
+        field_dict.update({"id": id, "error": error, "message": message})
         if details is not UNSET:
             field_dict["details"] = details
         if numeric_code is not UNSET:
             field_dict["numericCode"] = numeric_code
         if string_code is not UNSET:
             field_dict["stringCode"] = string_code
-
         return field_dict
 
     @classmethod
@@ -88,9 +72,7 @@ class Error:
 
         d = dict(src_dict)
         id = d.pop("id")
-
         error = d.pop("error")
-
         message = d.pop("message")
 
         def _parse_details(data: object) -> ErrorCode | ErrorCodeDetails | list[FieldError] | Unset:
@@ -100,7 +82,6 @@ class Error:
                 if not isinstance(data, str):
                     raise TypeError()
                 details_type_0 = ErrorCode(data)
-
                 return details_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -108,7 +89,6 @@ class Error:
                 if not isinstance(data, dict):
                     raise TypeError()
                 details_type_1 = ErrorCodeDetails.from_dict(data)
-
                 return details_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
@@ -118,17 +98,12 @@ class Error:
             _details_type_2 = data
             for details_type_2_item_data in _details_type_2:
                 details_type_2_item = FieldError.from_dict(details_type_2_item_data)
-
                 details_type_2.append(details_type_2_item)
-
             return details_type_2
 
         details = _parse_details(d.pop("details", UNSET))
-
         numeric_code = d.pop("numericCode", UNSET)
-
         string_code = d.pop("stringCode", UNSET)
-
         error = cls(
             id=id,
             error=error,
@@ -137,22 +112,5 @@ class Error:
             numeric_code=numeric_code,
             string_code=string_code,
         )
-
         error.additional_properties = d
         return error
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

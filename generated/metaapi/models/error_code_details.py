@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.error_code import ErrorCode
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.error_code_details_servers_by_brokers import ErrorCodeDetailsServersByBrokers
 
 
-T = TypeVar("T", bound="ErrorCodeDetails")
-
-
 @_attrs_define
-class ErrorCodeDetails:
+class ErrorCodeDetails(Model):
     """Error details with a code and code-specific extra fields (suggested servers, recommended slots, ...). Unknown extra
     fields are kept.
 
@@ -35,25 +32,17 @@ class ErrorCodeDetails:
 
     def to_dict(self) -> dict[str, Any]:
         code = str(self.code)
-
         servers_by_brokers: dict[str, Any] | Unset = UNSET
         if not isinstance(self.servers_by_brokers, Unset):
             servers_by_brokers = self.servers_by_brokers.to_dict()
-
         recommended_resource_slots = self.recommended_resource_slots
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "code": code,
-            }
-        )
+        field_dict.update({"code": code})
         if servers_by_brokers is not UNSET:
             field_dict["serversByBrokers"] = servers_by_brokers
         if recommended_resource_slots is not UNSET:
             field_dict["recommendedResourceSlots"] = recommended_resource_slots
-
         return field_dict
 
     @classmethod
@@ -62,37 +51,17 @@ class ErrorCodeDetails:
 
         d = dict(src_dict)
         code = ErrorCode(d.pop("code"))
-
         _servers_by_brokers = d.pop("serversByBrokers", UNSET)
         servers_by_brokers: ErrorCodeDetailsServersByBrokers | Unset
         if isinstance(_servers_by_brokers, Unset):
             servers_by_brokers = UNSET
         else:
             servers_by_brokers = ErrorCodeDetailsServersByBrokers.from_dict(_servers_by_brokers)
-
         recommended_resource_slots = d.pop("recommendedResourceSlots", UNSET)
-
         error_code_details = cls(
             code=code,
             servers_by_brokers=servers_by_brokers,
             recommended_resource_slots=recommended_resource_slots,
         )
-
         error_code_details.additional_properties = d
         return error_code_details
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

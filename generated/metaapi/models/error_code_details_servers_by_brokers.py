@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ErrorCodeDetailsServersByBrokers")
+from ..types import Model
 
 
 @_attrs_define
-class ErrorCodeDetailsServersByBrokers:
+class ErrorCodeDetailsServersByBrokers(Model):
     """With E_SRV_NOT_FOUND, similar known server names grouped by broker company."""
 
     additional_properties: dict[str, list[str]] = _attrs_field(init=False, factory=dict)
@@ -21,35 +21,15 @@ class ErrorCodeDetailsServersByBrokers:
         field_dict: dict[str, Any] = {}
         for prop_name, prop in self.additional_properties.items():
             field_dict[prop_name] = prop
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         error_code_details_servers_by_brokers = cls()
-
         additional_properties = {}
         for prop_name, prop_dict in d.items():
             additional_property = cast(list[str], prop_dict)
-
             additional_properties[prop_name] = additional_property
-
         error_code_details_servers_by_brokers.additional_properties = additional_properties
         return error_code_details_servers_by_brokers
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> list[str]:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: list[str]) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="FieldError")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class FieldError:
+class FieldError(Model):
     """One rejected request field."""
 
     parameter: str | Unset = UNSET
@@ -26,53 +24,24 @@ class FieldError:
 
     def to_dict(self) -> dict[str, Any]:
         parameter = self.parameter
-
         value = self.value
-
         message = self.message
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if parameter is not UNSET:
             field_dict["parameter"] = parameter
         if value is not UNSET:
             field_dict["value"] = value
         if message is not UNSET:
             field_dict["message"] = message
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         parameter = d.pop("parameter", UNSET)
-
         value = d.pop("value", UNSET)
-
         message = d.pop("message", UNSET)
-
-        field_error = cls(
-            parameter=parameter,
-            value=value,
-            message=message,
-        )
-
+        field_error = cls(parameter=parameter, value=value, message=message)
         field_error.additional_properties = d
         return field_error
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,7 +15,7 @@ from ..models.connection_status import ConnectionStatus
 from ..models.copy_factory_role import CopyFactoryRole
 from ..models.metatrader_version import MetatraderVersion
 from ..models.reliability import Reliability
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.account_connection import AccountConnection
@@ -23,11 +23,8 @@ if TYPE_CHECKING:
     from ..models.metatrader_account_replica import MetatraderAccountReplica
 
 
-T = TypeVar("T", bound="MetatraderAccount")
-
-
 @_attrs_define
-class MetatraderAccount:
+class MetatraderAccount(Model):
     """A MetaTrader account added to MetaApi, as returned by the API."""
 
     field_id: str
@@ -99,109 +96,73 @@ class MetatraderAccount:
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
-
         login = self.login
-
         name = self.name
-
         server = self.server
-
         provisioning_profile_id = self.provisioning_profile_id
-
         magic = self.magic
-
         connection_status: str | Unset = UNSET
         if not isinstance(self.connection_status, Unset):
             connection_status = str(self.connection_status)
-
         state: str | Unset = UNSET
         if not isinstance(self.state, Unset):
             state = str(self.state)
-
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
             type_ = str(self.type_)
-
         region = self.region
-
         version: int | Unset = UNSET
         if not isinstance(self.version, Unset):
             version = int(self.version)
-
         manual_trades = self.manual_trades
-
         slippage = self.slippage
-
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-
         symbol = self.symbol
-
         base_currency = self.base_currency
-
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):
             tags = self.tags
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
             reliability = str(self.reliability)
-
         resource_slots = self.resource_slots
-
         copy_factory_resource_slots = self.copy_factory_resource_slots
-
         copy_factory_roles: list[str] | Unset = UNSET
         if not isinstance(self.copy_factory_roles, Unset):
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
                 copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
-
         risk_management_api_enabled = self.risk_management_api_enabled
-
         metastats_api_enabled = self.metastats_api_enabled
-
         allocate_dedicated_ip: str | Unset = UNSET
         if not isinstance(self.allocate_dedicated_ip, Unset):
             allocate_dedicated_ip = str(self.allocate_dedicated_ip)
-
         hash_ = self.hash_
-
         primary_replica = self.primary_replica
-
         user_id = self.user_id
-
         primary_account_id = self.primary_account_id
-
         account_replicas: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.account_replicas, Unset):
             account_replicas = []
             for account_replicas_item_data in self.account_replicas:
                 account_replicas_item = account_replicas_item_data.to_dict()
                 account_replicas.append(account_replicas_item)
-
         connections: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.connections, Unset):
             connections = []
             for connections_item_data in self.connections:
                 connections_item = connections_item_data.to_dict()
                 connections.append(connections_item)
-
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
             created_at = self.created_at.isoformat()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "_id": field_id,
-            }
-        )
+        field_dict.update({"_id": field_id})
         if login is not UNSET:
             field_dict["login"] = login
         if name is not UNSET:
@@ -264,7 +225,6 @@ class MetatraderAccount:
             field_dict["connections"] = connections
         if created_at is not UNSET:
             field_dict["createdAt"] = created_at
-
         return field_dict
 
     @classmethod
@@ -275,105 +235,75 @@ class MetatraderAccount:
 
         d = dict(src_dict)
         field_id = d.pop("_id")
-
         login = d.pop("login", UNSET)
-
         name = d.pop("name", UNSET)
-
         server = d.pop("server", UNSET)
-
         provisioning_profile_id = d.pop("provisioningProfileId", UNSET)
-
         magic = d.pop("magic", UNSET)
-
         _connection_status = d.pop("connectionStatus", UNSET)
         connection_status: ConnectionStatus | Unset
         if isinstance(_connection_status, Unset):
             connection_status = UNSET
         else:
             connection_status = ConnectionStatus(_connection_status)
-
         _state = d.pop("state", UNSET)
         state: AccountState | Unset
         if isinstance(_state, Unset):
             state = UNSET
         else:
             state = AccountState(_state)
-
         _type_ = d.pop("type", UNSET)
         type_: AccountType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
             type_ = AccountType(_type_)
-
         region = d.pop("region", UNSET)
-
         _version = d.pop("version", UNSET)
         version: MetatraderVersion | Unset
         if isinstance(_version, Unset):
             version = UNSET
         else:
             version = MetatraderVersion(_version)
-
         manual_trades = d.pop("manualTrades", UNSET)
-
         slippage = d.pop("slippage", UNSET)
-
         quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-
         symbol = d.pop("symbol", UNSET)
-
         base_currency = d.pop("baseCurrency", UNSET)
-
         tags = cast(list[str], d.pop("tags", UNSET))
-
         _metadata = d.pop("metadata", UNSET)
         metadata: MetatraderAccountMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = MetatraderAccountMetadata.from_dict(_metadata)
-
         _reliability = d.pop("reliability", UNSET)
         reliability: Reliability | Unset
         if isinstance(_reliability, Unset):
             reliability = UNSET
         else:
             reliability = Reliability(_reliability)
-
         resource_slots = d.pop("resourceSlots", UNSET)
-
         copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-
         _copy_factory_roles = d.pop("copyFactoryRoles", UNSET)
         copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
         if _copy_factory_roles is not UNSET:
             copy_factory_roles = []
             for copy_factory_roles_item_data in _copy_factory_roles:
                 copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-
                 copy_factory_roles.append(copy_factory_roles_item)
-
         risk_management_api_enabled = d.pop("riskManagementApiEnabled", UNSET)
-
         metastats_api_enabled = d.pop("metastatsApiEnabled", UNSET)
-
         _allocate_dedicated_ip = d.pop("allocateDedicatedIp", UNSET)
         allocate_dedicated_ip: AllocateDedicatedIp | Unset
         if isinstance(_allocate_dedicated_ip, Unset):
             allocate_dedicated_ip = UNSET
         else:
             allocate_dedicated_ip = AllocateDedicatedIp(_allocate_dedicated_ip)
-
         hash_ = d.pop("hash", UNSET)
-
         primary_replica = d.pop("primaryReplica", UNSET)
-
         user_id = d.pop("userId", UNSET)
-
         primary_account_id = d.pop("primaryAccountId", UNSET)
-
         _account_replicas = d.pop("accountReplicas", UNSET)
         account_replicas: list[MetatraderAccountReplica] | Unset = UNSET
         if _account_replicas is not UNSET:
@@ -382,25 +312,20 @@ class MetatraderAccount:
                 account_replicas_item = MetatraderAccountReplica.from_dict(
                     account_replicas_item_data
                 )
-
                 account_replicas.append(account_replicas_item)
-
         _connections = d.pop("connections", UNSET)
         connections: list[AccountConnection] | Unset = UNSET
         if _connections is not UNSET:
             connections = []
             for connections_item_data in _connections:
                 connections_item = AccountConnection.from_dict(connections_item_data)
-
                 connections.append(connections_item)
-
         _created_at = d.pop("createdAt", UNSET)
         created_at: datetime.datetime | Unset
         if isinstance(_created_at, Unset):
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
-
         metatrader_account = cls(
             field_id=field_id,
             login=login,
@@ -435,22 +360,5 @@ class MetatraderAccount:
             connections=connections,
             created_at=created_at,
         )
-
         metatrader_account.additional_properties = d
         return metatrader_account
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

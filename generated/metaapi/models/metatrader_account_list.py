@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.metatrader_account import MetatraderAccount
 
 
-T = TypeVar("T", bound="MetatraderAccountList")
-
-
 @_attrs_define
-class MetatraderAccountList:
+class MetatraderAccountList(Model):
     """A page of accounts with the total count (answer to `api-version: 2`)."""
 
     count: int | Unset = UNSET
@@ -28,22 +25,18 @@ class MetatraderAccountList:
 
     def to_dict(self) -> dict[str, Any]:
         count = self.count
-
         items: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.items, Unset):
             items = []
             for items_item_data in self.items:
                 items_item = items_item_data.to_dict()
                 items.append(items_item)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if count is not UNSET:
             field_dict["count"] = count
         if items is not UNSET:
             field_dict["items"] = items
-
         return field_dict
 
     @classmethod
@@ -52,36 +45,13 @@ class MetatraderAccountList:
 
         d = dict(src_dict)
         count = d.pop("count", UNSET)
-
         _items = d.pop("items", UNSET)
         items: list[MetatraderAccount] | Unset = UNSET
         if _items is not UNSET:
             items = []
             for items_item_data in _items:
                 items_item = MetatraderAccount.from_dict(items_item_data)
-
                 items.append(items_item)
-
-        metatrader_account_list = cls(
-            count=count,
-            items=items,
-        )
-
+        metatrader_account_list = cls(count=count, items=items)
         metatrader_account_list.additional_properties = d
         return metatrader_account_list
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -11,7 +11,7 @@ from attrs import field as _attrs_field
 from ..models.account_state import AccountState
 from ..models.connection_status import ConnectionStatus
 from ..models.reliability import Reliability
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.metatrader_account_replica_metadata import MetatraderAccountReplicaMetadata
@@ -20,11 +20,8 @@ if TYPE_CHECKING:
     )
 
 
-T = TypeVar("T", bound="MetatraderAccountReplica")
-
-
 @_attrs_define
-class MetatraderAccountReplica:
+class MetatraderAccountReplica(Model):
     """A copy of an account deployed in another region."""
 
     field_id: str
@@ -59,54 +56,36 @@ class MetatraderAccountReplica:
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
-
         state: str | Unset = UNSET
         if not isinstance(self.state, Unset):
             state = str(self.state)
-
         magic = self.magic
-
         connection_status: str | Unset = UNSET
         if not isinstance(self.connection_status, Unset):
             connection_status = str(self.connection_status)
-
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-
         symbol = self.symbol
-
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
             reliability = str(self.reliability)
-
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):
             tags = self.tags
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         resource_slots = self.resource_slots
-
         copy_factory_resource_slots = self.copy_factory_resource_slots
-
         region = self.region
-
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
             created_at = self.created_at.isoformat()
-
         primary_account: dict[str, Any] | Unset = UNSET
         if not isinstance(self.primary_account, Unset):
             primary_account = self.primary_account.to_dict()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "_id": field_id,
-            }
-        )
+        field_dict.update({"_id": field_id})
         if state is not UNSET:
             field_dict["state"] = state
         if magic is not UNSET:
@@ -133,7 +112,6 @@ class MetatraderAccountReplica:
             field_dict["createdAt"] = created_at
         if primary_account is not UNSET:
             field_dict["primaryAccount"] = primary_account
-
         return field_dict
 
     @classmethod
@@ -145,63 +123,49 @@ class MetatraderAccountReplica:
 
         d = dict(src_dict)
         field_id = d.pop("_id")
-
         _state = d.pop("state", UNSET)
         state: AccountState | Unset
         if isinstance(_state, Unset):
             state = UNSET
         else:
             state = AccountState(_state)
-
         magic = d.pop("magic", UNSET)
-
         _connection_status = d.pop("connectionStatus", UNSET)
         connection_status: ConnectionStatus | Unset
         if isinstance(_connection_status, Unset):
             connection_status = UNSET
         else:
             connection_status = ConnectionStatus(_connection_status)
-
         quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-
         symbol = d.pop("symbol", UNSET)
-
         _reliability = d.pop("reliability", UNSET)
         reliability: Reliability | Unset
         if isinstance(_reliability, Unset):
             reliability = UNSET
         else:
             reliability = Reliability(_reliability)
-
         tags = cast(list[str], d.pop("tags", UNSET))
-
         _metadata = d.pop("metadata", UNSET)
         metadata: MetatraderAccountReplicaMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = MetatraderAccountReplicaMetadata.from_dict(_metadata)
-
         resource_slots = d.pop("resourceSlots", UNSET)
-
         copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-
         region = d.pop("region", UNSET)
-
         _created_at = d.pop("createdAt", UNSET)
         created_at: datetime.datetime | Unset
         if isinstance(_created_at, Unset):
             created_at = UNSET
         else:
             created_at = datetime.datetime.fromisoformat(_created_at)
-
         _primary_account = d.pop("primaryAccount", UNSET)
         primary_account: MetatraderAccountReplicaPrimaryAccount | Unset
         if isinstance(_primary_account, Unset):
             primary_account = UNSET
         else:
             primary_account = MetatraderAccountReplicaPrimaryAccount.from_dict(_primary_account)
-
         metatrader_account_replica = cls(
             field_id=field_id,
             state=state,
@@ -218,22 +182,5 @@ class MetatraderAccountReplica:
             created_at=created_at,
             primary_account=primary_account,
         )
-
         metatrader_account_replica.additional_properties = d
         return metatrader_account_replica
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

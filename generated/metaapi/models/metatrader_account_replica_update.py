@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.copy_factory_role import CopyFactoryRole
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.metatrader_account_replica_update_metadata import (
@@ -16,11 +16,8 @@ if TYPE_CHECKING:
     )
 
 
-T = TypeVar("T", bound="MetatraderAccountReplicaUpdate")
-
-
 @_attrs_define
-class MetatraderAccountReplicaUpdate:
+class MetatraderAccountReplicaUpdate(Model):
     """New values for the writable settings of a replica."""
 
     magic: int | Unset = UNSET
@@ -41,31 +38,23 @@ class MetatraderAccountReplicaUpdate:
 
     def to_dict(self) -> dict[str, Any]:
         magic = self.magic
-
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):
             tags = self.tags
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         copy_factory_roles: list[str] | Unset = UNSET
         if not isinstance(self.copy_factory_roles, Unset):
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
                 copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
-
         resource_slots = self.resource_slots
-
         copy_factory_resource_slots = self.copy_factory_resource_slots
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if magic is not UNSET:
             field_dict["magic"] = magic
         if quote_streaming_interval_in_seconds is not UNSET:
@@ -80,7 +69,6 @@ class MetatraderAccountReplicaUpdate:
             field_dict["resourceSlots"] = resource_slots
         if copy_factory_resource_slots is not UNSET:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
-
         return field_dict
 
     @classmethod
@@ -91,31 +79,23 @@ class MetatraderAccountReplicaUpdate:
 
         d = dict(src_dict)
         magic = d.pop("magic", UNSET)
-
         quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-
         tags = cast(list[str], d.pop("tags", UNSET))
-
         _metadata = d.pop("metadata", UNSET)
         metadata: MetatraderAccountReplicaUpdateMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = MetatraderAccountReplicaUpdateMetadata.from_dict(_metadata)
-
         _copy_factory_roles = d.pop("copyFactoryRoles", UNSET)
         copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
         if _copy_factory_roles is not UNSET:
             copy_factory_roles = []
             for copy_factory_roles_item_data in _copy_factory_roles:
                 copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-
                 copy_factory_roles.append(copy_factory_roles_item)
-
         resource_slots = d.pop("resourceSlots", UNSET)
-
         copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-
         metatrader_account_replica_update = cls(
             magic=magic,
             quote_streaming_interval_in_seconds=quote_streaming_interval_in_seconds,
@@ -125,22 +105,5 @@ class MetatraderAccountReplicaUpdate:
             resource_slots=resource_slots,
             copy_factory_resource_slots=copy_factory_resource_slots,
         )
-
         metatrader_account_replica_update.additional_properties = d
         return metatrader_account_replica_update
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.allocate_dedicated_ip import AllocateDedicatedIp
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.metatrader_account_update_metadata import MetatraderAccountUpdateMetadata
 
 
-T = TypeVar("T", bound="MetatraderAccountUpdate")
-
-
 @_attrs_define
-class MetatraderAccountUpdate:
+class MetatraderAccountUpdate(Model):
     """New values for the writable settings of an account; they apply after a redeploy."""
 
     name: str
@@ -49,43 +46,26 @@ class MetatraderAccountUpdate:
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
-
         server = self.server
-
         password = self.password
-
         magic = self.magic
-
         manual_trades = self.manual_trades
-
         slippage = self.slippage
-
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):
             tags = self.tags
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         resource_slots = self.resource_slots
-
         copy_factory_resource_slots = self.copy_factory_resource_slots
-
         allocate_dedicated_ip: str | Unset = UNSET
         if not isinstance(self.allocate_dedicated_ip, Unset):
             allocate_dedicated_ip = str(self.allocate_dedicated_ip)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "server": server,
-            }
-        )
+        field_dict.update({"name": name, "server": server})
         if password is not UNSET:
             field_dict["password"] = password
         if magic is not UNSET:
@@ -106,7 +86,6 @@ class MetatraderAccountUpdate:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
         if allocate_dedicated_ip is not UNSET:
             field_dict["allocateDedicatedIp"] = allocate_dedicated_ip
-
         return field_dict
 
     @classmethod
@@ -115,39 +94,27 @@ class MetatraderAccountUpdate:
 
         d = dict(src_dict)
         name = d.pop("name")
-
         server = d.pop("server")
-
         password = d.pop("password", UNSET)
-
         magic = d.pop("magic", UNSET)
-
         manual_trades = d.pop("manualTrades", UNSET)
-
         slippage = d.pop("slippage", UNSET)
-
         quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-
         tags = cast(list[str], d.pop("tags", UNSET))
-
         _metadata = d.pop("metadata", UNSET)
         metadata: MetatraderAccountUpdateMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = MetatraderAccountUpdateMetadata.from_dict(_metadata)
-
         resource_slots = d.pop("resourceSlots", UNSET)
-
         copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-
         _allocate_dedicated_ip = d.pop("allocateDedicatedIp", UNSET)
         allocate_dedicated_ip: AllocateDedicatedIp | Unset
         if isinstance(_allocate_dedicated_ip, Unset):
             allocate_dedicated_ip = UNSET
         else:
             allocate_dedicated_ip = AllocateDedicatedIp(_allocate_dedicated_ip)
-
         metatrader_account_update = cls(
             name=name,
             server=server,
@@ -162,22 +129,5 @@ class MetatraderAccountUpdate:
             copy_factory_resource_slots=copy_factory_resource_slots,
             allocate_dedicated_ip=allocate_dedicated_ip,
         )
-
         metatrader_account_update.additional_properties = d
         return metatrader_account_update
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,17 +12,14 @@ from ..models.allocate_dedicated_ip import AllocateDedicatedIp
 from ..models.copy_factory_role import CopyFactoryRole
 from ..models.platform import Platform
 from ..models.reliability import Reliability
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.new_metatrader_account_metadata import NewMetatraderAccountMetadata
 
 
-T = TypeVar("T", bound="NewMetatraderAccount")
-
-
 @_attrs_define
-class NewMetatraderAccount:
+class NewMetatraderAccount(Model):
     """A trading account to add. Without `login` and `password` the account is created as a DRAFT that the end user can
     complete through a configuration link.
 
@@ -83,83 +80,52 @@ class NewMetatraderAccount:
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
-
         server = self.server
-
         magic = self.magic
-
         login = self.login
-
         password = self.password
-
         platform: str | Unset = UNSET
         if not isinstance(self.platform, Unset):
             platform = str(self.platform)
-
         provisioning_profile_id = self.provisioning_profile_id
-
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
             type_ = str(self.type_)
-
         region = self.region
-
         application = self.application
-
         manual_trades = self.manual_trades
-
         slippage = self.slippage
-
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-
         symbol = self.symbol
-
         base_currency = self.base_currency
-
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):
             tags = self.tags
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
             reliability = str(self.reliability)
-
         resource_slots = self.resource_slots
-
         copy_factory_resource_slots = self.copy_factory_resource_slots
-
         copy_factory_roles: list[str] | Unset = UNSET
         if not isinstance(self.copy_factory_roles, Unset):
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
                 copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
-
         risk_management_api_enabled = self.risk_management_api_enabled
-
         metastats_api_enabled = self.metastats_api_enabled
-
         keywords: list[str] | Unset = UNSET
         if not isinstance(self.keywords, Unset):
             keywords = self.keywords
-
         allocate_dedicated_ip: str | Unset = UNSET
         if not isinstance(self.allocate_dedicated_ip, Unset):
             allocate_dedicated_ip = str(self.allocate_dedicated_ip)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-                "server": server,
-                "magic": magic,
-            }
-        )
+        field_dict.update({"name": name, "server": server, "magic": magic})
         if login is not UNSET:
             field_dict["login"] = login
         if password is not UNSET:
@@ -204,7 +170,6 @@ class NewMetatraderAccount:
             field_dict["keywords"] = keywords
         if allocate_dedicated_ip is not UNSET:
             field_dict["allocateDedicatedIp"] = allocate_dedicated_ip
-
         return field_dict
 
     @classmethod
@@ -213,87 +178,61 @@ class NewMetatraderAccount:
 
         d = dict(src_dict)
         name = d.pop("name")
-
         server = d.pop("server")
-
         magic = d.pop("magic")
-
         login = d.pop("login", UNSET)
-
         password = d.pop("password", UNSET)
-
         _platform = d.pop("platform", UNSET)
         platform: Platform | Unset
         if isinstance(_platform, Unset):
             platform = UNSET
         else:
             platform = Platform(_platform)
-
         provisioning_profile_id = d.pop("provisioningProfileId", UNSET)
-
         _type_ = d.pop("type", UNSET)
         type_: AccountType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
             type_ = AccountType(_type_)
-
         region = d.pop("region", UNSET)
-
         application = d.pop("application", UNSET)
-
         manual_trades = d.pop("manualTrades", UNSET)
-
         slippage = d.pop("slippage", UNSET)
-
         quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-
         symbol = d.pop("symbol", UNSET)
-
         base_currency = d.pop("baseCurrency", UNSET)
-
         tags = cast(list[str], d.pop("tags", UNSET))
-
         _metadata = d.pop("metadata", UNSET)
         metadata: NewMetatraderAccountMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = NewMetatraderAccountMetadata.from_dict(_metadata)
-
         _reliability = d.pop("reliability", UNSET)
         reliability: Reliability | Unset
         if isinstance(_reliability, Unset):
             reliability = UNSET
         else:
             reliability = Reliability(_reliability)
-
         resource_slots = d.pop("resourceSlots", UNSET)
-
         copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-
         _copy_factory_roles = d.pop("copyFactoryRoles", UNSET)
         copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
         if _copy_factory_roles is not UNSET:
             copy_factory_roles = []
             for copy_factory_roles_item_data in _copy_factory_roles:
                 copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-
                 copy_factory_roles.append(copy_factory_roles_item)
-
         risk_management_api_enabled = d.pop("riskManagementApiEnabled", UNSET)
-
         metastats_api_enabled = d.pop("metastatsApiEnabled", UNSET)
-
         keywords = cast(list[str], d.pop("keywords", UNSET))
-
         _allocate_dedicated_ip = d.pop("allocateDedicatedIp", UNSET)
         allocate_dedicated_ip: AllocateDedicatedIp | Unset
         if isinstance(_allocate_dedicated_ip, Unset):
             allocate_dedicated_ip = UNSET
         else:
             allocate_dedicated_ip = AllocateDedicatedIp(_allocate_dedicated_ip)
-
         new_metatrader_account = cls(
             name=name,
             server=server,
@@ -321,22 +260,5 @@ class NewMetatraderAccount:
             keywords=keywords,
             allocate_dedicated_ip=allocate_dedicated_ip,
         )
-
         new_metatrader_account.additional_properties = d
         return new_metatrader_account
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

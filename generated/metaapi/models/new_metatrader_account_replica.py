@@ -2,23 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.reliability import Reliability
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.new_metatrader_account_replica_metadata import NewMetatraderAccountReplicaMetadata
 
 
-T = TypeVar("T", bound="NewMetatraderAccountReplica")
-
-
 @_attrs_define
-class NewMetatraderAccountReplica:
+class NewMetatraderAccountReplica(Model):
     """A replica to create in a region other than the primary account's."""
 
     magic: int
@@ -43,37 +40,23 @@ class NewMetatraderAccountReplica:
 
     def to_dict(self) -> dict[str, Any]:
         magic = self.magic
-
         region = self.region
-
         symbol = self.symbol
-
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-
         tags: list[str] | Unset = UNSET
         if not isinstance(self.tags, Unset):
             tags = self.tags
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         reliability: str | Unset = UNSET
         if not isinstance(self.reliability, Unset):
             reliability = str(self.reliability)
-
         resource_slots = self.resource_slots
-
         copy_factory_resource_slots = self.copy_factory_resource_slots
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "magic": magic,
-                "region": region,
-            }
-        )
+        field_dict.update({"magic": magic, "region": region})
         if symbol is not UNSET:
             field_dict["symbol"] = symbol
         if quote_streaming_interval_in_seconds is not UNSET:
@@ -88,7 +71,6 @@ class NewMetatraderAccountReplica:
             field_dict["resourceSlots"] = resource_slots
         if copy_factory_resource_slots is not UNSET:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
-
         return field_dict
 
     @classmethod
@@ -99,33 +81,24 @@ class NewMetatraderAccountReplica:
 
         d = dict(src_dict)
         magic = d.pop("magic")
-
         region = d.pop("region")
-
         symbol = d.pop("symbol", UNSET)
-
         quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-
         tags = cast(list[str], d.pop("tags", UNSET))
-
         _metadata = d.pop("metadata", UNSET)
         metadata: NewMetatraderAccountReplicaMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = NewMetatraderAccountReplicaMetadata.from_dict(_metadata)
-
         _reliability = d.pop("reliability", UNSET)
         reliability: Reliability | Unset
         if isinstance(_reliability, Unset):
             reliability = UNSET
         else:
             reliability = Reliability(_reliability)
-
         resource_slots = d.pop("resourceSlots", UNSET)
-
         copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-
         new_metatrader_account_replica = cls(
             magic=magic,
             region=region,
@@ -137,22 +110,5 @@ class NewMetatraderAccountReplica:
             resource_slots=resource_slots,
             copy_factory_resource_slots=copy_factory_resource_slots,
         )
-
         new_metatrader_account_replica.additional_properties = d
         return new_metatrader_account_replica
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

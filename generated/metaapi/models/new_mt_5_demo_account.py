@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="NewMt5DemoAccount")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class NewMt5DemoAccount:
+class NewMt5DemoAccount(Model):
     """A MetaTrader 5 demo account to open."""
 
     balance: float
@@ -36,32 +34,19 @@ class NewMt5DemoAccount:
 
     def to_dict(self) -> dict[str, Any]:
         balance = self.balance
-
         email = self.email
-
         leverage = self.leverage
-
         server_name = self.server_name
-
         account_type = self.account_type
-
         name = self.name
-
         phone = self.phone
-
         keywords: list[str] | Unset = UNSET
         if not isinstance(self.keywords, Unset):
             keywords = self.keywords
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
-            {
-                "balance": balance,
-                "email": email,
-                "leverage": leverage,
-                "serverName": server_name,
-            }
+            {"balance": balance, "email": email, "leverage": leverage, "serverName": server_name}
         )
         if account_type is not UNSET:
             field_dict["accountType"] = account_type
@@ -71,28 +56,19 @@ class NewMt5DemoAccount:
             field_dict["phone"] = phone
         if keywords is not UNSET:
             field_dict["keywords"] = keywords
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         balance = d.pop("balance")
-
         email = d.pop("email")
-
         leverage = d.pop("leverage")
-
         server_name = d.pop("serverName")
-
         account_type = d.pop("accountType", UNSET)
-
         name = d.pop("name", UNSET)
-
         phone = d.pop("phone", UNSET)
-
         keywords = cast(list[str], d.pop("keywords", UNSET))
-
         new_mt_5_demo_account = cls(
             balance=balance,
             email=email,
@@ -103,22 +79,5 @@ class NewMt5DemoAccount:
             phone=phone,
             keywords=keywords,
         )
-
         new_mt_5_demo_account.additional_properties = d
         return new_mt_5_demo_account
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

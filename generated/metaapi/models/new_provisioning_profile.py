@@ -2,20 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_type import ProvisioningProfileType
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="NewProvisioningProfile")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class NewProvisioningProfile:
+class NewProvisioningProfile(Model):
     """A provisioning profile to create."""
 
     name: str
@@ -32,17 +30,12 @@ class NewProvisioningProfile:
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
-
         version = int(self.version)
-
         broker_timezone = self.broker_timezone
-
         broker_dst_switch_timezone = self.broker_dst_switch_timezone
-
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
             type_ = str(self.type_)
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -55,27 +48,21 @@ class NewProvisioningProfile:
         )
         if type_ is not UNSET:
             field_dict["type"] = type_
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         name = d.pop("name")
-
         version = MetatraderVersion(d.pop("version"))
-
         broker_timezone = d.pop("brokerTimezone")
-
         broker_dst_switch_timezone = d.pop("brokerDSTSwitchTimezone")
-
         _type_ = d.pop("type", UNSET)
         type_: ProvisioningProfileType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
             type_ = ProvisioningProfileType(_type_)
-
         new_provisioning_profile = cls(
             name=name,
             version=version,
@@ -83,22 +70,5 @@ class NewProvisioningProfile:
             broker_dst_switch_timezone=broker_dst_switch_timezone,
             type_=type_,
         )
-
         new_provisioning_profile.additional_properties = d
         return new_provisioning_profile
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

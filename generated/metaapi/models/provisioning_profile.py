@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -10,13 +10,11 @@ from attrs import field as _attrs_field
 from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_status import ProvisioningProfileStatus
 from ..models.provisioning_profile_type import ProvisioningProfileType
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="ProvisioningProfile")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class ProvisioningProfile:
+class ProvisioningProfile(Model):
     """Broker server settings used to connect accounts."""
 
     field_id: str
@@ -37,32 +35,21 @@ class ProvisioningProfile:
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
-
         name = self.name
-
         version: int | Unset = UNSET
         if not isinstance(self.version, Unset):
             version = int(self.version)
-
         status: str | Unset = UNSET
         if not isinstance(self.status, Unset):
             status = str(self.status)
-
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
             type_ = str(self.type_)
-
         broker_timezone = self.broker_timezone
-
         broker_dst_switch_timezone = self.broker_dst_switch_timezone
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "_id": field_id,
-            }
-        )
+        field_dict.update({"_id": field_id})
         if name is not UNSET:
             field_dict["name"] = name
         if version is not UNSET:
@@ -75,41 +62,33 @@ class ProvisioningProfile:
             field_dict["brokerTimezone"] = broker_timezone
         if broker_dst_switch_timezone is not UNSET:
             field_dict["brokerDSTSwitchTimezone"] = broker_dst_switch_timezone
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         field_id = d.pop("_id")
-
         name = d.pop("name", UNSET)
-
         _version = d.pop("version", UNSET)
         version: MetatraderVersion | Unset
         if isinstance(_version, Unset):
             version = UNSET
         else:
             version = MetatraderVersion(_version)
-
         _status = d.pop("status", UNSET)
         status: ProvisioningProfileStatus | Unset
         if isinstance(_status, Unset):
             status = UNSET
         else:
             status = ProvisioningProfileStatus(_status)
-
         _type_ = d.pop("type", UNSET)
         type_: ProvisioningProfileType | Unset
         if isinstance(_type_, Unset):
             type_ = UNSET
         else:
             type_ = ProvisioningProfileType(_type_)
-
         broker_timezone = d.pop("brokerTimezone", UNSET)
-
         broker_dst_switch_timezone = d.pop("brokerDSTSwitchTimezone", UNSET)
-
         provisioning_profile = cls(
             field_id=field_id,
             name=name,
@@ -119,22 +98,5 @@ class ProvisioningProfile:
             broker_timezone=broker_timezone,
             broker_dst_switch_timezone=broker_dst_switch_timezone,
         )
-
         provisioning_profile.additional_properties = d
         return provisioning_profile
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ProvisioningProfileUpdate")
+from ..types import Model
 
 
 @_attrs_define
-class ProvisioningProfileUpdate:
+class ProvisioningProfileUpdate(Model):
     """New values for the writable fields of a provisioning profile."""
 
     name: str
@@ -20,41 +20,15 @@ class ProvisioningProfileUpdate:
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "name": name,
-            }
-        )
-
+        field_dict.update({"name": name})
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         name = d.pop("name")
-
-        provisioning_profile_update = cls(
-            name=name,
-        )
-
+        provisioning_profile_update = cls(name=name)
         provisioning_profile_update.additional_properties = d
         return provisioning_profile_update
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

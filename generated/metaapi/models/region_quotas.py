@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="RegionQuotas")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class RegionQuotas:
+class RegionQuotas(Model):
     """Limits on the user's accounts in one region."""
 
     max_accounts: int | Unset = UNSET
@@ -28,16 +26,11 @@ class RegionQuotas:
 
     def to_dict(self) -> dict[str, Any]:
         max_accounts = self.max_accounts
-
         max_deployed_g1_accounts = self.max_deployed_g1_accounts
-
         max_deployed_g2_accounts = self.max_deployed_g2_accounts
-
         max_deployed_copy_factory_accounts = self.max_deployed_copy_factory_accounts
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if max_accounts is not UNSET:
             field_dict["maxAccounts"] = max_accounts
         if max_deployed_g1_accounts is not UNSET:
@@ -46,42 +39,20 @@ class RegionQuotas:
             field_dict["maxDeployedG2Accounts"] = max_deployed_g2_accounts
         if max_deployed_copy_factory_accounts is not UNSET:
             field_dict["maxDeployedCopyFactoryAccounts"] = max_deployed_copy_factory_accounts
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         max_accounts = d.pop("maxAccounts", UNSET)
-
         max_deployed_g1_accounts = d.pop("maxDeployedG1Accounts", UNSET)
-
         max_deployed_g2_accounts = d.pop("maxDeployedG2Accounts", UNSET)
-
         max_deployed_copy_factory_accounts = d.pop("maxDeployedCopyFactoryAccounts", UNSET)
-
         region_quotas = cls(
             max_accounts=max_accounts,
             max_deployed_g1_accounts=max_deployed_g1_accounts,
             max_deployed_g2_accounts=max_deployed_g2_accounts,
             max_deployed_copy_factory_accounts=max_deployed_copy_factory_accounts,
         )
-
         region_quotas.additional_properties = d
         return region_quotas
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -2,22 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.too_many_requests_error_metadata import TooManyRequestsErrorMetadata
 
 
-T = TypeVar("T", bound="TooManyRequestsError")
-
-
 @_attrs_define
-class TooManyRequestsError:
+class TooManyRequestsError(Model):
     """Body of a 429 answer."""
 
     message: str
@@ -32,29 +29,20 @@ class TooManyRequestsError:
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message
-
         id = self.id
-
         error = self.error
-
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "message": message,
-            }
-        )
+        field_dict.update({"message": message})
         if id is not UNSET:
             field_dict["id"] = id
         if error is not UNSET:
             field_dict["error"] = error
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
-
         return field_dict
 
     @classmethod
@@ -63,40 +51,14 @@ class TooManyRequestsError:
 
         d = dict(src_dict)
         message = d.pop("message")
-
         id = d.pop("id", UNSET)
-
         error = d.pop("error", UNSET)
-
         _metadata = d.pop("metadata", UNSET)
         metadata: TooManyRequestsErrorMetadata | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
             metadata = TooManyRequestsErrorMetadata.from_dict(_metadata)
-
-        too_many_requests_error = cls(
-            message=message,
-            id=id,
-            error=error,
-            metadata=metadata,
-        )
-
+        too_many_requests_error = cls(message=message, id=id, error=error, metadata=metadata)
         too_many_requests_error.additional_properties = d
         return too_many_requests_error
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

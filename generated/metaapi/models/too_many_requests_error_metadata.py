@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-T = TypeVar("T", bound="TooManyRequestsErrorMetadata")
+from ..types import UNSET, Model, Unset
 
 
 @_attrs_define
-class TooManyRequestsErrorMetadata:
+class TooManyRequestsErrorMetadata(Model):
     """Rate limit data; only `recommendedRetryTime` is dependable, other keys vary by service."""
 
     period_in_minutes: float | Unset = UNSET
@@ -29,18 +27,13 @@ class TooManyRequestsErrorMetadata:
 
     def to_dict(self) -> dict[str, Any]:
         period_in_minutes = self.period_in_minutes
-
         requests_per_period_allowed = self.requests_per_period_allowed
-
         recommended_retry_time: str | Unset = UNSET
         if not isinstance(self.recommended_retry_time, Unset):
             recommended_retry_time = self.recommended_retry_time.isoformat()
-
         type_ = self.type_
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
         if period_in_minutes is not UNSET:
             field_dict["periodInMinutes"] = period_in_minutes
         if requests_per_period_allowed is not UNSET:
@@ -49,47 +42,25 @@ class TooManyRequestsErrorMetadata:
             field_dict["recommendedRetryTime"] = recommended_retry_time
         if type_ is not UNSET:
             field_dict["type"] = type_
-
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         period_in_minutes = d.pop("periodInMinutes", UNSET)
-
         requests_per_period_allowed = d.pop("requestsPerPeriodAllowed", UNSET)
-
         _recommended_retry_time = d.pop("recommendedRetryTime", UNSET)
         recommended_retry_time: datetime.datetime | Unset
         if isinstance(_recommended_retry_time, Unset):
             recommended_retry_time = UNSET
         else:
             recommended_retry_time = datetime.datetime.fromisoformat(_recommended_retry_time)
-
         type_ = d.pop("type", UNSET)
-
         too_many_requests_error_metadata = cls(
             period_in_minutes=period_in_minutes,
             requests_per_period_allowed=requests_per_period_allowed,
             recommended_retry_time=recommended_retry_time,
             type_=type_,
         )
-
         too_many_requests_error_metadata.additional_properties = d
         return too_many_requests_error_metadata
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

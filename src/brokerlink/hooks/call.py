@@ -1,4 +1,4 @@
-"""What hooks see and return: the operation, the call being made and the decisions a hook can take."""
+"""What hooks see and return: the operation, the call being made and what a hook can decide."""
 
 from __future__ import annotations
 
@@ -58,9 +58,10 @@ class ClientState:
     """What one client (and its ``with_options`` copies) shares with the plugins.
 
     ``error_classes`` are the vendor's codes (generated from its spec) merged with what plugins
-    add through ``brokerlink_error_classes``, ``code_prefixes`` the classes of code families
-    (Broker Work ``RIGHT_NO_*``), ``retryable_codes`` the vendor codes worth resending. ``credential_cache`` is the MetaApi setting the credential guard plugin turns
-    into ``guard`` on the first guarded call.
+    add through ``brokerlink_error_classes``; ``code_prefixes`` the classes of unlisted codes by
+    prefix and ``retryable_codes`` the vendor codes worth resending (both from the spec).
+    ``credential_cache`` is the MetaApi setting the credential guard plugin turns into ``guard``
+    on the first guarded call.
     """
 
     api: str

@@ -17,16 +17,12 @@ def _get_kwargs(
     body: NewAccount,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/accounts",
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -34,37 +30,23 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> Account | ErrorBody | None:
     if response.status_code == 200:
         response_200 = Account.from_dict(response.json())
-
         return response_200
-
     if response.status_code == 201:
         response_201 = Account.from_dict(response.json())
-
         return response_201
-
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = ErrorBody.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
-
         return response_422
-
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
-
         return response_429
-
     return None

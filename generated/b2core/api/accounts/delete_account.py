@@ -21,7 +21,6 @@ def _get_kwargs(
             account_id=quote(str(account_id), safe=""),
         ),
     }
-
     return _kwargs
 
 
@@ -29,35 +28,22 @@ def _parse_response(response: httpx.Response) -> Any | ErrorBody | None:
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
-
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = ErrorBody.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = ErrorBody.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
-
         return response_422
-
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
-
         return response_429
-
     return None

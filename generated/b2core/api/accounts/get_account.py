@@ -21,15 +21,12 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
-
     if not isinstance(query, Unset):
         for _key, _value in query.to_dict().items():
             params[f"query[{_key}]"] = (
                 ("1" if _value else "0") if isinstance(_value, bool) else _value
             )
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/accounts/{account_id}".format(
@@ -37,44 +34,29 @@ def _get_kwargs(
         ),
         "params": params,
     }
-
     return _kwargs
 
 
 def _parse_response(response: httpx.Response) -> Account | ErrorBody | None:
     if response.status_code == 200:
         response_200 = Account.from_dict(response.json())
-
         return response_200
-
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = ErrorBody.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = ErrorBody.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
-
         return response_422
-
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
-
         return response_429
-
     return None

@@ -28,43 +28,32 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
-
     params["limit"] = limit
-
     params["offset"] = offset
-
     json_sort_by: str | Unset = UNSET
     if not isinstance(sort_by, Unset):
         json_sort_by = str(sort_by)
-
     params["sort_by"] = json_sort_by
-
     json_sort_order: str | Unset = UNSET
     if not isinstance(sort_order, Unset):
         json_sort_order = str(sort_order)
-
     params["sort_order"] = json_sort_order
-
     if not isinstance(filter_, Unset):
         for _key, _value in filter_.to_dict().items():
             params[f"filter[{_key}]"] = (
                 ("1" if _value else "0") if isinstance(_value, bool) else _value
             )
-
     if not isinstance(query, Unset):
         for _key, _value in query.to_dict().items():
             params[f"query[{_key}]"] = (
                 ("1" if _value else "0") if isinstance(_value, bool) else _value
             )
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/accounts",
         "params": params,
     }
-
     return _kwargs
 
 
@@ -79,45 +68,30 @@ def _parse_response(response: httpx.Response) -> AccountList | list[Account] | E
                 _response_200_type_0 = data
                 for response_200_type_0_item_data in _response_200_type_0:
                     response_200_type_0_item = Account.from_dict(response_200_type_0_item_data)
-
                     response_200_type_0.append(response_200_type_0_item)
-
                 return response_200_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
             response_200_type_1 = AccountList.from_dict(data)
-
             return response_200_type_1
 
         response_200 = _parse_response_200(response.json())
-
         return response_200
-
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = ErrorBody.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 422:
         response_422 = ErrorBody.from_dict(response.json())
-
         return response_422
-
     if response.status_code == 429:
         response_429 = ErrorBody.from_dict(response.json())
-
         return response_429
-
     return None

@@ -17,16 +17,12 @@ def _get_kwargs(
     body: TokenRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/tokens",
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -34,22 +30,14 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> ErrorBody | Token | None:
     if response.status_code == 200:
         response_200 = Token.from_dict(response.json())
-
         return response_200
-
     if response.status_code == 201:
         response_201 = Token.from_dict(response.json())
-
         return response_201
-
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
-
         return response_401
-
     return None

@@ -20,19 +20,14 @@ def _get_kwargs(
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["x-api-signature"] = x_api_signature
-
     if not isinstance(x_language, Unset):
         headers["x-language"] = x_language
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/api/account/balance",
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -40,7 +35,5 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> Envelope | None:
     if response.status_code == 200:
         response_200 = Envelope.from_dict(response.json())
-
         return response_200
-
     return None

@@ -20,24 +20,17 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(x_language, Unset):
         headers["x-language"] = x_language
-
     params: dict[str, Any] = {}
-
     params["serverId"] = server_id
-
     json_account_id = account_id
-
     if not isinstance(json_account_id, Unset):
         params["accountId"] = ",".join(str(_item) for _item in json_account_id)
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/account/info",
         "params": params,
     }
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -45,7 +38,5 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> AccountInfoResponse | None:
     if response.status_code == 200:
         response_200 = AccountInfoResponse.from_dict(response.json())
-
         return response_200
-
     return None

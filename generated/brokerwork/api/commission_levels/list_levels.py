@@ -18,12 +18,10 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(x_language, Unset):
         headers["x-language"] = x_language
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/system/levels",
     }
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -31,7 +29,5 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> CommissionLevelsResponse | None:
     if response.status_code == 200:
         response_200 = CommissionLevelsResponse.from_dict(response.json())
-
         return response_200
-
     return None

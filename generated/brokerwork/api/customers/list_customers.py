@@ -22,25 +22,17 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(x_language, Unset):
         headers["x-language"] = x_language
-
     params: dict[str, Any] = {}
-
     params["from"] = from_
-
     params["to"] = to
-
     params["page"] = page
-
     params["size"] = size
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/custom/info",
         "params": params,
     }
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -48,7 +40,5 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> CustomerListResponse | None:
     if response.status_code == 200:
         response_200 = CustomerListResponse.from_dict(response.json())
-
         return response_200
-
     return None

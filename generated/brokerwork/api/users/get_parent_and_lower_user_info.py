@@ -19,19 +19,14 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(x_language, Unset):
         headers["x-language"] = x_language
-
     params: dict[str, Any] = {}
-
     params["userId"] = user_id
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/user/getParentAndLowerUserInfo",
         "params": params,
     }
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -39,7 +34,5 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> UserListResponse | None:
     if response.status_code == 200:
         response_200 = UserListResponse.from_dict(response.json())
-
         return response_200
-
     return None

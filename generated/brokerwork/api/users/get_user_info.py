@@ -19,22 +19,16 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(x_language, Unset):
         headers["x-language"] = x_language
-
     params: dict[str, Any] = {}
-
     json_user_ids = user_ids
-
     if not isinstance(json_user_ids, Unset):
         params["userIds"] = ",".join(str(_item) for _item in json_user_ids)
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/user/info",
         "params": params,
     }
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -42,7 +36,5 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> UserListResponse | None:
     if response.status_code == 200:
         response_200 = UserListResponse.from_dict(response.json())
-
         return response_200
-
     return None

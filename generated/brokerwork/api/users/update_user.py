@@ -20,16 +20,12 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(x_language, Unset):
         headers["x-language"] = x_language
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/api/user/update",
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -37,7 +33,5 @@ def _get_kwargs(
 def _parse_response(response: httpx.Response) -> Envelope | None:
     if response.status_code == 200:
         response_200 = Envelope.from_dict(response.json())
-
         return response_200
-
     return None

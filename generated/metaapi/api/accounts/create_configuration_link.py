@@ -21,11 +21,8 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
-
     params["ttlInDays"] = ttl_in_days
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/users/current/accounts/{account_id}/configuration-link".format(
@@ -33,7 +30,6 @@ def _get_kwargs(
         ),
         "params": params,
     }
-
     return _kwargs
 
 
@@ -42,32 +38,20 @@ def _parse_response(
 ) -> ConfigurationLink | Error | TooManyRequestsError | None:
     if response.status_code == 200:
         response_200 = ConfigurationLink.from_dict(response.json())
-
         return response_200
-
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

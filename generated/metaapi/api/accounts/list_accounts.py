@@ -39,88 +39,64 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(api_version, Unset):
         headers["api-version"] = api_version
-
     params: dict[str, Any] = {}
-
     params["offset"] = offset
-
     params["limit"] = limit
-
     json_version: list[int] | Unset = UNSET
     if not isinstance(version, Unset):
         json_version = []
         for version_item_data in version:
             version_item = int(version_item_data)
             json_version.append(version_item)
-
     params["version"] = json_version
-
     json_type_: list[str] | Unset = UNSET
     if not isinstance(type_, Unset):
         json_type_ = []
         for type_item_data in type_:
             type_item = str(type_item_data)
             json_type_.append(type_item)
-
     params["type"] = json_type_
-
     json_state: list[str] | Unset = UNSET
     if not isinstance(state, Unset):
         json_state = []
         for state_item_data in state:
             state_item = str(state_item_data)
             json_state.append(state_item)
-
     params["state"] = json_state
-
     json_deployment_status: list[str] | Unset = UNSET
     if not isinstance(deployment_status, Unset):
         json_deployment_status = deployment_status
-
     params["deploymentStatus"] = json_deployment_status
-
     json_connection_status: list[str] | Unset = UNSET
     if not isinstance(connection_status, Unset):
         json_connection_status = []
         for connection_status_item_data in connection_status:
             connection_status_item = str(connection_status_item_data)
             json_connection_status.append(connection_status_item)
-
     params["connectionStatus"] = json_connection_status
-
     params["query"] = query
-
     params["provisioningProfileId"] = provisioning_profile_id
-
     json_sort_order: str | Unset = UNSET
     if not isinstance(sort_order, Unset):
         json_sort_order = str(sort_order)
-
     params["sortOrder"] = json_sort_order
-
     json_region: list[str] | Unset = UNSET
     if not isinstance(region, Unset):
         json_region = region
-
     params["region"] = json_region
-
     json_copy_factory_roles: list[str] | Unset = UNSET
     if not isinstance(copy_factory_roles, Unset):
         json_copy_factory_roles = []
         for copy_factory_roles_item_data in copy_factory_roles:
             copy_factory_roles_item = str(copy_factory_roles_item_data)
             json_copy_factory_roles.append(copy_factory_roles_item)
-
     params["copyFactoryRoles"] = json_copy_factory_roles
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/users/current/accounts",
         "params": params,
     }
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -140,40 +116,27 @@ def _parse_response(
                     response_200_type_0_item = MetatraderAccount.from_dict(
                         response_200_type_0_item_data
                     )
-
                     response_200_type_0.append(response_200_type_0_item)
-
                 return response_200_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
             response_200_type_1 = MetatraderAccountList.from_dict(data)
-
             return response_200_type_1
 
         response_200 = _parse_response_200(response.json())
-
         return response_200
-
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

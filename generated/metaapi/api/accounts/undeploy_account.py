@@ -20,11 +20,8 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
-
     params["executeForAllReplicas"] = execute_for_all_replicas
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/users/current/accounts/{account_id}/undeploy".format(
@@ -32,7 +29,6 @@ def _get_kwargs(
         ),
         "params": params,
     }
-
     return _kwargs
 
 
@@ -40,25 +36,16 @@ def _parse_response(response: httpx.Response) -> Any | Error | TooManyRequestsEr
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

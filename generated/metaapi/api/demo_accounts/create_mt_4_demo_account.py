@@ -25,18 +25,14 @@ def _get_kwargs(
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["transaction-id"] = transaction_id
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/users/current/provisioning-profiles/{provisioning_profile_id}/mt4-demo-accounts".format(
             provisioning_profile_id=quote(str(provisioning_profile_id), safe=""),
         ),
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -46,37 +42,23 @@ def _parse_response(
 ) -> AcceptedError | DemoAccountCredentials | Error | TooManyRequestsError | None:
     if response.status_code == 201:
         response_201 = DemoAccountCredentials.from_dict(response.json())
-
         return response_201
-
     if response.status_code == 202:
         response_202 = AcceptedError.from_dict(response.json())
-
         return response_202
-
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

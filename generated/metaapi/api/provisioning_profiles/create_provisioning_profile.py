@@ -18,16 +18,12 @@ def _get_kwargs(
     body: NewProvisioningProfile,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/users/current/provisioning-profiles",
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -37,27 +33,17 @@ def _parse_response(
 ) -> CreatedProvisioningProfile | Error | TooManyRequestsError | None:
     if response.status_code == 201:
         response_201 = CreatedProvisioningProfile.from_dict(response.json())
-
         return response_201
-
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

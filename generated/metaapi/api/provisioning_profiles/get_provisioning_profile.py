@@ -23,7 +23,6 @@ def _get_kwargs(
             provisioning_profile_id=quote(str(provisioning_profile_id), safe=""),
         ),
     }
-
     return _kwargs
 
 
@@ -32,27 +31,17 @@ def _parse_response(
 ) -> Error | ProvisioningProfile | TooManyRequestsError | None:
     if response.status_code == 200:
         response_200 = ProvisioningProfile.from_dict(response.json())
-
         return response_200
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

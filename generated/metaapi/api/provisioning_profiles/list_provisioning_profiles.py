@@ -30,41 +30,28 @@ def _get_kwargs(
     headers: dict[str, Any] = {}
     if not isinstance(api_version, Unset):
         headers["api-version"] = api_version
-
     params: dict[str, Any] = {}
-
     params["offset"] = offset
-
     params["limit"] = limit
-
     json_version: int | Unset = UNSET
     if not isinstance(version, Unset):
         json_version = int(version)
-
     params["version"] = json_version
-
     json_type_: str | Unset = UNSET
     if not isinstance(type_, Unset):
         json_type_ = str(type_)
-
     params["type"] = json_type_
-
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
         json_status = str(status)
-
     params["status"] = json_status
-
     params["query"] = query
-
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
-
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/users/current/provisioning-profiles",
         "params": params,
     }
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -86,40 +73,27 @@ def _parse_response(
                     response_200_type_0_item = ProvisioningProfile.from_dict(
                         response_200_type_0_item_data
                     )
-
                     response_200_type_0.append(response_200_type_0_item)
-
                 return response_200_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             if not isinstance(data, dict):
                 raise TypeError()
             response_200_type_1 = ProvisioningProfileList.from_dict(data)
-
             return response_200_type_1
 
         response_200 = _parse_response_200(response.json())
-
         return response_200
-
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

@@ -19,18 +19,14 @@ def _get_kwargs(
     body: ProvisioningProfileUpdate,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/users/current/provisioning-profiles/{provisioning_profile_id}".format(
             provisioning_profile_id=quote(str(provisioning_profile_id), safe=""),
         ),
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -39,30 +35,19 @@ def _parse_response(response: httpx.Response) -> Any | Error | TooManyRequestsEr
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
-
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

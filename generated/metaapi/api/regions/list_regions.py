@@ -17,29 +17,20 @@ def _get_kwargs() -> dict[str, Any]:
         "method": "get",
         "url": "/users/current/regions",
     }
-
     return _kwargs
 
 
 def _parse_response(response: httpx.Response) -> Error | TooManyRequestsError | list[str] | None:
     if response.status_code == 200:
         response_200 = cast(list[str], response.json())
-
         return response_200
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

@@ -24,7 +24,6 @@ def _get_kwargs(
             replica_id=quote(str(replica_id), safe=""),
         ),
     }
-
     return _kwargs
 
 
@@ -32,25 +31,16 @@ def _parse_response(response: httpx.Response) -> Any | Error | TooManyRequestsEr
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None

@@ -20,7 +20,6 @@ def _get_kwargs(
     body: MetatraderAccountReplicaUpdate,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/users/current/accounts/{account_id}/replicas/{replica_id}".format(
@@ -28,11 +27,8 @@ def _get_kwargs(
             replica_id=quote(str(replica_id), safe=""),
         ),
     }
-
     _kwargs["json"] = body.to_dict()
-
     headers["Content-Type"] = "application/json"
-
     _kwargs["headers"] = headers
     return _kwargs
 
@@ -41,30 +37,19 @@ def _parse_response(response: httpx.Response) -> Any | Error | TooManyRequestsEr
     if response.status_code == 204:
         response_204 = cast(Any, None)
         return response_204
-
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
-
         return response_400
-
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
-
         return response_401
-
     if response.status_code == 403:
         response_403 = Error.from_dict(response.json())
-
         return response_403
-
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
-
         return response_404
-
     if response.status_code == 429:
         response_429 = TooManyRequestsError.from_dict(response.json())
-
         return response_429
-
     return None
