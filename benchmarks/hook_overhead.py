@@ -97,9 +97,8 @@ def report(flavour: str, samples: dict[str, list[Sample]]) -> float:
 
 
 def run_sync(url: str, calls: int) -> float:
-    from brokerlink.generated.metaapi.api.regions import list_regions
-
     import brokerlink
+    from brokerlink.generated.metaapi.api.regions import list_regions
 
     base = url + "/metaapi"
     facade = brokerlink.MetaApi(base_url=base, token="bench-token")
@@ -125,9 +124,8 @@ def run_sync(url: str, calls: int) -> float:
 
 
 async def run_async(url: str, calls: int) -> float:
-    from brokerlink.generated.metaapi.api.regions import list_regions
-
     import brokerlink
+    from brokerlink.generated.metaapi.api.regions import list_regions
 
     base = url + "/metaapi"
     facade = brokerlink.AsyncMetaApi(base_url=base, token="bench-token")
@@ -171,9 +169,8 @@ REGIONS = b'["vint-hill","new-york","london","singapore"]'
 
 def run_in_memory(calls: int) -> None:
     """The absolute cost in microseconds, free of sockets and of the server's noise."""
-    from brokerlink.generated.metaapi.api.regions import list_regions
-
     import brokerlink
+    from brokerlink.generated.metaapi.api.regions import list_regions
 
     base = "http://bench.invalid/metaapi"
     facade = brokerlink.MetaApi(base_url=base, token="bench-token", transport=Canned())

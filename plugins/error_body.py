@@ -8,9 +8,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-from brokerlink.hooks.call import Call
 
 from brokerlink import errors
+from brokerlink.hooks.call import Call
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id")
 MAX_RETRY_AFTER = 3600.0

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 
 import httpx
-from brokerlink.hooks.call import Call
+
 from brokerlink.hooks import hookimpl
+from brokerlink.hooks.call import Call
 
 http_log = logging.getLogger("brokerlink.http")
 wait_log = logging.getLogger("brokerlink.wait")

@@ -12,11 +12,11 @@ transaction-id to resume with.
 from __future__ import annotations
 
 import httpx
-from brokerlink.hooks.call import Call, Resend
-from brokerlink.plugins.error_body import json_object, parse_retry_after, wall_now
-from brokerlink.hooks import hookimpl
 
 from brokerlink.errors import PollTimeout
+from brokerlink.hooks import hookimpl
+from brokerlink.hooks.call import Call, Resend
+from brokerlink.plugins.error_body import json_object, parse_retry_after, wall_now
 
 DEFAULT_POLL_TIMEOUT = 600.0  # seconds a polled call may take in all
 DEFAULT_POLL_INTERVAL = 5.0  # no usable advice from the server

@@ -14,11 +14,11 @@ from __future__ import annotations
 import random
 
 import httpx
-from brokerlink.hooks.call import Call, Resend
-from brokerlink.hooks import hookimpl
-from brokerlink.plugins.polling import poll_budget
 
 from brokerlink.errors import ApiError, RateLimited, ServerError
+from brokerlink.hooks import hookimpl
+from brokerlink.hooks.call import Call, Resend
+from brokerlink.plugins.polling import poll_budget
 
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_DEADLINE = 120.0  # seconds from the call's start; polled calls use poll_timeout

@@ -7,9 +7,9 @@ import asyncio
 
 import httpx
 import pytest
-from brokerlink.generated.brokerwork.models import AccountInfo
 
 import brokerlink
+from brokerlink.generated.brokerwork.models import AccountInfo
 from tests.recording_server import RecordingServer
 
 

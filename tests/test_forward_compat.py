@@ -16,6 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from brokerlink.generated.b2core.api.accounts import get_account as b2core_get_account
 from brokerlink.generated.b2core.models import Account as B2CoreAccount
 from brokerlink.generated.b2core.models import AccountType as B2CoreAccountType
@@ -52,8 +55,6 @@ from brokerlink.generated.metaapi.models import (
 )
 from brokerlink.generated.metaapi.models import AccountType as MetaApiAccountType
 from brokerlink.generated.metaapi.types import UNSET, Unset
-from hypothesis import example, given
-from hypothesis import strategies as st
 
 DECIMAL_ZERO_BUG = (
     "decimal_property.py.jinja serialises with str(Decimal), which switches to exponent notation "

@@ -45,7 +45,7 @@ def test_each_vendor_has_its_plugin_package(vendor: str) -> None:
     for path in modules:
         module = importlib.import_module(f"brokerlink.plugins.{vendor}.{path.stem}")
         if hasattr(module, "VENDOR"):  # registered for its own API's clients only
-            assert module.VENDOR == vendor
+            assert vendor == module.VENDOR
 
 
 def test_no_vendor_names_in_the_vendor_neutral_plugins() -> None:

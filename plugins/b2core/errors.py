@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import httpx
+
+from brokerlink.hooks import hookimpl
 from brokerlink.hooks.call import Call
+from brokerlink.plugins.b2core.auth import REFRESH_ON_401
 from brokerlink.plugins.error_body import (
     build_error,
     class_for_status,
@@ -12,9 +15,6 @@ from brokerlink.plugins.error_body import (
     short_text,
     wall_now,
 )
-from brokerlink.hooks import hookimpl
-
-from brokerlink.plugins.b2core.auth import REFRESH_ON_401
 
 VENDOR = "b2core"
 

@@ -9,6 +9,9 @@ carrying the code (the vendor's set is open).
 from __future__ import annotations
 
 import httpx
+
+from brokerlink import errors
+from brokerlink.hooks import hookimpl
 from brokerlink.hooks.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
@@ -17,11 +20,10 @@ from brokerlink.plugins.error_body import (
     known_class,
     short_text,
 )
-from brokerlink.hooks import hookimpl
-
-from brokerlink import errors
 
 VENDOR = "brokerwork"
+
+
 def class_for_mcode(call: Call, mcode: str) -> type[Exception]:
     """The class of ``mcode``: the spec's (and plugins'), else its prefix's, else ``ApiError``."""
     for prefix, cls in call.client.code_prefixes:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
+from brokerlink import errors
+from brokerlink.hooks import hookimpl
 from brokerlink.hooks.call import Call
 from brokerlink.plugins.error_body import (
     build_error,
@@ -16,11 +19,10 @@ from brokerlink.plugins.error_body import (
     wall_now,
 )
 from brokerlink.plugins.metaapi.advice import advised_wait
-from brokerlink.hooks import hookimpl
-
-from brokerlink import errors
 
 VENDOR = "metaapi"
+
+
 def _servers(details: Any) -> dict[str, list[str]]:
     servers = details.get("serversByBrokers") if isinstance(details, dict) else None
     if not isinstance(servers, dict):

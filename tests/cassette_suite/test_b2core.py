@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
-from brokerlink.generated.b2core.models import AccountSortKey, SortOrder
-from brokerlink.hooks.call import Call
 
 import brokerlink
 from brokerlink import errors
+from brokerlink.generated.b2core.models import AccountSortKey, SortOrder
+from brokerlink.hooks.call import Call
 from tests.cassette_suite.clients import Clients
 from tests.cassette_suite.target import B2_FORBIDDEN_SECRET, WRONG_TOKEN, SharedClock
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from brokerlink.generated.metaapi.models import AccountState, MetatraderAccountList
 
+from brokerlink.generated.metaapi.models import AccountState, MetatraderAccountList
 from tests.cassette_suite.metaapi_data import NEW_ACCOUNT, new_account
 
 API = "metaapi"

@@ -6,12 +6,12 @@ import io
 from typing import Any
 
 import pytest
+
 from brokerlink.generated.metaapi.models import (
     ProvisioningProfileFileUpload,
     ProvisioningProfileList,
 )
 from brokerlink.generated.metaapi.types import File
-
 from tests.cassette_suite.metaapi_data import DEMO, new_account
 
 API = "metaapi"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from brokerlink.hooks.call import Resend
-
 import brokerlink
 from brokerlink.cli.progress import WaitDisplay
+from brokerlink.hooks.call import Resend
 from brokerlink.sandbox.faults import FaultRule
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import virtual_time

@@ -7,7 +7,6 @@ import re
 
 from brokerlink.hooks import hookspecs
 from brokerlink.hooks.manager import AUTOLOAD_ENV, ENTRY_POINT_GROUP
-
 from tests.docs.markdown import DOCS, run_python
 
 GUIDE = DOCS / "plugins.md"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pluggy
 import pytest
-from brokerlink.hooks import manager
 
 from brokerlink import errors
+from brokerlink.hooks import manager
 from tests.hooks.conftest import MODES, client, run
 from tests.recording_server import RecordingServer
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from brokerlink.hooks import hookspecs
 
 import brokerlink
 from brokerlink import errors
+from brokerlink.hooks import hookspecs
 from brokerlink.testing import instant_waits
 from tests.hooks.conftest import MODES, run
 from tests.recording_server import RecordingServer

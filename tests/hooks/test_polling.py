@@ -14,10 +14,10 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
-from brokerlink.plugins import polling
 
 import brokerlink
 from brokerlink import errors
+from brokerlink.plugins import polling
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import VirtualClock, instant_waits, virtual_time
 from tests.hooks.conftest import CREDENTIALS, MODES, client, run

@@ -8,9 +8,9 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
-from brokerlink.plugins import retries
 
 from brokerlink import errors
+from brokerlink.plugins import retries
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import VirtualClock, instant_waits, virtual_time
 from tests.hooks.conftest import MODES, fault, run

@@ -52,7 +52,10 @@ def test_a_body_given_as_a_model_reaches_the_hooks_as_that_model(sandbox: Sandbo
     seen = Seen()
     body = NewMetatraderAccount.from_dict({**BODY, "platform": "mt5"})
     with brokerlink.MetaApi(
-        token="t", base_url=sandbox.base_url("metaapi"), plugins=[seen], credential_cache="memory://"
+        token="t",
+        base_url=sandbox.base_url("metaapi"),
+        plugins=[seen],
+        credential_cache="memory://",
     ) as meta:
         meta.create_account(body=body)
     assert seen.calls[0].body is body
@@ -70,7 +73,10 @@ def test_plugin_state_lives_in_the_client_state_never_in_the_facade(
 ) -> None:
     seen = Seen()
     meta = brokerlink.MetaApi(
-        token="t", base_url=sandbox.base_url("metaapi"), plugins=[seen], credential_cache="memory://"
+        token="t",
+        base_url=sandbox.base_url("metaapi"),
+        plugins=[seen],
+        credential_cache="memory://",
     )
     before = dict(vars(meta))
     copy = meta.with_options(end_user_id="user-1")

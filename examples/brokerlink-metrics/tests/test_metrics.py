@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from brokerlink.hooks import manager
-from brokerlink.hooks.call import Resend
 from prometheus_client import REGISTRY, CollectorRegistry
 
 import brokerlink
 from brokerlink import errors
+from brokerlink.hooks import manager
+from brokerlink.hooks.call import Resend
 from brokerlink.sandbox.faults import FaultRule
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import virtual_time
