@@ -1,8 +1,8 @@
 """The credential guard: never pay MetaApi twice for the same rejected credentials.
 
-Importing this package is cheap; backends load on first use. See README.md in this folder for
-configuration (URLs, ``BROKERLINK_CACHE_URL``, ``BROKERLINK_CACHE_KEY``, TTLs, rate limit,
-failure policy).
+Importing this package is cheap; backends load on first use. It knows no vendor and sits below
+the hook runtime: the vendor plugin (``brokerlink.plugins.metaapi.credential_guard``) hands it
+the facts of a request and its table of reasons. See ``docs/credential-guard.md``.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from brokerlink.credentials.store import CredentialStore, Entry, GroupedFetch, LinkedFetch, Write
+from brokerlink.credentials.store import CredentialStore, Entry, Write
 
 if TYPE_CHECKING:
     from brokerlink.credentials.guard import Guard
     from brokerlink.credentials.memory_store import MemoryStore
-    from brokerlink.credentials.policy import GuardPolicy, RateLimit
+    from brokerlink.credentials.policy import GuardPolicy, RateLimit, Reason
     from brokerlink.credentials.redis_store import RedisStore
     from brokerlink.credentials.resolve import open_store
     from brokerlink.credentials.sqlite_store import SQLiteStore
@@ -23,21 +23,21 @@ if TYPE_CHECKING:
 __all__ = [
     "CredentialStore",
     "Entry",
-    "GroupedFetch",
+    "Guard",
     "GuardPolicy",
-    "LinkedFetch",
     "MemoryStore",
     "RateLimit",
+    "Reason",
     "RedisStore",
     "SQLiteStore",
     "Write",
-    "Guard",
     "open_store",
 ]
 
 _LAZY = {
     "GuardPolicy": "brokerlink.credentials.policy",
     "RateLimit": "brokerlink.credentials.policy",
+    "Reason": "brokerlink.credentials.policy",
     "MemoryStore": "brokerlink.credentials.memory_store",
     "SQLiteStore": "brokerlink.credentials.sqlite_store",
     "RedisStore": "brokerlink.credentials.redis_store",

@@ -3,7 +3,7 @@
 Creating an account carries the whole combination; an update carries the new server, password
 and slots; deploy, redeploy and the replica calls carry only the account id, so the guard
 completes them from what it remembered when the account was created or updated. The vendor
-plugin fills these in (``brokerlink.plugins.metaapi.guarded``).
+plugin fills these in from the typed request and the answer.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class Attempt:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """The final answer to a guarded request, as far as the guard cares."""
+    """The final answer to a guarded request, as far as the guard cares: a success (with the id
+    of a created account) or a rejection with a vendor code of the guard's reasons table."""
 
     success: bool
     code: str | None = None

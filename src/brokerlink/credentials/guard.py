@@ -1,9 +1,10 @@
-"""The credential guard of one client: its store, HMAC key, policy and rejection counter.
+"""The credential guard of one client: its store, HMAC key, policy, reasons and rejection counter.
 
 It drives the generators of :mod:`.plan` against the store, sync or async, and owns the failure
 policy: a store that fails is logged and left alone for ``store_retry_after`` seconds while
 requests go through (``on_error="allow"``) or are refused with ``CredentialCacheUnavailable``
 (``on_error="raise"``). Recording an answer never raises: the answer is already the caller's.
+It takes plain values (no hook objects): the vendor plugin calls it.
 """
 
 from __future__ import annotations
@@ -11,51 +12,42 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from brokerlink.credentials.facts import Attempt, Outcome
-from brokerlink.credentials.keys import Hasher
-from brokerlink.credentials.plan import (
-    Apply,
-    Count,
-    Fetch,
-    Keys,
-    Prepared,
-    Steps,
-    learn,
-    prepare,
-    refusal,
-)
-from brokerlink.credentials.policy import GuardPolicy
+from brokerlink.credentials.keys import Keys
+from brokerlink.credentials.plan import Apply, Count, Fetch, Open, Prepared, Steps, learn, prepare
+from brokerlink.credentials.plan import refusal as refusal_of
+from brokerlink.credentials.policy import GuardPolicy, Reason
 from brokerlink.credentials.ratelimit import RejectionCounter
-from brokerlink.credentials.recent import RecentRecords
-from brokerlink.credentials.store import (
-    CredentialStore,
-    GroupedFetch,
-    LinkedFetch,
-    joined,
-    links,
-)
+from brokerlink.credentials.store import CredentialStore
 from brokerlink.errors import (
     BrokerLinkError,
     CredentialCacheUnavailable,
     InvalidRequest,
     TooManyRejectedAttempts,
 )
-from brokerlink.hooks.call import CallOptions
 from brokerlink.timing import Timing
 
 log = logging.getLogger("brokerlink.credentials")
 T = TypeVar("T")
+NO_CLASSES: Mapping[str, type[Exception]] = {}
 
 
 class Guard:
-    """Checks before a guarded request and learns from its final answer."""
+    """Checks before a guarded request and learns from its final answer.
+
+    ``reasons``: the vendor's table of remembered codes; the policy's TTLs must name only those
+    (``InvalidRequest`` otherwise, raised here, before anything is sent)."""
 
     def __init__(
-        self, store: CredentialStore, *, owned: bool = False, policy: GuardPolicy | None = None
+        self,
+        store: CredentialStore,
+        *,
+        reasons: Mapping[str, Reason],
+        owned: bool = False,
+        policy: GuardPolicy | None = None,
     ) -> None:
         chosen = policy if policy is not None else getattr(store, "policy", None)
         if chosen is None:
@@ -65,14 +57,10 @@ class Guard:
         self.store = store
         self.owned = owned
         self.policy = chosen
+        self.reasons = chosen.reasons(reasons)
         self._keys: Keys | None = None
-        self._lock = threading.Lock()
         self._down_until = -math.inf
         self._counter: RejectionCounter | None = None
-        self._linking = store if isinstance(store, LinkedFetch) else None
-        self._grouping = store if isinstance(store, GroupedFetch) else None
-        self.recent = RecentRecords()
-        """The account records seen or written last (hashes only): updates guess from them."""
 
     def __repr__(self) -> str:
         return f"Guard({self.store!r})"
@@ -89,50 +77,17 @@ class Guard:
                 await self.store.aclose()
 
     # --- drivers ---------------------------------------------------------------------------------
-    def _open(self) -> Keys:
-        with self._lock:
-            if self._keys is None:
-                self._keys = Keys(Hasher(self.store.open()))
-            return self._keys
-
-    async def _aopen(self) -> Keys:
-        if self._keys is None:
-            self._keys = Keys(Hasher(await self.store.aopen()))
-        return self._keys
-
     def _rejections(self) -> RejectionCounter:
         if self._counter is None:
             assert self.policy.rate_limit is not None
             self._counter = RejectionCounter(self.store, self.policy.rate_limit)
         return self._counter
 
-    def _fetch(self, op: Fetch, now: float) -> Any:
-        if op.grouped:
-            if self._grouping is not None:
-                return self._grouping.fetch_grouped(op.keys, now)
-            return self.store.fetch(op.keys, now), None  # the plan reads the rest next
-        if not op.linked:
-            return self.store.fetch(op.keys, now)
-        if self._linking is not None:
-            return self._linking.fetch_linked(op.keys, now)
-        entries = self.store.fetch(op.keys, now)  # a store without the capability: read twice
-        targets = links(entries[0])
-        wanted = [key for key in targets if key is not None]
-        return joined(entries, targets, self.store.fetch(wanted, now) if wanted else ())
-
-    async def _afetch(self, op: Fetch, now: float) -> Any:
-        if op.grouped:
-            if self._grouping is not None:
-                return await self._grouping.afetch_grouped(op.keys, now)
-            return await self.store.afetch(op.keys, now), None
-        if not op.linked:
-            return await self.store.afetch(op.keys, now)
-        if self._linking is not None:
-            return await self._linking.afetch_linked(op.keys, now)
-        entries = await self.store.afetch(op.keys, now)
-        targets = links(entries[0])
-        wanted = [key for key in targets if key is not None]
-        return joined(entries, targets, await self.store.afetch(wanted, now) if wanted else ())
+    def _keyed(self, make: Callable[[Keys], Steps[T]]) -> Steps[T]:
+        """``make(keys)``'s steps, after opening the store when no key is known yet."""
+        if self._keys is None:
+            self._keys = Keys((yield Open()))
+        return (yield from make(self._keys))
 
     def _drive(self, steps: Steps[T], now: float) -> T:
         answer: Any = None
@@ -140,12 +95,13 @@ class Guard:
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
-                    answer = self._fetch(op, now)
+                    answer = self.store.fetch(op.keys, now)
                 elif isinstance(op, Apply):
-                    self.store.apply(op.writes, now)
-                    answer = None
+                    answer = self.store.apply(op.writes, now)
                 elif isinstance(op, Count):
                     answer = self._rejections().hit(op.user)
+                else:
+                    answer = self.store.open()
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
@@ -155,12 +111,13 @@ class Guard:
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
-                    answer = await self._afetch(op, now)
+                    answer = await self.store.afetch(op.keys, now)
                 elif isinstance(op, Apply):
-                    await self.store.aapply(op.writes, now)
-                    answer = None
+                    answer = await self.store.aapply(op.writes, now)
                 elif isinstance(op, Count):
                     answer = await self._rejections().ahit(op.user)
+                else:
+                    answer = await self.store.aopen()
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
@@ -198,85 +155,99 @@ class Guard:
         log.warning("%s; %s", error, what)
 
     # --- the two moments -------------------------------------------------------------------------
+    def _checking(self, attempt: Attempt, guard: bool, end_user_id: str | None) -> Steps[Prepared]:
+        return self._keyed(lambda keys: prepare(keys, attempt, end_user_id, marks=guard))
+
+    def _refuse(
+        self,
+        p: Prepared,
+        now: float,
+        guard: bool,
+        end_user_id: str | None,
+        error_classes: Mapping[str, type[Exception]],
+    ) -> Prepared:
+        if not p.found and p.cooldown is None:  # the usual case
+            return p
+        refused = refusal_of(p, now, self.reasons, guard=guard, error_classes=error_classes)
+        if refused is None:
+            return p
+        if isinstance(refused, TooManyRejectedAttempts):
+            refused.end_user_id = end_user_id
+        raise refused
+
     def check(
         self,
         attempt: Attempt,
-        options: CallOptions,
+        *,
         timing: Timing,
-        error_classes: Mapping[str, type[Exception]],
+        guard: bool = True,
+        end_user_id: str | None = None,
+        error_classes: Mapping[str, type[Exception]] = NO_CLASSES,
     ) -> Prepared | None:
-        """Raise a local refusal, or return what was worked out (None: nothing, or store down)."""
-        if not (options.credential_guard or options.end_user_id is not None):
-            return None
-        if self._resting(timing, checking=True):
+        """Raise a local refusal, or return what was worked out (None: nothing, or store down).
+        ``guard=False`` skips the known-bad check (an end user's cool-down still applies)."""
+        if not (guard or end_user_id is not None) or self._resting(timing, checking=True):
             return None
         now = timing.wall()
         try:
-            keys = self._keys or self._open()
-            steps = prepare(
-                keys,
-                attempt,
-                options.end_user_id,
-                marks=options.credential_guard,
-                recent=self.recent,
-            )
-            prepared = self._drive(steps, now)
+            prepared = self._drive(self._checking(attempt, guard, end_user_id), now)
         except Exception as exc:
             self._failed(exc, timing, checking=True)
             return None
         self._down_until = -math.inf
-        return _refuse_or_pass(prepared, now, options, error_classes)
+        return self._refuse(prepared, now, guard, end_user_id, error_classes)
 
     async def acheck(
         self,
         attempt: Attempt,
-        options: CallOptions,
+        *,
         timing: Timing,
-        error_classes: Mapping[str, type[Exception]],
+        guard: bool = True,
+        end_user_id: str | None = None,
+        error_classes: Mapping[str, type[Exception]] = NO_CLASSES,
     ) -> Prepared | None:
-        if not (options.credential_guard or options.end_user_id is not None):
-            return None
-        if self._resting(timing, checking=True):
+        if not (guard or end_user_id is not None) or self._resting(timing, checking=True):
             return None
         now = timing.wall()
         try:
-            keys = self._keys or await self._aopen()
-            steps = prepare(
-                keys,
-                attempt,
-                options.end_user_id,
-                marks=options.credential_guard,
-                recent=self.recent,
-            )
-            prepared = await self._adrive(steps, now)
+            prepared = await self._adrive(self._checking(attempt, guard, end_user_id), now)
         except Exception as exc:
             self._failed(exc, timing, checking=True)
             return None
         self._down_until = -math.inf
-        return _refuse_or_pass(prepared, now, options, error_classes)
+        return self._refuse(prepared, now, guard, end_user_id, error_classes)
+
+    def _learning(
+        self,
+        attempt: Attempt,
+        prepared: Prepared | None,
+        outcome: Outcome,
+        end_user_id: str | None,
+        now: float,
+    ) -> Steps[None]:
+        def steps(keys: Keys) -> Steps[None]:
+            p = prepared
+            if p is None:  # not checked (the check was off): read the record now
+                p = yield from prepare(keys, attempt, None, marks=False)
+            yield from learn(keys, p, outcome, self.reasons, self.policy, end_user_id, now)
+
+        return self._keyed(steps)
 
     def learn(
         self,
         attempt: Attempt,
         prepared: Prepared | None,
         outcome: Outcome,
-        options: CallOptions,
+        *,
         timing: Timing,
+        end_user_id: str | None = None,
     ) -> None:
         """Remember a rejection or clear after a success; logs instead of raising."""
         if self._resting(timing, checking=False):
             return
         now = timing.wall()
         try:
-            keys = self._keys or self._open()
-            if prepared is None:
-                prepared = self._drive(
-                    prepare(keys, attempt, None, marks=False, recent=self.recent), now
-                )
-            self._drive(
-                learn(keys, prepared, outcome, self.policy, options.end_user_id, now, self.recent),
-                now,
-            )
+            self._drive(self._learning(attempt, prepared, outcome, end_user_id, now), now)
         except Exception as exc:
             self._failed(exc, timing, checking=False)
 
@@ -285,37 +256,14 @@ class Guard:
         attempt: Attempt,
         prepared: Prepared | None,
         outcome: Outcome,
-        options: CallOptions,
+        *,
         timing: Timing,
+        end_user_id: str | None = None,
     ) -> None:
         if self._resting(timing, checking=False):
             return
         now = timing.wall()
         try:
-            keys = self._keys or await self._aopen()
-            if prepared is None:
-                prepared = await self._adrive(
-                    prepare(keys, attempt, None, marks=False, recent=self.recent), now
-                )
-            steps = learn(
-                keys, prepared, outcome, self.policy, options.end_user_id, now, self.recent
-            )
-            await self._adrive(steps, now)
+            await self._adrive(self._learning(attempt, prepared, outcome, end_user_id, now), now)
         except Exception as exc:
             self._failed(exc, timing, checking=False)
-
-
-def _refuse_or_pass(
-    prepared: Prepared,
-    now: float,
-    options: CallOptions,
-    error_classes: Mapping[str, type[Exception]],
-) -> Prepared:
-    if not prepared.found and prepared.cooldown is None:  # the usual case
-        return prepared
-    refused = refusal(prepared, now, guard=options.credential_guard, error_classes=error_classes)
-    if refused is None:
-        return prepared
-    if isinstance(refused, TooManyRejectedAttempts):
-        refused.end_user_id = options.end_user_id
-    raise refused
