@@ -208,7 +208,7 @@ class RedisRequests:
     def _reads(self) -> int:
         return int(self.client.info("stats")["total_reads_processed"])
 
-    async def __call__(self, run: Callable[[], Awaitable[object]], tries: int = 5) -> int:
+    async def __call__(self, run: Callable[[], Awaitable[object]], tries: int = 20) -> int:
         least = math.inf
         for _ in range(tries):
             before = self._reads()
