@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from brokerlink.plugins.metaapi.guard_reasons import REASONS, outcome_of
+from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT, outcome_of
 from brokerlink.plugins.metaapi.guarded import attempt_of
 
 from brokerlink.credentials.facts import Attempt, Outcome
@@ -36,7 +36,7 @@ def _guard_for(client: ClientState) -> Guard:
         with client.lock:
             if client.guard is None:
                 store, owned = open_store(client.credential_cache)
-                client.guard = Guard(store, owned=owned, reasons=REASONS)
+                client.guard = Guard(store, owned=owned, reasons=REASONS, vendor=VENDOR_TEXT)
             guard = client.guard
     return guard
 

