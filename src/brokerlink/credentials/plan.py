@@ -76,38 +76,21 @@ class Record:
     uses_profile: bool = False
 
     def encode(self) -> str:
-        doc = {
-            "i": self.ident.hex(),
-            "w": self.secret and self.secret.hex(),
-            "c": self.cred and self.cred.hex(),
-            "z": self.tz and self.tz.hex(),
-            "p": self.platform,
-            "t": self.account_type,
-            "s": self.slots,
-            "g": self.uses_profile,
-        }
-        return json.dumps(doc, separators=(",", ":"))
+        hashes = [h and h.hex() for h in (self.ident, self.secret, self.cred, self.tz)]
+        values = [*hashes, self.platform, self.account_type, self.slots, self.uses_profile]
+        return json.dumps(dict(zip("iwczptsg", values, strict=True)), separators=(",", ":"))
 
     @classmethod
     def decode(cls, text: str) -> Record | None:
         """The record ``text`` holds, else None (never raises)."""
         try:
             doc = json.loads(text)
-            ident = bytes.fromhex(doc["i"])
-            secret, cred, tz = _hex(doc.get("w")), _hex(doc.get("c")), _hex(doc.get("z"))
+            ident, secret, cred, tz = bytes.fromhex(doc["i"]), *map(_hex, map(doc.get, "wcz"))
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return None
-        platform, kind, slots = doc.get("p"), doc.get("t"), doc.get("s")
-        return cls(
-            ident,
-            secret,
-            cred,
-            tz,
-            platform if isinstance(platform, str) else None,
-            kind if isinstance(kind, str) else None,
-            slots if type(slots) is int else None,
-            doc.get("g") is True,
-        )
+        platform, kind = (v if isinstance(v, str) else None for v in map(doc.get, "pt"))
+        slots = doc["s"] if type(doc.get("s")) is int else None
+        return cls(ident, secret, cred, tz, platform, kind, slots, doc.get("g") is True)
 
 
 @dataclass(slots=True)
@@ -229,22 +212,6 @@ def prepare(
     return p
 
 
-def _slots_data(entry: Entry) -> tuple[int | None, int | None, str | None]:
-    """(recommended, rejected, account type) of a slots rejection."""
-    try:
-        doc = json.loads(entry.data)
-    except ValueError:
-        doc = None
-    if not isinstance(doc, dict):
-        return None, None, None
-
-    def whole(value: Any) -> int | None:
-        return value if type(value) is int else None
-
-    kind = doc.get("t")
-    return whole(doc.get("rec")), whole(doc.get("rej")), kind if isinstance(kind, str) else None
-
-
 def _slots_refused(entry: Entry, slots: int | None, account_type: str | None) -> bool:
     """Same account type, and fewer slots than recommended or no more than already rejected."""
     recommended, rejected, kind = _slots_data(entry)
@@ -253,6 +220,17 @@ def _slots_refused(entry: Entry, slots: int | None, account_type: str | None) ->
     return (recommended is not None and slots < recommended) or (
         rejected is not None and slots <= rejected
     )
+
+
+def _slots_data(entry: Entry) -> tuple[int | None, int | None, str | None]:
+    """(recommended, rejected, account type) of a slots rejection."""
+    try:
+        doc = json.loads(entry.data)
+        rec, rej, kind = doc.get("rec"), doc.get("rej"), doc.get("t")
+    except (ValueError, AttributeError):
+        return None, None, None
+    rec, rej = (n if type(n) is int else None for n in (rec, rej))
+    return rec, rej, kind if isinstance(kind, str) else None
 
 
 def _when(epoch: float) -> datetime:
