@@ -1,11 +1,8 @@
-"""The credential guard of one client: its store, HMAC key, policy, reasons and rejection counter.
-
-It drives the generators of :mod:`.plan` against the store, sync or async, and owns the failure
-policy: a store that fails is logged and left alone for ``store_retry_after`` seconds while
-requests go through (``on_error="allow"``) or are refused with ``CredentialCacheUnavailable``
-(``on_error="raise"``). Recording an answer never raises: the answer is already the caller's.
-It takes plain values (no hook objects): the vendor plugin calls it.
-"""
+"""The credential guard of one client: it drives the generators of :mod:`.plan` against its
+store, sync or async, and owns the failure policy: a store that fails is logged and left alone
+for ``store_retry_after`` seconds while requests go through (``on_error="allow"``) or are refused
+with ``CredentialCacheUnavailable`` (``"raise"``). Learning never raises: the answer is already
+the caller's. It takes plain values, no hook objects: the vendor plugin calls it."""
 
 from __future__ import annotations
 
@@ -17,15 +14,7 @@ from typing import TypeVar
 
 from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.keys import Keys
-from brokerlink.credentials.plan import (
-    Apply,
-    Fetch,
-    Prepared,
-    Steps,
-    learn,
-    prepare,
-    refusal,
-)
+from brokerlink.credentials.plan import Apply, Fetch, Prepared, Steps, learn, prepare, refusal
 from brokerlink.credentials.policy import GuardPolicy, Reason
 from brokerlink.credentials.ratelimit import RejectionCounter
 from brokerlink.credentials.store import CredentialStore
@@ -55,16 +44,11 @@ class Guard:
         owned: bool = False,
         policy: GuardPolicy | None = None,
     ) -> None:
-        chosen = policy if policy is not None else getattr(store, "policy", None)
-        if chosen is None:
-            chosen = GuardPolicy()
+        chosen = policy or getattr(store, "policy", None) or GuardPolicy()
         if not isinstance(chosen, GuardPolicy):
             raise InvalidRequest("a credential store's policy must be a GuardPolicy")
-        self.store = store
-        self.owned = owned
-        self.policy = chosen
+        self.store, self.owned, self.policy, self.vendor = store, owned, chosen, vendor
         self.reasons = chosen.reasons(reasons)
-        self.vendor = vendor
         self._keys: Keys | None = None
         self._down_until = -math.inf
         self._counter: RejectionCounter | None = None
@@ -85,9 +69,8 @@ class Guard:
 
     # --- drivers: the plan's store operations, sync or async, under the failure policy ----------
     def _rejections(self) -> RejectionCounter:
-        if self._counter is None:
-            assert self.policy.rate_limit is not None
-            self._counter = RejectionCounter(self.store, self.policy.rate_limit)
+        assert self.policy.rate_limit is not None
+        self._counter = self._counter or RejectionCounter(self.store, self.policy.rate_limit)
         return self._counter
 
     def _drive(self, make: Plan[T], timing: Timing, *, checking: bool) -> T | None:
@@ -152,12 +135,9 @@ class Guard:
                 raise exc
             log.error("credential guard: %s: %s", type(exc).__name__, exc)
             return
-        error = (
-            exc
-            if isinstance(exc, CredentialCacheUnavailable)
-            else CredentialCacheUnavailable(
-                f"credential cache {self.store!r} failed: {type(exc).__name__}"
-            )
+        error = exc if isinstance(exc, CredentialCacheUnavailable) else None
+        error = error or CredentialCacheUnavailable(
+            f"credential cache {self.store!r} failed: {type(exc).__name__}"
         )
         self._down_until = timing.monotonic() + self.policy.store_retry_after
         if checking and self.policy.on_error == "raise":

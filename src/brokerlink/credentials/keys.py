@@ -24,11 +24,8 @@ MIN_KEY_CHARS = 16
 
 def encode(*fields: str | bytes) -> bytes:
     """Length-prefixed concatenation: no two different field lists give the same bytes."""
-    parts: list[bytes] = []
-    for field in fields:
-        raw = field.encode() if isinstance(field, str) else field
-        parts += (len(raw).to_bytes(4, "big"), raw)
-    return b"".join(parts)
+    raws = [field.encode() if isinstance(field, str) else field for field in fields]
+    return b"".join(len(raw).to_bytes(4, "big") + raw for raw in raws)
 
 
 class Keys:

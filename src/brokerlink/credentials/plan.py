@@ -1,19 +1,12 @@
-"""The guard's decisions as generators of store operations (sans-IO).
+"""The guard's decisions as generators of store operations (sans-IO), driven sync or async alike.
 
 ``prepare`` works out which keyed hashes a request concerns and fetches what the store remembers
-of them; ``refusal`` decides from that alone; ``learn`` turns the final answer into writes. The
-sync and async guards drive the same generators (:mod:`.guard`), so both behave identically.
-
-A new account's keys are known from the request: one read. Updates and the calls that carry only
-an account id (deploy, redeploy, replicas) need the account's record first: the guard keeps one
-per account (``record = H(record, account id)``) holding ``ident`` and ``secret`` (never the
-fields), so an update that changes only the password or the server still finds the hash a
-createAccount would have made, and a deploy finds the hashes of the credentials it deploys.
-That is a second read, after the record's; the update's keys are HMACs only the process can
-compute, and a store need understand nothing of what it holds. An account updated with no
-record has its ``record`` key for ``ident`` (its platform and login are unknown). A slots
-rejection is kept under ``cred`` too, with the account type, the slots asked for and the slots
-recommended: the latest verdict on a combination wins.
+of them; ``refusal`` decides from that alone; ``learn`` turns the final answer into writes. Each
+account created or updated through the guard gets a record (hashes only, see ``Record``), read
+first by updates and deploy-like calls: their keys derive from it (an HMAC only the process can
+compute, so a store need understand nothing of what it holds). An account with no record has
+its record key for ``ident`` (its platform and login are unknown). A slots rejection is kept
+under ``cred`` too: the latest verdict on a combination wins.
 """
 
 from __future__ import annotations
@@ -162,17 +155,6 @@ def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None, ke
     )
 
 
-def _account_call(a: Attempt, p: Prepared) -> None:
-    """Deploy, redeploy and the replica calls: the record's hashes. Slots are judged where a
-    request sets them (replica create/update); a deploy rejected for slots marks the account."""
-    record = p.record
-    if record is not None:
-        p.cred = record.cred
-        p.tz = None if a.replica else record.tz
-    p.slots = a.slots if a.replica else None
-    p.account_type = record.account_type if record is not None else a.account_type
-
-
 def prepare(
     keys: Keys, attempt: Attempt, end_user_id: str | None, *, marks: bool
 ) -> Steps[Prepared]:
@@ -203,8 +185,11 @@ def prepare(
         p.record = Record.decode(held.data) if held is not None and held.reason == RECORD else None
         if a.scope == "update":
             _updated_account(keys, a, p, p.record, record_key)
-        else:
-            _account_call(a, p)
+        else:  # slots are judged where a request sets them (replicas); a deploy's mark the account
+            r = p.record
+            p.cred, p.tz = (r.cred, None if a.replica else r.tz) if r is not None else (None, None)
+            p.slots = a.slots if a.replica else None
+            p.account_type = r.account_type if r is not None else a.account_type
             p.note(mark, entries[len(entries) - len(mark) :])
         wanted = p.wanted() if marks else ()
         if wanted:
@@ -214,12 +199,10 @@ def prepare(
 
 def _slots_refused(entry: Entry, slots: int | None, account_type: str | None) -> bool:
     """Same account type, and fewer slots than recommended or no more than already rejected."""
-    recommended, rejected, kind = _slots_data(entry)
+    rec, rej, kind = _slots_data(entry)
     if slots is None or kind != (account_type or ""):
         return False
-    return (recommended is not None and slots < recommended) or (
-        rejected is not None and slots <= rejected
-    )
+    return (rec is not None and slots < rec) or (rej is not None and slots <= rej)
 
 
 def _slots_data(entry: Entry) -> tuple[int | None, int | None, str | None]:
@@ -231,10 +214,6 @@ def _slots_data(entry: Entry) -> tuple[int | None, int | None, str | None]:
         return None, None, None
     rec, rej = (n if type(n) is int else None for n in (rec, rej))
     return rec, rej, kind if isinstance(kind, str) else None
-
-
-def _when(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
 
 
 def refusal(
@@ -261,7 +240,8 @@ def refusal(
             advice += f"; then {vendor[1]} before deploying it again"
         else:
             subject = f"{vendor[0]} already rejected this combination with {entry.reason}"
-        first = _when(entry.first_seen)
+        first = datetime.fromtimestamp(entry.first_seen, UTC)
+        until = None if entry.expires_at is None else datetime.fromtimestamp(entry.expires_at, UTC)
         return KnownBadCredentials(
             f"{a.operation} refused locally, nothing sent: {subject} "
             f"(first seen {first:%Y-%m-%d %H:%M:%S} UTC). To do: {advice}. "
@@ -269,7 +249,7 @@ def refusal(
             reason=entry.reason,
             first_seen=first,
             operation=a.operation,
-            expires_at=None if entry.expires_at is None else _when(entry.expires_at),
+            expires_at=until,
             recommended_resource_slots=recommended,
             rejected_as=error_classes.get(entry.reason),
         )

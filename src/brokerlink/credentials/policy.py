@@ -85,7 +85,7 @@ class GuardPolicy:
         }
 
 
-def _number(name: str, value: str, kind: type[float] | type[int]) -> float:
+def number(name: str, value: str, kind: type[float] | type[int] = float) -> float:
     try:
         return kind(value)
     except ValueError:
@@ -101,11 +101,11 @@ def policy_from_query(params: Mapping[str, str]) -> GuardPolicy:
     rate_off = False
     for name, value in params.items():
         if name.startswith("ttl_"):
-            ttls[name[4:].upper()] = _number(name, value, float)
+            ttls[name[4:].upper()] = number(name, value, float)
         elif name in ("max_rejections", "window"):
-            limit[name] = _number(name, value, int)
+            limit[name] = number(name, value, int)
         elif name in ("cooldown", "record_ttl"):
-            (limit if name == "cooldown" else options)[name] = _number(name, value, float)
+            (limit if name == "cooldown" else options)[name] = number(name, value, float)
         elif name == "rate_limit":
             if value.lower() not in ("off", "on", "0", "1", "false", "true"):
                 raise InvalidRequest("credential_cache: rate_limit must be on or off")

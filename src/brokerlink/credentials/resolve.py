@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from brokerlink.credentials.policy import policy_from_query
+from brokerlink.credentials.policy import number, policy_from_query
 from brokerlink.credentials.store import CredentialStore
 from brokerlink.errors import InvalidRequest
 
@@ -43,13 +42,6 @@ def open_store(setting: object) -> tuple[CredentialStore, bool]:
     )
 
 
-def _number(name: str, value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise InvalidRequest(f"credential_cache: {name} must be a number") from None
-
-
 def store_from_url(url: str) -> CredentialStore:
     """A store for ``url`` (see the module docstring for the forms)."""
     from brokerlink.credentials.redis_store import redacted
@@ -64,17 +56,16 @@ def store_from_url(url: str) -> CredentialStore:
     policy = policy_from_query(policy_params)
     scheme = scheme.lower()
     if scheme == "memory":
-        if other:
-            raise InvalidRequest(f"credential_cache: unknown parameter(s) {sorted(other)}")
-        if rest:
-            raise InvalidRequest("credential_cache: memory:// takes no path")
+        if other or rest:
+            what = f"unknown parameter(s) {sorted(other)}" if other else "memory:// takes no path"
+            raise InvalidRequest(f"credential_cache: {what}")
         from brokerlink.credentials.memory_store import MemoryStore
 
         return MemoryStore(policy=policy)
     if scheme == "sqlite":
         from brokerlink.credentials.sqlite_store import SQLiteStore
 
-        timeout = _number("timeout", other.pop("timeout", "5"))
+        timeout = number("timeout", other.pop("timeout", "5"))
         if other:
             raise InvalidRequest(f"credential_cache: unknown sqlite parameter(s) {sorted(other)}")
         path = rest[1:] if _WINDOWS_DRIVE.match(rest) or rest == "/:memory:" else rest
@@ -83,10 +74,9 @@ def store_from_url(url: str) -> CredentialStore:
         from brokerlink.credentials.redis_store import DEFAULT_PREFIX, RedisStore
 
         prefix = other.pop("prefix", DEFAULT_PREFIX)
-        timeout = _number("timeout", other.pop("timeout", "1"))
+        timeout = number("timeout", other.pop("timeout", "1"))
         target = f"{scheme}://{rest}" + (f"?{urlencode(other)}" if other else "")
-        options: dict[str, Any] = {}
-        return RedisStore(target, prefix=prefix, timeout=timeout, policy=policy, **options)
+        return RedisStore(target, prefix=prefix, timeout=timeout, policy=policy)
     raise InvalidRequest(
         f"credential_cache: unknown scheme {scheme!r} (memory://, sqlite://, redis://, rediss://)"
     )

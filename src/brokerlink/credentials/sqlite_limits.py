@@ -1,8 +1,7 @@
 """A ``limits`` storage inside the guard's SQLite database (``limits`` has none for SQLite).
 
-Implements the moving-window strategy the rejection rate limit uses, plus the fixed-window
-counter methods every ``limits`` storage must have. Times are ``time.time()`` like the other
-``limits`` storages.
+Implements the moving-window strategy the rejection rate limit uses. Times are ``time.time()``
+like the other ``limits`` storages.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class SQLiteLimitsStorage(Storage, MovingWindowSupport):
-    """Rate-limit counters and hit logs in the ``guard_counters`` / ``guard_hits`` tables."""
+    """Rate-limit hit logs in the ``guard_hits`` table."""
 
     STORAGE_SCHEME = None
 
@@ -30,33 +29,15 @@ class SQLiteLimitsStorage(Storage, MovingWindowSupport):
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return (sqlite3.Error, OSError)
 
-    # --- fixed window ----------------------------------------------------------------------------
+    # --- fixed window: not used by the rate limit (a moving window) ------------------------------
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
-
-        def run(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "INSERT INTO guard_counters (key, value, expires_at) VALUES (?1, ?2, ?3) "
-                "ON CONFLICT (key) DO UPDATE SET "
-                "value = CASE WHEN expires_at <= ?4 THEN excluded.value ELSE value + ?2 END, "
-                "expires_at = CASE WHEN expires_at <= ?4 THEN excluded.expires_at "
-                "ELSE expires_at END",
-                (key, amount, now + expiry, now),
-            )
-            row = conn.execute("SELECT value FROM guard_counters WHERE key = ?", (key,)).fetchone()
-            return int(row[0])
-
-        return self._store.transaction(run)
+        raise NotImplementedError("the guard's SQLite limits storage has moving windows only")
 
     def get(self, key: str) -> int:
-        rows = self._store.query(
-            "SELECT value FROM guard_counters WHERE key = ? AND expires_at > ?", (key, time.time())
-        )
-        return int(rows[0][0]) if rows else 0
+        return 0
 
     def get_expiry(self, key: str) -> float:
-        rows = self._store.query("SELECT expires_at FROM guard_counters WHERE key = ?", (key,))
-        return float(rows[0][0]) if rows else time.time()
+        return time.time()
 
     def check(self) -> bool:
         try:
@@ -67,14 +48,12 @@ class SQLiteLimitsStorage(Storage, MovingWindowSupport):
 
     def reset(self) -> int | None:
         def run(conn: sqlite3.Connection) -> int:
-            count = conn.execute("DELETE FROM guard_counters").rowcount
-            return count + conn.execute("DELETE FROM guard_hits").rowcount
+            return int(conn.execute("DELETE FROM guard_hits").rowcount)
 
         return self._store.transaction(run)
 
     def clear(self, key: str) -> None:
         def run(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM guard_counters WHERE key = ?", (key,))
             conn.execute("DELETE FROM guard_hits WHERE key = ?", (key,))
 
         self._store.transaction(run)

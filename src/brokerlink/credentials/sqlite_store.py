@@ -44,9 +44,6 @@ CREATE TABLE IF NOT EXISTS guard_hits (
 );
 CREATE INDEX IF NOT EXISTS guard_hits_key ON guard_hits (key, at);
 CREATE INDEX IF NOT EXISTS guard_hits_expiry ON guard_hits (expires_at);
-CREATE TABLE IF NOT EXISTS guard_counters (
-    key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL
-) WITHOUT ROWID;
 """
 UPSERT = """
 INSERT INTO guard_entries (key, reason, first_seen, expires_at, data) VALUES (?1, ?2, ?3, ?4, ?5)

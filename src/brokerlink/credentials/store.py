@@ -71,14 +71,9 @@ class CredentialStore(Protocol):
 
 def merged(old: Entry | None, new: Entry, now: float) -> Entry:
     """``new``, keeping ``old.first_seen`` when ``old`` is a live entry with the same reason."""
-    if (
-        old is not None
-        and old.live(now)
-        and old.reason == new.reason
-        and old.first_seen < new.first_seen
-    ):
-        return Entry(new.reason, old.first_seen, new.expires_at, new.data)
-    return new
+    if old is None or not old.live(now) or old.reason != new.reason:
+        return new
+    return Entry(new.reason, min(old.first_seen, new.first_seen), new.expires_at, new.data)
 
 
 def encode_entry(entry: Entry) -> str:
@@ -101,11 +96,8 @@ def decode_entry(text: str | bytes) -> Entry | None:
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
     numbers = (int, float)
-    if (
-        isinstance(reason, str)
-        and isinstance(first, numbers)
-        and (expires is None or isinstance(expires, numbers))
-        and isinstance(data, str)
-    ):
-        return Entry(reason, float(first), None if expires is None else float(expires), data)
-    return None
+    if not (isinstance(reason, str) and isinstance(first, numbers) and isinstance(data, str)):
+        return None
+    if expires is not None and not isinstance(expires, numbers):
+        return None
+    return Entry(reason, float(first), None if expires is None else float(expires), data)
