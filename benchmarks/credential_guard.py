@@ -36,7 +36,7 @@ from brokerlink.hooks.call import Call, CallOptions
 from brokerlink.plugins.timing import SYSTEM
 
 from brokerlink.credentials import Entry, MemoryStore, RedisStore, SQLiteStore
-from brokerlink.credentials.facts import Outcome
+from brokerlink.credentials.plan import Outcome
 from brokerlink.credentials.recent import RecentRecords
 from brokerlink.errors import KnownBadCredentials
 

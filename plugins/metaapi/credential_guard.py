@@ -15,7 +15,7 @@ import httpx
 from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT, outcome_of
 from brokerlink.plugins.metaapi.guarded import attempt_of
 
-from brokerlink.credentials.facts import Attempt, Outcome
+from brokerlink.credentials.plan import Attempt, Outcome
 from brokerlink.hooks import Call, ClientState, hookimpl
 
 if TYPE_CHECKING:

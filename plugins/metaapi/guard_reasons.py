@@ -8,7 +8,7 @@ import httpx
 from brokerlink.plugins.error_body import json_object
 from brokerlink.plugins.metaapi.errors import details_code
 
-from brokerlink.credentials.facts import Outcome
+from brokerlink.credentials.plan import Outcome
 from brokerlink.credentials.policy import Reason
 
 VENDOR_TEXT = ("MetaApi", "update the account (updateAccount)")

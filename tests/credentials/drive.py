@@ -14,9 +14,8 @@ from brokerlink.plugins.metaapi.guarded import GUARDED
 
 from brokerlink import timing
 from brokerlink.credentials import Entry, Write
-from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.guard import Guard
-from brokerlink.credentials.plan import Prepared
+from brokerlink.credentials.plan import Attempt, Outcome, Prepared
 from brokerlink.errors import KnownBadCredentials
 
 SERVER = "ICMarketsSC-Demo"

@@ -9,7 +9,7 @@ import pytest
 from brokerlink.generated.metaapi import models
 from brokerlink.plugins.metaapi.guarded import GUARDED, attempt_of
 
-from brokerlink.credentials.facts import Attempt
+from brokerlink.credentials.plan import Attempt
 from brokerlink.hooks import Call, CallOptions, ClientState, Operation
 from tests.credentials.test_guard_sandbox import account
 

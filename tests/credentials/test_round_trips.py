@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from brokerlink.credentials import CredentialStore, Entry, RedisStore, Write
-from brokerlink.credentials.facts import Attempt, Outcome
+from brokerlink.credentials.plan import Attempt, Outcome
 from brokerlink.errors import KnownBadCredentials
 from brokerlink.testing import VirtualClock
 from tests.credentials.conftest import SHARED_KEY, StoreFactory

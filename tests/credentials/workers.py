@@ -8,7 +8,7 @@ from typing import Any
 from brokerlink.plugins.metaapi.guard_reasons import REASONS
 
 from brokerlink.credentials import Entry, Guard, RedisStore, SQLiteStore, Write
-from brokerlink.credentials.facts import Outcome
+from brokerlink.credentials.plan import Outcome
 from brokerlink.timing import SYSTEM
 from tests.credentials.drive import create
 

@@ -6,17 +6,26 @@ the caller's. It takes plain values, no hook objects: the vendor plugin calls it
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import math
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.keys import Keys
-from brokerlink.credentials.plan import Apply, Fetch, Prepared, Steps, learn, prepare, refusal
-from brokerlink.credentials.policy import GuardPolicy, Reason
-from brokerlink.credentials.ratelimit import RejectionCounter
+from brokerlink.credentials.plan import (
+    Apply,
+    Attempt,
+    Fetch,
+    Outcome,
+    Prepared,
+    Steps,
+    learn,
+    prepare,
+    refusal,
+)
+from brokerlink.credentials.policy import GuardPolicy, RateLimit, Reason
 from brokerlink.credentials.store import CredentialStore
 from brokerlink.errors import BrokerLinkError, CredentialCacheUnavailable, InvalidRequest
 from brokerlink.timing import Timing
@@ -26,6 +35,7 @@ T = TypeVar("T")
 Plan = Callable[[Keys, float], Steps[T]]
 """The steps of one moment, made once the key is known, at the wall time ``now``."""
 NO_CLASSES: Mapping[str, type[Exception]] = {}
+NAMESPACE = "brokerlink-guard"
 
 
 class Guard:
@@ -224,3 +234,56 @@ class Guard:
 
 def _checking(attempt: Attempt, guard: bool, end_user_id: str | None) -> Plan[Prepared]:
     return lambda keys, now: prepare(keys, attempt, end_user_id, marks=guard)
+
+
+class RejectionCounter:
+    """Counts each remembered rejection of an end user (hashed id) as a hit of a moving window
+    with ``limits``, on the store's backend when it offers one; ``hit`` answers whether the
+    window is full (the guard then writes a cool-down entry, read with the check's keys)."""
+
+    def __init__(self, store: object, rate: RateLimit) -> None:
+        self._store = store
+        self._rate = rate
+        self._sync: Any = None
+        self._async: Any = None
+        self._item: Any = None
+
+    def _limit_item(self) -> Any:
+        if self._item is None:
+            from limits import RateLimitItemPerSecond
+
+            self._item = RateLimitItemPerSecond(self._rate.max_rejections, int(self._rate.window))
+        return self._item
+
+    def _sync_limiter(self) -> Any:
+        if self._sync is None:
+            from limits.storage import MemoryStorage
+            from limits.strategies import MovingWindowRateLimiter
+
+            factory = getattr(self._store, "limits_storage", None)
+            storage = factory() if callable(factory) else MemoryStorage()
+            self._sync = MovingWindowRateLimiter(storage)
+        return self._sync
+
+    def hit(self, user: str) -> bool:
+        limiter, item = self._sync_limiter(), self._limit_item()
+        accepted = limiter.hit(item, NAMESPACE, user)
+        return not accepted or not limiter.test(item, NAMESPACE, user)
+
+    async def ahit(self, user: str) -> bool:
+        if self._async is None:
+            factory = getattr(self._store, "async_limits_storage", None)
+            storage = factory() if callable(factory) else None
+            if storage is None:
+                self._async = False
+            else:
+                from limits.aio.strategies import MovingWindowRateLimiter
+
+                self._async = MovingWindowRateLimiter(storage)
+        if self._async is False:
+            if getattr(self._store, "limits_blocking", True):
+                return await asyncio.to_thread(self.hit, user)
+            return self.hit(user)
+        item = self._limit_item()
+        accepted = await self._async.hit(item, NAMESPACE, user)
+        return not accepted or not await self._async.test(item, NAMESPACE, user)

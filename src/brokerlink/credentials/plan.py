@@ -15,9 +15,8 @@ import json
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
-from brokerlink.credentials.facts import Attempt, Outcome
 from brokerlink.credentials.keys import Keys
 from brokerlink.credentials.policy import GuardPolicy, Reason
 from brokerlink.credentials.store import Entry, Write
@@ -26,6 +25,37 @@ from brokerlink.errors import KnownBadCredentials, TooManyRejectedAttempts
 RECORD = "record"
 COOLDOWN = "cooldown"
 T = TypeVar("T")
+Scope = Literal["new", "update", "account"]
+"""``new``: a create (the whole combination); ``update``: the new server, password and slots;
+``account``: deploy, redeploy and replicas (an account id: the rest comes from its record)."""
+
+
+@dataclass(slots=True)
+class Attempt:
+    """The guard-relevant facts of one request; the secrets never appear in its repr."""
+
+    operation: str
+    scope: Scope
+    replica: bool = False
+    account_id: str | None = None
+    platform: str | None = None
+    server: str | None = field(default=None, repr=False)
+    login: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    account_type: str | None = None
+    slots: int | None = None
+    uses_profile: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The final answer to a guarded request, as far as the guard cares: a success (with the id
+    of a created account) or a rejection with a vendor code of the guard's reasons table."""
+
+    success: bool
+    code: str | None = None
+    recommended_slots: int | None = None
+    created_id: str | None = None
 
 
 @dataclass(slots=True)
