@@ -87,19 +87,14 @@ class RedisStore:
         timeout: float = 1.0,
         **redis_options: Any,
     ) -> None:
-        self.url = url
-        self.prefix = prefix
-        self.policy = policy or GuardPolicy()
+        self.url, self.prefix, self.policy = url, prefix, policy or GuardPolicy()
         self._key = configured_key(key)
-        self._options: dict[str, Any] = {
-            "socket_timeout": timeout,
-            "socket_connect_timeout": timeout,
-            **redis_options,
-        }
+        self._options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        self._options.update(redis_options)
         self._lock = threading.Lock()
         self._client: Any = None
-        self._script: Any = None
         self._aclient: Any = None
+        self._script: Any = None
         self._ascript: Any = None
 
     def __repr__(self) -> str:
@@ -125,14 +120,14 @@ class RedisStore:
         return self._key
 
     def open(self) -> bytes:
+        """The shared key; the client is made here (redis-py connects lazily: no I/O)."""
         key = self._shared_key()
         with self._lock:
             if self._client is None:
                 import redis
 
                 client = redis.Redis.from_url(self.url, **self._options)
-                self._script = client.register_script(APPLY)
-                self._client = client
+                self._script, self._client = client.register_script(APPLY), client
         return key
 
     async def aopen(self) -> bytes:
@@ -141,13 +136,11 @@ class RedisStore:
         return key
 
     def _async_client(self) -> Any:
-        """The asyncio client, made on first use (no I/O: redis-py connects lazily)."""
         if self._aclient is None:
             import redis.asyncio
 
             client = redis.asyncio.Redis.from_url(self.url, **self._options)
-            self._ascript = client.register_script(APPLY)
-            self._aclient = client
+            self._ascript, self._aclient = client.register_script(APPLY), client
         return self._aclient
 
     def name(self, key: bytes) -> str:
@@ -155,24 +148,19 @@ class RedisStore:
         return self.prefix + key.hex()
 
     @staticmethod
-    def _live(value: Any, now: float) -> Entry | None:
-        if value is None:
-            return None
-        entry = decode_entry(value)
-        return entry if entry is not None and entry.live(now) else None
+    def _live(values: list[Any], now: float) -> list[Entry | None]:
+        entries = [None if v is None else decode_entry(v) for v in values]
+        return [e if e is not None and e.live(now) else None for e in entries]
 
     def _script_args(self, writes: Sequence[Write], now: float) -> tuple[list[str], list[Any]]:
-        names: list[str] = []
         args: list[Any] = [repr(now)]
-        for write in writes:
-            names.append(self.name(write.key))
-            entry = write.entry
-            if entry is None or (entry.expires_at is not None and entry.expires_at <= now):
+        for entry in (write.entry for write in writes):
+            if entry is None or not entry.live(now):
                 args += ["", 0]
             else:
                 ttl = 0 if entry.expires_at is None else math.ceil((entry.expires_at - now) * 1000)
                 args += [encode_entry(entry), ttl]
-        return names, args
+        return [self.name(write.key) for write in writes], args
 
     def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         if not keys:
@@ -180,8 +168,7 @@ class RedisStore:
         if self._client is None:
             self.open()
         with self._errors("read"):
-            values = self._client.mget([self.name(k) for k in keys])
-        return [self._live(v, now) for v in values]
+            return self._live(self._client.mget([self.name(k) for k in keys]), now)
 
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         if not keys:
@@ -189,26 +176,23 @@ class RedisStore:
         if self._aclient is None:
             await self.aopen()
         with self._errors("read"):
-            values = await self._aclient.mget([self.name(k) for k in keys])
-        return [self._live(v, now) for v in values]
+            return self._live(await self._aclient.mget([self.name(k) for k in keys]), now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
-        if not writes:
-            return
-        if self._client is None:
-            self.open()
-        names, args = self._script_args(writes, now)
-        with self._errors("write"):
-            self._script(keys=names, args=args)
+        if writes:
+            if self._client is None:
+                self.open()
+            names, args = self._script_args(writes, now)
+            with self._errors("write"):
+                self._script(keys=names, args=args)
 
     async def aapply(self, writes: Sequence[Write], now: float) -> None:
-        if not writes:
-            return
-        if self._aclient is None:
-            await self.aopen()
-        names, args = self._script_args(writes, now)
-        with self._errors("write"):
-            await self._ascript(keys=names, args=args)
+        if writes:
+            if self._aclient is None:
+                await self.aopen()
+            names, args = self._script_args(writes, now)
+            with self._errors("write"):
+                await self._ascript(keys=names, args=args)
 
     def limits_storage(self) -> Any:
         """``limits``' Redis storage on this store's sync connection pool."""
@@ -216,11 +200,8 @@ class RedisStore:
 
         if self._client is None:
             self.open()
-        return RedisStorage(
-            self.url,
-            connection_pool=self._client.connection_pool,
-            key_prefix=self.prefix + "limits",
-        )
+        pool = self._client.connection_pool
+        return RedisStorage(self.url, connection_pool=pool, key_prefix=self.prefix + "limits")
 
     def async_limits_storage(self) -> Any:
         """``limits``' async Redis storage (redis-py) on this store's async connection pool."""
@@ -235,14 +216,12 @@ class RedisStore:
 
     def close(self) -> None:
         with self._lock:
-            client, self._client = self._client, None
-            self._script = None
+            client, self._client, self._script = self._client, None, None
         if client is not None:
             client.close()
 
     async def aclose(self) -> None:
-        client, self._aclient = self._aclient, None
-        self._ascript = None
+        client, self._aclient, self._ascript = self._aclient, None, None
         if client is not None:
             await client.aclose()
         self.close()
