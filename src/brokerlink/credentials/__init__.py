@@ -15,17 +15,17 @@ from brokerlink.credentials.store import CredentialStore, Entry, Write
 
 if TYPE_CHECKING:  # explicit re-exports, loaded on first use by __getattr__
     from brokerlink.credentials.guard import Guard as Guard
-    from brokerlink.credentials.memory_store import MemoryStore as MemoryStore
     from brokerlink.credentials.policy import GuardPolicy as GuardPolicy
     from brokerlink.credentials.policy import RateLimit as RateLimit
     from brokerlink.credentials.policy import Reason as Reason
     from brokerlink.credentials.redis_store import RedisStore as RedisStore
     from brokerlink.credentials.resolve import open_store as open_store
     from brokerlink.credentials.sqlite_store import SQLiteStore as SQLiteStore
+    from brokerlink.credentials.store import MemoryStore as MemoryStore
 
 _LAZY = {
     **dict.fromkeys(("GuardPolicy", "RateLimit", "Reason"), "policy"),
-    **{"Guard": "guard", "MemoryStore": "memory_store", "open_store": "resolve"},
+    **{"Guard": "guard", "MemoryStore": "store", "open_store": "resolve"},
     **{"RedisStore": "redis_store", "SQLiteStore": "sqlite_store"},
 }
 __all__ = ["CredentialStore", "Entry", "Write", *_LAZY]

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from brokerlink.credentials.keys import Keys
 from brokerlink.credentials.plan import (
@@ -35,6 +35,18 @@ T = TypeVar("T")
 Plan = Callable[[Keys, float], Steps[T]]
 """The steps of one moment, made once the key is known, at the wall time ``now``."""
 NO_CLASSES: Mapping[str, type[Exception]] = {}
+
+
+class Ask(TypedDict, total=False):
+    """What a check is told: ``guard`` (default True; False skips the known-bad check, an end
+    user's cool-down still applies), ``end_user_id``, and ``error_classes`` (vendor code ->
+    the exception its answer raises, for ``KnownBadCredentials.rejected_as``)."""
+
+    guard: bool
+    end_user_id: str | None
+    error_classes: Mapping[str, type[Exception]]
+
+
 NAMESPACE = "brokerlink-guard"
 
 
@@ -156,42 +168,26 @@ class Guard:
         log.warning("%s; %s", error, what)
 
     # --- the two moments -------------------------------------------------------------------------
-    def check(
-        self,
-        attempt: Attempt,
-        *,
-        timing: Timing,
-        guard: bool = True,
-        end_user_id: str | None = None,
-        error_classes: Mapping[str, type[Exception]] = NO_CLASSES,
-    ) -> Prepared | None:
-        """Raise a local refusal, or return what was worked out (None: nothing, or store down).
-        ``guard=False`` skips the known-bad check (an end user's cool-down still applies)."""
-        if not (guard or end_user_id is not None):
+    def check(self, attempt: Attempt, *, timing: Timing, **ask: Unpack[Ask]) -> Prepared | None:
+        """Raise a local refusal, or return what was worked out (None: nothing, or store down)."""
+        plan = _checking(attempt, ask)
+        if plan is None:
             return None
-        plan = _checking(attempt, guard, end_user_id)
-        return self._refuse(self._drive(plan, timing, checking=True), timing, error_classes)
+        return self._refuse(self._drive(plan, timing, checking=True), timing, ask)
 
     async def acheck(
-        self,
-        attempt: Attempt,
-        *,
-        timing: Timing,
-        guard: bool = True,
-        end_user_id: str | None = None,
-        error_classes: Mapping[str, type[Exception]] = NO_CLASSES,
+        self, attempt: Attempt, *, timing: Timing, **ask: Unpack[Ask]
     ) -> Prepared | None:
-        if not (guard or end_user_id is not None):
+        plan = _checking(attempt, ask)
+        if plan is None:
             return None
-        plan = _checking(attempt, guard, end_user_id)
-        return self._refuse(await self._adrive(plan, timing, checking=True), timing, error_classes)
+        return self._refuse(await self._adrive(plan, timing, checking=True), timing, ask)
 
-    def _refuse(
-        self, p: Prepared | None, timing: Timing, error_classes: Mapping[str, type[Exception]]
-    ) -> Prepared | None:
+    def _refuse(self, p: Prepared | None, timing: Timing, ask: Ask) -> Prepared | None:
         if p is None or (not p.found and p.cooldown is None):  # the usual case
             return p
-        refused = refusal(p, timing.wall(), self.reasons, self.vendor, error_classes)
+        classes = ask.get("error_classes", NO_CLASSES)
+        refused = refusal(p, timing.wall(), self.reasons, self.vendor, classes)
         if refused is not None:
             raise refused
         return p
@@ -232,8 +228,11 @@ class Guard:
         await self._adrive(plan, timing, checking=False)
 
 
-def _checking(attempt: Attempt, guard: bool, end_user_id: str | None) -> Plan[Prepared]:
-    return lambda keys, now: prepare(keys, attempt, end_user_id, marks=guard)
+def _checking(attempt: Attempt, ask: Ask) -> Plan[Prepared] | None:
+    guard, user = ask.get("guard", True), ask.get("end_user_id")
+    if not guard and user is None:
+        return None
+    return lambda keys, now: prepare(keys, attempt, user, marks=guard)
 
 
 class RejectionCounter:
@@ -242,48 +241,37 @@ class RejectionCounter:
     window is full (the guard then writes a cool-down entry, read with the check's keys)."""
 
     def __init__(self, store: object, rate: RateLimit) -> None:
-        self._store = store
-        self._rate = rate
+        from limits import RateLimitItemPerSecond
+
+        self._store: Any = store
         self._sync: Any = None
         self._async: Any = None
-        self._item: Any = None
+        self._item = RateLimitItemPerSecond(rate.max_rejections, int(rate.window))
 
-    def _limit_item(self) -> Any:
-        if self._item is None:
-            from limits import RateLimitItemPerSecond
-
-            self._item = RateLimitItemPerSecond(self._rate.max_rejections, int(self._rate.window))
-        return self._item
-
-    def _sync_limiter(self) -> Any:
+    def hit(self, user: str) -> bool:
         if self._sync is None:
             from limits.storage import MemoryStorage
             from limits.strategies import MovingWindowRateLimiter
 
-            factory = getattr(self._store, "limits_storage", None)
-            storage = factory() if callable(factory) else MemoryStorage()
-            self._sync = MovingWindowRateLimiter(storage)
-        return self._sync
-
-    def hit(self, user: str) -> bool:
-        limiter, item = self._sync_limiter(), self._limit_item()
-        accepted = limiter.hit(item, NAMESPACE, user)
-        return not accepted or not limiter.test(item, NAMESPACE, user)
+            storage = _storage(self._store, "limits_storage")
+            self._sync = MovingWindowRateLimiter(MemoryStorage() if storage is None else storage)
+        accepted = self._sync.hit(self._item, NAMESPACE, user)
+        return not accepted or not self._sync.test(self._item, NAMESPACE, user)
 
     async def ahit(self, user: str) -> bool:
         if self._async is None:
-            factory = getattr(self._store, "async_limits_storage", None)
-            storage = factory() if callable(factory) else None
-            if storage is None:
-                self._async = False
-            else:
-                from limits.aio.strategies import MovingWindowRateLimiter
+            from limits.aio.strategies import MovingWindowRateLimiter
 
-                self._async = MovingWindowRateLimiter(storage)
-        if self._async is False:
+            storage = _storage(self._store, "async_limits_storage")
+            self._async = False if storage is None else MovingWindowRateLimiter(storage)
+        if self._async is False:  # the sync storage, in a thread where it may block
             if getattr(self._store, "limits_blocking", True):
                 return await asyncio.to_thread(self.hit, user)
             return self.hit(user)
-        item = self._limit_item()
-        accepted = await self._async.hit(item, NAMESPACE, user)
-        return not accepted or not await self._async.test(item, NAMESPACE, user)
+        accepted = await self._async.hit(self._item, NAMESPACE, user)
+        return not accepted or not await self._async.test(self._item, NAMESPACE, user)
+
+
+def _storage(store: object, name: str) -> Any:
+    factory = getattr(store, name, None)
+    return factory() if callable(factory) else None

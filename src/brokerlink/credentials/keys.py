@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+from functools import partialmethod
 
 from brokerlink.errors import InvalidRequest
 
@@ -48,23 +49,16 @@ class Keys:
     def ident(self, platform: str | None, login: str) -> bytes:
         return self.mac("ident", platform or "", login)
 
-    def secret(self, ident: bytes, password: str) -> bytes:
-        return self.mac("secret", ident, password)
+    secret = partialmethod(mac, "secret")  # (ident, password)
+    account = partialmethod(mac, "account")  # (account id)
+    record = partialmethod(mac, "record")  # (account id)
+    cooldown = partialmethod(mac, "cooldown")  # (end-user id)
 
     def cred(self, secret: bytes, server: str) -> bytes:
         return self.mac("cred", secret, server.casefold())
 
     def tz(self, platform: str, server: str) -> bytes:
         return self.mac("tz", platform, server.casefold())
-
-    def account(self, account_id: str) -> bytes:
-        return self.mac("account", account_id)
-
-    def record(self, account_id: str) -> bytes:
-        return self.mac("record", account_id)
-
-    def cooldown(self, end_user_id: str) -> bytes:
-        return self.mac("cooldown", end_user_id)
 
     def user(self, end_user_id: str) -> str:
         return self.mac("user", end_user_id).hex()

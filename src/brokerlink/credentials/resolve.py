@@ -59,7 +59,7 @@ def store_from_url(url: str) -> CredentialStore:
         if other or rest:
             what = f"unknown parameter(s) {sorted(other)}" if other else "memory:// takes no path"
             raise InvalidRequest(f"credential_cache: {what}")
-        from brokerlink.credentials.memory_store import MemoryStore
+        from brokerlink.credentials.store import MemoryStore
 
         return MemoryStore(policy=policy)
     if scheme == "sqlite":

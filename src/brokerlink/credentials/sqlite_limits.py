@@ -47,42 +47,28 @@ class SQLiteLimitsStorage(Storage, MovingWindowSupport):
         return True
 
     def reset(self) -> int | None:
-        def run(conn: sqlite3.Connection) -> int:
-            return int(conn.execute("DELETE FROM guard_hits").rowcount)
-
-        return self._store.transaction(run)
+        return self._store.transaction(lambda c: int(c.execute("DELETE FROM guard_hits").rowcount))
 
     def clear(self, key: str) -> None:
-        def run(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM guard_hits WHERE key = ?", (key,))
-
-        self._store.transaction(run)
+        self._store.transaction(lambda c: c.execute("DELETE FROM guard_hits WHERE key = ?", (key,)))
 
     # --- moving window ---------------------------------------------------------------------------
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        if amount > limit:
-            return False
         now = time.time()
 
         def run(conn: sqlite3.Connection) -> bool:
             conn.execute("DELETE FROM guard_hits WHERE key = ? AND at <= ?", (key, now - expiry))
-            (count,) = conn.execute(
-                "SELECT COUNT(*) FROM guard_hits WHERE key = ?", (key,)
-            ).fetchone()
-            if count + amount > limit:
+            count = conn.execute("SELECT COUNT(*) FROM guard_hits WHERE key = ?", (key,))
+            if count.fetchone()[0] + amount > limit:
                 return False
-            conn.executemany(
-                "INSERT INTO guard_hits (key, at, expires_at) VALUES (?, ?, ?)",
-                [(key, now, now + expiry)] * amount,
-            )
+            rows = [(key, now, now + expiry)] * amount
+            conn.executemany("INSERT INTO guard_hits (key, at, expires_at) VALUES (?, ?, ?)", rows)
             return True
 
-        return self._store.transaction(run)
+        return amount <= limit and self._store.transaction(run)
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         now = time.time()
-        rows = self._store.query(
-            "SELECT MIN(at), COUNT(*) FROM guard_hits WHERE key = ? AND at > ?", (key, now - expiry)
-        )
-        oldest, count = rows[0]
+        sql = "SELECT MIN(at), COUNT(*) FROM guard_hits WHERE key = ? AND at > ?"
+        oldest, count = self._store.query(sql, (key, now - expiry))[0]
         return (float(oldest) if oldest is not None else now), int(count)
