@@ -126,7 +126,6 @@ class Prepared:
     account_type: str | None = None
     slots: int | None = None
     account_key: bytes | None = None
-    record: Record | None = None
     next_record: Record | None = None
     cooldown: Entry | None = None
     end_user_id: str | None = field(default=None, repr=False)
@@ -141,27 +140,6 @@ class Prepared:
     def note(self, keys: Sequence[bytes], entries: Sequence[Entry | None]) -> None:
         """Keep the live entries found under ``keys``."""
         self.found += [(k, e) for k, e in zip(keys, entries, strict=False) if e is not None]
-
-    def mark_keys(self) -> list[bytes]:
-        """The keys a rejection of this request may be remembered under (what success clears)."""
-        account = self.account_key if self.attempt.scope != "new" else None
-        return [key for key in (self.cred, self.tz, account) if key is not None]
-
-
-def _new_account(keys: Keys, a: Attempt, p: Prepared) -> None:
-    p.account_type, p.slots = a.account_type, a.slots
-    if a.login is None:
-        return
-    ident = keys.ident(a.platform, a.login)
-    secret = None if a.password is None else keys.secret(ident, a.password)
-    if secret is not None and a.server is not None:
-        p.cred = keys.cred(secret, a.server)
-    if a.platform and a.server and not a.uses_profile:
-        p.tz = keys.tz(a.platform, a.server)
-    # The record is kept only if the account gets created (learn adds the account id).
-    p.next_record = Record(
-        ident, secret, p.cred, p.tz, a.platform, a.account_type, a.slots, a.uses_profile
-    )
 
 
 def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None, key: bytes) -> None:
@@ -197,7 +175,11 @@ def prepare(
     a = attempt
     extra = () if end_user_id is None else (keys.cooldown(end_user_id),)
     if a.scope == "new":
-        _new_account(keys, a, p)
+        p.account_type, p.slots = a.account_type, a.slots
+        if a.login is not None:  # a create is an update of a record made of the request
+            i = keys.ident(a.platform, a.login)
+            seed = Record(i, None, None, None, a.platform, a.account_type, a.slots, a.uses_profile)
+            _updated_account(keys, a, p, seed, i)
         wanted = p.wanted() if marks else ()
         if wanted or extra:
             entries = yield Fetch(wanted + extra)
@@ -212,11 +194,11 @@ def prepare(
         entries = yield Fetch((record_key, *extra, *mark))
         p.cooldown = entries[1] if extra else None
         held = entries[0]
-        p.record = Record.decode(held.data) if held is not None and held.reason == RECORD else None
+        record = Record.decode(held.data) if held is not None and held.reason == RECORD else None
         if a.scope == "update":
-            _updated_account(keys, a, p, p.record, record_key)
+            _updated_account(keys, a, p, record, record_key)
         else:  # slots are judged where a request sets them (replicas); a deploy's mark the account
-            r = p.record
+            r = record
             p.cred, p.tz = (r.cred, None if a.replica else r.tz) if r is not None else (None, None)
             p.slots = a.slots if a.replica else None
             p.account_type = r.account_type if r is not None else a.account_type
@@ -327,7 +309,8 @@ def learn(
             p.account_key = keys.account(a.account_id)  # an update's check did not need it
         writes: list[Write] = []
         if not p.checked or p.found or a.scope == "update":
-            writes += [Write(key) for key in p.mark_keys()]
+            account = p.account_key if a.scope != "new" else None  # what success proves wrong
+            writes += [Write(key) for key in (p.cred, p.tz, account) if key is not None]
         account_id = outcome.created_id if a.scope == "new" else a.account_id
         if p.next_record is not None and account_id is not None:
             held = Entry(RECORD, now, now + policy.record_ttl, p.next_record.encode())
