@@ -1,10 +1,5 @@
-"""The credential guard: never pay a vendor twice for the same rejected credentials.
-
-It knows no vendor and sits below the hook runtime: the vendor plugin
-(``brokerlink.plugins.metaapi.credential_guard``) hands it the facts of a request and its table
-of reasons. Importing it is cheap; the guard and the backends load on first use. See
-``docs/credential-guard.md``.
-"""
+"""The credential guard: never pay a vendor twice for the same rejected credentials. It knows
+no vendor and sits below the hook runtime; importing it is cheap (see docs/credential-guard.md)."""
 
 from __future__ import annotations
 

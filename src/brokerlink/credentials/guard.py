@@ -1,8 +1,5 @@
-"""The credential guard of one client: it drives the generators of :mod:`.plan` against its
-store, sync or async, and owns the failure policy: a store that fails is logged and left alone
-for ``store_retry_after`` seconds while requests go through (``on_error="allow"``) or are refused
-with ``CredentialCacheUnavailable`` (``"raise"``). Learning never raises: the answer is already
-the caller's. It takes plain values, no hook objects: the vendor plugin calls it."""
+"""The credential guard of one client: drives :mod:`.plan` against its store, sync or async, under
+the failure policy (log and let through, or raise; learning never raises). Plain values only."""
 
 from __future__ import annotations
 
@@ -11,7 +8,7 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack, cast
 
 from brokerlink.credentials.keys import Keys
 from brokerlink.credentials.plan import (
@@ -38,9 +35,8 @@ NO_CLASSES: Mapping[str, type[Exception]] = {}
 
 
 class Ask(TypedDict, total=False):
-    """What a check is told: ``guard`` (default True; False skips the known-bad check, an end
-    user's cool-down still applies), ``end_user_id``, and ``error_classes`` (vendor code ->
-    the exception its answer raises, for ``KnownBadCredentials.rejected_as``)."""
+    """A check's options: ``guard`` (False skips the known-bad check; a cool-down still applies),
+    ``end_user_id``, ``error_classes`` (code -> exception, for ``rejected_as``)."""
 
     guard: bool
     end_user_id: str | None
@@ -51,11 +47,9 @@ NAMESPACE = "brokerlink-guard"
 
 
 class Guard:
-    """Checks before a guarded request and learns from its final answer.
-
-    ``reasons``: the vendor's table of remembered codes; the policy's TTLs must name only those
-    (``InvalidRequest`` otherwise, raised here, before anything is sent). ``vendor``: its name and
-    how to update an account, for refusals."""
+    """Checks before a guarded request and learns from its final answer. ``reasons``: the vendor's
+    table (the policy's TTLs must name only its codes); ``vendor``: its name and how to update an
+    account, for refusals."""
 
     def __init__(
         self,
@@ -89,7 +83,6 @@ class Guard:
             with contextlib.suppress(Exception):
                 await self.store.aclose()
 
-    # --- drivers: the plan's store operations, sync or async, under the failure policy ----------
     def _rejections(self) -> RejectionCounter:
         assert self.policy.rate_limit is not None
         self._counter = self._counter or RejectionCounter(self.store, self.policy.rate_limit)
@@ -102,7 +95,7 @@ class Guard:
         now = timing.wall()
         try:
             keys = self._keys = self._keys or Keys(self.store.open())
-            steps, answer = make(keys, now), None
+            steps, answer = make(keys, now), cast(Any, None)
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
@@ -115,7 +108,8 @@ class Guard:
             self._down_until = -math.inf
             return done.value  # type: ignore[no-any-return]
         except Exception as exc:
-            return self._failed(exc, timing, checking=checking)
+            self._failed(exc, timing, checking=checking)
+        return None
 
     async def _adrive(self, make: Plan[T], timing: Timing, *, checking: bool) -> T | None:
         if self._resting(timing, checking=checking):
@@ -123,7 +117,7 @@ class Guard:
         now = timing.wall()
         try:
             keys = self._keys = self._keys or Keys(await self.store.aopen())
-            steps, answer = make(keys, now), None
+            steps, answer = make(keys, now), cast(Any, None)
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
@@ -136,7 +130,8 @@ class Guard:
             self._down_until = -math.inf
             return done.value  # type: ignore[no-any-return]
         except Exception as exc:
-            return self._failed(exc, timing, checking=checking)
+            self._failed(exc, timing, checking=checking)
+        return None
 
     def _resting(self, timing: Timing, *, checking: bool) -> bool:
         """Whether the store failed recently and is left alone; raises when it must."""
@@ -167,7 +162,6 @@ class Guard:
         what = "sending without the credential guard" if checking else "answer not remembered"
         log.warning("%s; %s", error, what)
 
-    # --- the two moments -------------------------------------------------------------------------
     def check(self, attempt: Attempt, *, timing: Timing, **ask: Unpack[Ask]) -> Prepared | None:
         """Raise a local refusal, or return what was worked out (None: nothing, or store down)."""
         plan = _checking(attempt, ask)

@@ -1,21 +1,16 @@
-"""Keyed hashes of credentials: HMAC-SHA256 over an unambiguous encoding of the fields.
-
-Each field is prefixed with its length (4 bytes, big-endian), and every digest starts with a
-tag naming what it hashes, so ``("ab", "c")`` and ``("a", "bc")`` never collide, nor do a
-password hash and a server hash of the same text. The key comes from the store (made and kept by
-the embedded ones) or from ``BROKERLINK_CACHE_KEY``, so hashes are worthless without it.
+"""Keyed hashes of credentials: HMAC-SHA256 (the standard library's) over an unambiguous
+encoding, each field prefixed with its 4-byte length and a tag naming the kind first, so neither
+fields nor kinds collide. The key comes from the store or ``BROKERLINK_CACHE_KEY``.
 
 Chain: ``ident = H(ident, platform, login)``, ``secret = H(secret, ident, password)``,
-``cred = H(cred, secret, server.casefold())``, ``tz = H(tz, platform, server.casefold())``, and
-``record``/``account``/``cooldown``/``user`` of an account or end-user id.
-"""
+``cred = H(cred, secret, server.casefold())``, ``tz = H(tz, platform, server.casefold())``."""
 
 from __future__ import annotations
 
 import hmac
 import os
 import secrets
-from functools import partialmethod
+from functools import partial, partialmethod
 
 from brokerlink.errors import InvalidRequest
 
@@ -77,5 +72,4 @@ def configured_key(explicit: str | bytes | None = None) -> bytes | None:
     return raw
 
 
-def new_key() -> bytes:
-    return secrets.token_bytes(32)
+new_key = partial(secrets.token_bytes, 32)

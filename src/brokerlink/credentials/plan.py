@@ -1,13 +1,8 @@
 """The guard's decisions as generators of store operations (sans-IO), driven sync or async alike.
 
-``prepare`` works out which keyed hashes a request concerns and fetches what the store remembers
-of them; ``refusal`` decides from that alone; ``learn`` turns the final answer into writes. Each
-account created or updated through the guard gets a record (hashes only, see ``Record``), read
-first by updates and deploy-like calls: their keys derive from it (an HMAC only the process can
-compute, so a store need understand nothing of what it holds). An account with no record has
-its record key for ``ident`` (its platform and login are unknown). A slots rejection is kept
-under ``cred`` too: the latest verdict on a combination wins.
-"""
+``prepare`` works out a request's keyed hashes and fetches what is remembered under them,
+``refusal`` decides from that alone, ``learn`` turns the final answer into writes. Updates and
+account calls read the account's record (hashes only) first: their keys derive from it."""
 
 from __future__ import annotations
 
@@ -129,8 +124,7 @@ class Prepared:
     next_record: Record | None = None
     cooldown: Entry | None = None
     end_user_id: str | None = field(default=None, repr=False)
-    checked: bool = False
-    """Whether the known-bad marks were read (the check was on)."""
+    checked: bool = False  # whether the known-bad marks were read (the check was on)
     found: list[tuple[bytes, Entry]] = field(default_factory=list)
 
     def wanted(self) -> tuple[bytes, ...]:
@@ -142,25 +136,18 @@ class Prepared:
         self.found += [(k, e) for k, e in zip(keys, entries, strict=False) if e is not None]
 
 
-def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record | None, key: bytes) -> None:
-    """The keys and the next record of an update, from the account's ``old`` record (none: the
-    record key ``key`` stands for the unknown platform and login)."""
-    ident = old.ident if old is not None else key
-    secret = old.secret if old is not None else None
-    if a.password is not None:
-        secret = keys.secret(ident, a.password)
+def _updated_account(keys: Keys, a: Attempt, p: Prepared, old: Record) -> None:
+    """The keys and the next record of an update, from the account's record (``Record(record
+    key)`` for an account without one: its platform and login are unknown)."""
+    secret = old.secret if a.password is None else keys.secret(old.ident, a.password)
     p.cred = keys.cred(secret, a.server) if secret is not None and a.server is not None else None
-    platform = old.platform if old is not None else None
-    uses_profile = old is not None and old.uses_profile
-    tz = keys.tz(platform, a.server) if platform and a.server and not uses_profile else None
-    # Settings detection runs again only for a new server: keeping the server is never refused
-    # (nor cleared) for E_SERVER_TIMEZONE.
-    p.tz = None if old is not None and tz == old.tz else tz
-    p.slots = a.slots if a.slots is not None or old is None else old.slots
-    p.account_type = old.account_type if old is not None else a.account_type
-    p.next_record = Record(
-        ident, secret, p.cred, tz, platform, p.account_type, p.slots, uses_profile
-    )
+    platform, server = old.platform, a.server
+    tz = keys.tz(platform, server) if platform and server and not old.uses_profile else None
+    p.tz = None if tz == old.tz else tz  # detection runs again only for a new server
+    p.slots = old.slots if a.slots is None else a.slots
+    p.account_type = old.account_type or a.account_type
+    fields = (tz, platform, p.account_type, p.slots, old.uses_profile)
+    p.next_record = Record(old.ident, secret, p.cred, *fields)
 
 
 def prepare(
@@ -179,7 +166,7 @@ def prepare(
         if a.login is not None:  # a create is an update of a record made of the request
             i = keys.ident(a.platform, a.login)
             seed = Record(i, None, None, None, a.platform, a.account_type, a.slots, a.uses_profile)
-            _updated_account(keys, a, p, seed, i)
+            _updated_account(keys, a, p, seed)
         wanted = p.wanted() if marks else ()
         if wanted or extra:
             entries = yield Fetch(wanted + extra)
@@ -196,7 +183,7 @@ def prepare(
         held = entries[0]
         record = Record.decode(held.data) if held is not None and held.reason == RECORD else None
         if a.scope == "update":
-            _updated_account(keys, a, p, record, record_key)
+            _updated_account(keys, a, p, record or Record(record_key))
         else:  # slots are judged where a request sets them (replicas); a deploy's mark the account
             r = record
             p.cred, p.tz = (r.cred, None if a.replica else r.tz) if r is not None else (None, None)

@@ -1,10 +1,5 @@
-"""What the credential guard remembers, for how long, and how it behaves when things go wrong.
-
-The engine knows no vendor: the vendor plugin hands the guard a table of :class:`Reason` by
-vendor code (what a rejection is remembered against, its default TTL, what the refusal asks the
-user to change). ``GuardPolicy(ttls=...)`` and ``?ttl_<CODE>=`` override TTLs; they are checked
-against that table when the guard is made.
-"""
+"""What the guard remembers and for how long (the vendor plugin's table of :class:`Reason`, with
+``GuardPolicy.ttls`` checked against it when the guard is made), the rate limit, failures."""
 
 from __future__ import annotations
 
@@ -14,16 +9,14 @@ from typing import Literal
 
 from brokerlink.errors import InvalidRequest
 
-RECORD_TTL = 180 * 24 * 3600.0
-"""How long the account id -> credential hash record of an account is kept (renewed on update)."""
+RECORD_TTL = 180 * 24 * 3600.0  # how long an account's record is kept (renewed on update)
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """A vendor code the guard remembers. ``kind``: ``"credentials"`` (against platform, server,
-    login and password), ``"server"`` (platform and server, for automatic settings detection
-    only) or ``"slots"`` (the credentials and account type, with the slots asked for and the
-    slots recommended). ``advice`` is what the refusal asks for; it may name ``{recommended}``."""
+    """A vendor code the guard remembers: ``kind`` ``"credentials"`` (platform, server, login,
+    password), ``"server"`` (platform, server; automatic settings only) or ``"slots"`` (those and
+    the account type and slots); ``advice``: what a refusal asks (may name ``{recommended}``)."""
 
     kind: Literal["credentials", "server", "slots"]
     ttl: float
@@ -50,14 +43,10 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class GuardPolicy:
-    """Settings of the credential guard, carried by its store (``MemoryStore(policy=...)``) or
-    by query parameters of a ``credential_cache`` URL.
-
-    ``ttls``: seconds per vendor code, overriding the vendor's defaults. ``on_error``:
-    ``"allow"`` (default) sends the request with a logged warning when the store is down;
-    ``"raise"`` raises ``CredentialCacheUnavailable`` instead. ``rate_limit=None`` turns
-    per-end-user rate limiting off. ``store_retry_after``: seconds a failed store is left alone.
-    """
+    """Settings of the guard, carried by its store or a URL's query. ``ttls``: seconds per vendor
+    code; ``on_error``: ``"allow"`` (send, logged) or ``"raise"`` (``CredentialCacheUnavailable``)
+    when the store is down; ``rate_limit=None``: off; ``store_retry_after``: seconds a failed store
+    is left alone."""
 
     ttls: Mapping[str, float] = field(default_factory=dict)
     rate_limit: RateLimit | None = field(default_factory=RateLimit)

@@ -1,25 +1,20 @@
-"""The Redis store: one guard shared by processes and machines (``pip install brokerlink[redis]``).
-
-Entries are JSON strings under ``<prefix><hex of the keyed hash>`` with a Redis expiry (``SET
-... PX``, the same as EXPIRE). A read is one ``MGET``; all writes of one answer are one Lua
-script call, which also keeps the older ``first_seen`` atomically (so the keys of one answer
-must live on one server: no Redis Cluster). Every process sharing the Redis must hash with the
-same key: pass ``key=`` or set ``BROKERLINK_CACHE_KEY``.
-"""
+"""The Redis store, shared by processes and machines (``pip install brokerlink[redis]``): JSON
+entries under ``<prefix><hex key>`` with a native expiry; a read is one ``MGET``, the writes of
+an answer one Lua script call (one server: no Redis Cluster). Every process needs the same key."""
 
 from __future__ import annotations
 
 import contextlib
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from brokerlink.credentials.keys import KEY_ENV, configured_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import Entry, Write, decode_entry, encode_entry
-from brokerlink.errors import CredentialCacheUnavailable, InvalidRequest
+from brokerlink.credentials.store import Entry, Write, decode_entry, encode_entry, failures
+from brokerlink.errors import InvalidRequest
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_PREFIX = "brokerlink:guard:"
@@ -89,7 +84,10 @@ class RedisStore:
     ) -> None:
         self.url, self.prefix, self.policy = url, prefix, policy or GuardPolicy()
         self._key = configured_key(key)
-        self._options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+        self._options: dict[str, Any] = {
+            "socket_timeout": timeout,
+            "socket_connect_timeout": timeout,
+        }
         self._options.update(redis_options)
         self._lock = threading.Lock()
         self._client: Any = None
@@ -100,16 +98,10 @@ class RedisStore:
     def __repr__(self) -> str:
         return f"RedisStore({redacted(self.url)!r}, prefix={self.prefix!r})"
 
-    @contextlib.contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
+    def _errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
         import redis
 
-        try:
-            yield
-        except (redis.RedisError, OSError) as exc:
-            raise CredentialCacheUnavailable(
-                f"credential cache {self!r}: {doing} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+        return failures(self, doing, redis.RedisError, OSError)
 
     def _shared_key(self) -> bytes:
         if self._key is None:

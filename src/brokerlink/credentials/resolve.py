@@ -1,12 +1,6 @@
-"""``credential_cache=`` -> a store: a URL, a store object, or None (``$BROKERLINK_CACHE_URL``,
-else the SQLite file in the user's cache directory).
-
-URL forms: ``memory://``; ``sqlite://`` (default file), ``sqlite:///abs/path.db``,
-``sqlite://relative/path.db``, ``sqlite:///:memory:``; ``redis://[:password@]host:port/db`` or
-``rediss://...``. Query parameters set the :class:`GuardPolicy` (``on_error``, ``ttl_<CODE>``,
-``max_rejections``, ``window``, ``cooldown``, ``rate_limit=off``, ``record_ttl``) and a few
-backend options (SQLite ``timeout``; Redis ``prefix``, ``timeout`` and anything redis-py reads).
-"""
+"""``credential_cache=`` -> a store: a URL (``memory://``, ``sqlite://[path]``, ``redis://`` or
+``rediss://``, with policy and backend query parameters), a store object, or None
+(``$BROKERLINK_CACHE_URL``, else the SQLite file in the user's cache directory)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""A ``limits`` storage inside the guard's SQLite database (``limits`` has none for SQLite).
-
-Implements the moving-window strategy the rejection rate limit uses. Times are ``time.time()``
-like the other ``limits`` storages.
-"""
+"""A ``limits`` moving-window storage in the guard's SQLite database (``limits`` has none)."""
 
 from __future__ import annotations
 
@@ -29,7 +25,7 @@ class SQLiteLimitsStorage(Storage, MovingWindowSupport):
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return (sqlite3.Error, OSError)
 
-    # --- fixed window: not used by the rate limit (a moving window) ------------------------------
+    # fixed windows: unused by the rate limit (a moving window)
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         raise NotImplementedError("the guard's SQLite limits storage has moving windows only")
 
@@ -52,7 +48,6 @@ class SQLiteLimitsStorage(Storage, MovingWindowSupport):
     def clear(self, key: str) -> None:
         self._store.transaction(lambda c: c.execute("DELETE FROM guard_hits WHERE key = ?", (key,)))
 
-    # --- moving window ---------------------------------------------------------------------------
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         now = time.time()
 

@@ -1,10 +1,6 @@
-"""The SQLite store, the default: one file in the user's cache directory, shared by processes.
-
-WAL journaling lets readers go on while one process writes; writes take the database lock up
-front (``BEGIN IMMEDIATE``) and wait up to ``timeout`` for it, so concurrent processes never
-lose an update. The HMAC key lives in a separate file next to the database (``<db>.key``, mode
-0600), created once by whichever process gets there first; a copied database alone is useless.
-"""
+"""The SQLite store, the default: one file shared by processes. WAL lets readers go on while one
+process writes; writes take the lock up front (``BEGIN IMMEDIATE``, waiting up to ``timeout``).
+The HMAC key lives next to the database (``<db>.key``, mode 0600), made by the first process."""
 
 from __future__ import annotations
 
@@ -14,14 +10,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import Entry, Write
-from brokerlink.errors import CredentialCacheUnavailable
+from brokerlink.credentials.store import Entry, Write, failures
 
 DEFAULT_NAME = "credential-guard.sqlite3"
 MEMORY = ":memory:"
@@ -88,8 +83,7 @@ class SQLiteStore:
         self.path: Path | str = (
             MEMORY if str(path) == MEMORY else Path(path) if path else default_path()
         )
-        self.policy = policy or GuardPolicy()
-        self.timeout = timeout
+        self.policy, self.timeout = policy or GuardPolicy(), timeout
         self._configured_key = configured_key(key)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
@@ -100,16 +94,9 @@ class SQLiteStore:
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
 
-    @contextlib.contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except (sqlite3.Error, OSError, ValueError) as exc:
-            raise CredentialCacheUnavailable(
-                f"credential cache {self!r}: {doing} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+    def _errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return failures(self, doing, sqlite3.Error, OSError, ValueError)
 
-    # --- opening ---------------------------------------------------------------------------------
     def open(self) -> bytes:
         with self._lock, self._errors("open"):
             if self._key is None:
@@ -123,9 +110,7 @@ class SQLiteStore:
             return self._key
 
     async def aopen(self) -> bytes:
-        if self._key is not None:
-            return self._key
-        return await asyncio.to_thread(self.open)
+        return self._key if self._key is not None else await asyncio.to_thread(self.open)
 
     def _connect(self) -> sqlite3.Connection:
         if isinstance(self.path, Path):
@@ -185,7 +170,6 @@ class SQLiteStore:
         assert self._conn is not None
         return self._conn
 
-    # --- entries ---------------------------------------------------------------------------------
     def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         if not keys:
             return []
@@ -248,21 +232,19 @@ class SQLiteStore:
         with self._lock, self._errors("read"):
             return self._connection().execute(sql, params).fetchall()
 
-    # --- the rest --------------------------------------------------------------------------------
     def limits_storage(self) -> Any:
         """A ``limits`` storage in this database (moving window), for the rejection rate limit."""
-        with self._lock:
-            if self._limits is None:
-                from brokerlink.credentials.sqlite_limits import SQLiteLimitsStorage
+        from brokerlink.credentials.sqlite_limits import SQLiteLimitsStorage
 
-                self._limits = SQLiteLimitsStorage(self)
+        with self._lock:
+            self._limits = self._limits or SQLiteLimitsStorage(self)
             return self._limits
 
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
-            self._conn, self._key = None, None
+            self._conn = self._key = None
 
     async def aclose(self) -> None:
         self.close()

@@ -1,21 +1,18 @@
-"""The store interface of the credential guard: keyed hashes -> short entries with an expiry.
-
-A store implements the methods of :class:`CredentialStore` and nothing else, in a sync and an
-async flavour, so one guard serves ``MetaApi`` and ``AsyncMetaApi``. Keys are HMAC digests
-(never clear text); entries hold a vendor code, when it was first seen, when it expires and a
-short opaque ``data`` string of the guard's own (JSON without secrets). Stores only keep and
-expire entries: every decision is the guard's.
-"""
+"""The store interface of the credential guard (keyed hashes -> short entries with an expiry),
+the entry codecs and the in-memory store. Stores only keep and expire entries: every decision
+is the guard's."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from brokerlink.credentials.keys import configured_key, new_key
+from brokerlink.errors import CredentialCacheUnavailable
 
 if TYPE_CHECKING:
     from brokerlink.credentials.policy import GuardPolicy
@@ -59,20 +56,24 @@ class CredentialStore(Protocol):
     """
 
     def open(self) -> bytes: ...
-
     async def aopen(self) -> bytes: ...
-
     def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
-
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
-
     def apply(self, writes: Sequence[Write], now: float) -> None: ...
-
     async def aapply(self, writes: Sequence[Write], now: float) -> None: ...
-
     def close(self) -> None: ...
-
     async def aclose(self) -> None: ...
+
+
+@contextlib.contextmanager
+def failures(store: object, doing: str, *kinds: type[Exception]) -> Iterator[None]:
+    """Turn a backend's ``kinds`` of errors into ``CredentialCacheUnavailable``."""
+    try:
+        yield
+    except kinds as exc:
+        raise CredentialCacheUnavailable(
+            f"credential cache {store!r}: {doing} failed: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def merged(old: Entry | None, new: Entry, now: float) -> Entry:
@@ -133,9 +134,6 @@ class MemoryStore:
     def __repr__(self) -> str:
         return f"MemoryStore(entries={len(self._entries)})"
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def open(self) -> bytes:
         return self._key
 
@@ -153,16 +151,13 @@ class MemoryStore:
     def apply(self, writes: Sequence[Write], now: float) -> None:
         with self._lock:
             for write in writes:
-                if write.entry is None or not write.entry.live(now):
-                    self._entries.pop(write.key, None)
-                else:
-                    old = self._entries.get(write.key)
+                old = self._entries.pop(write.key, None)
+                if write.entry is not None and write.entry.live(now):
                     self._entries[write.key] = merged(old, write.entry, now)
             self._writes += len(writes)
             if self._writes >= SWEEP_EVERY:
                 self._writes = 0
-                for key in [k for k, e in self._entries.items() if not e.live(now)]:
-                    del self._entries[key]
+                self._entries = {k: e for k, e in self._entries.items() if e.live(now)}
 
     async def aapply(self, writes: Sequence[Write], now: float) -> None:
         self.apply(writes, now)
@@ -171,15 +166,14 @@ class MemoryStore:
         """Nothing to release; the entries stay for whoever still holds the store."""
 
     async def aclose(self) -> None:
-        """Nothing to release."""
+        self.close()
 
     def limits_storage(self) -> Any:
         """A ``limits`` in-memory storage, one per store."""
-        with self._lock:
-            if self._limits is None:
-                from limits.storage import MemoryStorage
+        from limits.storage import MemoryStorage
 
-                self._limits = MemoryStorage()
+        with self._lock:
+            self._limits = self._limits or MemoryStorage()
             return self._limits
 
     def entries(self) -> dict[bytes, Entry]:
