@@ -13,11 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from brokerlink.credentials.facts import Attempt, Outcome
-from brokerlink.credentials.policy import REASONS
+from brokerlink.credentials.plan import Attempt, Outcome
 from brokerlink.hooks import Call, ClientState, hookimpl
-from brokerlink.plugins.error_body import json_object
-from brokerlink.plugins.metaapi.errors import details_code
+from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT, outcome_of
 from brokerlink.plugins.metaapi.guarded import attempt_of
 
 if TYPE_CHECKING:
@@ -38,7 +36,7 @@ def _guard_for(client: ClientState) -> Guard:
         with client.lock:
             if client.guard is None:
                 store, owned = open_store(client.credential_cache)
-                client.guard = Guard(store, owned=owned)
+                client.guard = Guard(store, owned=owned, reasons=REASONS, vendor=VENDOR_TEXT)
             guard = client.guard
     return guard
 
@@ -60,17 +58,22 @@ class Check:
 
     def run(self) -> None:
         c = self.call
-        guard = _guard_for(c.client)
-        self.pending.prepared = guard.check(
-            self.pending.attempt, c.options, c.timing, c.client.error_classes
-        )
+        self.pending.prepared = _guard_for(c.client).check(self.pending.attempt, **_checking(c))
 
     async def arun(self) -> None:
         c = self.call
         guard = _guard_for(c.client)
-        self.pending.prepared = await guard.acheck(
-            self.pending.attempt, c.options, c.timing, c.client.error_classes
-        )
+        self.pending.prepared = await guard.acheck(self.pending.attempt, **_checking(c))
+
+
+def _checking(call: Call) -> dict[str, Any]:
+    options = call.options
+    return {
+        "timing": call.timing,
+        "guard": options.credential_guard,
+        "end_user_id": options.end_user_id,
+        "error_classes": call.client.error_classes,
+    }
 
 
 @dataclass(slots=True)
@@ -83,37 +86,15 @@ class Learn:
 
     def run(self) -> None:
         c, p = self.call, self.pending
-        _guard_for(c.client).learn(p.attempt, p.prepared, self.outcome, c.options, c.timing)
+        _guard_for(c.client).learn(
+            p.attempt, p.prepared, self.outcome, timing=c.timing, end_user_id=c.options.end_user_id
+        )
 
     async def arun(self) -> None:
         c, p = self.call, self.pending
         await _guard_for(c.client).alearn(
-            p.attempt, p.prepared, self.outcome, c.options, c.timing
+            p.attempt, p.prepared, self.outcome, timing=c.timing, end_user_id=c.options.end_user_id
         )
-
-
-def outcome_of(response: httpx.Response) -> Outcome | None:
-    """A success (2xx but 202), a rejection with a remembered code, or None (nothing learnt)."""
-    status = response.status_code
-    if 200 <= status < 300:
-        if status == 202:
-            return None
-        body = json_object(response) if status == 201 else None
-        created = body.get("id") if body else None
-        return Outcome(True, created_id=created if isinstance(created, str) else None)
-    if not 400 <= status < 500:
-        return None
-    body = json_object(response)
-    details = body.get("details") if body else None
-    code = details_code(details)
-    if code not in REASONS:
-        return None
-    recommended = details.get("recommendedResourceSlots") if isinstance(details, dict) else None
-    if isinstance(recommended, bool) or not isinstance(recommended, int | float):
-        recommended = None
-    return Outcome(
-        False, code=code, recommended_slots=None if recommended is None else int(recommended)
-    )
 
 
 @hookimpl

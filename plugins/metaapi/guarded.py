@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from brokerlink.credentials.facts import Attempt, Scope
+from brokerlink.credentials.plan import Attempt, Scope
 from brokerlink.hooks import Call
 
 GUARDED: dict[str, tuple[Scope, bool]] = {

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from brokerlink.hooks.call import Call
-from brokerlink.hooks.hookspecs import hookimpl
 
 import brokerlink
 from brokerlink.credentials import (
@@ -25,6 +23,8 @@ from brokerlink.credentials import (
     RedisStore,
     SQLiteStore,
 )
+from brokerlink.hooks.call import Call
+from brokerlink.hooks.hookspecs import hookimpl
 from brokerlink.sandbox import ManualClock
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import VirtualClock, virtual_time

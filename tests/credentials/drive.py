@@ -1,21 +1,21 @@
-"""Guard-level helpers: attempts as the hook would parse them, one guard driven sync or async
-alike, a store wrapper counting reads, and Redis's own count of the requests it read."""
+"""Guard-level helpers: attempts as the plugin would read them, one guard driven sync or async
+alike, a third-party store with only the documented interface, a store wrapper counting reads,
+and Redis's own count of the requests it read."""
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from brokerlink import timing
-from brokerlink.hooks.call import CallOptions
-
 from brokerlink.credentials import Entry, Write
-from brokerlink.credentials.facts import GUARDED, Attempt, Outcome
 from brokerlink.credentials.guard import Guard
-from brokerlink.credentials.plan import Prepared
-from brokerlink.credentials.store import Grouped
+from brokerlink.credentials.plan import Attempt, Outcome, Prepared
 from brokerlink.errors import KnownBadCredentials
+from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT
+from brokerlink.plugins.metaapi.guarded import GUARDED
 
 SERVER = "ICMarketsSC-Demo"
 OTHER_SERVER = "Other-Broker-Live"
@@ -60,15 +60,17 @@ class Driver:
     """One guard on ``store``, called the same way sync or async: ``await driver.check(a)``."""
 
     def __init__(self, store: Any, asynchronous: bool) -> None:
-        self.guard = Guard(store)
+        self.guard = Guard(store, reasons=REASONS, vendor=VENDOR_TEXT)
         self.asynchronous = asynchronous
 
-    async def check(self, attempt: Attempt, **options: Any) -> Prepared | None:
+    async def check(
+        self, attempt: Attempt, credential_guard: bool = True, end_user_id: str | None = None
+    ) -> Prepared | None:
         """The guard's check: what it worked out, or the refusal it raises."""
-        opts = CallOptions(**options)
+        options = {"guard": credential_guard, "end_user_id": end_user_id}
         if self.asynchronous:
-            return await self.guard.acheck(attempt, opts, timing.current(), {})
-        return self.guard.check(attempt, opts, timing.current(), {})
+            return await self.guard.acheck(attempt, timing=timing.current(), **options)
+        return self.guard.check(attempt, timing=timing.current(), **options)
 
     async def refused(self, attempt: Attempt, **options: Any) -> str | None:
         """The reason of the local refusal of ``attempt``, or None when it would be sent."""
@@ -79,13 +81,17 @@ class Driver:
         return None
 
     async def learn(
-        self, attempt: Attempt, prepared: Prepared | None, outcome: Outcome, **options: Any
+        self,
+        attempt: Attempt,
+        prepared: Prepared | None,
+        outcome: Outcome,
+        end_user_id: str | None = None,
     ) -> None:
-        opts = CallOptions(**options)
+        now = timing.current()
         if self.asynchronous:
-            await self.guard.alearn(attempt, prepared, outcome, opts, timing.current())
+            await self.guard.alearn(attempt, prepared, outcome, timing=now, end_user_id=end_user_id)
         else:
-            self.guard.learn(attempt, prepared, outcome, opts, timing.current())
+            self.guard.learn(attempt, prepared, outcome, timing=now, end_user_id=end_user_id)
 
     async def apply(self, writes: list[Write]) -> None:
         """Write to the guard's store directly (what another program could leave there)."""
@@ -103,14 +109,59 @@ class Driver:
         await self.answered(attempt or create(), Outcome(True, created_id=account_id))
 
 
+class PlainStore:
+    """A third-party store: the documented interface (``docs/credential-guard.md``, "Your own
+    store") and nothing else, entries in a dict."""
+
+    def __init__(self, key: bytes = b"plain-store-key-0123456789") -> None:
+        self.key = key
+        self.entries: dict[bytes, Entry] = {}
+        self.lock = threading.Lock()
+
+    def open(self) -> bytes:
+        return self.key
+
+    async def aopen(self) -> bytes:
+        return self.key
+
+    def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        with self.lock:
+            found = [self.entries.get(key) for key in keys]
+        return [e if e is not None and e.live(now) else None for e in found]
+
+    async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        return self.fetch(keys, now)
+
+    def apply(self, writes: Sequence[Write], now: float) -> None:
+        with self.lock:
+            for key, new in ((w.key, w.entry) for w in writes):
+                old = self.entries.get(key)
+                if new is None or not new.live(now):
+                    self.entries.pop(key, None)
+                elif old is not None and old.live(now) and old.reason == new.reason:
+                    first = min(old.first_seen, new.first_seen)
+                    self.entries[key] = Entry(new.reason, first, new.expires_at, new.data)
+                else:
+                    self.entries[key] = new
+
+    async def aapply(self, writes: Sequence[Write], now: float) -> None:
+        self.apply(writes, now)
+
+    def close(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+
 class Counted:
-    """A third-party store: wraps a real store of any backend, without ``fetch_linked``, and
-    counts the reads asked of it."""
+    """A third-party store wrapping a real store of any backend with the interface alone,
+    counting the reads and writes asked of it."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.policy = inner.policy
-        self.reads = 0
+        self.policy = inner.policy if hasattr(inner, "policy") else None
+        self.reads = self.writes = 0
 
     def open(self) -> bytes:
         return self.inner.open()  # type: ignore[no-any-return]
@@ -127,9 +178,11 @@ class Counted:
         return await self.inner.afetch(keys, now)  # type: ignore[no-any-return]
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
+        self.writes += 1
         self.inner.apply(writes, now)
 
     async def aapply(self, writes: Sequence[Write], now: float) -> None:
+        self.writes += 1
         await self.inner.aapply(writes, now)
 
     def close(self) -> None:
@@ -137,26 +190,6 @@ class Counted:
 
     async def aclose(self) -> None:
         await self.inner.aclose()
-
-
-class CountedLinked(Counted):
-    """The same, with the backend's ``fetch_linked`` and ``fetch_grouped`` (one read each)."""
-
-    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        self.reads += 1
-        return self.inner.fetch_linked(keys, now)  # type: ignore[no-any-return]
-
-    async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        self.reads += 1
-        return await self.inner.afetch_linked(keys, now)  # type: ignore[no-any-return]
-
-    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        self.reads += 1
-        return self.inner.fetch_grouped(keys, now)  # type: ignore[no-any-return]
-
-    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        self.reads += 1
-        return await self.inner.afetch_grouped(keys, now)  # type: ignore[no-any-return]
 
 
 class RedisRequests:
@@ -173,7 +206,7 @@ class RedisRequests:
     def _reads(self) -> int:
         return int(self.client.info("stats")["total_reads_processed"])
 
-    async def __call__(self, run: Callable[[], Awaitable[object]], tries: int = 5) -> int:
+    async def __call__(self, run: Callable[[], Awaitable[object]], tries: int = 20) -> int:
         least = math.inf
         for _ in range(tries):
             before = self._reads()

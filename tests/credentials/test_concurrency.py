@@ -1,6 +1,6 @@
-"""Eight processes hammer one SQLite file and one Redis: no lost, torn or corrupt entry, no
-lost filing in the group they all file into, one HMAC key for all, and every rate-limit hit
-counted."""
+"""Eight processes hammer one SQLite file and one Redis: no lost, torn or corrupt entry, one
+HMAC key for all, every rate-limit hit counted, and what each process's guard learnt refused by
+a guard of another."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
-from brokerlink.credentials import Entry, RedisStore, SQLiteStore
+import pytest
+
+from brokerlink.credentials import Entry, Guard, RedisStore, SQLiteStore
+from brokerlink.errors import KnownBadCredentials
+from brokerlink.plugins.metaapi.guard_reasons import REASONS
+from brokerlink.timing import SYSTEM
 from tests.credentials import workers
 from tests.credentials.conftest import SHARED_KEY
+from tests.credentials.drive import create
 
 PROCESSES = 8
 WRITES = 100
@@ -48,15 +54,10 @@ def check(store: Any, results: list[tuple[int, str, list[str]]]) -> None:
         for i in range(WRITES)
     ]
     assert found == expected
-    filed = dict(zip(keys, expected, strict=True))
-    for number in range(workers.GROUPS):
-        key, record = workers.record(number)
-        in_group = {
-            workers.own_key(w, i): filed[workers.own_key(w, i)]
-            for w in range(PROCESSES)
-            for i in range(number, WRITES, workers.GROUPS)
-        }
-        assert store.fetch_grouped([key], workers.NOW) == ([record], in_group)
+    fresh = Guard(store, reasons=REASONS)
+    for worker in range(PROCESSES):
+        with pytest.raises(KnownBadCredentials):
+            fresh.check(create(login=f"w{worker}"), timing=SYSTEM)
     # Every write of the shared key kept the earliest first_seen (worker 0, write 0).
     assert store.fetch([workers.SHARED], workers.NOW) == [
         Entry("E_AUTH", workers.NOW, workers.NOW + 3600, "shared")

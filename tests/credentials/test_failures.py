@@ -12,7 +12,6 @@ import pytest
 
 from brokerlink import errors
 from brokerlink.credentials import Entry, GuardPolicy, MemoryStore, RedisStore, SQLiteStore, Write
-from brokerlink.credentials.store import Grouped
 from brokerlink.testing import VirtualClock
 from tests.credentials.conftest import SHARED_KEY, free_port
 from tests.credentials.drive import Driver, on_account, update
@@ -32,16 +31,6 @@ class Flaky(MemoryStore):
         if self.reads_fail:
             raise ConnectionError("backend unreachable")
         return super().fetch(keys, now)
-
-    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        if self.reads_fail:
-            raise ConnectionError("backend unreachable")
-        return super().fetch_linked(keys, now)
-
-    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        if self.reads_fail:
-            raise ConnectionError("backend unreachable")
-        return super().fetch_grouped(keys, now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
         if self.writes_fail:
@@ -147,7 +136,7 @@ async def test_a_misconfigured_store_is_an_error_not_an_outage(
     [update("acc-1", password="pw"), on_account("deployAccount", "acc-1")],
     ids=["update", "deploy"],
 )
-async def test_the_one_read_checks_of_a_down_store_pass_or_raise(
+async def test_the_record_first_checks_of_a_down_store_pass_or_raise(
     kind: str,
     attempt: Any,
     tmp_path: Path,
@@ -155,8 +144,8 @@ async def test_the_one_read_checks_of_a_down_store_pass_or_raise(
     clock: VirtualClock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """An update's grouped read and a deploy's linked read fail like any other: the check lets
-    the request through with a warning, or raises when so configured."""
+    """An update's and a deploy's reads (the record, then its keys) fail like any other: the
+    check lets the request through with a warning, or raises when so configured."""
     caplog.set_level(logging.WARNING, LOGGER)
     for name in ("a", "r"):
         (tmp_path / name).mkdir()

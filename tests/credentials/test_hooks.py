@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-from brokerlink.plugins.metaapi import credential_guard as plugin
-from brokerlink.hooks.call import Call, CallOptions, Resend
-from brokerlink.hooks.hookspecs import hookimpl
 
 from brokerlink import errors
 from brokerlink.credentials import Entry, GuardPolicy, MemoryStore, RateLimit
+from brokerlink.generated.metaapi.models import NewMetatraderAccount
+from brokerlink.hooks.call import Call, CallOptions, ClientState, Operation, Resend
+from brokerlink.hooks.hookspecs import hookimpl
+from brokerlink.plugins.metaapi import credential_guard as plugin
 from brokerlink.testing import VirtualClock
 from tests.credentials.conftest import Api, Responses
 from tests.credentials.test_guard_sandbox import account, rejected
@@ -21,7 +22,9 @@ BASE = "https://mt.example/users/current/accounts"
 
 
 def call(operation: str = "createAccount", api: str = "metaapi", **options: Any) -> Call:
-    return Call(api=api, operation_id=operation, options=CallOptions(**options), started=0.0)
+    """A call of ``operation`` with the typed body the facade builds for a create."""
+    body = NewMetatraderAccount.from_dict(account(password="s3cret"))
+    return Call(Operation(api, operation), CallOptions(**options), ClientState(api), 0.0, body=body)
 
 
 def create_request() -> httpx.Request:

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from brokerlink.credentials.keys import Hasher, configured_key, encode
-from brokerlink.credentials.plan import SERVERS, Keys
+from brokerlink.credentials.keys import Keys, configured_key, encode
 from brokerlink.errors import InvalidRequest
 
 KEY = b"0123456789abcdef0123456789abcdef"
@@ -46,7 +45,7 @@ def test_different_fields_never_share_an_encoding(
 
 
 def test_the_classic_concatenation_collisions_do_not_collide() -> None:
-    h = Hasher(KEY)
+    h = Keys(KEY).mac
     assert h("cred", "ab", "c") != h("cred", "a", "bc")
     assert h("cred", "a", "") != h("cred", "", "a")
     assert h("cred", "mt5", "srv", "1", "pw") != h("cred", "mt5srv", "1", "pw")
@@ -54,17 +53,17 @@ def test_the_classic_concatenation_collisions_do_not_collide() -> None:
 
 def test_digest_is_hmac_sha256_of_the_encoding() -> None:
     expected = hmac.new(KEY, encode("tz", "mt5", "srv"), hashlib.sha256).digest()
-    assert Hasher(KEY)("tz", "mt5", "srv") == expected
+    assert Keys(KEY).mac("tz", "mt5", "srv") == expected
 
 
 def test_tags_and_keys_separate_everything() -> None:
-    keys, other = Keys(Hasher(KEY)), Keys(Hasher(KEY[::-1]))
+    keys, other = Keys(KEY), Keys(KEY[::-1])
     ident = keys.ident("mt5", "123")
     assert len({keys.account("x"), keys.record("x"), keys.cooldown("x")}) == 3
     assert keys.tz("mt5", "Srv") == keys.tz("mt5", "SRV")  # server names ignore case
     assert keys.cred(keys.secret(ident, "Pw"), "s") != keys.cred(keys.secret(ident, "pw"), "s")
     assert other.ident("mt5", "123") != ident
-    assert "0123" not in repr(Hasher(KEY))
+    assert "0123" not in repr(keys)
 
 
 def test_key_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,14 +75,15 @@ def test_key_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidRequest):
         configured_key("too-short")
     with pytest.raises(InvalidRequest):
-        Hasher(b"short")
+        Keys(b"short")
 
 
 @given(st.text(), st.text(), st.binary(max_size=40))
 def test_each_kind_hashes_the_documented_fields(a: str, b: str, raw: bytes) -> None:
-    """``Keys`` spells each encoding out for speed: the digests are still ``H(tag, *fields)``."""
-    h = Hasher(KEY)
-    keys = Keys(h)
+    """Each kind is ``H(tag, *fields)`` of the documented fields (the hashes stores already
+    hold stay valid)."""
+    keys = Keys(KEY)
+    h = keys.mac
     assert keys.ident(a or None, b) == h("ident", a, b)
     assert keys.secret(raw, a) == h("secret", raw, a)
     assert keys.cred(raw, a) == h("cred", raw, a.casefold())
@@ -92,15 +92,3 @@ def test_each_kind_hashes_the_documented_fields(a: str, b: str, raw: bytes) -> N
     assert keys.account(a) == h("account", a)
     assert keys.cooldown(a) == h("cooldown", a)
     assert keys.user(a) == h("user", a).hex()
-
-
-def test_server_hashes_are_memoized_within_bounds() -> None:
-    h = Hasher(KEY)
-    keys = Keys(h)
-    first = keys.tz("mt5", "Srv-Live")
-    assert keys.tz("mt5", "Srv-Live") is first  # from the memo
-    assert keys.tz("mt4", "Srv-Live") == h("tz", "mt4", "srv-live") != first
-    for n in range(SERVERS * 2):
-        assert keys.tz("mt5", f"server-{n}") == h("tz", "mt5", f"server-{n}")
-        assert len(keys._servers) <= SERVERS
-    assert keys.tz("mt5", "SRV-LIVE") == first

@@ -12,13 +12,14 @@ import pytest
 
 import brokerlink
 from brokerlink.credentials import SQLiteStore
-from brokerlink.credentials.guard import guard_for
+from brokerlink.hooks import ClientState
+from brokerlink.plugins.metaapi.credential_guard import _guard_for
 from brokerlink.sandbox.testing import SandboxServer
 from tests.credentials.test_guard_sandbox import account
 
 
 def guard_of(api: Any) -> Any:
-    return api.client._services.get("credential_guard")
+    return api.client._state.guard
 
 
 async def test_opened_on_the_first_guarded_call_and_closed_with_the_client(
@@ -74,13 +75,13 @@ def test_other_apis_never_open_a_store(
 
 
 def test_resolution_is_once_per_client_across_threads() -> None:
-    services: dict[str, Any] = {"credential_cache": "memory://"}
+    client = ClientState(api="metaapi", credential_cache="memory://")
     barrier = threading.Barrier(8)
     seen: list[Any] = []
 
     def resolve() -> None:
         barrier.wait()
-        seen.append(guard_for(services))
+        seen.append(_guard_for(client))
 
     threads = [threading.Thread(target=resolve) for _ in range(8)]
     for thread in threads:
@@ -88,4 +89,4 @@ def test_resolution_is_once_per_client_across_threads() -> None:
     for thread in threads:
         thread.join()
     assert len(seen) == 8 and all(g is seen[0] for g in seen)
-    assert services["credential_guard"] is seen[0]
+    assert client.guard is seen[0]

@@ -34,7 +34,7 @@ def test_redis_url_with_options_and_policy() -> None:
     store, owned = open_store(url)
     assert isinstance(store, RedisStore) and owned
     assert store.prefix == "app:" and store.url == "redis://:hunter2pass@cache.local:6380/3"
-    assert store.policy.on_error == "raise" and store.policy.ttl("E_AUTH") == 60
+    assert store.policy.on_error == "raise" and store.policy.ttls == {"E_AUTH": 60}
     assert "hunter2pass" not in repr(store)
 
 
@@ -45,7 +45,7 @@ def test_policy_parameters() -> None:
     assert policy.rate_limit.cooldown == 30 and policy.record_ttl == 99
     store, _ = open_store("memory://?rate_limit=off&ttl_e_no_symbols=5")
     assert store.policy.rate_limit is None  # type: ignore[attr-defined]
-    assert store.policy.ttl("E_NO_SYMBOLS") == 5  # type: ignore[attr-defined]
+    assert store.policy.ttls == {"E_NO_SYMBOLS": 5}  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,6 @@ def test_policy_parameters() -> None:
         ("memory://?colour=red", "unknown parameter"),
         ("memory://somewhere", "no path"),
         ("sqlite:///x.db?mode=ro", "unknown sqlite"),
-        ("memory://?ttl_E_NOPE=3", "unknown reason"),
         ("memory://?ttl_E_AUTH=-1", "positive"),
         ("memory://?window=soon", "number"),
         ("memory://?max_rejections=0", "at least 1"),
@@ -81,3 +80,15 @@ def test_environment_variable_and_objects(monkeypatch: pytest.MonkeyPatch) -> No
     assert open_store(mine) == (mine, False)
     with pytest.raises(InvalidRequest, match="credential_cache must be"):
         open_store(42)
+
+
+def test_ttls_are_checked_against_the_vendor_reasons_when_the_guard_is_made() -> None:
+    from brokerlink.credentials import Guard
+    from brokerlink.plugins.metaapi.guard_reasons import REASONS
+
+    store, _ = open_store("memory://?ttl_E_AUTH=60")
+    assert Guard(store, reasons=REASONS).reasons["E_AUTH"].ttl == 60
+    assert Guard(store, reasons=REASONS).reasons["E_NO_SYMBOLS"] == REASONS["E_NO_SYMBOLS"]
+    for policy in (open_store("memory://?ttl_E_NOPE=3")[0].policy, GuardPolicy(ttls={"X": 1})):
+        with pytest.raises(InvalidRequest, match="unknown reason"):
+            Guard(MemoryStore(policy=policy), reasons=REASONS)  # type: ignore[arg-type]

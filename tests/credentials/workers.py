@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
-from brokerlink.credentials import Entry, RedisStore, SQLiteStore, Write
+from brokerlink.credentials import Entry, Guard, RedisStore, SQLiteStore, Write
+from brokerlink.credentials.plan import Outcome
+from brokerlink.plugins.metaapi.guard_reasons import REASONS
+from brokerlink.timing import SYSTEM
+from tests.credentials.drive import create
 
 NOW = 1_750_000_000.0
 SHARED = b"shared-key-of-all-workers-000000"
 USER = "hammered-user"
-GROUPS = 10
-"""Every worker files its ``index``-th key in group ``index % GROUPS``: 80 filings per group
-(within ``GROUP_LIMIT``), made by all eight processes at once."""
-
-
-def group(number: int) -> bytes:
-    return hashlib.sha256(f"login {number}".encode()).digest()
-
-
-def record(number: int) -> tuple[bytes, Entry]:
-    """The key and entry of a record naming group ``number``."""
-    key = hashlib.sha256(f"record {number}".encode()).digest()
-    return key, Entry("record", NOW, NOW + 3600, json.dumps({"i": group(number).hex()}))
 
 
 def own_key(worker: int, index: int) -> bytes:
@@ -44,11 +34,12 @@ def hammer(
         barrier.wait(timeout=60)
         key = store.open()
         limits = store.limits_storage()
-        store.apply([Write(*record(number)) for number in range(GROUPS)], NOW)
+        guard = Guard(store, reasons=REASONS)  # each process's guard learns one rejection
+        guard.learn(create(login=f"w{worker}"), None, Outcome(False, "E_AUTH"), timing=SYSTEM)
         for index in range(count):
             entry = Entry("E_AUTH", NOW + index, NOW + 3600, f"{worker}:{index}")
             shared = Entry("E_AUTH", NOW + worker * 1000 + index, NOW + 3600, "shared")
-            own = Write(own_key(worker, index), entry, group(index % GROUPS))
+            own = Write(own_key(worker, index), entry)
             store.apply([own, Write(SHARED, shared)], NOW)
             (back,) = store.fetch([own_key(worker, index)], NOW)
             if back != entry:

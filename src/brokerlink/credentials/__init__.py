@@ -1,55 +1,34 @@
-"""The credential guard: never pay MetaApi twice for the same rejected credentials.
-
-Importing this package is cheap; backends load on first use. See README.md in this folder for
-configuration (URLs, ``BROKERLINK_CACHE_URL``, ``BROKERLINK_CACHE_KEY``, TTLs, rate limit,
-failure policy).
-"""
+"""The credential guard: never pay a vendor twice for the same rejected credentials. It knows
+no vendor and sits below the hook runtime; importing it is cheap (see docs/credential-guard.md)."""
 
 from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from brokerlink.credentials.store import CredentialStore, Entry, GroupedFetch, LinkedFetch, Write
+from brokerlink.credentials.store import CredentialStore, Entry, Write
 
-if TYPE_CHECKING:
-    from brokerlink.credentials.guard import Guard
-    from brokerlink.credentials.memory_store import MemoryStore
-    from brokerlink.credentials.policy import GuardPolicy, RateLimit
-    from brokerlink.credentials.redis_store import RedisStore
-    from brokerlink.credentials.resolve import open_store
-    from brokerlink.credentials.sqlite_store import SQLiteStore
-
-__all__ = [
-    "CredentialStore",
-    "Entry",
-    "GroupedFetch",
-    "GuardPolicy",
-    "LinkedFetch",
-    "MemoryStore",
-    "RateLimit",
-    "RedisStore",
-    "SQLiteStore",
-    "Write",
-    "Guard",
-    "open_store",
-]
+if TYPE_CHECKING:  # explicit re-exports, loaded on first use by __getattr__
+    from brokerlink.credentials.guard import Guard as Guard
+    from brokerlink.credentials.policy import GuardPolicy as GuardPolicy
+    from brokerlink.credentials.policy import RateLimit as RateLimit
+    from brokerlink.credentials.policy import Reason as Reason
+    from brokerlink.credentials.redis_store import RedisStore as RedisStore
+    from brokerlink.credentials.resolve import open_store as open_store
+    from brokerlink.credentials.sqlite_store import SQLiteStore as SQLiteStore
+    from brokerlink.credentials.store import MemoryStore as MemoryStore
 
 _LAZY = {
-    "GuardPolicy": "brokerlink.credentials.policy",
-    "RateLimit": "brokerlink.credentials.policy",
-    "MemoryStore": "brokerlink.credentials.memory_store",
-    "SQLiteStore": "brokerlink.credentials.sqlite_store",
-    "RedisStore": "brokerlink.credentials.redis_store",
-    "open_store": "brokerlink.credentials.resolve",
-    "Guard": "brokerlink.credentials.guard",
+    **dict.fromkeys(("GuardPolicy", "RateLimit", "Reason"), "policy"),
+    **{"Guard": "guard", "MemoryStore": "store", "open_store": "resolve"},
+    **{"RedisStore": "redis_store", "SQLiteStore": "sqlite_store"},
 }
+__all__ = ["CredentialStore", "Entry", "Write", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    if name not in _LAZY:
         raise AttributeError(f"module 'brokerlink.credentials' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(f"brokerlink.credentials.{_LAZY[name]}"), name)
     globals()[name] = value
     return value

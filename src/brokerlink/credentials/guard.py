@@ -1,78 +1,73 @@
-"""The credential guard of one client: its store, HMAC key, policy and rejection counter.
-
-It drives the generators of :mod:`.plan` against the store, sync or async, and owns the failure
-policy: a store that fails is logged and left alone for ``store_retry_after`` seconds while
-requests go through (``on_error="allow"``) or are refused with ``CredentialCacheUnavailable``
-(``on_error="raise"``). Recording an answer never raises: the answer is already the caller's.
-"""
+"""The credential guard of one client: drives :mod:`.plan` against its store, sync or async, under
+the failure policy (log and let through, or raise; learning never raises). Plain values only."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import math
-import threading
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypedDict, TypeVar, Unpack, cast
 
-from brokerlink.credentials.facts import Attempt, Outcome
-from brokerlink.credentials.keys import Hasher
+from brokerlink.credentials.keys import Keys
 from brokerlink.credentials.plan import (
     Apply,
-    Count,
+    Attempt,
     Fetch,
-    Keys,
+    Outcome,
     Prepared,
     Steps,
     learn,
     prepare,
     refusal,
 )
-from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.ratelimit import RejectionCounter
-from brokerlink.credentials.recent import RecentRecords
-from brokerlink.credentials.store import (
-    CredentialStore,
-    GroupedFetch,
-    LinkedFetch,
-    joined,
-    links,
-)
-from brokerlink.errors import (
-    BrokerLinkError,
-    CredentialCacheUnavailable,
-    InvalidRequest,
-    TooManyRejectedAttempts,
-)
-from brokerlink.hooks.call import CallOptions
+from brokerlink.credentials.policy import GuardPolicy, RateLimit, Reason
+from brokerlink.credentials.store import CredentialStore
+from brokerlink.errors import BrokerLinkError, CredentialCacheUnavailable, InvalidRequest
 from brokerlink.timing import Timing
 
 log = logging.getLogger("brokerlink.credentials")
 T = TypeVar("T")
+Plan = Callable[[Keys, float], Steps[T]]
+"""The steps of one moment, made once the key is known, at the wall time ``now``."""
+NO_CLASSES: Mapping[str, type[Exception]] = {}
+
+
+class Ask(TypedDict, total=False):
+    """A check's options: ``guard`` (False skips the known-bad check; a cool-down still applies),
+    ``end_user_id``, ``error_classes`` (code -> exception, for ``rejected_as``)."""
+
+    guard: bool
+    end_user_id: str | None
+    error_classes: Mapping[str, type[Exception]]
+
+
+NAMESPACE = "brokerlink-guard"
 
 
 class Guard:
-    """Checks before a guarded request and learns from its final answer."""
+    """Checks before a guarded request and learns from its final answer. ``reasons``: the vendor's
+    table (the policy's TTLs must name only its codes); ``vendor``: its name and how to update an
+    account, for refusals."""
 
     def __init__(
-        self, store: CredentialStore, *, owned: bool = False, policy: GuardPolicy | None = None
+        self,
+        store: CredentialStore,
+        *,
+        reasons: Mapping[str, Reason],
+        vendor: tuple[str, str] = ("the vendor", "update the account"),
+        owned: bool = False,
+        policy: GuardPolicy | None = None,
     ) -> None:
-        chosen = policy if policy is not None else getattr(store, "policy", None)
-        if chosen is None:
-            chosen = GuardPolicy()
+        chosen = policy or getattr(store, "policy", None) or GuardPolicy()
         if not isinstance(chosen, GuardPolicy):
             raise InvalidRequest("a credential store's policy must be a GuardPolicy")
-        self.store = store
-        self.owned = owned
-        self.policy = chosen
+        self.store, self.owned, self.policy, self.vendor = store, owned, chosen, vendor
+        self.reasons = chosen.reasons(reasons)
         self._keys: Keys | None = None
-        self._lock = threading.Lock()
         self._down_until = -math.inf
         self._counter: RejectionCounter | None = None
-        self._linking = store if isinstance(store, LinkedFetch) else None
-        self._grouping = store if isinstance(store, GroupedFetch) else None
-        self.recent = RecentRecords()
-        """The account records seen or written last (hashes only): updates guess from them."""
 
     def __repr__(self) -> str:
         return f"Guard({self.store!r})"
@@ -88,83 +83,56 @@ class Guard:
             with contextlib.suppress(Exception):
                 await self.store.aclose()
 
-    # --- drivers ---------------------------------------------------------------------------------
-    def _open(self) -> Keys:
-        with self._lock:
-            if self._keys is None:
-                self._keys = Keys(Hasher(self.store.open()))
-            return self._keys
-
-    async def _aopen(self) -> Keys:
-        if self._keys is None:
-            self._keys = Keys(Hasher(await self.store.aopen()))
-        return self._keys
-
     def _rejections(self) -> RejectionCounter:
-        if self._counter is None:
-            assert self.policy.rate_limit is not None
-            self._counter = RejectionCounter(self.store, self.policy.rate_limit)
+        assert self.policy.rate_limit is not None
+        self._counter = self._counter or RejectionCounter(self.store, self.policy.rate_limit)
         return self._counter
 
-    def _fetch(self, op: Fetch, now: float) -> Any:
-        if op.grouped:
-            if self._grouping is not None:
-                return self._grouping.fetch_grouped(op.keys, now)
-            return self.store.fetch(op.keys, now), None  # the plan reads the rest next
-        if not op.linked:
-            return self.store.fetch(op.keys, now)
-        if self._linking is not None:
-            return self._linking.fetch_linked(op.keys, now)
-        entries = self.store.fetch(op.keys, now)  # a store without the capability: read twice
-        targets = links(entries[0])
-        wanted = [key for key in targets if key is not None]
-        return joined(entries, targets, self.store.fetch(wanted, now) if wanted else ())
-
-    async def _afetch(self, op: Fetch, now: float) -> Any:
-        if op.grouped:
-            if self._grouping is not None:
-                return await self._grouping.afetch_grouped(op.keys, now)
-            return await self.store.afetch(op.keys, now), None
-        if not op.linked:
-            return await self.store.afetch(op.keys, now)
-        if self._linking is not None:
-            return await self._linking.afetch_linked(op.keys, now)
-        entries = await self.store.afetch(op.keys, now)
-        targets = links(entries[0])
-        wanted = [key for key in targets if key is not None]
-        return joined(entries, targets, await self.store.afetch(wanted, now) if wanted else ())
-
-    def _drive(self, steps: Steps[T], now: float) -> T:
-        answer: Any = None
+    def _drive(self, make: Plan[T], timing: Timing, *, checking: bool) -> T | None:
+        """``make(keys, now)``'s steps against the store; None when the store is down."""
+        if self._resting(timing, checking=checking):
+            return None
+        now = timing.wall()
         try:
+            keys = self._keys = self._keys or Keys(self.store.open())
+            steps, answer = make(keys, now), cast(Any, None)
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
-                    answer = self._fetch(op, now)
+                    answer = self.store.fetch(op.keys, now)
                 elif isinstance(op, Apply):
-                    self.store.apply(op.writes, now)
-                    answer = None
-                elif isinstance(op, Count):
+                    answer = self.store.apply(op.writes, now)  # type: ignore[func-returns-value]
+                else:
                     answer = self._rejections().hit(op.user)
         except StopIteration as done:
+            self._down_until = -math.inf
             return done.value  # type: ignore[no-any-return]
+        except Exception as exc:
+            self._failed(exc, timing, checking=checking)
+        return None
 
-    async def _adrive(self, steps: Steps[T], now: float) -> T:
-        answer: Any = None
+    async def _adrive(self, make: Plan[T], timing: Timing, *, checking: bool) -> T | None:
+        if self._resting(timing, checking=checking):
+            return None
+        now = timing.wall()
         try:
+            keys = self._keys = self._keys or Keys(await self.store.aopen())
+            steps, answer = make(keys, now), cast(Any, None)
             while True:
                 op = steps.send(answer)
                 if isinstance(op, Fetch):
-                    answer = await self._afetch(op, now)
+                    answer = await self.store.afetch(op.keys, now)
                 elif isinstance(op, Apply):
-                    await self.store.aapply(op.writes, now)
-                    answer = None
-                elif isinstance(op, Count):
+                    answer = await self.store.aapply(op.writes, now)  # type: ignore[func-returns-value]
+                else:
                     answer = await self._rejections().ahit(op.user)
         except StopIteration as done:
+            self._down_until = -math.inf
             return done.value  # type: ignore[no-any-return]
+        except Exception as exc:
+            self._failed(exc, timing, checking=checking)
+        return None
 
-    # --- failure policy --------------------------------------------------------------------------
     def _resting(self, timing: Timing, *, checking: bool) -> bool:
         """Whether the store failed recently and is left alone; raises when it must."""
         if self._down_until == -math.inf:  # the usual case: no clock read
@@ -180,16 +148,13 @@ class Guard:
 
     def _failed(self, exc: Exception, timing: Timing, *, checking: bool) -> None:
         if isinstance(exc, BrokerLinkError) and not isinstance(exc, CredentialCacheUnavailable):
-            if checking:
+            if checking:  # a misconfiguration, not an outage
                 raise exc
             log.error("credential guard: %s: %s", type(exc).__name__, exc)
             return
-        error = (
-            exc
-            if isinstance(exc, CredentialCacheUnavailable)
-            else CredentialCacheUnavailable(
-                f"credential cache {self.store!r} failed: {type(exc).__name__}"
-            )
+        error = exc if isinstance(exc, CredentialCacheUnavailable) else None
+        error = error or CredentialCacheUnavailable(
+            f"credential cache {self.store!r} failed: {type(exc).__name__}"
         )
         self._down_until = timing.monotonic() + self.policy.store_retry_after
         if checking and self.policy.on_error == "raise":
@@ -197,125 +162,110 @@ class Guard:
         what = "sending without the credential guard" if checking else "answer not remembered"
         log.warning("%s; %s", error, what)
 
-    # --- the two moments -------------------------------------------------------------------------
-    def check(
-        self,
-        attempt: Attempt,
-        options: CallOptions,
-        timing: Timing,
-        error_classes: Mapping[str, type[Exception]],
-    ) -> Prepared | None:
+    def check(self, attempt: Attempt, *, timing: Timing, **ask: Unpack[Ask]) -> Prepared | None:
         """Raise a local refusal, or return what was worked out (None: nothing, or store down)."""
-        if not (options.credential_guard or options.end_user_id is not None):
+        plan = _checking(attempt, ask)
+        if plan is None:
             return None
-        if self._resting(timing, checking=True):
-            return None
-        now = timing.wall()
-        try:
-            keys = self._keys or self._open()
-            steps = prepare(
-                keys,
-                attempt,
-                options.end_user_id,
-                marks=options.credential_guard,
-                recent=self.recent,
-            )
-            prepared = self._drive(steps, now)
-        except Exception as exc:
-            self._failed(exc, timing, checking=True)
-            return None
-        self._down_until = -math.inf
-        return _refuse_or_pass(prepared, now, options, error_classes)
+        return self._refuse(self._drive(plan, timing, checking=True), timing, ask)
 
     async def acheck(
-        self,
-        attempt: Attempt,
-        options: CallOptions,
-        timing: Timing,
-        error_classes: Mapping[str, type[Exception]],
+        self, attempt: Attempt, *, timing: Timing, **ask: Unpack[Ask]
     ) -> Prepared | None:
-        if not (options.credential_guard or options.end_user_id is not None):
+        plan = _checking(attempt, ask)
+        if plan is None:
             return None
-        if self._resting(timing, checking=True):
-            return None
-        now = timing.wall()
-        try:
-            keys = self._keys or await self._aopen()
-            steps = prepare(
-                keys,
-                attempt,
-                options.end_user_id,
-                marks=options.credential_guard,
-                recent=self.recent,
-            )
-            prepared = await self._adrive(steps, now)
-        except Exception as exc:
-            self._failed(exc, timing, checking=True)
-            return None
-        self._down_until = -math.inf
-        return _refuse_or_pass(prepared, now, options, error_classes)
+        return self._refuse(await self._adrive(plan, timing, checking=True), timing, ask)
+
+    def _refuse(self, p: Prepared | None, timing: Timing, ask: Ask) -> Prepared | None:
+        if p is None or (not p.found and p.cooldown is None):  # the usual case
+            return p
+        classes = ask.get("error_classes", NO_CLASSES)
+        refused = refusal(p, timing.wall(), self.reasons, self.vendor, classes)
+        if refused is not None:
+            raise refused
+        return p
+
+    def _learning(
+        self, attempt: Attempt, p: Prepared | None, outcome: Outcome, end_user_id: str | None
+    ) -> Plan[None]:
+        def steps(keys: Keys, now: float) -> Steps[None]:
+            prepared = p
+            if prepared is None:  # not checked (the check was off): read the record now
+                prepared = yield from prepare(keys, attempt, None, marks=False)
+            yield from learn(keys, prepared, outcome, self.reasons, self.policy, end_user_id, now)
+
+        return steps
 
     def learn(
         self,
         attempt: Attempt,
         prepared: Prepared | None,
         outcome: Outcome,
-        options: CallOptions,
+        *,
         timing: Timing,
+        end_user_id: str | None = None,
     ) -> None:
         """Remember a rejection or clear after a success; logs instead of raising."""
-        if self._resting(timing, checking=False):
-            return
-        now = timing.wall()
-        try:
-            keys = self._keys or self._open()
-            if prepared is None:
-                prepared = self._drive(
-                    prepare(keys, attempt, None, marks=False, recent=self.recent), now
-                )
-            self._drive(
-                learn(keys, prepared, outcome, self.policy, options.end_user_id, now, self.recent),
-                now,
-            )
-        except Exception as exc:
-            self._failed(exc, timing, checking=False)
+        self._drive(self._learning(attempt, prepared, outcome, end_user_id), timing, checking=False)
 
     async def alearn(
         self,
         attempt: Attempt,
         prepared: Prepared | None,
         outcome: Outcome,
-        options: CallOptions,
+        *,
         timing: Timing,
+        end_user_id: str | None = None,
     ) -> None:
-        if self._resting(timing, checking=False):
-            return
-        now = timing.wall()
-        try:
-            keys = self._keys or await self._aopen()
-            if prepared is None:
-                prepared = await self._adrive(
-                    prepare(keys, attempt, None, marks=False, recent=self.recent), now
-                )
-            steps = learn(
-                keys, prepared, outcome, self.policy, options.end_user_id, now, self.recent
-            )
-            await self._adrive(steps, now)
-        except Exception as exc:
-            self._failed(exc, timing, checking=False)
+        plan = self._learning(attempt, prepared, outcome, end_user_id)
+        await self._adrive(plan, timing, checking=False)
 
 
-def _refuse_or_pass(
-    prepared: Prepared,
-    now: float,
-    options: CallOptions,
-    error_classes: Mapping[str, type[Exception]],
-) -> Prepared:
-    if not prepared.found and prepared.cooldown is None:  # the usual case
-        return prepared
-    refused = refusal(prepared, now, guard=options.credential_guard, error_classes=error_classes)
-    if refused is None:
-        return prepared
-    if isinstance(refused, TooManyRejectedAttempts):
-        refused.end_user_id = options.end_user_id
-    raise refused
+def _checking(attempt: Attempt, ask: Ask) -> Plan[Prepared] | None:
+    guard, user = ask.get("guard", True), ask.get("end_user_id")
+    if not guard and user is None:
+        return None
+    return lambda keys, now: prepare(keys, attempt, user, marks=guard)
+
+
+class RejectionCounter:
+    """Counts each remembered rejection of an end user (hashed id) as a hit of a moving window
+    with ``limits``, on the store's backend when it offers one; ``hit`` answers whether the
+    window is full (the guard then writes a cool-down entry, read with the check's keys)."""
+
+    def __init__(self, store: object, rate: RateLimit) -> None:
+        from limits import RateLimitItemPerSecond
+
+        self._store: Any = store
+        self._sync: Any = None
+        self._async: Any = None
+        self._item = RateLimitItemPerSecond(rate.max_rejections, int(rate.window))
+
+    def hit(self, user: str) -> bool:
+        if self._sync is None:
+            from limits.storage import MemoryStorage
+            from limits.strategies import MovingWindowRateLimiter
+
+            storage = _storage(self._store, "limits_storage")
+            self._sync = MovingWindowRateLimiter(MemoryStorage() if storage is None else storage)
+        accepted = self._sync.hit(self._item, NAMESPACE, user)
+        return not accepted or not self._sync.test(self._item, NAMESPACE, user)
+
+    async def ahit(self, user: str) -> bool:
+        if self._async is None:
+            from limits.aio.strategies import MovingWindowRateLimiter
+
+            storage = _storage(self._store, "async_limits_storage")
+            self._async = False if storage is None else MovingWindowRateLimiter(storage)
+        if self._async is False:  # the sync storage, in a thread where it may block
+            if getattr(self._store, "limits_blocking", True):
+                return await asyncio.to_thread(self.hit, user)
+            return self.hit(user)
+        accepted = await self._async.hit(self._item, NAMESPACE, user)
+        return not accepted or not await self._async.test(self._item, NAMESPACE, user)
+
+
+def _storage(store: object, name: str) -> Any:
+    factory = getattr(store, name, None)
+    return factory() if callable(factory) else None

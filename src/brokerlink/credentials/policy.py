@@ -1,9 +1,5 @@
-"""What the credential guard remembers, for how long, and what it tells the user to change.
-
-Defaults (seconds, override per reason with ``GuardPolicy(ttls={...})`` or ``?ttl_<CODE>=``):
-a permanent credential problem is kept for days, one the user or broker may fix quickly
-(OTP, symbols, server settings, slots estimate) for hours.
-"""
+"""What the guard remembers and for how long (the vendor plugin's table of :class:`Reason`, with
+``GuardPolicy.ttls`` checked against it when the guard is made), the rate limit, failures."""
 
 from __future__ import annotations
 
@@ -13,52 +9,18 @@ from typing import Literal
 
 from brokerlink.errors import InvalidRequest
 
-HOUR = 3600.0
-DAY = 24 * HOUR
+RECORD_TTL = 180 * 24 * 3600.0  # how long an account's record is kept (renewed on update)
 
-CREDENTIAL_REASONS = (
-    "E_AUTH",
-    "E_NO_SYMBOLS",
-    "ERR_OTP_REQUIRED",
-    "E_PASSWORD_CHANGE_REQUIRED",
-    "E_TRADING_ACCOUNT_DISABLED",
-)
-"""Remembered against (platform, server, login, password)."""
-SERVER_REASON = "E_SERVER_TIMEZONE"
-"""Remembered against (platform, server), for automatic broker settings detection only."""
-SLOTS_REASON = "E_RESOURCE_SLOTS"
-"""Remembered against (platform, server, login, password, account type) with the slots asked
-for and the slots MetaApi recommended."""
-REASONS = (*CREDENTIAL_REASONS, SERVER_REASON, SLOTS_REASON)
 
-DEFAULT_TTLS: Mapping[str, float] = {
-    "E_AUTH": 7 * DAY,
-    "E_PASSWORD_CHANGE_REQUIRED": 30 * DAY,
-    "E_TRADING_ACCOUNT_DISABLED": 7 * DAY,
-    "E_NO_SYMBOLS": DAY,
-    "ERR_OTP_REQUIRED": DAY,
-    "E_SERVER_TIMEZONE": 12 * HOUR,
-    "E_RESOURCE_SLOTS": DAY,
-}
-RECORD_TTL = 180 * DAY
-"""How long the account id -> credential hash record of an account is kept (renewed on update)."""
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A vendor code the guard remembers: ``kind`` ``"credentials"`` (platform, server, login,
+    password), ``"server"`` (platform, server; automatic settings only) or ``"slots"`` (those and
+    the account type and slots); ``advice``: what a refusal asks (may name ``{recommended}``)."""
 
-ADVICE: Mapping[str, str] = {
-    "E_AUTH": "the broker refused this login, password and server: correct them (a new password "
-    "or login) before trying again",
-    "E_NO_SYMBOLS": "the broker configured no symbols for this account: have the broker configure "
-    "them first",
-    "ERR_OTP_REQUIRED": "the account requires a one-time password (OTP): disable OTP for the "
-    "account first",
-    "E_PASSWORD_CHANGE_REQUIRED": "the broker requires a password change: change the password in "
-    "the trading terminal and use the new one",
-    "E_TRADING_ACCOUNT_DISABLED": "the broker disabled this trading account: use another account "
-    "or have the broker enable it",
-    "E_SERVER_TIMEZONE": "broker settings detection failed for this server: use a provisioning "
-    "profile (provisioningProfileId) for it",
-    "E_RESOURCE_SLOTS": "too few resource slots for this account: set resourceSlots to at least "
-    "{recommended}",
-}
+    kind: Literal["credentials", "server", "slots"]
+    ttl: float
+    advice: str
 
 
 @dataclass(frozen=True)
@@ -81,41 +43,38 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class GuardPolicy:
-    """Settings of the credential guard, carried by its store (``MemoryStore(policy=...)``) or
-    by query parameters of a ``credential_cache`` URL.
+    """Settings of the guard, carried by its store or a URL's query. ``ttls``: seconds per vendor
+    code; ``on_error``: ``"allow"`` (send, logged) or ``"raise"`` (``CredentialCacheUnavailable``)
+    when the store is down; ``rate_limit=None``: off; ``store_retry_after``: seconds a failed store
+    is left alone."""
 
-    ``on_error``: ``"allow"`` (default) sends the request with a logged warning when the store
-    is down; ``"raise"`` raises ``CredentialCacheUnavailable`` instead. ``rate_limit=None``
-    turns per-end-user rate limiting off. ``store_retry_after``: seconds a failed store is left
-    alone before it is tried again.
-    """
-
-    ttls: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_TTLS))
+    ttls: Mapping[str, float] = field(default_factory=dict)
     rate_limit: RateLimit | None = field(default_factory=RateLimit)
     on_error: Literal["allow", "raise"] = "allow"
     record_ttl: float = RECORD_TTL
     store_retry_after: float = 5.0
 
     def __post_init__(self) -> None:
-        unknown = set(self.ttls) - set(REASONS)
-        if unknown:
-            raise InvalidRequest(f"credential guard ttls: unknown reason(s) {sorted(unknown)}")
         for reason, seconds in self.ttls.items():
-            if not isinstance(seconds, int | float) or not seconds > 0:
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
                 raise InvalidRequest(f"credential guard ttl of {reason} must be positive")
         if self.on_error not in ("allow", "raise"):
             raise InvalidRequest('credential guard on_error must be "allow" or "raise"')
         if not self.record_ttl > 0 or self.store_retry_after < 0:
             raise InvalidRequest("credential guard record_ttl must be positive")
 
-    def ttl(self, reason: str) -> float:
-        return float(self.ttls.get(reason, DEFAULT_TTLS[reason]))
+    def reasons(self, table: Mapping[str, Reason]) -> dict[str, Reason]:
+        """``table`` with this policy's TTLs; ``InvalidRequest`` for a code it does not know."""
+        unknown = sorted(set(self.ttls) - set(table))
+        if unknown:
+            raise InvalidRequest(f"credential guard ttls: unknown reason(s) {unknown}")
+        return {
+            code: Reason(r.kind, float(self.ttls.get(code, r.ttl)), r.advice)
+            for code, r in table.items()
+        }
 
 
-_TTL_PREFIX = "ttl_"
-
-
-def _number(name: str, value: str, kind: type[float] | type[int]) -> float:
+def number(name: str, value: str, kind: type[float] | type[int] = float) -> float:
     try:
         return kind(value)
     except ValueError:
@@ -125,28 +84,23 @@ def _number(name: str, value: str, kind: type[float] | type[int]) -> float:
 def policy_from_query(params: Mapping[str, str]) -> GuardPolicy:
     """A policy from URL query parameters: ``on_error``, ``max_rejections``, ``window``,
     ``cooldown``, ``rate_limit=off``, ``record_ttl``, ``ttl_<CODE>`` (e.g. ``ttl_E_AUTH=3600``)."""
-    ttls = dict(DEFAULT_TTLS)
+    ttls: dict[str, float] = {}
     limit: dict[str, float] = {}
-    rate_off = False
     options: dict[str, object] = {}
+    rate_off = False
     for name, value in params.items():
-        if name.startswith(_TTL_PREFIX):
-            reason = name[len(_TTL_PREFIX) :].upper()
-            if reason not in DEFAULT_TTLS:
-                raise InvalidRequest(f"credential_cache: unknown reason in {name!r}")
-            ttls[reason] = _number(name, value, float)
+        if name.startswith("ttl_"):
+            ttls[name[4:].upper()] = number(name, value, float)
         elif name in ("max_rejections", "window"):
-            limit[name] = _number(name, value, int)
-        elif name == "cooldown":
-            limit[name] = _number(name, value, float)
+            limit[name] = number(name, value, int)
+        elif name in ("cooldown", "record_ttl"):
+            (limit if name == "cooldown" else options)[name] = number(name, value, float)
         elif name == "rate_limit":
             if value.lower() not in ("off", "on", "0", "1", "false", "true"):
                 raise InvalidRequest("credential_cache: rate_limit must be on or off")
             rate_off = value.lower() in ("off", "0", "false")
         elif name == "on_error":
             options["on_error"] = value
-        elif name == "record_ttl":
-            options["record_ttl"] = _number(name, value, float)
         else:
             raise InvalidRequest(f"credential_cache: unknown parameter {name!r}")
     rate = None if rate_off else RateLimit(**limit)  # type: ignore[arg-type]

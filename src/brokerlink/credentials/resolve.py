@@ -1,21 +1,14 @@
-"""``credential_cache=`` -> a store: a URL, a store object, or None (``$BROKERLINK_CACHE_URL``,
-else the SQLite file in the user's cache directory).
-
-URL forms: ``memory://``; ``sqlite://`` (default file), ``sqlite:///abs/path.db``,
-``sqlite://relative/path.db``, ``sqlite:///:memory:``; ``redis://[:password@]host:port/db`` or
-``rediss://...``. Query parameters set the :class:`GuardPolicy` (``on_error``, ``ttl_<CODE>``,
-``max_rejections``, ``window``, ``cooldown``, ``rate_limit=off``, ``record_ttl``) and a few
-backend options (SQLite ``timeout``; Redis ``prefix``, ``timeout`` and anything redis-py reads).
-"""
+"""``credential_cache=`` -> a store: a URL (``memory://``, ``sqlite://[path]``, ``redis://`` or
+``rediss://``, with policy and backend query parameters), a store object, or None
+(``$BROKERLINK_CACHE_URL``, else the SQLite file in the user's cache directory)."""
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from brokerlink.credentials.policy import policy_from_query
+from brokerlink.credentials.policy import number, policy_from_query
 from brokerlink.credentials.store import CredentialStore
 from brokerlink.errors import InvalidRequest
 
@@ -43,13 +36,6 @@ def open_store(setting: object) -> tuple[CredentialStore, bool]:
     )
 
 
-def _number(name: str, value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise InvalidRequest(f"credential_cache: {name} must be a number") from None
-
-
 def store_from_url(url: str) -> CredentialStore:
     """A store for ``url`` (see the module docstring for the forms)."""
     from brokerlink.credentials.redis_store import redacted
@@ -64,17 +50,16 @@ def store_from_url(url: str) -> CredentialStore:
     policy = policy_from_query(policy_params)
     scheme = scheme.lower()
     if scheme == "memory":
-        if other:
-            raise InvalidRequest(f"credential_cache: unknown parameter(s) {sorted(other)}")
-        if rest:
-            raise InvalidRequest("credential_cache: memory:// takes no path")
-        from brokerlink.credentials.memory_store import MemoryStore
+        if other or rest:
+            what = f"unknown parameter(s) {sorted(other)}" if other else "memory:// takes no path"
+            raise InvalidRequest(f"credential_cache: {what}")
+        from brokerlink.credentials.store import MemoryStore
 
         return MemoryStore(policy=policy)
     if scheme == "sqlite":
         from brokerlink.credentials.sqlite_store import SQLiteStore
 
-        timeout = _number("timeout", other.pop("timeout", "5"))
+        timeout = number("timeout", other.pop("timeout", "5"))
         if other:
             raise InvalidRequest(f"credential_cache: unknown sqlite parameter(s) {sorted(other)}")
         path = rest[1:] if _WINDOWS_DRIVE.match(rest) or rest == "/:memory:" else rest
@@ -83,10 +68,9 @@ def store_from_url(url: str) -> CredentialStore:
         from brokerlink.credentials.redis_store import DEFAULT_PREFIX, RedisStore
 
         prefix = other.pop("prefix", DEFAULT_PREFIX)
-        timeout = _number("timeout", other.pop("timeout", "1"))
+        timeout = number("timeout", other.pop("timeout", "1"))
         target = f"{scheme}://{rest}" + (f"?{urlencode(other)}" if other else "")
-        options: dict[str, Any] = {}
-        return RedisStore(target, prefix=prefix, timeout=timeout, policy=policy, **options)
+        return RedisStore(target, prefix=prefix, timeout=timeout, policy=policy)
     raise InvalidRequest(
         f"credential_cache: unknown scheme {scheme!r} (memory://, sqlite://, redis://, rediss://)"
     )

@@ -1,9 +1,4 @@
-"""A ``limits`` storage inside the guard's SQLite database (``limits`` has none for SQLite).
-
-Implements the moving-window strategy the rejection rate limit uses, plus the fixed-window
-counter methods every ``limits`` storage must have. Times are ``time.time()`` like the other
-``limits`` storages.
-"""
+"""A ``limits`` moving-window storage in the guard's SQLite database (``limits`` has none)."""
 
 from __future__ import annotations
 
@@ -18,7 +13,7 @@ if TYPE_CHECKING:
 
 
 class SQLiteLimitsStorage(Storage, MovingWindowSupport):
-    """Rate-limit counters and hit logs in the ``guard_counters`` / ``guard_hits`` tables."""
+    """Rate-limit hit logs in the ``guard_hits`` table."""
 
     STORAGE_SCHEME = None
 
@@ -30,33 +25,15 @@ class SQLiteLimitsStorage(Storage, MovingWindowSupport):
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return (sqlite3.Error, OSError)
 
-    # --- fixed window ----------------------------------------------------------------------------
+    # fixed windows: unused by the rate limit (a moving window)
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
-
-        def run(conn: sqlite3.Connection) -> int:
-            conn.execute(
-                "INSERT INTO guard_counters (key, value, expires_at) VALUES (?1, ?2, ?3) "
-                "ON CONFLICT (key) DO UPDATE SET "
-                "value = CASE WHEN expires_at <= ?4 THEN excluded.value ELSE value + ?2 END, "
-                "expires_at = CASE WHEN expires_at <= ?4 THEN excluded.expires_at "
-                "ELSE expires_at END",
-                (key, amount, now + expiry, now),
-            )
-            row = conn.execute("SELECT value FROM guard_counters WHERE key = ?", (key,)).fetchone()
-            return int(row[0])
-
-        return self._store.transaction(run)
+        raise NotImplementedError("the guard's SQLite limits storage has moving windows only")
 
     def get(self, key: str) -> int:
-        rows = self._store.query(
-            "SELECT value FROM guard_counters WHERE key = ? AND expires_at > ?", (key, time.time())
-        )
-        return int(rows[0][0]) if rows else 0
+        return 0
 
     def get_expiry(self, key: str) -> float:
-        rows = self._store.query("SELECT expires_at FROM guard_counters WHERE key = ?", (key,))
-        return float(rows[0][0]) if rows else time.time()
+        return time.time()
 
     def check(self) -> bool:
         try:
@@ -66,44 +43,27 @@ class SQLiteLimitsStorage(Storage, MovingWindowSupport):
         return True
 
     def reset(self) -> int | None:
-        def run(conn: sqlite3.Connection) -> int:
-            count = conn.execute("DELETE FROM guard_counters").rowcount
-            return count + conn.execute("DELETE FROM guard_hits").rowcount
-
-        return self._store.transaction(run)
+        return self._store.transaction(lambda c: int(c.execute("DELETE FROM guard_hits").rowcount))
 
     def clear(self, key: str) -> None:
-        def run(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM guard_counters WHERE key = ?", (key,))
-            conn.execute("DELETE FROM guard_hits WHERE key = ?", (key,))
+        self._store.transaction(lambda c: c.execute("DELETE FROM guard_hits WHERE key = ?", (key,)))
 
-        self._store.transaction(run)
-
-    # --- moving window ---------------------------------------------------------------------------
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        if amount > limit:
-            return False
         now = time.time()
 
         def run(conn: sqlite3.Connection) -> bool:
             conn.execute("DELETE FROM guard_hits WHERE key = ? AND at <= ?", (key, now - expiry))
-            (count,) = conn.execute(
-                "SELECT COUNT(*) FROM guard_hits WHERE key = ?", (key,)
-            ).fetchone()
-            if count + amount > limit:
+            count = conn.execute("SELECT COUNT(*) FROM guard_hits WHERE key = ?", (key,))
+            if count.fetchone()[0] + amount > limit:
                 return False
-            conn.executemany(
-                "INSERT INTO guard_hits (key, at, expires_at) VALUES (?, ?, ?)",
-                [(key, now, now + expiry)] * amount,
-            )
+            rows = [(key, now, now + expiry)] * amount
+            conn.executemany("INSERT INTO guard_hits (key, at, expires_at) VALUES (?, ?, ?)", rows)
             return True
 
-        return self._store.transaction(run)
+        return amount <= limit and self._store.transaction(run)
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
         now = time.time()
-        rows = self._store.query(
-            "SELECT MIN(at), COUNT(*) FROM guard_hits WHERE key = ? AND at > ?", (key, now - expiry)
-        )
-        oldest, count = rows[0]
+        sql = "SELECT MIN(at), COUNT(*) FROM guard_hits WHERE key = ? AND at > ?"
+        oldest, count = self._store.query(sql, (key, now - expiry))[0]
         return (float(oldest) if oldest is not None else now), int(count)

@@ -1,10 +1,6 @@
-"""The SQLite store, the default: one file in the user's cache directory, shared by processes.
-
-WAL journaling lets readers go on while one process writes; writes take the database lock up
-front (``BEGIN IMMEDIATE``) and wait up to ``timeout`` for it, so concurrent processes never
-lose an update. The HMAC key lives in a separate file next to the database (``<db>.key``, mode
-0600), created once by whichever process gets there first; a copied database alone is useless.
-"""
+"""The SQLite store, the default: one file shared by processes. WAL lets readers go on while one
+process writes; writes take the lock up front (``BEGIN IMMEDIATE``, waiting up to ``timeout``).
+The HMAC key lives next to the database (``<db>.key``, mode 0600), made by the first process."""
 
 from __future__ import annotations
 
@@ -14,22 +10,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
-from brokerlink.credentials.store import (
-    GROUP_LIMIT,
-    Entry,
-    Grouped,
-    Write,
-    joined,
-    links,
-    shipped_group,
-)
-from brokerlink.errors import CredentialCacheUnavailable
+from brokerlink.credentials.store import Entry, Write, failures
 
 DEFAULT_NAME = "credential-guard.sqlite3"
 MEMORY = ":memory:"
@@ -47,18 +34,11 @@ CREATE TABLE IF NOT EXISTS guard_entries (
     data TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS guard_entries_expiry ON guard_entries (expires_at);
-CREATE TABLE IF NOT EXISTS guard_groups (
-    grp BLOB NOT NULL, key BLOB NOT NULL, PRIMARY KEY (grp, key)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS guard_groups_key ON guard_groups (key);
 CREATE TABLE IF NOT EXISTS guard_hits (
     key TEXT NOT NULL, at REAL NOT NULL, expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS guard_hits_key ON guard_hits (key, at);
 CREATE INDEX IF NOT EXISTS guard_hits_expiry ON guard_hits (expires_at);
-CREATE TABLE IF NOT EXISTS guard_counters (
-    key TEXT PRIMARY KEY, value INTEGER NOT NULL, expires_at REAL NOT NULL
-) WITHOUT ROWID;
 """
 UPSERT = """
 INSERT INTO guard_entries (key, reason, first_seen, expires_at, data) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -72,14 +52,10 @@ ON CONFLICT (key) DO UPDATE SET
     data = excluded.data
 """
 DELETE = "DELETE FROM guard_entries WHERE key = ?"
-FILE = "INSERT OR IGNORE INTO guard_groups (grp, key) VALUES (?, ?)"
-UNFILE = "DELETE FROM guard_groups WHERE grp = ? AND key = ?"
-MEMBERS = """
-SELECT e.key, e.reason, e.first_seen, e.expires_at, e.data
-FROM guard_groups AS g JOIN guard_entries AS e ON e.key = g.key WHERE g.grp = ? LIMIT ?
-"""
-EXPIRED = "SELECT key FROM guard_entries WHERE expires_at <= ? LIMIT ?"
-PURGE_GROUPED = "DELETE FROM guard_groups WHERE key = ?"
+PURGE = (
+    "DELETE FROM guard_entries WHERE key IN "
+    "(SELECT key FROM guard_entries WHERE expires_at <= ? LIMIT ?)"
+)
 PURGE_HITS = (
     "DELETE FROM guard_hits WHERE rowid IN "
     "(SELECT rowid FROM guard_hits WHERE expires_at <= ? LIMIT ?)"
@@ -107,29 +83,20 @@ class SQLiteStore:
         self.path: Path | str = (
             MEMORY if str(path) == MEMORY else Path(path) if path else default_path()
         )
-        self.policy = policy or GuardPolicy()
-        self.timeout = timeout
+        self.policy, self.timeout = policy or GuardPolicy(), timeout
         self._configured_key = configured_key(key)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._key: bytes | None = None
-        self._selects: dict[int, str] = {}
         self._transactions = 0
         self._limits: Any = None
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
 
-    @contextlib.contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except (sqlite3.Error, OSError, ValueError) as exc:
-            raise CredentialCacheUnavailable(
-                f"credential cache {self!r}: {doing} failed: {type(exc).__name__}: {exc}"
-            ) from exc
+    def _errors(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        return failures(self, doing, sqlite3.Error, OSError, ValueError)
 
-    # --- opening ---------------------------------------------------------------------------------
     def open(self) -> bytes:
         with self._lock, self._errors("open"):
             if self._key is None:
@@ -143,9 +110,7 @@ class SQLiteStore:
             return self._key
 
     async def aopen(self) -> bytes:
-        if self._key is not None:
-            return self._key
-        return await asyncio.to_thread(self.open)
+        return self._key if self._key is not None else await asyncio.to_thread(self.open)
 
     def _connect(self) -> sqlite3.Connection:
         if isinstance(self.path, Path):
@@ -205,97 +170,29 @@ class SQLiteStore:
         assert self._conn is not None
         return self._conn
 
-    # --- entries ---------------------------------------------------------------------------------
-    def _select(
-        self, conn: sqlite3.Connection, keys: Sequence[bytes], now: float
-    ) -> list[Entry | None]:
-        sql = self._selects.get(len(keys))
-        if sql is None:
-            marks = ",".join("?" * len(keys))
-            sql = (
-                "SELECT key, reason, first_seen, expires_at, data FROM guard_entries "
-                f"WHERE key IN ({marks})"
-            )
-            self._selects[len(keys)] = sql
-        rows = conn.execute(sql, keys).fetchall()
-        found = {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
-        out: list[Entry | None] = []
-        for key in keys:
-            entry = found.get(key)
-            out.append(entry if entry is not None and entry.live(now) else None)
-        return out
-
     def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         if not keys:
             return []
+        sql = (
+            "SELECT key, reason, first_seen, expires_at, data FROM guard_entries "
+            f"WHERE key IN ({','.join('?' * len(keys))})"
+        )
         with self._lock, self._errors("read"):
-            return self._select(self._connection(), keys, now)
-
-    def _snapshot(self, read: Callable[[sqlite3.Connection], T]) -> T:
-        """``read(connection)`` in one read transaction: one snapshot of the file, whatever
-        other processes write meanwhile."""
-        with self._lock, self._errors("read"):
-            conn = self._connection()
-            conn.execute("BEGIN")
-            try:
-                result = read(conn)
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")  # it only read: this ends the snapshot
-            return result
-
-    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        """``fetch`` plus the entries the first one links to, in one read transaction."""
-
-        def read(conn: sqlite3.Connection) -> list[Entry | None]:
-            found = self._select(conn, keys, now)
-            targets = links(found[0])  # none when it is missing or expired
-            wanted = [key for key in targets if key is not None]
-            return joined(found, targets, self._select(conn, wanted, now) if wanted else [])
-
-        return self._snapshot(read)
-
-    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        """``fetch`` plus the live members of ``shipped_group``, in one read transaction."""
-
-        def read(conn: sqlite3.Connection) -> Grouped:
-            found = self._select(conn, keys, now)
-            group = shipped_group(keys, found[0])  # found: live entries only
-            if group is None:
-                return found, {}
-            rows = conn.execute(MEMBERS, (group, GROUP_LIMIT + 1)).fetchall()
-            if len(rows) > GROUP_LIMIT:
-                return found, None
-            members = (Entry(row[1], row[2], row[3], row[4]) for row in rows)
-            return found, {
-                row[0]: entry for row, entry in zip(rows, members, strict=True) if entry.live(now)
-            }
-
-        return self._snapshot(read)
+            rows = self._connection().execute(sql, keys).fetchall()
+        found = {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
+        entries = [found.get(key) for key in keys]
+        return [e if e is not None and e.live(now) else None for e in entries]
 
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
         # A primary-key read takes microseconds and WAL readers do not wait for writers, so it
         # runs inline; only when a writer of this process holds the connection does it wait in
         # a thread instead of blocking the event loop.
-        return await self._read_inline(self.fetch, keys, now)
-
-    async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
-        return await self._read_inline(self.fetch_linked, keys, now)
-
-    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped:
-        return await self._read_inline(self.fetch_grouped, keys, now)
-
-    async def _read_inline(
-        self, read: Callable[[Sequence[bytes], float], T], keys: Sequence[bytes], now: float
-    ) -> T:
         if self._conn is not None and self._lock.acquire(blocking=False):
             try:
-                return read(keys, now)
+                return self.fetch(keys, now)
             finally:
                 self._lock.release()
-        return await asyncio.to_thread(read, keys, now)
+        return await asyncio.to_thread(self.fetch, keys, now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
         def run(conn: sqlite3.Connection) -> None:
@@ -303,19 +200,13 @@ class SQLiteStore:
                 e = write.entry
                 if e is None or not e.live(now):
                     conn.execute(DELETE, (write.key,))
-                    if write.group is not None:
-                        conn.execute(UNFILE, (write.group, write.key))
                 else:
                     conn.execute(
                         UPSERT, (write.key, e.reason, e.first_seen, e.expires_at, e.data, now)
                     )
-                    if write.group is not None:
-                        conn.execute(FILE, (write.group, write.key))
             self._transactions += 1
             if self._transactions % SWEEP_EVERY == 0:
-                expired = conn.execute(EXPIRED, (now, SWEEP_BATCH)).fetchall()
-                conn.executemany(DELETE, expired)
-                conn.executemany(PURGE_GROUPED, expired)
+                conn.execute(PURGE, (now, SWEEP_BATCH))
                 conn.execute(PURGE_HITS, (time.time(), SWEEP_BATCH))
 
         self.transaction(run)
@@ -341,21 +232,19 @@ class SQLiteStore:
         with self._lock, self._errors("read"):
             return self._connection().execute(sql, params).fetchall()
 
-    # --- the rest --------------------------------------------------------------------------------
     def limits_storage(self) -> Any:
         """A ``limits`` storage in this database (moving window), for the rejection rate limit."""
-        with self._lock:
-            if self._limits is None:
-                from brokerlink.credentials.sqlite_limits import SQLiteLimitsStorage
+        from brokerlink.credentials.sqlite_limits import SQLiteLimitsStorage
 
-                self._limits = SQLiteLimitsStorage(self)
+        with self._lock:
+            self._limits = self._limits or SQLiteLimitsStorage(self)
             return self._limits
 
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
-            self._conn, self._key = None, None
+            self._conn = self._key = None
 
     async def aclose(self) -> None:
         self.close()

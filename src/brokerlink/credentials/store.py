@@ -1,44 +1,21 @@
-"""The store interface of the credential guard: keyed hashes -> short entries with an expiry.
-
-Every backend implements the same few methods in a sync and an async flavour, so one guard serves
-``MetaApi`` and ``AsyncMetaApi``. Keys are HMAC digests (never clear text); entries hold a vendor
-code, when it was first seen, when it expires and a short opaque ``data`` string of the guard's own
-(JSON without secrets). Stores only keep and expire entries: every decision is the guard's.
-
-Two optional capabilities save a round trip; a store without them still works, with a second
-``fetch``:
-
-- ``fetch_linked`` also answers the entries whose keys the first key's entry names in its
-  ``data`` (the hex fields ``LINKS``), read together with it. The guard uses it for deploy and
-  redeploy, whose credential hashes sit in the account's record.
-- ``fetch_grouped`` also answers the live members of the group the first key's entry names (its
-  ``GROUP`` field), or, when that key holds nothing, of the group named by the key itself. A
-  write may name a group (``Write.group``): the guard files each credential mark under the
-  login hash it was derived from (for an account with no record, its record key), so an
-  update, whose new credential hash needs that login hash from the record, finds its marks in
-  the same read as the record.
-"""
+"""The store interface of the credential guard (keyed hashes -> short entries with an expiry),
+the entry codecs and the in-memory store. Stores only keep and expire entries: every decision
+is the guard's."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-LINKS = ("c", "z")
-"""Fields of an entry's ``data`` (a JSON object) that may name other keys (lowercase hex) which
-``fetch_linked`` reads along with it: the guard's account records keep their credential (``c``)
-and server (``z``) hashes there."""
-GROUP = "i"
-"""The field of an entry's ``data`` naming (in lowercase hex) the group ``fetch_grouped`` reads:
-a record's login hash."""
-GROUP_LIMIT = 100
-"""``fetch_grouped`` answers no members (None) for a group with more filings than this: a check
-then reads the one key it needs instead of shipping them all (a login with that many rejected
-passwords is rare)."""
-_DECODER = json.JSONDecoder()
-_JSON_SPACE = " \t\n\r"
+from brokerlink.credentials.keys import configured_key, new_key
+from brokerlink.errors import CredentialCacheUnavailable
+
+if TYPE_CHECKING:
+    from brokerlink.credentials.policy import GuardPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +34,10 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """Put ``entry`` at ``key``, or delete ``key`` when ``entry`` is None. With ``group``, the
-    put also files ``key`` in that group and the delete takes it out (stores without
-    ``fetch_grouped`` may ignore it)."""
+    """Put ``entry`` at ``key``, or delete ``key`` when ``entry`` is None."""
 
     key: bytes
     entry: Entry | None = None
-    group: bytes | None = None
 
 
 @runtime_checkable
@@ -71,134 +45,42 @@ class CredentialStore(Protocol):
     """A backend of the credential guard: ``MemoryStore``, ``SQLiteStore``, ``RedisStore`` or yours.
 
     ``open`` returns the HMAC key the guard hashes with (making or loading it if needed) and may be
-    called more than once. ``fetch`` answers one entry or None per key, None for expired entries.
-    ``apply`` carries out all writes at once (one transaction or round trip); a put over a live
-    entry with the same reason keeps the older ``first_seen``; a put of an entry already expired
-    at ``now`` deletes the key. Failures raise
-    ``brokerlink.errors.CredentialCacheUnavailable``. A store may also offer ``limits_storage()``
-    and ``async_limits_storage()`` (``limits`` storages on the same backend) for the rejection
-    rate limit, a ``policy`` attribute (a ``GuardPolicy``), ``LinkedFetch`` and ``GroupedFetch``.
+    called more than once. ``fetch`` answers one entry or None per key, in order, None for expired
+    entries (``keys`` may be empty). ``apply`` carries out all writes at once (one transaction or
+    round trip); a put over a live entry with the same reason keeps the older ``first_seen``; a put
+    of an entry already expired at ``now`` deletes the key. ``close`` releases connections (a
+    closed store reopens on use). Failures raise ``brokerlink.errors.CredentialCacheUnavailable``
+    (any other exception is taken for one too). Optional: a ``policy`` attribute (a
+    ``GuardPolicy``), and ``limits_storage()`` / ``async_limits_storage()`` (``limits`` storages
+    on the same backend) for the rejection rate limit, which otherwise counts in process memory.
     """
 
     def open(self) -> bytes: ...
-
     async def aopen(self) -> bytes: ...
-
     def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
-
     async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
-
     def apply(self, writes: Sequence[Write], now: float) -> None: ...
-
     async def aapply(self, writes: Sequence[Write], now: float) -> None: ...
-
     def close(self) -> None: ...
-
     async def aclose(self) -> None: ...
 
 
-@runtime_checkable
-class LinkedFetch(Protocol):
-    """The optional capability: ``fetch(keys)`` plus, read at the same moment (one round trip,
-    transaction or lock), the entries under ``links(first entry)``. The answer has
-    ``len(keys) + len(LINKS)`` items, the last ones None where the first entry is missing or
-    expired, names no such key, or that key holds nothing live. ``keys`` is never empty."""
-
-    def fetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
-
-    async def afetch_linked(self, keys: Sequence[bytes], now: float) -> list[Entry | None]: ...
-
-
-Grouped = tuple[list[Entry | None], dict[bytes, Entry] | None]
-"""``fetch_grouped``'s answer: the entries of the keys asked, and the group's live members
-(None: more than ``GROUP_LIMIT``)."""
-
-
-@runtime_checkable
-class GroupedFetch(Protocol):
-    """The other optional capability: ``fetch(keys)`` plus, read at the same moment, every live
-    entry filed (``Write.group``) in the group ``shipped_group(keys, first entry)`` names, by
-    key: the group the first entry names, or, when the first key holds no live entry, the group
-    named by that key itself ({} when the entry names none). None instead when the group holds
-    more than ``GROUP_LIMIT`` filings, or when the store cannot tell which group to read.
-    Filing must not be lost to concurrent writers: the guard takes a key missing from the
-    group for one without a mark."""
-
-    def fetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped: ...
-
-    async def afetch_grouped(self, keys: Sequence[bytes], now: float) -> Grouped: ...
-
-
-def json_object(text: str) -> dict[str, Any] | None:
-    """The JSON object ``text`` holds, else None (never raises). ``raw_decode`` skips the
-    wrappers of ``json.loads``, half its cost on these short texts."""
-    text = text.lstrip(_JSON_SPACE)
-    if not text.startswith("{"):
-        return None
+@contextlib.contextmanager
+def failures(store: object, doing: str, *kinds: type[Exception]) -> Iterator[None]:
+    """Turn a backend's ``kinds`` of errors into ``CredentialCacheUnavailable``."""
     try:
-        doc, end = _DECODER.raw_decode(text)
-    except (ValueError, RecursionError):
-        return None
-    if end != len(text) and text[end:].strip(_JSON_SPACE):
-        return None
-    return doc  # type: ignore[no-any-return]
-
-
-def links(entry: Entry | None) -> list[bytes | None]:
-    """The keys ``entry`` names in its ``LINKS`` fields, None for each absent or not lowercase
-    hex (never raises; what every store and the Redis script follow alike)."""
-    found: list[bytes | None] = [None] * len(LINKS)
-    doc = None if entry is None else json_object(entry.data)
-    if doc is not None:
-        for index, name in enumerate(LINKS):
-            value = doc.get(name)
-            if isinstance(value, str) and value:
-                found[index] = lower_hex(value)
-    return found
-
-
-def group_of(entry: Entry | None) -> bytes | None:
-    """The group ``entry`` names in its ``GROUP`` field, if lowercase hex (never raises)."""
-    doc = None if entry is None else json_object(entry.data)
-    if doc is None:
-        return None
-    value = doc.get(GROUP)
-    return lower_hex(value) if isinstance(value, str) and value else None
-
-
-def shipped_group(keys: Sequence[bytes], first: Entry | None) -> bytes | None:
-    """The group ``fetch_grouped(keys)`` ships, given the live entry under ``keys[0]``."""
-    return keys[0] if first is None else group_of(first)
-
-
-def lower_hex(text: str) -> bytes | None:
-    """The bytes ``text`` spells in lowercase hex pairs, else None (a regex costs 4x more)."""
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        return None
-    return raw if raw.hex() == text else None
-
-
-def joined(
-    entries: list[Entry | None], targets: list[bytes | None], got: Sequence[Entry | None]
-) -> list[Entry | None]:
-    """``entries``, then one answer per ``links`` target: ``got`` answers the non-None targets,
-    in order (how ``fetch_linked`` is made of two reads)."""
-    answers = iter(got)
-    return entries + [None if key is None else next(answers) for key in targets]
+        yield
+    except kinds as exc:
+        raise CredentialCacheUnavailable(
+            f"credential cache {store!r}: {doing} failed: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def merged(old: Entry | None, new: Entry, now: float) -> Entry:
     """``new``, keeping ``old.first_seen`` when ``old`` is a live entry with the same reason."""
-    if (
-        old is not None
-        and old.live(now)
-        and old.reason == new.reason
-        and old.first_seen < new.first_seen
-    ):
-        return Entry(new.reason, old.first_seen, new.expires_at, new.data)
-    return new
+    if old is None or not old.live(now) or old.reason != new.reason:
+        return new
+    return Entry(new.reason, min(old.first_seen, new.first_seen), new.expires_at, new.data)
 
 
 def encode_entry(entry: Entry) -> str:
@@ -215,19 +97,86 @@ def encode_entry(entry: Entry) -> str:
 def decode_entry(text: str | bytes) -> Entry | None:
     """The entry in ``text``, or None when it is not one of ours (never raises)."""
     try:
-        doc = json_object(text if isinstance(text, str) else text.decode())
-        if doc is None:
-            return None
+        doc = json.loads(text)
         reason, first = doc["r"], doc["f"]
-        expires = doc.get("e")
-        data = doc.get("d", "")
-        if (
-            isinstance(reason, str)
-            and isinstance(first, int | float)
-            and (expires is None or isinstance(expires, int | float))
-            and isinstance(data, str)
-        ):
-            return Entry(reason, float(first), None if expires is None else float(expires), data)
-    except (ValueError, TypeError, KeyError, AttributeError):  # UnicodeDecodeError too
-        pass
-    return None
+        expires, data = doc.get("e"), doc.get("d", "")
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return None
+    numbers = (int, float)
+    if not (isinstance(reason, str) and isinstance(first, numbers) and isinstance(data, str)):
+        return None
+    if expires is not None and not isinstance(expires, numbers):
+        return None
+    return Entry(reason, float(first), None if expires is None else float(expires), data)
+
+
+SWEEP_EVERY = 1024
+"""``MemoryStore`` drops expired entries after this many writes (reads skip them anyway)."""
+
+
+class MemoryStore:
+    """The in-memory store: one process, lost on exit; for tests and short-lived tools. A dict
+    behind a lock; its HMAC key is random per store unless one is configured."""
+
+    limits_blocking = False
+    """Its ``limits`` storage never blocks, so async callers use it inline."""
+
+    def __init__(self, *, key: str | bytes | None = None, policy: GuardPolicy | None = None):
+        from brokerlink.credentials.policy import GuardPolicy
+
+        self.policy = policy or GuardPolicy()
+        self._key = configured_key(key) or new_key()
+        self._entries: dict[bytes, Entry] = {}
+        self._lock = threading.Lock()
+        self._writes = 0
+        self._limits: Any = None
+
+    def __repr__(self) -> str:
+        return f"MemoryStore(entries={len(self._entries)})"
+
+    def open(self) -> bytes:
+        return self._key
+
+    async def aopen(self) -> bytes:
+        return self._key
+
+    def fetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        with self._lock:
+            found = [self._entries.get(key) for key in keys]
+        return [e if e is not None and e.live(now) else None for e in found]
+
+    async def afetch(self, keys: Sequence[bytes], now: float) -> list[Entry | None]:
+        return self.fetch(keys, now)
+
+    def apply(self, writes: Sequence[Write], now: float) -> None:
+        with self._lock:
+            for write in writes:
+                old = self._entries.pop(write.key, None)
+                if write.entry is not None and write.entry.live(now):
+                    self._entries[write.key] = merged(old, write.entry, now)
+            self._writes += len(writes)
+            if self._writes >= SWEEP_EVERY:
+                self._writes = 0
+                self._entries = {k: e for k, e in self._entries.items() if e.live(now)}
+
+    async def aapply(self, writes: Sequence[Write], now: float) -> None:
+        self.apply(writes, now)
+
+    def close(self) -> None:
+        """Nothing to release; the entries stay for whoever still holds the store."""
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def limits_storage(self) -> Any:
+        """A ``limits`` in-memory storage, one per store."""
+        from limits.storage import MemoryStorage
+
+        with self._lock:
+            self._limits = self._limits or MemoryStorage()
+            return self._limits
+
+    def entries(self) -> dict[bytes, Entry]:
+        """A copy of everything stored (for inspection and tests)."""
+        with self._lock:
+            return dict(self._entries)
