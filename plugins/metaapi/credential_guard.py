@@ -1,9 +1,10 @@
 """Built-in plugin: the MetaApi credential guard (decisions only; the I/O runs as effects).
 
 Before the first send of a guarded call (createAccount, updateAccount, deploy/redeploy and the
-replica twins) it defers a check that may refuse the call locally; on the final answer (not a
-202) it defers learning from it. Resends (retries, 202 polls) are neither checked nor counted
-twice. See ``docs/credential-guard.md``.
+replica twins) it defers a check that may refuse the call locally; on the final answer it defers
+learning from it: a success (not a 202), or the typed error MetaApi's error plugin raised (its
+code and recommended slots, so the body is not read again). Resends (retries, 202 polls) are
+neither checked nor counted twice. See ``docs/credential-guard.md``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import httpx
 
 from brokerlink.credentials.plan import Attempt, Outcome
 from brokerlink.hooks import Call, ClientState, hookimpl
-from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT, outcome_of
+from brokerlink.errors import ApiError
+from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT, rejection_of, success_of
 from brokerlink.plugins.metaapi.guarded import attempt_of
 
 if TYPE_CHECKING:
@@ -110,12 +112,22 @@ def brokerlink_before_send(call: Call, request: httpx.Request) -> None:
         call.defer(Check(call, pending))
 
 
-@hookimpl
-def brokerlink_after_response(call: Call, request: httpx.Request, response: httpx.Response) -> None:
+def _learn(call: Call, outcome: Outcome | None) -> None:
     pending = call.state.get(STATE)
-    if not isinstance(pending, _Pending):
-        return
-    outcome = outcome_of(response)
-    if outcome is not None:
+    if outcome is not None and isinstance(pending, _Pending):
         del call.state[STATE]  # one final answer per call
         call.defer(Learn(call, pending, outcome))
+
+
+@hookimpl
+def brokerlink_after_response(call: Call, request: httpx.Request, response: httpx.Response) -> None:
+    if STATE in call.state:
+        _learn(call, success_of(response))
+
+
+@hookimpl
+def brokerlink_on_api_error(
+    call: Call, request: httpx.Request, response: httpx.Response, error: ApiError
+) -> None:
+    if STATE in call.state:
+        _learn(call, rejection_of(error))

@@ -1,6 +1,6 @@
 """What the credential guard remembers of MetaApi's answers: the codes, what each is remembered
-against, for how long by default and what the refusal asks the user to change; and the reading
-of a final answer (a second, lenient parse of the body: the error plugin raises on it later)."""
+against, for how long by default and what the refusal asks the user to change; and what a final
+answer teaches it (a success, or the typed error the error plugin raised)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import httpx
 
 from brokerlink.credentials.plan import Outcome
 from brokerlink.credentials.policy import Reason
+from brokerlink.errors import ApiError, ResourceSlotsTooLow
 from brokerlink.plugins.error_body import json_object
-from brokerlink.plugins.metaapi.errors import details_code
 
 VENDOR_TEXT = ("MetaApi", "update the account (updateAccount)")
 """The vendor's name and how to update an account, as refusals say them."""
@@ -61,20 +61,18 @@ REASONS: dict[str, Reason] = {
 }
 
 
-def outcome_of(response: httpx.Response) -> Outcome | None:
-    """A success (2xx but 202), a rejection with a code of ``REASONS``, or None (nothing learnt)."""
+def success_of(response: httpx.Response) -> Outcome | None:
+    """A success (2xx but 202: a 202 is not final), with the id a 201 created; else None."""
     status = response.status_code
-    if status == 202 or not 200 <= status < 500 or 300 <= status < 400:
+    if status == 202 or not 200 <= status < 300:
         return None
-    body = json_object(response) or {}
-    if status < 300:
-        created = body.get("id") if status == 201 else None
-        return Outcome(True, created_id=created if isinstance(created, str) else None)
-    details = body.get("details")
-    code = details_code(details)
-    if code not in REASONS:
+    created = (json_object(response) or {}).get("id") if status == 201 else None
+    return Outcome(True, created_id=created if isinstance(created, str) else None)
+
+
+def rejection_of(error: ApiError) -> Outcome | None:
+    """A rejection whose code the guard remembers (``REASONS``), else None."""
+    if error.code not in REASONS:
         return None
-    slots = details.get("recommendedResourceSlots") if isinstance(details, dict) else None
-    if isinstance(slots, bool) or not isinstance(slots, int | float):
-        slots = None
-    return Outcome(False, code=code, recommended_slots=None if slots is None else int(slots))
+    slots = error.recommended_resource_slots if isinstance(error, ResourceSlotsTooLow) else None
+    return Outcome(False, code=error.code, recommended_slots=None if slots is None else int(slots))

@@ -52,44 +52,70 @@ def test_the_override_skips_the_check_but_not_the_learning() -> None:
     c = call(credential_guard=False)
     plugin.brokerlink_before_send(c, create_request())
     assert c.effects == []
-    plugin.brokerlink_after_response(c, create_request(), answer(400, {"details": "E_AUTH"}))
+    rejected_auth = answer(400, {"details": "E_AUTH"})
+    plugin.brokerlink_on_api_error(c, create_request(), rejected_auth, error("E_AUTH"))
     assert [type(e) for e in c.effects] == [plugin.Learn]
     with_user = call(credential_guard=False, end_user_id="u")
     plugin.brokerlink_before_send(with_user, create_request())
     assert [type(e) for e in with_user.effects] == [plugin.Check]  # the cool-down still applies
 
 
+def error(
+    code: str | None, cls: type[errors.ApiError] = errors.ValidationError, **extra: Any
+) -> Any:
+    """The typed error MetaApi's error plugin raises for a 400 with ``code`` in ``details``."""
+    return cls(
+        "rejected", vendor="metaapi", operation="createAccount", status=400, code=code, **extra
+    )
+
+
+def learnt(c: Call) -> Any:
+    """The outcome the call deferred learning from, None when it deferred nothing."""
+    if not c.effects:
+        return None
+    (learn,) = c.effects
+    assert isinstance(learn, plugin.Learn)
+    return learn.outcome
+
+
+def started() -> Call:
+    c = call()
+    plugin.brokerlink_before_send(c, create_request())
+    c.take_effects()
+    return c
+
+
 def test_which_answers_are_final() -> None:
-    cases = [
+    successes = [
         (202, {"message": "accepted"}, None),
-        (500, {"details": "E_AUTH"}, None),
-        (400, {"details": "E_SRV_NOT_FOUND"}, None),
-        (400, {"details": [{"parameter": "login"}]}, None),
         (201, {"id": "acc-9", "state": "DEPLOYED"}, (True, None, "acc-9")),
         (204, None, (True, None, None)),
-        (400, {"details": "E_AUTH"}, (False, "E_AUTH", None)),
-        (
-            400,
-            {"details": {"code": "E_RESOURCE_SLOTS", "recommendedResourceSlots": 3}},
-            (False, "E_RESOURCE_SLOTS", None),
-        ),
+        (400, {"details": "E_AUTH"}, None),  # a failure is learnt from its typed error
+        (500, {"details": "E_AUTH"}, None),
     ]
-    for status, body, expected in cases:
-        c = call()
-        plugin.brokerlink_before_send(c, create_request())
-        c.take_effects()
+    for status, body, expected in successes:
+        c = started()
         plugin.brokerlink_after_response(c, create_request(), answer(status, body))
-        if expected is None:
-            assert c.effects == [], status
-            continue
-        (learn,) = c.effects
-        assert isinstance(learn, plugin.Learn)
-        outcome = learn.outcome
-        assert (outcome.success, outcome.code, outcome.created_id) == expected
-        if outcome.code == "E_RESOURCE_SLOTS":
-            assert outcome.recommended_slots == 3
+        outcome = learnt(c)
+        assert (outcome and (outcome.success, outcome.code, outcome.created_id)) == expected
         plugin.brokerlink_after_response(c, create_request(), answer(status, body))
-        assert len(c.effects) == 1  # learnt once per call
+        assert len(c.effects) == (0 if expected is None else 1)  # learnt once per call
+    slots = error("E_RESOURCE_SLOTS", errors.ResourceSlotsTooLow, recommended_resource_slots=3.0)
+    failures = [
+        (error("E_SRV_NOT_FOUND", errors.BrokerServerNotFound), None),
+        (error(None), None),  # field errors: nothing to remember
+        (error("E_AUTH", errors.InvalidBrokerCredentials), (False, "E_AUTH", None)),
+        (error("E_AUTH", errors.ValidationError), (False, "E_AUTH", None)),  # remapped class
+        (slots, (False, "E_RESOURCE_SLOTS", 3)),
+    ]
+    for exc, expected in failures:
+        c = started()
+        plugin.brokerlink_on_api_error(c, create_request(), answer(400, {}), exc)
+        outcome = learnt(c)
+        got = outcome and (outcome.success, outcome.code, outcome.recommended_slots)
+        assert got == expected, exc
+        plugin.brokerlink_on_api_error(c, create_request(), answer(400, {}), exc)
+        assert len(c.effects) == (0 if expected is None else 1)
 
 
 def test_the_facts_never_show_secrets() -> None:
