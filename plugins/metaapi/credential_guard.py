@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from brokerlink.credentials.plan import Attempt, Outcome
-from brokerlink.hooks import Call, ClientState, hookimpl
 from brokerlink.errors import ApiError
+from brokerlink.hooks import Call, ClientState, hookimpl
 from brokerlink.plugins.metaapi.guard_reasons import REASONS, VENDOR_TEXT, rejection_of, success_of
 from brokerlink.plugins.metaapi.guarded import attempt_of
 
