@@ -21,6 +21,20 @@ class InvalidRequest(BrokerLinkError, ValueError):
     """The caller's input cannot be turned into a request (caught locally, nothing was sent)."""
 
 
+class FieldTypeError(ValueError):
+    """A field of a body does not have its declared type (raised by the generated models).
+
+    The facades turn it into ``UnexpectedResponse`` for an answer and ``InvalidRequest`` for a
+    body the caller gave as a mapping; ``path`` is the field's JSON path (``accounts[2].balance``).
+    """
+
+    def __init__(self, path: str, expected: str, found: str) -> None:
+        super().__init__(f"{path}: expected {expected}, found {found}")
+        self.path = path
+        self.expected = expected
+        self.found = found
+
+
 class TransportError(BrokerLinkError):
     """The HTTP exchange itself failed (connection refused or reset, timeout)."""
 
