@@ -31,17 +31,14 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     """The body as a JSON object, or None for HTML, text, truncated or non-object JSON."""
     try:
         data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     return data if isinstance(data, dict) else None
 
 
 def class_for_status(status: int) -> type[errors.ApiError]:
-    if status in BY_STATUS:
-        return BY_STATUS[status]
-    if status >= 500:
-        return errors.ServerError
-    return errors.UnexpectedResponse
+    fallback = errors.ServerError if status >= 500 else errors.UnexpectedResponse
+    return BY_STATUS.get(status, fallback)
 
 
 def wall_now(call: Call) -> datetime:
@@ -49,38 +46,32 @@ def wall_now(call: Call) -> datetime:
     return datetime.fromtimestamp(call.timing.wall(), UTC)
 
 
+def seconds_until(when: datetime, now: datetime | None) -> float:
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return (aware - (now or datetime.now(UTC))).total_seconds()
+
+
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date), capped; None if
     absent or garbage. A past date gives 0.0."""
     if value is None:
         return None
-    text = value.strip()
     try:
-        seconds = float(text)
-    except ValueError:
         try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
+            seconds = float(value)
+        except ValueError:
+            seconds = seconds_until(parsedate_to_datetime(value.strip()), now)
+    except (TypeError, ValueError, IndexError, OverflowError):  # garbage, or a year 9999999999
         return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+    return None if seconds != seconds else min(max(seconds, 0.0), MAX_RETRY_AFTER)  # NaN: None
 
 
 def parse_iso_delay(value: Any, now: datetime | None = None) -> float | None:
     """Seconds until an ISO 8601 instant (MetaApi ``recommendedRetryTime``); None if garbage."""
-    if not isinstance(value, str):
-        return None
     try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        seconds = seconds_until(datetime.fromisoformat(value.replace("Z", "+00:00")), now)
+    except (AttributeError, TypeError, ValueError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
@@ -119,10 +110,7 @@ def build_error(
 
 def known_class(call: Call, code: str | None, default: type[Exception]) -> type[Exception]:
     """The class registered for ``code`` (built-in or by a plugin), else ``default``."""
-    classes = call.client.error_classes
-    if code is not None and code in classes:
-        return classes[code]
-    return default
+    return default if code is None else call.client.error_classes.get(code, default)
 
 
 def short_text(response: httpx.Response) -> str:

@@ -20,59 +20,40 @@ wait_log = logging.getLogger("brokerlink.wait")
 SENT_AT = "logs.sent_at"
 
 
+def _name(call: Call) -> str:
+    return f"{call.api}.{call.operation_id}"
+
+
 @hookimpl(tryfirst=True)
 def brokerlink_before_send(call: Call, request: httpx.Request) -> None:
     if http_log.isEnabledFor(logging.DEBUG):
         call.state[SENT_AT] = call.timing.monotonic()
-        http_log.debug(
-            "%s.%s %s %s attempt %d",
-            call.api,
-            call.operation_id,
-            request.method,
-            request.url.path,
-            call.attempt,
-        )
+        method, path = request.method, request.url.path
+        http_log.debug("%s %s %s attempt %d", _name(call), method, path, call.attempt)
 
 
 @hookimpl(tryfirst=True)
 def brokerlink_after_response(call: Call, request: httpx.Request, response: httpx.Response) -> None:
     # Registered after the other built-ins, so among tryfirst impls this one runs first.
     if http_log.isEnabledFor(logging.DEBUG):
-        sent = call.state.get(SENT_AT, call.started)
-        http_log.debug(
-            "%s.%s -> %d in %.1f ms",
-            call.api,
-            call.operation_id,
-            response.status_code,
-            (call.timing.monotonic() - sent) * 1000,
-        )
+        took = (call.timing.monotonic() - call.state.get(SENT_AT, call.started)) * 1000
+        http_log.debug("%s -> %d in %.1f ms", _name(call), response.status_code, took)
 
 
 @hookimpl(tryfirst=True)
 def brokerlink_on_transport_error(
     call: Call, request: httpx.Request, error: httpx.TransportError
 ) -> None:
-    http_log.debug(
-        "%s.%s %s %s failed: %s (attempt %d)",
-        call.api,
-        call.operation_id,
-        request.method,
-        request.url.path,
-        type(error).__name__,
-        call.attempt,
-    )
+    if http_log.isEnabledFor(logging.DEBUG):
+        what = f"{request.method} {request.url.path} failed: {type(error).__name__}"
+        http_log.debug("%s %s (attempt %d)", _name(call), what, call.attempt)
 
 
 @hookimpl
 def brokerlink_before_wait(
     call: Call, attempt: int, seconds: float, reason: str, message: str | None
 ) -> None:
+    said = f" ({message})" if message else ""
     wait_log.info(
-        "%s.%s %s: waiting %.1f s before attempt %d%s",
-        call.api,
-        call.operation_id,
-        reason,
-        seconds,
-        attempt + 1,
-        f" ({message})" if message else "",
+        "%s %s: waiting %.1f s before attempt %d%s", _name(call), reason, seconds, attempt + 1, said
     )

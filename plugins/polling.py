@@ -37,8 +37,7 @@ def advised_wait(call: Call, response: httpx.Response) -> tuple[float, str | Non
     message = body.get("message") if isinstance(body.get("message"), str) else None
     wait = call.advice(response)
     if wait is None:
-        interval = call.options.poll_interval
-        wait = DEFAULT_POLL_INTERVAL if interval is None else interval
+        wait = call.options.poll_interval or DEFAULT_POLL_INTERVAL  # 0 is no interval either
     return min(max(wait, MIN_WAIT), MAX_WAIT), message
 
 
@@ -54,8 +53,7 @@ def brokerlink_after_response(
 ) -> Resend | None:
     if response.status_code != 202 or not call.operation.polls:
         return None  # a 202 elsewhere is undocumented: the facade reports it
-    polls = int(call.state.get(POLLS, 0)) + 1
-    call.state[POLLS] = polls
+    polls = call.state[POLLS] = int(call.state.get(POLLS, 0)) + 1
     wait, message = advised_wait(call, response)
     left = poll_budget(call) - call.elapsed()
     if left <= 0:

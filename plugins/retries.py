@@ -18,7 +18,7 @@ import httpx
 from brokerlink.errors import ApiError, RateLimited, ServerError
 from brokerlink.hooks import hookimpl
 from brokerlink.hooks.call import Call, Resend
-from brokerlink.plugins.polling import poll_budget
+from brokerlink.plugins.polling import MIN_WAIT, poll_budget
 
 DEFAULT_MAX_RETRIES = 3
 DEFAULT_RETRY_DEADLINE = 120.0  # seconds from the call's start; polled calls use poll_timeout
@@ -29,6 +29,9 @@ STREAK = "retries.streak"  # this plugin's key in call.state: (resends in a row,
 # Never sent: safe to resend whatever the operation does. Only a refused connection qualifies:
 # some transports report a dropped connection as ConnectTimeout, so that one must not.
 _NOT_SENT = (httpx.ConnectError,)
+# Our side's mistakes (a URL httpx cannot send to, a request it cannot write): resending fails
+# the same way, so they are never resent.
+_CONFIGURATION = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 _jitter = random.Random()
 
 
@@ -63,7 +66,8 @@ def _plan(call: Call, advised: float | None, reason: str, message: str | None) -
         done = 0
     if done >= limit:
         return None
-    wait = advised if advised is not None else backoff(done + 1)
+    # Advice of zero or a past instant waits the same short minimum as a 202's.
+    wait = max(advised, MIN_WAIT) if advised is not None else backoff(done + 1)
     if call.elapsed() + wait > deadline(call):
         return None
     call.state[STREAK] = (done + 1, call.attempt)
@@ -90,6 +94,8 @@ def brokerlink_on_api_error(
 def brokerlink_on_transport_error(
     call: Call, request: httpx.Request, error: httpx.TransportError
 ) -> Resend | None:
+    if isinstance(error, _CONFIGURATION):
+        return None
     if not (isinstance(error, _NOT_SENT) or safe_to_resend(call, request)):
         return None
     return _plan(call, None, "transport-error", type(error).__name__)

@@ -7,8 +7,10 @@ credential reaches another host; the flow also checks the origin. Reprs hide sec
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from typing import Any
 
 import httpx
 
@@ -18,6 +20,21 @@ from brokerlink.hooks import Invocation, Operation, hookimpl
 
 VENDOR = "b2core"
 TOKEN_OPERATION = Operation(VENDOR, "createToken", idempotent=True)
+DEFAULT_LIFETIME, MIN_LIFETIME, MAX_LIFETIME = 600.0, 60.0, 86_400.0
+
+
+def lifetime_of(expires_in: Any) -> float:
+    """Seconds a token is used for: ``expires_in`` if a finite positive number (or numeric
+    string), held to a minute .. a day; else (missing, 0, negative, NaN, absurd) 600 s. A 401
+    refreshes once anyway, so a short real lifetime never costs a token request per call."""
+    try:
+        seconds = math.nan if isinstance(expires_in, bool) else float(expires_in)
+    except (TypeError, ValueError, OverflowError):
+        return DEFAULT_LIFETIME
+    ok = math.isfinite(seconds) and seconds > 0
+    return min(max(seconds, MIN_LIFETIME), MAX_LIFETIME) if ok else DEFAULT_LIFETIME
+
+
 # Set on a request whose 401 the auth flow will answer itself (refresh and resend once); the error
 # plugin lets such a 401 through instead of raising.
 REFRESH_ON_401 = "brokerlink.refresh_on_401"
@@ -72,36 +89,32 @@ class B2CoreTokenAuth(httpx.Auth):
     def _valid(self) -> bool:
         return self._token is not None and self._clock() < self._expires_at
 
-    def _token_request(self) -> httpx.Request:
+    def _token_request(self, like: httpx.Request) -> httpx.Request:
+        """The token request, with the timeout of the call that needs it (the client's)."""
+        timeout = {k: v for k, v in like.extensions.items() if k == "timeout"}
         return httpx.Request(
             "POST",
             self._base.join("tokens"),
             json={"grant_type": "client_credentials"},
             headers={"Authorization": self._basic},
-            extensions={"brokerlink": TOKEN_OPERATION},
+            extensions={"brokerlink": TOKEN_OPERATION, **timeout},
         )
 
     def _store(self, response: httpx.Response) -> None:
         try:
             data = response.json()
             token = data["access_token"]
-            lifetime = float(data.get("expires_in") or 600)
-        except (ValueError, KeyError, TypeError) as exc:
+            if not isinstance(token, str) or not token:
+                raise TypeError("access_token is not a non-empty string")
+            lifetime = lifetime_of(data.get("expires_in"))
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise UnexpectedResponse(
                 "token answer without a usable access_token",
-                vendor="b2core",
-                operation="createToken",
+                vendor=VENDOR,
+                operation=TOKEN_OPERATION.operation_id,
                 status=response.status_code,
                 body=response.content,
             ) from exc
-        if not isinstance(token, str) or not token:
-            raise UnexpectedResponse(
-                "token answer without a usable access_token",
-                vendor="b2core",
-                operation="createToken",
-                status=response.status_code,
-                body=response.content,
-            )
         self._token = token
         self._expires_at = self._clock() + max(lifetime - min(self._margin, lifetime / 10), 0.0)
 
@@ -123,7 +136,7 @@ class B2CoreTokenAuth(httpx.Auth):
             return
         with self._lock:
             if not self._valid():
-                self._store((yield self._token_request()))
+                self._store((yield self._token_request(request)))
         used = self._authorize(request)
         request.extensions[REFRESH_ON_401] = True
         response = yield request
@@ -131,7 +144,7 @@ class B2CoreTokenAuth(httpx.Auth):
         if response.status_code == 401:
             with self._lock:
                 if self._token == used:
-                    self._store((yield self._token_request()))
+                    self._store((yield self._token_request(request)))
             self._authorize(request)
             yield request
 
@@ -149,7 +162,7 @@ class B2CoreTokenAuth(httpx.Auth):
             self._alock = asyncio.Lock()
         async with self._alock:
             if not self._valid():
-                self._store((yield self._token_request()))
+                self._store((yield self._token_request(request)))
         used = self._authorize(request)
         request.extensions[REFRESH_ON_401] = True
         response = yield request
@@ -157,7 +170,7 @@ class B2CoreTokenAuth(httpx.Auth):
         if response.status_code == 401:
             async with self._alock:
                 if self._token == used:
-                    self._store((yield self._token_request()))
+                    self._store((yield self._token_request(request)))
             self._authorize(request)
             yield request
 

@@ -22,6 +22,7 @@ from brokerlink.plugins.error_body import (
 )
 
 VENDOR = "brokerwork"
+SUCCESS_MCODES = ("m0000000", "m00000")
 
 
 def class_for_mcode(call: Call, mcode: str) -> type[Exception]:
@@ -42,9 +43,18 @@ def brokerlink_after_response(call: Call, request: httpx.Request, response: http
         raise build_error(
             class_for_status(response.status_code), call, response, message=str(message or "")
         )
-    if body is None or body.get("result") is not False:
-        return  # success, or a body the facade will reject as unexpected
+    if body is None or "result" not in body or body["result"] is True:
+        return  # success (``result`` is the boolean true), or no envelope: the facade reports it
     mcode = str(body.get("mcode") or "")
+    if mcode in SUCCESS_MCODES or (not mcode and body["result"] is not False):
+        # result 0, null or "false" with no error code: neither a success nor a failure
+        raise build_error(
+            errors.UnexpectedResponse,
+            call,
+            response,
+            message=f"Broker Work answered result {body.get('result')!r} with mcode {mcode!r}",
+            code=mcode or None,
+        )
     raw_message = body.get("errorMessage") or body.get("message")
     if isinstance(raw_message, list):
         raw_message = "; ".join(str(m) for m in raw_message)

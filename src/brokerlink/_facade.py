@@ -24,7 +24,10 @@ from brokerlink.hooks.manager import Hooks, plugin_manager
 
 DEFAULT_TIMEOUT = 30.0
 POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
-_PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError)
+# What a body that does not fit its model raises while parsing: malformed or invalid UTF-8 JSON
+# and FieldTypeError (ValueError), too deep (RecursionError), numbers beyond float or Decimal
+# (ArithmeticError: OverflowError, decimal.InvalidOperation), missing fields (KeyError).
+_PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError, RecursionError, ArithmeticError)
 _OPTION_NAMES = {f.name for f in dataclasses.fields(CallOptions)}
 
 
@@ -48,9 +51,25 @@ def _coerce_model(model: Any, value: Any, what: str) -> Any:
             return model.from_dict(dict(value))
         except KeyError as exc:
             raise InvalidRequest(f"{what}: missing required field {exc.args[0]!r}") from None
-        except (ValueError, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError, RecursionError, ArithmeticError) as exc:
             raise InvalidRequest(f"{what}: {exc}") from None
     return value
+
+
+def _checked_base_url(base_url: str) -> str:
+    """``base_url`` without its trailing slash; a configuration error (``InvalidRequest``) unless
+    it is an absolute http(s) URL with a host and no query or fragment."""
+    if not isinstance(base_url, str) or not base_url:
+        raise InvalidRequest("base_url is required for this API")
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise InvalidRequest(f"base_url {base_url!r} is not a URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host or url.query or url.fragment:
+        raise InvalidRequest(
+            f"base_url {base_url!r}: give http:// or https://, a host, and no query or fragment"
+        )
+    return base_url.rstrip("/")
 
 
 def _error_classes(manager: Any, api: str) -> dict[str, type[Exception]]:
@@ -86,10 +105,8 @@ class _Facade:
         for name, value in credentials.items():
             if not isinstance(value, str) or not value:
                 raise InvalidRequest(f"{name} must be a non-empty string")
-        if not base_url:
-            raise InvalidRequest("base_url is required for this API")
         self._api = api
-        self._base_url = base_url.rstrip("/")
+        self._base_url = _checked_base_url(base_url)
         self._timeout = timeout
         self._options = CallOptions(max_retries=max_retries, poll_timeout=poll_timeout)
         self._manager = manager = plugin_manager(plugins, api)
@@ -111,12 +128,33 @@ class _Facade:
         self._owns_pool = True
         self._connect()
 
-    # subclasses: the sync or async flavour of pool, transport and client
+    # subclasses: the sync or async flavour of pool, executor and httpx client
+    _executor: Any
+    _client_class: Any
+    _gate: asyncio.Semaphore | None = None
+
     def _default_transport(self) -> Any:
         raise NotImplementedError
 
     def _connect(self) -> None:
-        raise NotImplementedError
+        """The executor over the pool and the httpx client over it (again for each copy)."""
+        gate = {} if self._gate is None else {"gate": self._gate}
+        self._transport = self._executor(
+            self._inner,
+            self._hooks,
+            self._state,
+            self._options,
+            owns_inner=self._owns_pool,
+            **gate,
+        )
+        self._http = self._client_class(
+            base_url=self._base_url,
+            timeout=self._timeout,
+            transport=self._transport,
+            auth=self._auth,
+            headers=self._headers,
+            follow_redirects=False,
+        )
 
     @property
     def base_url(self) -> str:
@@ -133,8 +171,8 @@ class _Facade:
         """A copy with other per-call options, sharing this client's connection pool and token.
 
         Accepts ``timeout``, ``max_retries``, ``retry_deadline``, ``poll_timeout``,
-        ``credential_guard`` and ``end_user_id``. Closing the copy leaves the pool open; close
-        the original.
+        ``poll_interval``, ``credential_guard`` and ``end_user_id``. Closing the copy leaves the
+        pool open; close the original.
         """
         unknown = set(overrides) - _OPTION_NAMES
         if unknown:
@@ -187,21 +225,11 @@ _NO_PATH: Mapping[str, str] = MappingProxyType({})
 class SyncFacade(_Facade):
     """Base of the synchronous facades."""
 
+    _executor = HookTransport
+    _client_class = httpx.Client
+
     def _default_transport(self) -> httpx.BaseTransport:
         return httpx.HTTPTransport()
-
-    def _connect(self) -> None:
-        self._transport = HookTransport(
-            self._inner, self._hooks, self._state, self._options, owns_inner=self._owns_pool
-        )
-        self._http = httpx.Client(
-            base_url=self._base_url,
-            timeout=self._timeout,
-            transport=self._transport,
-            auth=self._auth,
-            headers=self._headers,
-            follow_redirects=False,
-        )
 
     def _call(
         self,
@@ -233,7 +261,8 @@ class SyncFacade(_Facade):
 class AsyncFacade(_Facade):
     """Base of the asynchronous facades."""
 
-    _gate: asyncio.Semaphore | None = None
+    _executor = AsyncHookTransport
+    _client_class = httpx.AsyncClient
 
     def _default_transport(self) -> httpx.AsyncBaseTransport:
         # Requests queue on this semaphore, not in httpcore's pool, whose queue costs grow with
@@ -246,24 +275,6 @@ class AsyncFacade(_Facade):
             max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
         )
         return httpx.AsyncHTTPTransport(limits=limits)
-
-    def _connect(self) -> None:
-        self._transport = AsyncHookTransport(
-            self._inner,
-            self._hooks,
-            self._state,
-            self._options,
-            owns_inner=self._owns_pool,
-            gate=self._gate,
-        )
-        self._http = httpx.AsyncClient(
-            base_url=self._base_url,
-            timeout=self._timeout,
-            transport=self._transport,
-            auth=self._auth,
-            headers=self._headers,
-            follow_redirects=False,
-        )
 
     async def _call(
         self,
@@ -278,8 +289,7 @@ class AsyncFacade(_Facade):
         return self._finish(response, endpoint, success)
 
     async def close(self) -> None:
-        """Close the connection pool (a copy from ``with_options`` leaves it to the original)
-        and the credential store the client opened, if any."""
+        """As :meth:`SyncFacade.close`."""
         await self._http.aclose()
         if self._owns_pool:
             await self._state.aclose()

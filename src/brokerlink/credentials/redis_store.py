@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -58,13 +59,12 @@ keeping a live older ``first_seen`` of the same reason."""
 
 
 def redacted(url: str) -> str:
-    """``url`` without its password (for reprs, logs and messages)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit(parts._replace(netloc=user + netloc))
+    """``url`` without its password, as user info or ``password=`` query (reprs, logs, errors)."""
+    parts, netloc = urlsplit(url), urlsplit(url).netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rsplit('@', 1)[1]}"
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 class RedisStore:

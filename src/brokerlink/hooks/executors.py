@@ -98,11 +98,8 @@ def _announce(hooks: Hooks, call: Call, decision: Resend) -> float:
 
 
 def _effect_failed(effect: Effect, error: Exception) -> None:
-    log.warning(
-        "deferred %s failed while the call was already failing: %s",
-        type(effect).__name__,
-        type(error).__name__,
-    )
+    name, failure = type(effect).__name__, type(error).__name__
+    log.warning("deferred %s failed while the call was already failing: %s", name, failure)
 
 
 def _carry_out(call: Call) -> None:

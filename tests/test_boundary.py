@@ -1,0 +1,260 @@
+"""Hostile answers and bad configuration end in typed errors, through real sockets: bodies too
+deep to parse, dates and numbers beyond range, lying envelopes, absurd token lifetimes, URLs
+without a scheme."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+import brokerlink
+from brokerlink import errors
+from brokerlink.credentials.redis_store import redacted
+from brokerlink.plugins import retries
+from brokerlink.plugins.b2core.auth import DEFAULT_LIFETIME, MAX_LIFETIME, MIN_LIFETIME, lifetime_of
+from brokerlink.plugins.polling import MAX_WAIT, MIN_WAIT
+from brokerlink.testing import instant_waits
+from tests.recording_server import RecordingServer
+from tests.test_requests import TOKEN, make
+from tests.test_requests import invoke as call
+
+MODES = pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+DEEP = b"[" * 100_000 + b"]" * 100_000
+FAR_FUTURE = "Mon, 01 Jan 9999999999 00:00:00 GMT"
+CREATE = {"name": "x", "server": "s", "magic": 0}
+
+
+@pytest.mark.parametrize(
+    "url", ["127.0.0.1:8787/metaapi", "ftp://host/x", "https://", "http://h/x?a=1", "http://h/#f"]
+)
+@pytest.mark.parametrize(
+    ("facade", "credentials"),
+    [
+        ("MetaApi", {"token": "t"}),
+        ("BrokerWork", {"tenant_id": "T1", "token": "t"}),
+        ("B2Core", {"client_id": "c", "client_secret": "s"}),
+    ],
+)
+def test_a_base_url_that_is_no_http_url_is_refused_when_the_client_is_made(
+    url: str, facade: str, credentials: dict[str, str]
+) -> None:
+    for name in (facade, "Async" + facade):
+        with pytest.raises(errors.InvalidRequest, match="base_url"):
+            getattr(brokerlink, name)(base_url=url, **credentials)
+
+
+@MODES
+@pytest.mark.parametrize("status", [200, 400, 500])
+def test_json_nested_too_deep_is_an_unexpected_response(
+    server: RecordingServer, asynchronous: bool, status: int
+) -> None:
+    server.reply(status, body=DEEP)
+    with pytest.raises(errors.ApiError) as caught:
+        call(
+            make("metaapi", server.url, asynchronous, max_retries=0),
+            "get_account",
+            "a1",
+            asynchronous=asynchronous,
+        )
+    assert isinstance(caught.value, errors.UnexpectedResponse if status == 200 else errors.ApiError)
+    assert caught.value.status == status and caught.value.body == DEEP
+
+
+@MODES
+def test_an_overflowing_number_in_a_body_is_an_unexpected_response(
+    server: RecordingServer, asynchronous: bool
+) -> None:
+    server.reply(200, body=b'{"balance": 1e999999, "equity": ' + b"9" * 5000 + b"}")
+    with pytest.raises(errors.UnexpectedResponse):
+        call(
+            make("b2core", server.url, asynchronous), "get_account", "a1", asynchronous=asynchronous
+        )
+
+
+@MODES
+@pytest.mark.parametrize("advice", [FAR_FUTURE, "1e400", "9" * 400, "-5", "soon", ""])
+def test_absurd_retry_after_on_a_202_is_capped_never_raised(
+    server: RecordingServer, asynchronous: bool, advice: str
+) -> None:
+    server.reply(202, {"message": "working"}, headers={"Retry-After": advice})
+    server.reply(201, {"id": "acc-1", "state": "DEPLOYED"})
+    with instant_waits() as waits:
+        created = call(
+            make("metaapi", server.url, asynchronous),
+            "create_account",
+            body=CREATE,
+            asynchronous=asynchronous,
+        )
+    assert created.id == "acc-1"
+    assert len(waits) == 1 and MIN_WAIT <= waits[0] <= MAX_WAIT
+
+
+@MODES
+@pytest.mark.parametrize("status", [429, 503])
+def test_absurd_retry_after_on_a_failure_is_capped_never_raised(
+    server: RecordingServer, asynchronous: bool, status: int
+) -> None:
+    server.reply(status, {"message": "busy"}, headers={"Retry-After": FAR_FUTURE})
+    server.reply(200, ["london"])
+    with instant_waits() as waits:
+        regions = call(
+            make("metaapi", server.url, asynchronous), "list_regions", asynchronous=asynchronous
+        )
+    assert regions == ["london"]
+    assert len(waits) == 1 and waits[0] <= retries.MAX_DELAY
+
+
+ENVELOPE = {"mcode": "m0000000", "data": []}
+
+
+@MODES
+@pytest.mark.parametrize(
+    ("body", "raised"),
+    [
+        ({**ENVELOPE, "result": 0}, errors.UnexpectedResponse),
+        ({**ENVELOPE, "result": None}, errors.UnexpectedResponse),
+        ({**ENVELOPE, "result": "false"}, errors.UnexpectedResponse),
+        ({**ENVELOPE, "result": False}, errors.UnexpectedResponse),  # a failure saying success
+        ({"result": 0, "mcode": "BW_INVALID_PARAM"}, errors.ValidationError),
+        ({"result": "false", "mcode": "BW_SOMETHING_NEW"}, errors.ApiError),
+        ({"result": False}, errors.ApiError),
+    ],
+)
+def test_broker_work_success_means_result_true(
+    server: RecordingServer, asynchronous: bool, body: dict[str, Any], raised: type[Exception]
+) -> None:
+    server.reply(200, body)
+    with pytest.raises(raised) as caught:
+        call(
+            make("brokerwork", server.url, asynchronous, max_retries=0),
+            "get_account_info",
+            server_id="1",
+            account_id=["3004273"],
+            asynchronous=asynchronous,
+        )
+    assert type(caught.value) is raised or not isinstance(caught.value, errors.UnexpectedResponse)
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        (3600, 3600.0),
+        ("120", 120.0),
+        (5, MIN_LIFETIME),
+        (10**9, MAX_LIFETIME),
+        (0, DEFAULT_LIFETIME),
+        ("0", DEFAULT_LIFETIME),
+        (-60, DEFAULT_LIFETIME),
+        ("nan", DEFAULT_LIFETIME),
+        (float("inf"), DEFAULT_LIFETIME),
+        (int("9" * 400), DEFAULT_LIFETIME),
+        ("soon", DEFAULT_LIFETIME),
+        (None, DEFAULT_LIFETIME),
+        (True, DEFAULT_LIFETIME),
+        ([60], DEFAULT_LIFETIME),
+    ],
+)
+def test_one_rule_for_token_lifetimes(given: Any, used: float) -> None:
+    assert lifetime_of(given) == used
+
+
+@MODES
+@pytest.mark.parametrize("expires_in", [0, "0", -1, "NaN", "9" * 400, None])
+def test_an_absurd_expires_in_never_costs_a_token_request_per_call(
+    server: RecordingServer, asynchronous: bool, expires_in: Any
+) -> None:
+    token = {**TOKEN, "expires_in": expires_in} if expires_in is not None else {"access_token": "t"}
+    server.reply(200, token)
+    for _ in range(3):
+        server.reply(204)
+
+    async def three(client: Any) -> None:
+        async with client:
+            for name in ("a1", "a2", "a3"):
+                await client.delete_account(name)
+
+    client = make("b2core", server.url, asynchronous)
+    if asynchronous:
+        import asyncio
+
+        asyncio.run(three(client))
+    else:
+        with client:
+            for name in ("a1", "a2", "a3"):
+                client.delete_account(name)
+    assert [r.path for r in server.requests].count("/b2core/tokens") == 1
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers (a stalled token endpoint)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    listener.close()
+
+
+@MODES
+def test_a_stalled_token_endpoint_times_out_with_the_clients_timeout(
+    silent_port: int, asynchronous: bool
+) -> None:
+    url = f"http://127.0.0.1:{silent_port}/b2core"
+    client = make("b2core", url, asynchronous, max_retries=0, timeout=0.3)
+    began = time.monotonic()
+    with pytest.raises(errors.ApiTimeout) as caught:
+        call(client, "get_account", "a1", asynchronous=asynchronous)
+    assert caught.value.operation == "createToken"
+    assert time.monotonic() - began < 3  # the token request had the client's timeout
+
+
+def test_a_request_httpx_cannot_send_is_never_resent() -> None:
+    from brokerlink.hooks import Call, CallOptions, ClientState, Operation
+
+    call_ = Call(
+        Operation("metaapi", "listRegions", idempotent=True),
+        CallOptions(),
+        ClientState("metaapi"),
+        time.monotonic(),
+    )
+    request = httpx.Request("GET", "http://h/x")
+    for error in (httpx.UnsupportedProtocol("no"), httpx.LocalProtocolError("bad")):
+        assert retries.brokerlink_on_transport_error(call_, request, error) is None
+    assert retries.brokerlink_on_transport_error(call_, request, httpx.ConnectError("x"))
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:pw-secret@h:6379/0", "redis://:***@h:6379/0"),
+        ("redis://u:pw-secret@h/0?password=pw-secret&db=1", "redis://u:***@h/0?password=***&db=1"),
+        ("rediss://h/0?Password=pw-secret", "rediss://h/0?Password=***"),
+        ("redis://h:6379/0", "redis://h:6379/0"),
+    ],
+)
+def test_redis_urls_are_shown_without_their_password(url: str, shown: str) -> None:
+    assert redacted(url) == shown
+    from brokerlink.credentials import RedisStore
+
+    assert "pw-secret" not in repr(RedisStore(url, key="k" * 32))
