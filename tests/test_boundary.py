@@ -258,3 +258,10 @@ def test_redis_urls_are_shown_without_their_password(url: str, shown: str) -> No
     from brokerlink.credentials import RedisStore
 
     assert "pw-secret" not in repr(RedisStore(url, key="k" * 32))
+
+
+def test_client_options_never_show_the_end_user() -> None:
+    with brokerlink.MetaApi(token="t", credential_cache="memory://") as meta:
+        options = meta.with_options(end_user_id="alice@example.com").options
+        assert options.end_user_id == "alice@example.com"
+        assert "alice" not in repr(options) and "alice" not in str(options)
