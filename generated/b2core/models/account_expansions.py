@@ -7,7 +7,13 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -44,12 +50,11 @@ class AccountExpansions(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        platform = d.pop("platform", UNSET)
-        profile = d.pop("profile", UNSET)
-        contacts = d.pop("contacts", UNSET)
-        metrics = d.pop("metrics", UNSET)
         account_expansions = cls(
-            platform=platform, profile=profile, contacts=contacts, metrics=metrics
+            platform=take(d, "platform", BOOL, UNSET),
+            profile=take(d, "profile", BOOL, UNSET),
+            contacts=take(d, "contacts", BOOL, UNSET),
+            metrics=take(d, "metrics", BOOL, UNSET),
         )
         account_expansions.additional_properties = d
         return account_expansions

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.account_metric import AccountMetric
@@ -44,14 +52,9 @@ class AccountMetrics(Model):
         from ..models.account_metric import AccountMetric
 
         d = dict(src_dict)
-        total = d.pop("total", UNSET)
-        _metrics = d.pop("metrics", UNSET)
-        metrics: list[AccountMetric] | Unset = UNSET
-        if _metrics is not UNSET:
-            metrics = []
-            for metrics_item_data in _metrics:
-                metrics_item = AccountMetric.from_dict(metrics_item_data)
-                metrics.append(metrics_item)
-        account_metrics = cls(total=total, metrics=metrics)
+        account_metrics = cls(
+            total=take(d, "total", INT, UNSET),
+            metrics=take(d, "metrics", list_of(model(AccountMetric)), UNSET),
+        )
         account_metrics.additional_properties = d
         return account_metrics

@@ -7,7 +7,14 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -39,9 +46,10 @@ class Token(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        access_token = d.pop("access_token")
-        token_type = d.pop("token_type", UNSET)
-        expires_in = d.pop("expires_in", UNSET)
-        token = cls(access_token=access_token, token_type=token_type, expires_in=expires_in)
+        token = cls(
+            access_token=take(d, "access_token", STR),
+            token_type=take(d, "token_type", STR, UNSET),
+            expires_in=take(d, "expires_in", INT, UNSET),
+        )
         token.additional_properties = d
         return token

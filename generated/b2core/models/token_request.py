@@ -8,7 +8,11 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.grant_type import GrantType
-from ..types import Model
+from ..types import (
+    Model,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -29,7 +33,6 @@ class TokenRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        grant_type = GrantType(d.pop("grant_type"))
-        token_request = cls(grant_type=grant_type)
+        token_request = cls(grant_type=take(d, "grant_type", enum(GrantType)))
         token_request.additional_properties = d
         return token_request

@@ -8,7 +8,16 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.balance_change_type import BalanceChangeType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -46,13 +55,12 @@ class ChangeBalanceRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        server_id = d.pop("serverId")
-        account_id = d.pop("accountId")
-        amount = d.pop("amount")
-        type_ = BalanceChangeType(d.pop("type"))
-        comment = d.pop("comment", UNSET)
         change_balance_request = cls(
-            server_id=server_id, account_id=account_id, amount=amount, type_=type_, comment=comment
+            server_id=take(d, "serverId", STR),
+            account_id=take(d, "accountId", INT),
+            amount=take(d, "amount", NUM),
+            type_=take(d, "type", enum(BalanceChangeType)),
+            comment=take(d, "comment", STR, UNSET),
         )
         change_balance_request.additional_properties = d
         return change_balance_request

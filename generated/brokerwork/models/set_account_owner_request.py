@@ -7,7 +7,12 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    INT,
+    STR,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -34,11 +39,10 @@ class SetAccountOwnerRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        server_id = d.pop("serverId")
-        account_id = d.pop("accountId")
-        owner_id = d.pop("ownerId")
         set_account_owner_request = cls(
-            server_id=server_id, account_id=account_id, owner_id=owner_id
+            server_id=take(d, "serverId", STR),
+            account_id=take(d, "accountId", INT),
+            owner_id=take(d, "ownerId", STR),
         )
         set_account_owner_request.additional_properties = d
         return set_account_owner_request

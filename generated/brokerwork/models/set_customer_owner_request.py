@@ -7,7 +7,13 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -38,9 +44,10 @@ class SetCustomerOwnerRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        custom_id = d.pop("customId")
-        commend_id = d.pop("commendId", UNSET)
-        owe_id = d.pop("oweId", UNSET)
-        set_customer_owner_request = cls(custom_id=custom_id, commend_id=commend_id, owe_id=owe_id)
+        set_customer_owner_request = cls(
+            custom_id=take(d, "customId", STR),
+            commend_id=take(d, "commendId", STR, UNSET),
+            owe_id=take(d, "oweId", STR, UNSET),
+        )
         set_customer_owner_request.additional_properties = d
         return set_customer_owner_request

@@ -7,7 +7,14 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -33,8 +40,6 @@ class UserIdMatch(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        user_id = d.pop("userId")
-        email = d.pop("email", UNSET)
-        user_id_match = cls(user_id=user_id, email=email)
+        user_id_match = cls(user_id=take(d, "userId", INT), email=take(d, "email", STR, UNSET))
         user_id_match.additional_properties = d
         return user_id_match

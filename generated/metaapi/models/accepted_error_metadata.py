@@ -8,7 +8,13 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    DATETIME,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -32,12 +38,8 @@ class AcceptedErrorMetadata(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _recommended_retry_time = d.pop("recommendedRetryTime", UNSET)
-        recommended_retry_time: datetime.datetime | Unset
-        if isinstance(_recommended_retry_time, Unset):
-            recommended_retry_time = UNSET
-        else:
-            recommended_retry_time = datetime.datetime.fromisoformat(_recommended_retry_time)
-        accepted_error_metadata = cls(recommended_retry_time=recommended_retry_time)
+        accepted_error_metadata = cls(
+            recommended_retry_time=take(d, "recommendedRetryTime", DATETIME, UNSET)
+        )
         accepted_error_metadata.additional_properties = d
         return accepted_error_metadata

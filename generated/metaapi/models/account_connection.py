@@ -7,7 +7,13 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -39,9 +45,10 @@ class AccountConnection(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        region = d.pop("region", UNSET)
-        zone = d.pop("zone", UNSET)
-        application = d.pop("application", UNSET)
-        account_connection = cls(region=region, zone=zone, application=application)
+        account_connection = cls(
+            region=take(d, "region", STR, UNSET),
+            zone=take(d, "zone", STR, UNSET),
+            application=take(d, "application", STR, UNSET),
+        )
         account_connection.additional_properties = d
         return account_connection

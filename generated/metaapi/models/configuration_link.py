@@ -7,7 +7,13 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -29,7 +35,6 @@ class ConfigurationLink(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        configuration_link = d.pop("configurationLink", UNSET)
-        configuration_link = cls(configuration_link=configuration_link)
+        configuration_link = cls(configuration_link=take(d, "configurationLink", STR, UNSET))
         configuration_link.additional_properties = d
         return configuration_link

@@ -7,7 +7,11 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    STR,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -28,7 +32,6 @@ class CreatedProvisioningProfile(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
-        created_provisioning_profile = cls(id=id)
+        created_provisioning_profile = cls(id=take(d, "id", STR))
         created_provisioning_profile.additional_properties = d
         return created_provisioning_profile

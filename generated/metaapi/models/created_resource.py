@@ -8,7 +8,12 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
-from ..types import Model
+from ..types import (
+    STR,
+    Model,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -32,8 +37,6 @@ class CreatedResource(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
-        state = AccountState(d.pop("state"))
-        created_resource = cls(id=id, state=state)
+        created_resource = cls(id=take(d, "id", STR), state=take(d, "state", enum(AccountState)))
         created_resource.additional_properties = d
         return created_resource

@@ -7,7 +7,13 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -44,15 +50,11 @@ class DemoAccountCredentials(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        login = d.pop("login", UNSET)
-        password = d.pop("password", UNSET)
-        investor_password = d.pop("investorPassword", UNSET)
-        server_name = d.pop("serverName", UNSET)
         demo_account_credentials = cls(
-            login=login,
-            password=password,
-            investor_password=investor_password,
-            server_name=server_name,
+            login=take(d, "login", STR, UNSET),
+            password=take(d, "password", STR, UNSET),
+            investor_password=take(d, "investorPassword", STR, UNSET),
+            server_name=take(d, "serverName", STR, UNSET),
         )
         demo_account_credentials.additional_properties = d
         return demo_account_credentials

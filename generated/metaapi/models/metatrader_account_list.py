@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.metatrader_account import MetatraderAccount
@@ -44,14 +52,9 @@ class MetatraderAccountList(Model):
         from ..models.metatrader_account import MetatraderAccount
 
         d = dict(src_dict)
-        count = d.pop("count", UNSET)
-        _items = d.pop("items", UNSET)
-        items: list[MetatraderAccount] | Unset = UNSET
-        if _items is not UNSET:
-            items = []
-            for items_item_data in _items:
-                items_item = MetatraderAccount.from_dict(items_item_data)
-                items.append(items_item)
-        metatrader_account_list = cls(count=count, items=items)
+        metatrader_account_list = cls(
+            count=take(d, "count", INT, UNSET),
+            items=take(d, "items", list_of(model(MetatraderAccount)), UNSET),
+        )
         metatrader_account_list.additional_properties = d
         return metatrader_account_list

@@ -7,7 +7,9 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    Model,
+)
 
 
 @_attrs_define

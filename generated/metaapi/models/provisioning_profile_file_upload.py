@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from io import BytesIO
 from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
-from ..types import File, Model
+from ..types import (
+    FILE,
+    File,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -37,7 +41,6 @@ class ProvisioningProfileFileUpload(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        file = File(payload=BytesIO(d.pop("file")))
-        provisioning_profile_file_upload = cls(file=file)
+        provisioning_profile_file_upload = cls(file=take(d, "file", FILE))
         provisioning_profile_file_upload.additional_properties = d
         return provisioning_profile_file_upload

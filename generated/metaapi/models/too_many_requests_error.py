@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.too_many_requests_error_metadata import TooManyRequestsErrorMetadata
@@ -50,15 +58,11 @@ class TooManyRequestsError(Model):
         from ..models.too_many_requests_error_metadata import TooManyRequestsErrorMetadata
 
         d = dict(src_dict)
-        message = d.pop("message")
-        id = d.pop("id", UNSET)
-        error = d.pop("error", UNSET)
-        _metadata = d.pop("metadata", UNSET)
-        metadata: TooManyRequestsErrorMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = TooManyRequestsErrorMetadata.from_dict(_metadata)
-        too_many_requests_error = cls(message=message, id=id, error=error, metadata=metadata)
+        too_many_requests_error = cls(
+            message=take(d, "message", STR),
+            id=take(d, "id", INT, UNSET),
+            error=take(d, "error", STR, UNSET),
+            metadata=take(d, "metadata", model(TooManyRequestsErrorMetadata), UNSET),
+        )
         too_many_requests_error.additional_properties = d
         return too_many_requests_error
