@@ -165,6 +165,20 @@ def take(d: dict[str, Any], key: str, kind: Kind, *default: Any) -> Any:
     return at(key, kind, d.pop(key))
 
 
+MAX_UNKNOWN = 256  # unknown values cached per open enum
+
+
+def open_member(cls: Any, member: Any, name: str, value: Any) -> Any:
+    """``member`` (made by an open enum's ``_missing_``) for a value the spec does not list.
+    The first ``MAX_UNKNOWN`` such values of ``cls`` are cached (one member per value); later
+    ones stay fresh, uncached pseudo-members, so a server cannot grow the enum without bound."""
+    member._name_, member._value_ = name, value
+    cached = cls._value2member_map_
+    if len(cached) - len(cls._member_names_) < MAX_UNKNOWN:
+        return cached.setdefault(value, member)
+    return cached.get(value, member)
+
+
 def body(kind: Kind, value: Any) -> Any:
     """A whole response body: a mismatch of the body itself has the path ``$``."""
     try:
