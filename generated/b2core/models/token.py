@@ -21,7 +21,7 @@ from ..types import (
 class Token(Model):
     """Bearer token issued by createToken."""
 
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     """ The token to send as `Authorization: Bearer <token>`. """
     token_type: str | Unset = UNSET
     """ Token scheme, `Bearer`. """

@@ -26,9 +26,9 @@ class CommissionAccount(Model):
     """ Account login (documented as an integer, sent as a string). """
     server_id: str | Unset = UNSET
     """ Trading server id. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password. """
-    investor_password: str | Unset = UNSET
+    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Investor (read-only) password. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

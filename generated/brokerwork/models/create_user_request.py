@@ -32,7 +32,7 @@ class CreateUserRequest(Model):
     """ Email address. """
     role_id: int
     """ Role id. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Plain-text password; generated (and emailed) when omitted. """
     level_id: int | str | Unset = UNSET
     """ Commission level id. """

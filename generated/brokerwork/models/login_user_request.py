@@ -20,7 +20,7 @@ class LoginUserRequest(Model):
 
     email: str
     """ Email address. """
-    password: str
+    password: str = _attrs_field(repr=False)
     """ Plain-text password. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -49,9 +49,9 @@ class OpenCommissionAccountRequest(Model):
     """ Email address. """
     phone: Phone | Unset = UNSET
     """ A phone number split into country code and number. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password. """
-    investor_password: str | Unset = UNSET
+    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Investor (read-only) password. """
     user_id: int | Unset = UNSET
     """ Broker Work user the account is opened for. """

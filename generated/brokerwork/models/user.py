@@ -42,7 +42,7 @@ class User(Model):
     """ User code (documented as a number, sent as a string such as `EMIP`). """
     name: float | str | Unset = UNSET
     """ User name (documented as a number, sent as a string). """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Plain-text password; only filled when the server generated it, else empty. """
     address: str | Unset = UNSET
     """ Postal address. """

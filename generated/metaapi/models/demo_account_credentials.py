@@ -22,9 +22,9 @@ class DemoAccountCredentials(Model):
 
     login: str | Unset = UNSET
     """ Account login. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master (trading) password. """
-    investor_password: str | Unset = UNSET
+    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Investor (read-only) password. """
     server_name: str | Unset = UNSET
     """ MetaTrader server of the account. """

@@ -34,7 +34,7 @@ class MetatraderAccountUpdate(Model):
     """ Display name of the account. """
     server: str
     """ MetaTrader server to connect to. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password (trading) or investor password (read-only access). """
     magic: int | Unset = UNSET
     """ Magic number for the API's trades; must be 0 when `manualTrades` is true. """

@@ -45,7 +45,7 @@ class NewMetatraderAccount(Model):
     """ Magic number for the API's trades; must be 0 when `manualTrades` is true. """
     login: str | Unset = UNSET
     """ MetaTrader login (digits only). """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password (trading) or investor password (read-only access). """
     platform: Platform | Unset = UNSET
     """ MetaTrader platform. """
