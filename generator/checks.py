@@ -104,7 +104,7 @@ def attribute_declarer(spec: dict[str, Any]) -> Any:
     is_secret = secret_checker(spec)
 
     def attribute(model: Any, prop: Any) -> str:
-        line = prop.to_string().as_unembedded_code()
+        line = str(prop.to_string().as_unembedded_code())
         if not is_secret(model, prop):
             return line
         declared, _, default = line.partition(" = ")

@@ -8,6 +8,7 @@ Parsing tests build an ``httpx.Response`` in memory and hand it to the generated
 from __future__ import annotations
 
 import asyncio
+import datetime
 import importlib
 import inspect
 import re
@@ -434,3 +435,14 @@ def test_no_secret_in_repr_of_a_parsed_answer() -> None:
     assert token.access_token == "tok-Zq9" and "tok-Zq9" not in repr(token) + str(token)
     users = parse("brokerwork", "users.get_user_info", bw([user(password="pw-Zq9")]))
     assert users.data[0].password == "pw-Zq9" and "pw-Zq9" not in repr(users)
+
+
+def test_mapping_bodies_may_carry_python_values_for_money_times_and_models() -> None:
+    from brokerlink.generated.b2core.models import Account, AccountMetrics
+
+    when = datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC)
+    metrics = AccountMetrics(total=1)
+    parsed = Account.from_dict(
+        {"accountId": "a", "balance": Decimal("1.50"), "createTime": when, "metrics": metrics}
+    )
+    assert (parsed.balance, parsed.create_time, parsed.metrics) == (Decimal("1.50"), when, metrics)

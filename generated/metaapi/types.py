@@ -106,9 +106,19 @@ NUM = Kind("number", _number)
 BOOL = Kind("bool", lambda v: isinstance(v, bool))
 NULL = Kind("null", lambda v: v is None)
 ANY = Kind("any", lambda v: True)
-DATETIME = Kind("date-time", STR.accepts, datetime.datetime.fromisoformat)
-DATE = Kind("date", STR.accepts, datetime.date.fromisoformat)
-DECIMAL = Kind("decimal", lambda v: isinstance(v, str) or _number(v), _decimal)
+
+
+def _iso(cls: Any) -> Kind:
+    """A ``format: date-time`` (``date``) string, or already the object (a mapping body)."""
+    convert = lambda v: v if isinstance(v, cls) else cls.fromisoformat(v)
+    return Kind(
+        cls.__name__.replace("datetime", "date-time"), lambda v: isinstance(v, str | cls), convert
+    )
+
+
+DATETIME = _iso(datetime.datetime)
+DATE = _iso(datetime.date)
+DECIMAL = Kind("decimal", lambda v: isinstance(v, str | Decimal) or _number(v), _decimal)
 
 
 @cache
@@ -119,7 +129,9 @@ def enum(cls: Any) -> Kind:
 
 @cache
 def model(cls: Any) -> Kind:
-    return Kind("object", lambda v: isinstance(v, Mapping), cls.from_dict)
+    """A JSON object parsed by ``cls.from_dict`` (an instance of ``cls`` passes as it is)."""
+    convert = lambda v: v if isinstance(v, cls) else cls.from_dict(v)
+    return Kind("object", lambda v: isinstance(v, Mapping | cls), convert)
 
 
 @cache
