@@ -3,10 +3,13 @@
 that ``from_dict`` runs on every field (a wrong type raises ``FieldTypeError`` with its path)."""
 
 import datetime
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import cache
 from typing import Any, Literal
+
+import attrs
 
 from brokerlink.errors import FieldTypeError
 
@@ -41,6 +44,16 @@ class Model:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+    @staticmethod
+    def masked(value: Any) -> str:
+        """The repr of unknown fields: values under secret-sounding keys show as ``'***'``."""
+        return repr(_mask(value))
+
+    @staticmethod
+    def extra() -> Any:
+        """The attrs field ``additional_properties`` of a subclass (repr masked)."""
+        return attrs.field(init=False, factory=dict, repr=Model.masked)
 
 
 _NAMES = {str: "str", int: "int", float: "float", bool: "bool", list: "list", type(None): "null"}
@@ -175,6 +188,15 @@ def take(d: dict[str, Any], key: str, kind: Kind, *default: Any) -> Any:
             return default[0]
         raise KeyError(key)
     return at(key, kind, d.pop(key))
+
+
+_SECRETISH = re.compile(r"pass|secret|token|pwd|credential|private|api_?key", re.IGNORECASE)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: "***" if _SECRETISH.search(str(k)) else _mask(v) for k, v in value.items()}
+    return [_mask(v) for v in value] if isinstance(value, list) else value
 
 
 MAX_UNKNOWN = 256  # unknown values cached per open enum

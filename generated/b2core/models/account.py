@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_environment import AccountEnvironment
 from ..models.account_type import AccountType
@@ -98,7 +97,7 @@ class Account(Model):
     shape: a single object or a list is accepted. """
     metrics: AccountMetrics | Unset = UNSET
     """ Counters of an account as key/value pairs. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.account_contacts import AccountContacts

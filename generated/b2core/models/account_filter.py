@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     BOOL,
@@ -53,7 +52,7 @@ class AccountFilter(Model):
     """ Account type code (see AccountType). """
     uuid: str | Unset = UNSET
     """ External integration identifier. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         archived = self.archived

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -31,7 +30,7 @@ class AccountList(Model):
     """ Total number of matching accounts, if reported. """
     count: int | Unset = UNSET
     """ Number of accounts in this page, if reported. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         data = []

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     BOOL,
@@ -29,7 +28,7 @@ class AccountPatch(Model):
     """ Whether data sync and reward payouts are active; a boolean or its string form (`"false"`). """
     uuid: None | str | Unset = UNSET
     """ External integration identifier. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number

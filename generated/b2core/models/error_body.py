@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     ANY,
@@ -37,7 +36,7 @@ class ErrorBody(Model):
     """ Validation details, either keyed by field or as a list. """
     code: int | str | Unset = UNSET
     """ Error code, if any. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.error_body_errors_type_0 import ErrorBodyErrorsType0

@@ -28,7 +28,7 @@ class Token(Model):
     expires_in: int | Unset = UNSET
     """ Lifetime of the token. The docs call it milliseconds, but the observed value (600) is seconds; treat it as
     seconds. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.grant_type import GrantType
 from ..types import (
@@ -21,7 +20,7 @@ class TokenRequest(Model):
 
     grant_type: GrantType
     """ OAuth-style grant type; only the client-credentials grant is supported. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         grant_type = str(self.grant_type)

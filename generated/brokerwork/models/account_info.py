@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_type import AccountType
 from ..models.total_margin_calculation_type import TotalMarginCalculationType
@@ -56,7 +55,7 @@ class AccountInfo(Model):
     """ Swap-free (Islamic) account. """
     owe_id: str | Unset = UNSET
     """ Id of the owning user. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login: int | str

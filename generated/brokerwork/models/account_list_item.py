@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -40,7 +39,7 @@ class AccountListItem(Model):
     """ Deposit currency. """
     regdate: str | Unset = UNSET
     """ Registration time, `yyyy-MM-dd HH:mm:ss` without zone. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login: int | str

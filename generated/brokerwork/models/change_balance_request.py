@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.balance_change_type import BalanceChangeType
 from ..types import (
@@ -35,7 +34,7 @@ class ChangeBalanceRequest(Model):
     also used. """
     comment: str | Unset = UNSET
     """ Comment stored with the operation. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id

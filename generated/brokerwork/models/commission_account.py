@@ -30,7 +30,7 @@ class CommissionAccount(Model):
     """ Master password. """
     investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Investor (read-only) password. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login: int | str

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -27,7 +26,7 @@ class CommissionLevel(Model):
     """ Depth in the commission hierarchy, 0 at the top. """
     name: str | Unset = UNSET
     """ Display name. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

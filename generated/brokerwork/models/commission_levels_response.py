@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     BOOL,
@@ -41,7 +40,7 @@ class CommissionLevelsResponse(Model):
     """ Error details under the name some operations use instead of `errorMessage`. """
     time: int | Unset = UNSET
     """ Server time of the answer, epoch milliseconds. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         result = self.result

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -30,7 +29,7 @@ class CommissionReportDetail(Model):
     """ Symbol. """
     result_id: int | Unset = UNSET
     """ Id of the commission result (in the sample, not in the table). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         close_volume = self.close_volume

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.commission_report_level import CommissionReportLevel
 from ..types import (
@@ -37,7 +36,7 @@ class CommissionReportRequest(Model):
     """ Page number, 1-based. """
     page_size: int | Unset = 20
     """ Rows per page; the server caps it at 500. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -44,7 +43,7 @@ class CommissionReportRow(Model):
     """ User id. """
     details: list[CommissionReportDetail] | Unset = UNSET
     """ Breakdown by symbol. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         close_volume = self.close_volume

@@ -60,7 +60,7 @@ class CreateUserRequest(Model):
     """ Server of `login`; required when `login` is sent. """
     login: int | Unset = UNSET
     """ Trading account login to bind to the user. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     ANY,
@@ -39,7 +38,7 @@ class Customer(Model):
     """ Phone numbers, as free JSON (no sample shows the shape). """
     create_time: str | Unset = UNSET
     """ Creation time, `yyyy-MM-dd HH:mm:ss` without zone. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id

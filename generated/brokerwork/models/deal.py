@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.trade_type import TradeType
 from ..types import (
@@ -53,7 +52,7 @@ class Deal(Model):
     """ Stop loss price, 0 when none. """
     tp: float | Unset = UNSET
     """ Take profit price, 0 when none. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         ticket: int | str

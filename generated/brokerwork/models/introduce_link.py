@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.introduce_type import IntroduceType
 from ..models.owner_type import OwnerType
@@ -61,7 +60,7 @@ class IntroduceLink(Model):
     """ Owner of clients from the link. """
     owner_name: str | Unset = UNSET
     """ Owner name, for display only. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -24,7 +23,7 @@ class LoginResult(Model):
     """ User id. """
     last_login_time: int | Unset = UNSET
     """ Time of the previous login, epoch milliseconds. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id

@@ -22,7 +22,7 @@ class LoginUserRequest(Model):
     """ Email address. """
     password: str = _attrs_field(repr=False)
     """ Plain-text password. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email

@@ -61,7 +61,7 @@ class OpenCommissionAccountRequest(Model):
     """ Lead source. """
     send_reports: int | str | Unset = UNSET
     """ 1 to email daily statements. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     STR,
@@ -26,7 +25,7 @@ class Phone(Model):
     """ Number without the prefix. """
     phone_str: str | Unset = UNSET
     """ Prefix and number joined by a space (answers only). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         country_code = self.country_code

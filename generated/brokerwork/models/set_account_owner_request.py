@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -25,7 +24,7 @@ class SetAccountOwnerRequest(Model):
     """ Account login. """
     owner_id: str
     """ Id of the new owning user. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id

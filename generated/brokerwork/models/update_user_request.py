@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -72,7 +71,7 @@ class UpdateUserRequest(Model):
     """ Custom field 6. """
     points7: str | Unset = UNSET
     """ Custom field 7. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -62,7 +62,7 @@ class User(Model):
     """ Server of the bound trading account. """
     login: int | str | Unset = UNSET
     """ Bound trading account login. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.phone import Phone

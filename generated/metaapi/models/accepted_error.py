@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -36,7 +35,7 @@ class AcceptedError(Model):
     """ Always `AcceptedError` when sent. """
     metadata: AcceptedErrorMetadata | Unset = UNSET
     """ Extra data of an AcceptedError. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     DATETIME,
@@ -23,7 +22,7 @@ class AcceptedErrorMetadata(Model):
 
     recommended_retry_time: datetime.datetime | Unset = UNSET
     """ When to repeat the request; use it when `Retry-After` is missing. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         recommended_retry_time: str | Unset = UNSET

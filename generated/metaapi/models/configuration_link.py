@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     STR,
@@ -22,7 +21,7 @@ class ConfigurationLink(Model):
 
     configuration_link: str | Unset = UNSET
     """ URL the end user opens to enter or change the credentials. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         configuration_link = self.configuration_link

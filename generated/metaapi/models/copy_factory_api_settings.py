@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.copy_factory_role import CopyFactoryRole
 from ..types import (
@@ -27,7 +26,7 @@ class CopyFactoryApiSettings(Model):
     """ Roles to give the account. """
     copy_factory_resource_slots: int | Unset = UNSET
     """ CopyFactory resource slots to allocate (extra slots are paid). Defaults to 1. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         copy_factory_roles = []

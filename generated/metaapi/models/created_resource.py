@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
 from ..types import (
@@ -24,7 +23,7 @@ class CreatedResource(Model):
     """ Id of the created account or replica. """
     state: AccountState
     """ Lifecycle state of an account or replica. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id

@@ -28,7 +28,7 @@ class DemoAccountCredentials(Model):
     """ Investor (read-only) password. """
     server_name: str | Unset = UNSET
     """ MetaTrader server of the account. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login = self.login

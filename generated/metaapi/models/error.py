@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.error_code import ErrorCode
 from ..types import (
@@ -43,7 +42,7 @@ class Error(Model):
     """ Numeric code of the error, when sent. """
     string_code: str | Unset = UNSET
     """ String code of the error, when sent. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.error_code_details import ErrorCodeDetails

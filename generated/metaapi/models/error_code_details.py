@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.error_code import ErrorCode
 from ..types import (
@@ -36,7 +35,7 @@ class ErrorCodeDetails(Model):
     """ With E_SRV_NOT_FOUND, similar known server names grouped by broker company. """
     recommended_resource_slots: float | Unset = UNSET
     """ With E_RESOURCE_SLOTS, the resource slots the account needs. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         code = str(self.code)

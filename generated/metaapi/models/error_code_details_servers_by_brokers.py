@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     STR,
@@ -19,7 +18,7 @@ from ..types import (
 class ErrorCodeDetailsServersByBrokers(Model):
     """With E_SRV_NOT_FOUND, similar known server names grouped by broker company."""
 
-    additional_properties: dict[str, list[str]] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, list[str]] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
 

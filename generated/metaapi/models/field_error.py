@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     ANY,
@@ -27,7 +26,7 @@ class FieldError(Model):
     """ Value that was sent (any JSON type). """
     message: str | Unset = UNSET
     """ Why the value was rejected. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         parameter = self.parameter

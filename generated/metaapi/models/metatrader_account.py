@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
 from ..models.account_type import AccountType
@@ -105,7 +104,7 @@ class MetatraderAccount(Model):
     """ Active connections of the account. """
     created_at: datetime.datetime | Unset = UNSET
     """ When the account was created. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id

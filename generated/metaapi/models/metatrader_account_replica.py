@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
 from ..models.connection_status import ConnectionStatus
@@ -64,7 +63,7 @@ class MetatraderAccountReplica(Model):
     """ When the replica was created. """
     primary_account: MetatraderAccountReplicaPrimaryAccount | Unset = UNSET
     """ The primary account of the replica (account fields, possibly partial). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id

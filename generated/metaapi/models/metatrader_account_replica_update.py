@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.copy_factory_role import CopyFactoryRole
 from ..types import (
@@ -45,7 +44,7 @@ class MetatraderAccountReplicaUpdate(Model):
     """ Resource slots to allocate (extra slots are paid). """
     copy_factory_resource_slots: int | Unset = UNSET
     """ CopyFactory resource slots to allocate (extra slots are paid). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         magic = self.magic

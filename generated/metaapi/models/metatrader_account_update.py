@@ -54,7 +54,7 @@ class MetatraderAccountUpdate(Model):
     """ CopyFactory resource slots to allocate (extra slots are paid). """
     allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     Model,
@@ -16,7 +15,7 @@ from ..types import (
 class MetatraderAccountUpdateMetadata(Model):
     """User data stored with the account (at most 1024 characters as JSON)."""
 
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
 

@@ -88,7 +88,7 @@ class NewMetatraderAccount(Model):
     """ Words to help find the broker's server, ideally the broker's company name. """
     allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

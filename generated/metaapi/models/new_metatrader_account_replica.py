@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.reliability import Reliability
 from ..types import (
@@ -47,7 +46,7 @@ class NewMetatraderAccountReplica(Model):
     """ Resource slots to allocate (extra slots are paid). Defaults to 1. """
     copy_factory_resource_slots: int | Unset = UNSET
     """ CopyFactory resource slots to allocate (extra slots are paid). Defaults to 1. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         magic = self.magic

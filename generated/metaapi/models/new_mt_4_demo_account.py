@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     NUM,
@@ -38,7 +37,7 @@ class NewMt4DemoAccount(Model):
     """ Phone number of the account holder. """
     keywords: list[str] | Unset = UNSET
     """ Words to help find the broker's server, ideally the broker's company name. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         balance = self.balance

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_type import ProvisioningProfileType
@@ -33,7 +32,7 @@ class NewProvisioningProfile(Model):
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
     type_: ProvisioningProfileType | Unset = UNSET
     """ Whether the profile serves trading terminals (`mkTerminal`) or the manager API (`managerApi`). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_status import ProvisioningProfileStatus
@@ -38,7 +37,7 @@ class ProvisioningProfile(Model):
     """ Broker time zone, as an IANA time zone name. """
     broker_dst_switch_timezone: str | Unset = UNSET
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id

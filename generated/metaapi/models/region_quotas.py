@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -28,7 +27,7 @@ class RegionQuotas(Model):
     """ Most G2 accounts that may be deployed at once. """
     max_deployed_copy_factory_accounts: int | Unset = UNSET
     """ Most CopyFactory accounts that may be deployed at once. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         max_accounts = self.max_accounts

@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     INT,
@@ -33,7 +32,7 @@ class TooManyRequestsError(Model):
     """ Always `TooManyRequestsError` when sent. """
     metadata: TooManyRequestsErrorMetadata | Unset = UNSET
     """ Rate limit data; only `recommendedRetryTime` is dependable, other keys vary by service. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message

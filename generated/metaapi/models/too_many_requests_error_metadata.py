@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import (
     DATETIME,
@@ -31,7 +30,7 @@ class TooManyRequestsErrorMetadata(Model):
     """ When to retry. """
     type_: str | Unset = UNSET
     """ Kind of limit that was hit. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         period_in_minutes = self.period_in_minutes
