@@ -19,7 +19,7 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 from ruamel.yaml import YAML
 
-from generator import decimal_support, error_codes
+from generator import checks, decimal_support, error_codes
 from generator.apis import APIS, TEMPLATES, Api, Credential
 from generator.cli_manifest import api_manifest, write_manifest
 from generator.facades import facade_methods, model_names
@@ -187,6 +187,8 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         raw_operation=raw_operation,
         raw_parameter=raw_parameter,
         request_tag=request_tag,
+        kind=checks.kind,
+        attribute=checks.attribute_declarer(spec),
     )
     with contextlib.redirect_stdout(io.StringIO()):
         problems = project.build()

@@ -4,14 +4,27 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_environment import AccountEnvironment
 from ..models.account_type import AccountType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    DATETIME,
+    DECIMAL,
+    NULL,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.account_contacts import AccountContacts
@@ -84,7 +97,7 @@ class Account(Model):
     shape: a single object or a list is accepted. """
     metrics: AccountMetrics | Unset = UNSET
     """ Counters of an account as key/value pairs. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.account_contacts import AccountContacts
@@ -229,171 +242,40 @@ class Account(Model):
         from ..models.account_profile import AccountProfile
 
         d = dict(src_dict)
-        account_id = d.pop("accountId")
-        platform_id = d.pop("platformId", UNSET)
-        platform_name = d.pop("platformName", UNSET)
-        platform_group_id = d.pop("platformGroupId", UNSET)
-        platform_group_name = d.pop("platformGroupName", UNSET)
-        profile_id = d.pop("profileId", UNSET)
-        number = d.pop("number", UNSET)
-        _type_ = d.pop("type", UNSET)
-        type_: AccountType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = AccountType(_type_)
-        archived = d.pop("archived", UNSET)
-        enabled = d.pop("enabled", UNSET)
-        _environment = d.pop("environment", UNSET)
-        environment: AccountEnvironment | Unset
-        if isinstance(_environment, Unset):
-            environment = UNSET
-        else:
-            environment = AccountEnvironment(_environment)
-        currency = d.pop("currency", UNSET)
-        _balance = d.pop("balance", UNSET)
-        balance: Decimal | Unset
-        if isinstance(_balance, Unset):
-            balance = UNSET
-        else:
-            balance = Decimal(str(_balance))
-        _credit = d.pop("credit", UNSET)
-        credit: Decimal | Unset
-        if isinstance(_credit, Unset):
-            credit = UNSET
-        else:
-            credit = Decimal(str(_credit))
-        _equity = d.pop("equity", UNSET)
-        equity: Decimal | Unset
-        if isinstance(_equity, Unset):
-            equity = UNSET
-        else:
-            equity = Decimal(str(_equity))
-        _commission = d.pop("commission", UNSET)
-        commission: Decimal | Unset
-        if isinstance(_commission, Unset):
-            commission = UNSET
-        else:
-            commission = Decimal(str(_commission))
-        _swap = d.pop("swap", UNSET)
-        swap: Decimal | Unset
-        if isinstance(_swap, Unset):
-            swap = UNSET
-        else:
-            swap = Decimal(str(_swap))
-        _profit = d.pop("profit", UNSET)
-        profit: Decimal | Unset
-        if isinstance(_profit, Unset):
-            profit = UNSET
-        else:
-            profit = Decimal(str(_profit))
-        _pnl = d.pop("pnl", UNSET)
-        pnl: Decimal | Unset
-        if isinstance(_pnl, Unset):
-            pnl = UNSET
-        else:
-            pnl = Decimal(str(_pnl))
-        _deposits = d.pop("deposits", UNSET)
-        deposits: Decimal | Unset
-        if isinstance(_deposits, Unset):
-            deposits = UNSET
-        else:
-            deposits = Decimal(str(_deposits))
-        _withdrawals = d.pop("withdrawals", UNSET)
-        withdrawals: Decimal | Unset
-        if isinstance(_withdrawals, Unset):
-            withdrawals = UNSET
-        else:
-            withdrawals = Decimal(str(_withdrawals))
-
-        def _parse_uuid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        uuid = _parse_uuid(d.pop("uuid", UNSET))
-        _create_time = d.pop("createTime", UNSET)
-        create_time: datetime.datetime | Unset
-        if isinstance(_create_time, Unset):
-            create_time = UNSET
-        else:
-            create_time = datetime.datetime.fromisoformat(_create_time)
-        _update_time = d.pop("updateTime", UNSET)
-        update_time: datetime.datetime | Unset
-        if isinstance(_update_time, Unset):
-            update_time = UNSET
-        else:
-            update_time = datetime.datetime.fromisoformat(_update_time)
-        _platform = d.pop("platform", UNSET)
-        platform: AccountPlatform | Unset
-        if isinstance(_platform, Unset):
-            platform = UNSET
-        else:
-            platform = AccountPlatform.from_dict(_platform)
-        _profile = d.pop("profile", UNSET)
-        profile: AccountProfile | Unset
-        if isinstance(_profile, Unset):
-            profile = UNSET
-        else:
-            profile = AccountProfile.from_dict(_profile)
-
-        def _parse_contacts(data: object) -> AccountContacts | list[AccountContacts] | Unset:
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                contacts_type_0 = AccountContacts.from_dict(data)
-                return contacts_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, list):
-                raise TypeError()
-            contacts_type_1 = []
-            _contacts_type_1 = data
-            for contacts_type_1_item_data in _contacts_type_1:
-                contacts_type_1_item = AccountContacts.from_dict(contacts_type_1_item_data)
-                contacts_type_1.append(contacts_type_1_item)
-            return contacts_type_1
-
-        contacts = _parse_contacts(d.pop("contacts", UNSET))
-        _metrics = d.pop("metrics", UNSET)
-        metrics: AccountMetrics | Unset
-        if isinstance(_metrics, Unset):
-            metrics = UNSET
-        else:
-            metrics = AccountMetrics.from_dict(_metrics)
         account = cls(
-            account_id=account_id,
-            platform_id=platform_id,
-            platform_name=platform_name,
-            platform_group_id=platform_group_id,
-            platform_group_name=platform_group_name,
-            profile_id=profile_id,
-            number=number,
-            type_=type_,
-            archived=archived,
-            enabled=enabled,
-            environment=environment,
-            currency=currency,
-            balance=balance,
-            credit=credit,
-            equity=equity,
-            commission=commission,
-            swap=swap,
-            profit=profit,
-            pnl=pnl,
-            deposits=deposits,
-            withdrawals=withdrawals,
-            uuid=uuid,
-            create_time=create_time,
-            update_time=update_time,
-            platform=platform,
-            profile=profile,
-            contacts=contacts,
-            metrics=metrics,
+            account_id=take(d, "accountId", STR),
+            platform_id=take(d, "platformId", STR, UNSET),
+            platform_name=take(d, "platformName", STR, UNSET),
+            platform_group_id=take(d, "platformGroupId", STR, UNSET),
+            platform_group_name=take(d, "platformGroupName", STR, UNSET),
+            profile_id=take(d, "profileId", STR, UNSET),
+            number=take(d, "number", STR, UNSET),
+            type_=take(d, "type", enum(AccountType), UNSET),
+            archived=take(d, "archived", BOOL, UNSET),
+            enabled=take(d, "enabled", BOOL, UNSET),
+            environment=take(d, "environment", enum(AccountEnvironment), UNSET),
+            currency=take(d, "currency", STR, UNSET),
+            balance=take(d, "balance", DECIMAL, UNSET),
+            credit=take(d, "credit", DECIMAL, UNSET),
+            equity=take(d, "equity", DECIMAL, UNSET),
+            commission=take(d, "commission", DECIMAL, UNSET),
+            swap=take(d, "swap", DECIMAL, UNSET),
+            profit=take(d, "profit", DECIMAL, UNSET),
+            pnl=take(d, "pnl", DECIMAL, UNSET),
+            deposits=take(d, "deposits", DECIMAL, UNSET),
+            withdrawals=take(d, "withdrawals", DECIMAL, UNSET),
+            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
+            create_time=take(d, "createTime", DATETIME, UNSET),
+            update_time=take(d, "updateTime", DATETIME, UNSET),
+            platform=take(d, "platform", model(AccountPlatform), UNSET),
+            profile=take(d, "profile", model(AccountProfile), UNSET),
+            contacts=take(
+                d,
+                "contacts",
+                one_of(model(AccountContacts), list_of(model(AccountContacts))),
+                UNSET,
+            ),
+            metrics=take(d, "metrics", model(AccountMetrics), UNSET),
         )
         account.additional_properties = d
         return account

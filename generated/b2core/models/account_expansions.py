@@ -5,9 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -22,7 +27,7 @@ class AccountExpansions(Model):
     """ Embed the owner's contact details. """
     metrics: bool | Unset = UNSET
     """ Embed the account metrics (trade count). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         platform = self.platform
@@ -44,12 +49,11 @@ class AccountExpansions(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        platform = d.pop("platform", UNSET)
-        profile = d.pop("profile", UNSET)
-        contacts = d.pop("contacts", UNSET)
-        metrics = d.pop("metrics", UNSET)
         account_expansions = cls(
-            platform=platform, profile=profile, contacts=contacts, metrics=metrics
+            platform=take(d, "platform", BOOL, UNSET),
+            profile=take(d, "profile", BOOL, UNSET),
+            contacts=take(d, "contacts", BOOL, UNSET),
+            metrics=take(d, "metrics", BOOL, UNSET),
         )
         account_expansions.additional_properties = d
         return account_expansions

@@ -6,9 +6,17 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    DATETIME,
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -44,7 +52,7 @@ class AccountFilter(Model):
     """ Account type code (see AccountType). """
     uuid: str | Unset = UNSET
     """ External integration identifier. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         archived = self.archived
@@ -97,43 +105,20 @@ class AccountFilter(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        archived = d.pop("archived", UNSET)
-        _start_time = d.pop("startTime", UNSET)
-        start_time: datetime.datetime | Unset
-        if isinstance(_start_time, Unset):
-            start_time = UNSET
-        else:
-            start_time = datetime.datetime.fromisoformat(_start_time)
-        _end_time = d.pop("endTime", UNSET)
-        end_time: datetime.datetime | Unset
-        if isinstance(_end_time, Unset):
-            end_time = UNSET
-        else:
-            end_time = datetime.datetime.fromisoformat(_end_time)
-        currency = d.pop("currency", UNSET)
-        number = d.pop("number", UNSET)
-        enabled = d.pop("enabled", UNSET)
-        platform_id = d.pop("platformId", UNSET)
-        platform_group_id = d.pop("platformGroupId", UNSET)
-        platform_group_name = d.pop("platformGroupName", UNSET)
-        profile_id = d.pop("profileId", UNSET)
-        user_id = d.pop("userId", UNSET)
-        type_ = d.pop("type", UNSET)
-        uuid = d.pop("uuid", UNSET)
         account_filter = cls(
-            archived=archived,
-            start_time=start_time,
-            end_time=end_time,
-            currency=currency,
-            number=number,
-            enabled=enabled,
-            platform_id=platform_id,
-            platform_group_id=platform_group_id,
-            platform_group_name=platform_group_name,
-            profile_id=profile_id,
-            user_id=user_id,
-            type_=type_,
-            uuid=uuid,
+            archived=take(d, "archived", BOOL, UNSET),
+            start_time=take(d, "startTime", DATETIME, UNSET),
+            end_time=take(d, "endTime", DATETIME, UNSET),
+            currency=take(d, "currency", STR, UNSET),
+            number=take(d, "number", STR, UNSET),
+            enabled=take(d, "enabled", BOOL, UNSET),
+            platform_id=take(d, "platformId", STR, UNSET),
+            platform_group_id=take(d, "platformGroupId", STR, UNSET),
+            platform_group_name=take(d, "platformGroupName", STR, UNSET),
+            profile_id=take(d, "profileId", STR, UNSET),
+            user_id=take(d, "userId", STR, UNSET),
+            type_=take(d, "type", INT, UNSET),
+            uuid=take(d, "uuid", STR, UNSET),
         )
         account_filter.additional_properties = d
         return account_filter

@@ -5,9 +5,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.account import Account
@@ -23,7 +30,7 @@ class AccountList(Model):
     """ Total number of matching accounts, if reported. """
     count: int | Unset = UNSET
     """ Number of accounts in this page, if reported. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         data = []
@@ -46,13 +53,10 @@ class AccountList(Model):
         from ..models.account import Account
 
         d = dict(src_dict)
-        data = []
-        _data = d.pop("data")
-        for data_item_data in _data:
-            data_item = Account.from_dict(data_item_data)
-            data.append(data_item)
-        total = d.pop("total", UNSET)
-        count = d.pop("count", UNSET)
-        account_list = cls(data=data, total=total, count=count)
+        account_list = cls(
+            data=take(d, "data", list_of(model(Account))),
+            total=take(d, "total", INT, UNSET),
+            count=take(d, "count", INT, UNSET),
+        )
         account_list.additional_properties = d
         return account_list

@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    NUM,
+    STR,
+    Model,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -18,7 +23,7 @@ class AccountMetric(Model):
     """ Counter name, e.g. `trades`. """
     value: float | str
     """ Counter value. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         key = self.key
@@ -32,12 +37,6 @@ class AccountMetric(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        key = d.pop("key")
-
-        def _parse_value(data: object) -> float | str:
-            return cast(float | str, data)
-
-        value = _parse_value(d.pop("value"))
-        account_metric = cls(key=key, value=value)
+        account_metric = cls(key=take(d, "key", STR), value=take(d, "value", one_of(NUM, STR)))
         account_metric.additional_properties = d
         return account_metric

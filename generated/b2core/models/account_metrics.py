@@ -5,9 +5,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.account_metric import AccountMetric
@@ -21,7 +28,7 @@ class AccountMetrics(Model):
     """ Number of entries in `metrics`. """
     metrics: list[AccountMetric] | Unset = UNSET
     """ The counters. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total
@@ -44,14 +51,9 @@ class AccountMetrics(Model):
         from ..models.account_metric import AccountMetric
 
         d = dict(src_dict)
-        total = d.pop("total", UNSET)
-        _metrics = d.pop("metrics", UNSET)
-        metrics: list[AccountMetric] | Unset = UNSET
-        if _metrics is not UNSET:
-            metrics = []
-            for metrics_item_data in _metrics:
-                metrics_item = AccountMetric.from_dict(metrics_item_data)
-                metrics.append(metrics_item)
-        account_metrics = cls(total=total, metrics=metrics)
+        account_metrics = cls(
+            total=take(d, "total", INT, UNSET),
+            metrics=take(d, "metrics", list_of(model(AccountMetric)), UNSET),
+        )
         account_metrics.additional_properties = d
         return account_metrics

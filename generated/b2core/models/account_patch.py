@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    NULL,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -20,7 +28,7 @@ class AccountPatch(Model):
     """ Whether data sync and reward payouts are active; a boolean or its string form (`"false"`). """
     uuid: None | str | Unset = UNSET
     """ External integration identifier. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
@@ -47,23 +55,10 @@ class AccountPatch(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        number = d.pop("number", UNSET)
-
-        def _parse_enabled(data: object) -> bool | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | str | Unset, data)
-
-        enabled = _parse_enabled(d.pop("enabled", UNSET))
-
-        def _parse_uuid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        uuid = _parse_uuid(d.pop("uuid", UNSET))
-        account_patch = cls(number=number, enabled=enabled, uuid=uuid)
+        account_patch = cls(
+            number=take(d, "number", STR, UNSET),
+            enabled=take(d, "enabled", one_of(BOOL, STR), UNSET),
+            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
+        )
         account_patch.additional_properties = d
         return account_patch

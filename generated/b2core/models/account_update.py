@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    NULL,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -21,7 +29,7 @@ class AccountUpdate(Model):
     so both forms are accepted. """
     uuid: None | str | Unset = UNSET
     """ External integration identifier. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
@@ -47,23 +55,10 @@ class AccountUpdate(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        number = d.pop("number")
-
-        def _parse_enabled(data: object) -> bool | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | str | Unset, data)
-
-        enabled = _parse_enabled(d.pop("enabled", UNSET))
-
-        def _parse_uuid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        uuid = _parse_uuid(d.pop("uuid", UNSET))
-        account_update = cls(number=number, enabled=enabled, uuid=uuid)
+        account_update = cls(
+            number=take(d, "number", STR),
+            enabled=take(d, "enabled", one_of(BOOL, STR), UNSET),
+            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
+        )
         account_update.additional_properties = d
         return account_update

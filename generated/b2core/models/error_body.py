@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    ANY,
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.error_body_errors_type_0 import ErrorBodyErrorsType0
@@ -26,7 +36,7 @@ class ErrorBody(Model):
     """ Validation details, either keyed by field or as a list. """
     code: int | str | Unset = UNSET
     """ Error code, if any. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.error_body_errors_type_0 import ErrorBodyErrorsType0
@@ -59,31 +69,10 @@ class ErrorBody(Model):
         from ..models.error_body_errors_type_0 import ErrorBodyErrorsType0
 
         d = dict(src_dict)
-        message = d.pop("message", UNSET)
-
-        def _parse_errors(data: object) -> ErrorBodyErrorsType0 | list[Any] | Unset:
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                errors_type_0 = ErrorBodyErrorsType0.from_dict(data)
-                return errors_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, list):
-                raise TypeError()
-            errors_type_1 = cast(list[Any], data)
-            return errors_type_1
-
-        errors = _parse_errors(d.pop("errors", UNSET))
-
-        def _parse_code(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        code = _parse_code(d.pop("code", UNSET))
-        error_body = cls(message=message, errors=errors, code=code)
+        error_body = cls(
+            message=take(d, "message", STR, UNSET),
+            errors=take(d, "errors", one_of(model(ErrorBodyErrorsType0), list_of(ANY)), UNSET),
+            code=take(d, "code", one_of(STR, INT), UNSET),
+        )
         error_body.additional_properties = d
         return error_body

@@ -5,14 +5,15 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    Model,
+)
 
 
 @_attrs_define
 class ErrorBodyErrorsType0(Model):
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
 

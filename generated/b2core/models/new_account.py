@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    NULL,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -24,7 +32,7 @@ class NewAccount(Model):
     """ Whether data sync and reward payouts are active. """
     uuid: None | str | Unset = UNSET
     """ External integration identifier. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
@@ -48,25 +56,12 @@ class NewAccount(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        number = d.pop("number")
-        platform_id = d.pop("platformId")
-        profile_id = d.pop("profileId")
-        enabled = d.pop("enabled", UNSET)
-
-        def _parse_uuid(data: object) -> None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
-
-        uuid = _parse_uuid(d.pop("uuid", UNSET))
         new_account = cls(
-            number=number,
-            platform_id=platform_id,
-            profile_id=profile_id,
-            enabled=enabled,
-            uuid=uuid,
+            number=take(d, "number", STR),
+            platform_id=take(d, "platformId", STR),
+            profile_id=take(d, "profileId", STR),
+            enabled=take(d, "enabled", BOOL, UNSET),
+            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
         )
         new_account.additional_properties = d
         return new_account

@@ -7,21 +7,28 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
 class Token(Model):
     """Bearer token issued by createToken."""
 
-    access_token: str
+    access_token: str = _attrs_field(repr=False)
     """ The token to send as `Authorization: Bearer <token>`. """
     token_type: str | Unset = UNSET
     """ Token scheme, `Bearer`. """
     expires_in: int | Unset = UNSET
     """ Lifetime of the token. The docs call it milliseconds, but the observed value (600) is seconds; treat it as
     seconds. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         access_token = self.access_token
@@ -39,9 +46,10 @@ class Token(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        access_token = d.pop("access_token")
-        token_type = d.pop("token_type", UNSET)
-        expires_in = d.pop("expires_in", UNSET)
-        token = cls(access_token=access_token, token_type=token_type, expires_in=expires_in)
+        token = cls(
+            access_token=take(d, "access_token", STR),
+            token_type=take(d, "token_type", STR, UNSET),
+            expires_in=take(d, "expires_in", INT, UNSET),
+        )
         token.additional_properties = d
         return token

@@ -5,10 +5,13 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.grant_type import GrantType
-from ..types import Model
+from ..types import (
+    Model,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -17,7 +20,7 @@ class TokenRequest(Model):
 
     grant_type: GrantType
     """ OAuth-style grant type; only the client-credentials grant is supported. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         grant_type = str(self.grant_type)
@@ -29,7 +32,6 @@ class TokenRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        grant_type = GrantType(d.pop("grant_type"))
-        token_request = cls(grant_type=grant_type)
+        token_request = cls(grant_type=take(d, "grant_type", enum(GrantType)))
         token_request.additional_properties = d
         return token_request

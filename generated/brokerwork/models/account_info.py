@@ -2,14 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_type import AccountType
 from ..models.total_margin_calculation_type import TotalMarginCalculationType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -46,7 +55,7 @@ class AccountInfo(Model):
     """ Swap-free (Islamic) account. """
     owe_id: str | Unset = UNSET
     """ Id of the owning user. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login: int | str
@@ -113,65 +122,24 @@ class AccountInfo(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-
-        def _parse_login(data: object) -> int | str:
-            return cast(int | str, data)
-
-        login = _parse_login(d.pop("login"))
-        currency = d.pop("currency", UNSET)
-        enable = d.pop("enable", UNSET)
-        read_only = d.pop("readOnly", UNSET)
-        send_reports = d.pop("sendReports", UNSET)
-        group = d.pop("group", UNSET)
-
-        def _parse_lead_source(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        lead_source = _parse_lead_source(d.pop("leadSource", UNSET))
-
-        def _parse_leverage(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        leverage = _parse_leverage(d.pop("leverage", UNSET))
-        regdate = d.pop("regdate", UNSET)
-        max_leverage = d.pop("maxLeverage", UNSET)
-        french_risk = d.pop("frenchRisk", UNSET)
-        _account_type = d.pop("accountType", UNSET)
-        account_type: AccountType | Unset
-        if isinstance(_account_type, Unset):
-            account_type = UNSET
-        else:
-            account_type = AccountType(_account_type)
-        _total_margin_calculation_type = d.pop("totalMarginCalculationType", UNSET)
-        total_margin_calculation_type: TotalMarginCalculationType | Unset
-        if isinstance(_total_margin_calculation_type, Unset):
-            total_margin_calculation_type = UNSET
-        else:
-            total_margin_calculation_type = TotalMarginCalculationType(
-                _total_margin_calculation_type
-            )
-        swap_free = d.pop("swapFree", UNSET)
-        owe_id = d.pop("oweId", UNSET)
         account_info = cls(
-            login=login,
-            currency=currency,
-            enable=enable,
-            read_only=read_only,
-            send_reports=send_reports,
-            group=group,
-            lead_source=lead_source,
-            leverage=leverage,
-            regdate=regdate,
-            max_leverage=max_leverage,
-            french_risk=french_risk,
-            account_type=account_type,
-            total_margin_calculation_type=total_margin_calculation_type,
-            swap_free=swap_free,
-            owe_id=owe_id,
+            login=take(d, "login", one_of(INT, STR)),
+            currency=take(d, "currency", STR, UNSET),
+            enable=take(d, "enable", INT, UNSET),
+            read_only=take(d, "readOnly", INT, UNSET),
+            send_reports=take(d, "sendReports", INT, UNSET),
+            group=take(d, "group", STR, UNSET),
+            lead_source=take(d, "leadSource", one_of(INT, STR), UNSET),
+            leverage=take(d, "leverage", one_of(INT, STR), UNSET),
+            regdate=take(d, "regdate", STR, UNSET),
+            max_leverage=take(d, "maxLeverage", INT, UNSET),
+            french_risk=take(d, "frenchRisk", BOOL, UNSET),
+            account_type=take(d, "accountType", enum(AccountType), UNSET),
+            total_margin_calculation_type=take(
+                d, "totalMarginCalculationType", enum(TotalMarginCalculationType), UNSET
+            ),
+            swap_free=take(d, "swapFree", BOOL, UNSET),
+            owe_id=take(d, "oweId", STR, UNSET),
         )
         account_info.additional_properties = d
         return account_info

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -32,7 +39,7 @@ class AccountListItem(Model):
     """ Deposit currency. """
     regdate: str | Unset = UNSET
     """ Registration time, `yyyy-MM-dd HH:mm:ss` without zone. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login: int | str
@@ -73,35 +80,16 @@ class AccountListItem(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-
-        def _parse_login(data: object) -> int | str:
-            return cast(int | str, data)
-
-        login = _parse_login(d.pop("login"))
-        name = d.pop("name", UNSET)
-        parent_id = d.pop("parentId", UNSET)
-        email = d.pop("email", UNSET)
-        phone = d.pop("phone", UNSET)
-        group = d.pop("group", UNSET)
-
-        def _parse_leverage(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        leverage = _parse_leverage(d.pop("leverage", UNSET))
-        currency = d.pop("currency", UNSET)
-        regdate = d.pop("regdate", UNSET)
         account_list_item = cls(
-            login=login,
-            name=name,
-            parent_id=parent_id,
-            email=email,
-            phone=phone,
-            group=group,
-            leverage=leverage,
-            currency=currency,
-            regdate=regdate,
+            login=take(d, "login", one_of(INT, STR)),
+            name=take(d, "name", STR, UNSET),
+            parent_id=take(d, "parentId", INT, UNSET),
+            email=take(d, "email", STR, UNSET),
+            phone=take(d, "phone", STR, UNSET),
+            group=take(d, "group", STR, UNSET),
+            leverage=take(d, "leverage", one_of(INT, STR), UNSET),
+            currency=take(d, "currency", STR, UNSET),
+            regdate=take(d, "regdate", STR, UNSET),
         )
         account_list_item.additional_properties = d
         return account_list_item

@@ -5,10 +5,18 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.balance_change_type import BalanceChangeType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -26,7 +34,7 @@ class ChangeBalanceRequest(Model):
     also used. """
     comment: str | Unset = UNSET
     """ Comment stored with the operation. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id
@@ -46,13 +54,12 @@ class ChangeBalanceRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        server_id = d.pop("serverId")
-        account_id = d.pop("accountId")
-        amount = d.pop("amount")
-        type_ = BalanceChangeType(d.pop("type"))
-        comment = d.pop("comment", UNSET)
         change_balance_request = cls(
-            server_id=server_id, account_id=account_id, amount=amount, type_=type_, comment=comment
+            server_id=take(d, "serverId", STR),
+            account_id=take(d, "accountId", INT),
+            amount=take(d, "amount", NUM),
+            type_=take(d, "type", enum(BalanceChangeType)),
+            comment=take(d, "comment", STR, UNSET),
         )
         change_balance_request.additional_properties = d
         return change_balance_request

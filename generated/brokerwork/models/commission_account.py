@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -18,11 +26,11 @@ class CommissionAccount(Model):
     """ Account login (documented as an integer, sent as a string). """
     server_id: str | Unset = UNSET
     """ Trading server id. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password. """
-    investor_password: str | Unset = UNSET
+    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Investor (read-only) password. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login: int | str
@@ -44,16 +52,11 @@ class CommissionAccount(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-
-        def _parse_login(data: object) -> int | str:
-            return cast(int | str, data)
-
-        login = _parse_login(d.pop("login"))
-        server_id = d.pop("serverId", UNSET)
-        password = d.pop("password", UNSET)
-        investor_password = d.pop("investorPassword", UNSET)
         commission_account = cls(
-            login=login, server_id=server_id, password=password, investor_password=investor_password
+            login=take(d, "login", one_of(INT, STR)),
+            server_id=take(d, "serverId", STR, UNSET),
+            password=take(d, "password", STR, UNSET),
+            investor_password=take(d, "investorPassword", STR, UNSET),
         )
         commission_account.additional_properties = d
         return commission_account

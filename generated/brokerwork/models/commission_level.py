@@ -5,9 +5,15 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -20,7 +26,7 @@ class CommissionLevel(Model):
     """ Depth in the commission hierarchy, 0 at the top. """
     name: str | Unset = UNSET
     """ Display name. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -38,9 +44,10 @@ class CommissionLevel(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
-        level = d.pop("level", UNSET)
-        name = d.pop("name", UNSET)
-        commission_level = cls(id=id, level=level, name=name)
+        commission_level = cls(
+            id=take(d, "id", INT),
+            level=take(d, "level", INT, UNSET),
+            name=take(d, "name", STR, UNSET),
+        )
         commission_level.additional_properties = d
         return commission_level

@@ -5,9 +5,16 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -22,7 +29,7 @@ class CommissionReportDetail(Model):
     """ Symbol. """
     result_id: int | Unset = UNSET
     """ Id of the commission result (in the sample, not in the table). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         close_volume = self.close_volume
@@ -44,15 +51,11 @@ class CommissionReportDetail(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        close_volume = d.pop("closeVolume", UNSET)
-        commission_value = d.pop("commissionValue", UNSET)
-        symbol = d.pop("symbol", UNSET)
-        result_id = d.pop("resultId", UNSET)
         commission_report_detail = cls(
-            close_volume=close_volume,
-            commission_value=commission_value,
-            symbol=symbol,
-            result_id=result_id,
+            close_volume=take(d, "closeVolume", NUM, UNSET),
+            commission_value=take(d, "commissionValue", NUM, UNSET),
+            symbol=take(d, "symbol", STR, UNSET),
+            result_id=take(d, "resultId", INT, UNSET),
         )
         commission_report_detail.additional_properties = d
         return commission_report_detail

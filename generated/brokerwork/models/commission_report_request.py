@@ -5,10 +5,17 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.commission_report_level import CommissionReportLevel
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -29,7 +36,7 @@ class CommissionReportRequest(Model):
     """ Page number, 1-based. """
     page_size: int | Unset = 20
     """ Rows per page; the server caps it at 500. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id
@@ -55,21 +62,14 @@ class CommissionReportRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        user_id = d.pop("userId")
-        server_id = d.pop("serverId")
-        level = CommissionReportLevel(d.pop("level"))
-        start = d.pop("start", UNSET)
-        end = d.pop("end", UNSET)
-        index = d.pop("index", UNSET)
-        page_size = d.pop("pageSize", UNSET)
         commission_report_request = cls(
-            user_id=user_id,
-            server_id=server_id,
-            level=level,
-            start=start,
-            end=end,
-            index=index,
-            page_size=page_size,
+            user_id=take(d, "userId", STR),
+            server_id=take(d, "serverId", STR),
+            level=take(d, "level", enum(CommissionReportLevel)),
+            start=take(d, "start", STR, UNSET),
+            end=take(d, "end", STR, UNSET),
+            index=take(d, "index", INT, UNSET),
+            page_size=take(d, "pageSize", INT, UNSET),
         )
         commission_report_request.additional_properties = d
         return commission_report_request

@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.commission_report_detail import CommissionReportDetail
@@ -33,7 +43,7 @@ class CommissionReportRow(Model):
     """ User id. """
     details: list[CommissionReportDetail] | Unset = UNSET
     """ Breakdown by symbol. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         close_volume = self.close_volume
@@ -78,35 +88,15 @@ class CommissionReportRow(Model):
         from ..models.commission_report_detail import CommissionReportDetail
 
         d = dict(src_dict)
-        close_volume = d.pop("closeVolume", UNSET)
-        commission_value = d.pop("commissionValue", UNSET)
-        date = d.pop("date", UNSET)
-        level_id = d.pop("levelId", UNSET)
-
-        def _parse_login(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        login = _parse_login(d.pop("login", UNSET))
-        parent_id = d.pop("parentId", UNSET)
-        user_id = d.pop("userId", UNSET)
-        _details = d.pop("details", UNSET)
-        details: list[CommissionReportDetail] | Unset = UNSET
-        if _details is not UNSET:
-            details = []
-            for details_item_data in _details:
-                details_item = CommissionReportDetail.from_dict(details_item_data)
-                details.append(details_item)
         commission_report_row = cls(
-            close_volume=close_volume,
-            commission_value=commission_value,
-            date=date,
-            level_id=level_id,
-            login=login,
-            parent_id=parent_id,
-            user_id=user_id,
-            details=details,
+            close_volume=take(d, "closeVolume", NUM, UNSET),
+            commission_value=take(d, "commissionValue", NUM, UNSET),
+            date=take(d, "date", STR, UNSET),
+            level_id=take(d, "levelId", INT, UNSET),
+            login=take(d, "login", one_of(INT, STR), UNSET),
+            parent_id=take(d, "parentId", INT, UNSET),
+            user_id=take(d, "userId", INT, UNSET),
+            details=take(d, "details", list_of(model(CommissionReportDetail)), UNSET),
         )
         commission_report_row.additional_properties = d
         return commission_report_row

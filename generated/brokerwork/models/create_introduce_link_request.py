@@ -2,16 +2,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.introduce_type import IntroduceType
 from ..models.owner_type import OwnerType
 from ..models.parameter_type import ParameterType
 from ..models.visible_type import VisibleType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -48,7 +58,7 @@ class CreateIntroduceLinkRequest(Model):
     """ Owner of clients from the link (a role id or user id per `ownerType`). """
     owner_name: str | Unset = UNSET
     """ Owner name, for display only. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -122,75 +132,22 @@ class CreateIntroduceLinkRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name = d.pop("name")
-        introduce_type = IntroduceType(d.pop("introduceType"))
-        visible_type = VisibleType(d.pop("visibleType"))
-        entity_no = d.pop("entityNo", UNSET)
-        _visible_user_id = d.pop("visibleUserId", UNSET)
-        visible_user_id: list[int | str] | Unset = UNSET
-        if _visible_user_id is not UNSET:
-            visible_user_id = []
-            for visible_user_id_item_data in _visible_user_id:
-
-                def _parse_visible_user_id_item(data: object) -> int | str:
-                    return cast(int | str, data)
-
-                visible_user_id_item = _parse_visible_user_id_item(visible_user_id_item_data)
-                visible_user_id.append(visible_user_id_item)
-        target_url = d.pop("targetUrl", UNSET)
-        _parameter_type = d.pop("parameterType", UNSET)
-        parameter_type: ParameterType | Unset
-        if isinstance(_parameter_type, Unset):
-            parameter_type = UNSET
-        else:
-            parameter_type = ParameterType(_parameter_type)
-        server_id = d.pop("serverId", UNSET)
-
-        def _parse_vendor(data: object) -> bool | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(bool | str | Unset, data)
-
-        vendor = _parse_vendor(d.pop("vendor", UNSET))
-        mt_group = d.pop("mtGroup", UNSET)
-
-        def _parse_account_group(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        account_group = _parse_account_group(d.pop("accountGroup", UNSET))
-
-        def _parse_leverage(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        leverage = _parse_leverage(d.pop("leverage", UNSET))
-        _owner_type = d.pop("ownerType", UNSET)
-        owner_type: OwnerType | Unset
-        if isinstance(_owner_type, Unset):
-            owner_type = UNSET
-        else:
-            owner_type = OwnerType(_owner_type)
-        owner_id = d.pop("ownerId", UNSET)
-        owner_name = d.pop("ownerName", UNSET)
         create_introduce_link_request = cls(
-            name=name,
-            introduce_type=introduce_type,
-            visible_type=visible_type,
-            entity_no=entity_no,
-            visible_user_id=visible_user_id,
-            target_url=target_url,
-            parameter_type=parameter_type,
-            server_id=server_id,
-            vendor=vendor,
-            mt_group=mt_group,
-            account_group=account_group,
-            leverage=leverage,
-            owner_type=owner_type,
-            owner_id=owner_id,
-            owner_name=owner_name,
+            name=take(d, "name", STR),
+            introduce_type=take(d, "introduceType", enum(IntroduceType)),
+            visible_type=take(d, "visibleType", enum(VisibleType)),
+            entity_no=take(d, "entityNo", STR, UNSET),
+            visible_user_id=take(d, "visibleUserId", list_of(one_of(INT, STR)), UNSET),
+            target_url=take(d, "targetUrl", STR, UNSET),
+            parameter_type=take(d, "parameterType", enum(ParameterType), UNSET),
+            server_id=take(d, "serverId", STR, UNSET),
+            vendor=take(d, "vendor", one_of(BOOL, STR), UNSET),
+            mt_group=take(d, "mtGroup", STR, UNSET),
+            account_group=take(d, "accountGroup", one_of(INT, STR), UNSET),
+            leverage=take(d, "leverage", one_of(INT, STR), UNSET),
+            owner_type=take(d, "ownerType", enum(OwnerType), UNSET),
+            owner_id=take(d, "ownerId", STR, UNSET),
+            owner_name=take(d, "ownerName", STR, UNSET),
         )
         create_introduce_link_request.additional_properties = d
         return create_introduce_link_request

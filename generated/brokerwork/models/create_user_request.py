@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
@@ -21,7 +32,7 @@ class CreateUserRequest(Model):
     """ Email address. """
     role_id: int
     """ Role id. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Plain-text password; generated (and emailed) when omitted. """
     level_id: int | str | Unset = UNSET
     """ Commission level id. """
@@ -49,7 +60,7 @@ class CreateUserRequest(Model):
     """ Server of `login`; required when `login` is sent. """
     login: int | Unset = UNSET
     """ Trading account login to bind to the user. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email
@@ -124,68 +135,23 @@ class CreateUserRequest(Model):
         from ..models.phone import Phone
 
         d = dict(src_dict)
-        email = d.pop("email")
-        role_id = d.pop("roleId")
-        password = d.pop("password", UNSET)
-
-        def _parse_level_id(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        level_id = _parse_level_id(d.pop("levelId", UNSET))
-
-        def _parse_parent_id(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        parent_id = _parse_parent_id(d.pop("parentId", UNSET))
-
-        def _parse_entity_no(data: object) -> float | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(float | str | Unset, data)
-
-        entity_no = _parse_entity_no(d.pop("entityNo", UNSET))
-
-        def _parse_name(data: object) -> float | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(float | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-        address = d.pop("address", UNSET)
-        _phone = d.pop("phone", UNSET)
-        phone: Phone | Unset
-        if isinstance(_phone, Unset):
-            phone = UNSET
-        else:
-            phone = Phone.from_dict(_phone)
-        country = d.pop("country", UNSET)
-        province = d.pop("province", UNSET)
-        city = d.pop("city", UNSET)
-        comment = d.pop("comment", UNSET)
-        send_email = d.pop("sendEmail", UNSET)
-        server_id = d.pop("serverId", UNSET)
-        login = d.pop("login", UNSET)
         create_user_request = cls(
-            email=email,
-            role_id=role_id,
-            password=password,
-            level_id=level_id,
-            parent_id=parent_id,
-            entity_no=entity_no,
-            name=name,
-            address=address,
-            phone=phone,
-            country=country,
-            province=province,
-            city=city,
-            comment=comment,
-            send_email=send_email,
-            server_id=server_id,
-            login=login,
+            email=take(d, "email", STR),
+            role_id=take(d, "roleId", INT),
+            password=take(d, "password", STR, UNSET),
+            level_id=take(d, "levelId", one_of(INT, STR), UNSET),
+            parent_id=take(d, "parentId", one_of(INT, STR), UNSET),
+            entity_no=take(d, "entityNo", one_of(STR, NUM), UNSET),
+            name=take(d, "name", one_of(STR, NUM), UNSET),
+            address=take(d, "address", STR, UNSET),
+            phone=take(d, "phone", model(Phone), UNSET),
+            country=take(d, "country", STR, UNSET),
+            province=take(d, "province", STR, UNSET),
+            city=take(d, "city", STR, UNSET),
+            comment=take(d, "comment", STR, UNSET),
+            send_email=take(d, "sendEmail", BOOL, UNSET),
+            server_id=take(d, "serverId", INT, UNSET),
+            login=take(d, "login", INT, UNSET),
         )
         create_user_request.additional_properties = d
         return create_user_request

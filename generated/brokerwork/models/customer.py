@@ -5,9 +5,15 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    ANY,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -32,7 +38,7 @@ class Customer(Model):
     """ Phone numbers, as free JSON (no sample shows the shape). """
     create_time: str | Unset = UNSET
     """ Creation time, `yyyy-MM-dd HH:mm:ss` without zone. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
@@ -68,25 +74,16 @@ class Customer(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        field_id = d.pop("_id")
-        custom_name = d.pop("customName", UNSET)
-        email = d.pop("email", UNSET)
-        custom_no = d.pop("customNo", UNSET)
-        owe_id = d.pop("oweId", UNSET)
-        customer_state = d.pop("customerState", UNSET)
-        commend_id = d.pop("commendId", UNSET)
-        phones = d.pop("phones", UNSET)
-        create_time = d.pop("createTime", UNSET)
         customer = cls(
-            field_id=field_id,
-            custom_name=custom_name,
-            email=email,
-            custom_no=custom_no,
-            owe_id=owe_id,
-            customer_state=customer_state,
-            commend_id=commend_id,
-            phones=phones,
-            create_time=create_time,
+            field_id=take(d, "_id", STR),
+            custom_name=take(d, "customName", STR, UNSET),
+            email=take(d, "email", STR, UNSET),
+            custom_no=take(d, "customNo", STR, UNSET),
+            owe_id=take(d, "oweId", STR, UNSET),
+            customer_state=take(d, "customerState", STR, UNSET),
+            commend_id=take(d, "commendId", STR, UNSET),
+            phones=take(d, "phones", ANY, UNSET),
+            create_time=take(d, "createTime", STR, UNSET),
         )
         customer.additional_properties = d
         return customer

@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.customer import Customer
@@ -29,7 +38,7 @@ class CustomerPage(Model):
     """ Items per page. """
     total: int | str | Unset = UNSET
     """ Number of items over all pages (documented as a string, sent as a number). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         list_ = []
@@ -69,30 +78,13 @@ class CustomerPage(Model):
         from ..models.customer import Customer
 
         d = dict(src_dict)
-        list_ = []
-        _list_ = d.pop("list")
-        for list_item_data in _list_:
-            list_item = Customer.from_dict(list_item_data)
-            list_.append(list_item)
-
-        def _parse_offset(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        offset = _parse_offset(d.pop("offset", UNSET))
-        pager = d.pop("pager", UNSET)
-        pages = d.pop("pages", UNSET)
-        size = d.pop("size", UNSET)
-
-        def _parse_total(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
         customer_page = cls(
-            list_=list_, offset=offset, pager=pager, pages=pages, size=size, total=total
+            list_=take(d, "list", list_of(model(Customer))),
+            offset=take(d, "offset", one_of(INT, STR), UNSET),
+            pager=take(d, "pager", INT, UNSET),
+            pages=take(d, "pages", INT, UNSET),
+            size=take(d, "size", INT, UNSET),
+            total=take(d, "total", one_of(INT, STR), UNSET),
         )
         customer_page.additional_properties = d
         return customer_page

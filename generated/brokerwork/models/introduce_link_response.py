@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    INT,
+    NULL,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.introduce_link import IntroduceLink
@@ -29,7 +40,7 @@ class IntroduceLinkResponse(Model):
     """ Error details under the name some operations use instead of `errorMessage`. """
     time: int | Unset = UNSET
     """ Server time of the answer, epoch milliseconds. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.introduce_link import IntroduceLink
@@ -76,64 +87,13 @@ class IntroduceLinkResponse(Model):
         from ..models.introduce_link import IntroduceLink
 
         d = dict(src_dict)
-        result = d.pop("result")
-        mcode = d.pop("mcode")
-
-        def _parse_data(data: object) -> IntroduceLink | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                data_type_0 = IntroduceLink.from_dict(data)
-                return data_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(IntroduceLink | None | Unset, data)
-
-        data = _parse_data(d.pop("data", UNSET))
-
-        def _parse_error_message(data: object) -> list[str] | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                error_message_type_1 = cast(list[str], data)
-                return error_message_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | str | Unset, data)
-
-        error_message = _parse_error_message(d.pop("errorMessage", UNSET))
-
-        def _parse_message(data: object) -> list[str] | None | str | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                message_type_1 = cast(list[str], data)
-                return message_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(list[str] | None | str | Unset, data)
-
-        message = _parse_message(d.pop("message", UNSET))
-        time = d.pop("time", UNSET)
         introduce_link_response = cls(
-            result=result,
-            mcode=mcode,
-            data=data,
-            error_message=error_message,
-            message=message,
-            time=time,
+            result=take(d, "result", BOOL),
+            mcode=take(d, "mcode", STR),
+            data=take(d, "data", one_of(model(IntroduceLink), NULL), UNSET),
+            error_message=take(d, "errorMessage", one_of(STR, list_of(STR), NULL), UNSET),
+            message=take(d, "message", one_of(STR, list_of(STR), NULL), UNSET),
+            time=take(d, "time", INT, UNSET),
         )
         introduce_link_response.additional_properties = d
         return introduce_link_response

@@ -5,9 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -18,7 +23,7 @@ class LoginResult(Model):
     """ User id. """
     last_login_time: int | Unset = UNSET
     """ Time of the previous login, epoch milliseconds. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id
@@ -33,8 +38,8 @@ class LoginResult(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        user_id = d.pop("userId")
-        last_login_time = d.pop("lastLoginTime", UNSET)
-        login_result = cls(user_id=user_id, last_login_time=last_login_time)
+        login_result = cls(
+            user_id=take(d, "userId", INT), last_login_time=take(d, "lastLoginTime", INT, UNSET)
+        )
         login_result.additional_properties = d
         return login_result

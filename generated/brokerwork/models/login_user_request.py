@@ -7,7 +7,11 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    STR,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -16,9 +20,9 @@ class LoginUserRequest(Model):
 
     email: str
     """ Email address. """
-    password: str
+    password: str = _attrs_field(repr=False)
     """ Plain-text password. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         email = self.email
@@ -31,8 +35,6 @@ class LoginUserRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        email = d.pop("email")
-        password = d.pop("password")
-        login_user_request = cls(email=email, password=password)
+        login_user_request = cls(email=take(d, "email", STR), password=take(d, "password", STR))
         login_user_request.additional_properties = d
         return login_user_request

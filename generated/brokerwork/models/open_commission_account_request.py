@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
@@ -40,9 +49,9 @@ class OpenCommissionAccountRequest(Model):
     """ Email address. """
     phone: Phone | Unset = UNSET
     """ A phone number split into country code and number. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password. """
-    investor_password: str | Unset = UNSET
+    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Investor (read-only) password. """
     user_id: int | Unset = UNSET
     """ Broker Work user the account is opened for. """
@@ -52,7 +61,7 @@ class OpenCommissionAccountRequest(Model):
     """ Lead source. """
     send_reports: int | str | Unset = UNSET
     """ 1 to email daily statements. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id
@@ -119,62 +128,23 @@ class OpenCommissionAccountRequest(Model):
         from ..models.phone import Phone
 
         d = dict(src_dict)
-        server_id = d.pop("serverId")
-
-        def _parse_enable(data: object) -> int | str:
-            return cast(int | str, data)
-
-        enable = _parse_enable(d.pop("enable"))
-
-        def _parse_read_only(data: object) -> int | str:
-            return cast(int | str, data)
-
-        read_only = _parse_read_only(d.pop("readOnly"))
-        group = d.pop("group")
-
-        def _parse_leverage(data: object) -> int | str:
-            return cast(int | str, data)
-
-        leverage = _parse_leverage(d.pop("leverage"))
-        name = d.pop("name")
-        login = d.pop("login", UNSET)
-        customer_id = d.pop("customerId", UNSET)
-        email = d.pop("email", UNSET)
-        _phone = d.pop("phone", UNSET)
-        phone: Phone | Unset
-        if isinstance(_phone, Unset):
-            phone = UNSET
-        else:
-            phone = Phone.from_dict(_phone)
-        password = d.pop("password", UNSET)
-        investor_password = d.pop("investorPassword", UNSET)
-        user_id = d.pop("userId", UNSET)
-        user_group = d.pop("userGroup", UNSET)
-        lead_source = d.pop("leadSource", UNSET)
-
-        def _parse_send_reports(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        send_reports = _parse_send_reports(d.pop("sendReports", UNSET))
         open_commission_account_request = cls(
-            server_id=server_id,
-            enable=enable,
-            read_only=read_only,
-            group=group,
-            leverage=leverage,
-            name=name,
-            login=login,
-            customer_id=customer_id,
-            email=email,
-            phone=phone,
-            password=password,
-            investor_password=investor_password,
-            user_id=user_id,
-            user_group=user_group,
-            lead_source=lead_source,
-            send_reports=send_reports,
+            server_id=take(d, "serverId", STR),
+            enable=take(d, "enable", one_of(INT, STR)),
+            read_only=take(d, "readOnly", one_of(INT, STR)),
+            group=take(d, "group", STR),
+            leverage=take(d, "leverage", one_of(INT, STR)),
+            name=take(d, "name", STR),
+            login=take(d, "login", INT, UNSET),
+            customer_id=take(d, "customerId", STR, UNSET),
+            email=take(d, "email", STR, UNSET),
+            phone=take(d, "phone", model(Phone), UNSET),
+            password=take(d, "password", STR, UNSET),
+            investor_password=take(d, "investorPassword", STR, UNSET),
+            user_id=take(d, "userId", INT, UNSET),
+            user_group=take(d, "userGroup", STR, UNSET),
+            lead_source=take(d, "leadSource", STR, UNSET),
+            send_reports=take(d, "sendReports", one_of(INT, STR), UNSET),
         )
         open_commission_account_request.additional_properties = d
         return open_commission_account_request

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -24,7 +31,7 @@ class PageInfo(Model):
     """ Items per page. """
     total: int | str | Unset = UNSET
     """ Number of items over all pages (documented as a string, sent as a number). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         offset: int | str | Unset
@@ -57,23 +64,12 @@ class PageInfo(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-
-        def _parse_offset(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        offset = _parse_offset(d.pop("offset", UNSET))
-        pager = d.pop("pager", UNSET)
-        pages = d.pop("pages", UNSET)
-        size = d.pop("size", UNSET)
-
-        def _parse_total(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        total = _parse_total(d.pop("total", UNSET))
-        page_info = cls(offset=offset, pager=pager, pages=pages, size=size, total=total)
+        page_info = cls(
+            offset=take(d, "offset", one_of(INT, STR), UNSET),
+            pager=take(d, "pager", INT, UNSET),
+            pages=take(d, "pages", INT, UNSET),
+            size=take(d, "size", INT, UNSET),
+            total=take(d, "total", one_of(INT, STR), UNSET),
+        )
         page_info.additional_properties = d
         return page_info

@@ -5,9 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -20,7 +25,7 @@ class Phone(Model):
     """ Number without the prefix. """
     phone_str: str | Unset = UNSET
     """ Prefix and number joined by a space (answers only). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         country_code = self.country_code
@@ -39,9 +44,10 @@ class Phone(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        country_code = d.pop("countryCode", UNSET)
-        phone = d.pop("phone", UNSET)
-        phone_str = d.pop("phoneStr", UNSET)
-        phone = cls(country_code=country_code, phone=phone, phone_str=phone_str)
+        phone = cls(
+            country_code=take(d, "countryCode", STR, UNSET),
+            phone=take(d, "phone", STR, UNSET),
+            phone_str=take(d, "phoneStr", STR, UNSET),
+        )
         phone.additional_properties = d
         return phone

@@ -2,13 +2,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.trade_type import TradeType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    one_of,
+    take,
+)
 
 
 @_attrs_define
@@ -35,7 +44,7 @@ class Position(Model):
     """ Stop loss price, 0 when none. """
     tp: float | Unset = UNSET
     """ Take profit price, 0 when none. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         ticket: int | str
@@ -81,42 +90,17 @@ class Position(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-
-        def _parse_ticket(data: object) -> int | str:
-            return cast(int | str, data)
-
-        ticket = _parse_ticket(d.pop("ticket"))
-
-        def _parse_account_id(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        account_id = _parse_account_id(d.pop("accountId", UNSET))
-        open_time = d.pop("openTime", UNSET)
-        open_price = d.pop("openPrice", UNSET)
-        _type_ = d.pop("type", UNSET)
-        type_: TradeType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = TradeType(_type_)
-        symbol = d.pop("symbol", UNSET)
-        volume = d.pop("volume", UNSET)
-        profit = d.pop("profit", UNSET)
-        sl = d.pop("sl", UNSET)
-        tp = d.pop("tp", UNSET)
         position = cls(
-            ticket=ticket,
-            account_id=account_id,
-            open_time=open_time,
-            open_price=open_price,
-            type_=type_,
-            symbol=symbol,
-            volume=volume,
-            profit=profit,
-            sl=sl,
-            tp=tp,
+            ticket=take(d, "ticket", one_of(INT, STR)),
+            account_id=take(d, "accountId", one_of(INT, STR), UNSET),
+            open_time=take(d, "openTime", STR, UNSET),
+            open_price=take(d, "openPrice", NUM, UNSET),
+            type_=take(d, "type", enum(TradeType), UNSET),
+            symbol=take(d, "symbol", STR, UNSET),
+            volume=take(d, "volume", NUM, UNSET),
+            profit=take(d, "profit", NUM, UNSET),
+            sl=take(d, "sl", NUM, UNSET),
+            tp=take(d, "tp", NUM, UNSET),
         )
         position.additional_properties = d
         return position

@@ -5,9 +5,13 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    INT,
+    STR,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -20,7 +24,7 @@ class SetAccountOwnerRequest(Model):
     """ Account login. """
     owner_id: str
     """ Id of the new owning user. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         server_id = self.server_id
@@ -34,11 +38,10 @@ class SetAccountOwnerRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        server_id = d.pop("serverId")
-        account_id = d.pop("accountId")
-        owner_id = d.pop("ownerId")
         set_account_owner_request = cls(
-            server_id=server_id, account_id=account_id, owner_id=owner_id
+            server_id=take(d, "serverId", STR),
+            account_id=take(d, "accountId", INT),
+            owner_id=take(d, "ownerId", STR),
         )
         set_account_owner_request.additional_properties = d
         return set_account_owner_request

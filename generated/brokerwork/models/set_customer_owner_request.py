@@ -5,9 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -20,7 +25,7 @@ class SetCustomerOwnerRequest(Model):
     """ Id of the new referrer. """
     owe_id: str | Unset = UNSET
     """ Id of the new owning user. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         custom_id = self.custom_id
@@ -38,9 +43,10 @@ class SetCustomerOwnerRequest(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        custom_id = d.pop("customId")
-        commend_id = d.pop("commendId", UNSET)
-        owe_id = d.pop("oweId", UNSET)
-        set_customer_owner_request = cls(custom_id=custom_id, commend_id=commend_id, owe_id=owe_id)
+        set_customer_owner_request = cls(
+            custom_id=take(d, "customId", STR),
+            commend_id=take(d, "commendId", STR, UNSET),
+            owe_id=take(d, "oweId", STR, UNSET),
+        )
         set_customer_owner_request.additional_properties = d
         return set_customer_owner_request

@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
@@ -62,7 +71,7 @@ class UpdateUserRequest(Model):
     """ Custom field 6. """
     points7: str | Unset = UNSET
     """ Custom field 7. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -155,78 +164,28 @@ class UpdateUserRequest(Model):
         from ..models.phone import Phone
 
         d = dict(src_dict)
-        id = d.pop("id", UNSET)
-        role_id = d.pop("roleId", UNSET)
-
-        def _parse_level_id(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        level_id = _parse_level_id(d.pop("levelId", UNSET))
-
-        def _parse_parent_id(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        parent_id = _parse_parent_id(d.pop("parentId", UNSET))
-
-        def _parse_entity_no(data: object) -> float | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(float | str | Unset, data)
-
-        entity_no = _parse_entity_no(d.pop("entityNo", UNSET))
-
-        def _parse_name(data: object) -> float | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(float | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-        address = d.pop("address", UNSET)
-        _phone = d.pop("phone", UNSET)
-        phone: Phone | Unset
-        if isinstance(_phone, Unset):
-            phone = UNSET
-        else:
-            phone = Phone.from_dict(_phone)
-        country = d.pop("country", UNSET)
-        province = d.pop("province", UNSET)
-        city = d.pop("city", UNSET)
-        comment = d.pop("comment", UNSET)
-        server_id = d.pop("serverId", UNSET)
-        login = d.pop("login", UNSET)
-        points1 = d.pop("points1", UNSET)
-        points2 = d.pop("points2", UNSET)
-        points3 = d.pop("points3", UNSET)
-        points4 = d.pop("points4", UNSET)
-        points5 = d.pop("points5", UNSET)
-        points6 = d.pop("points6", UNSET)
-        points7 = d.pop("points7", UNSET)
         update_user_request = cls(
-            id=id,
-            role_id=role_id,
-            level_id=level_id,
-            parent_id=parent_id,
-            entity_no=entity_no,
-            name=name,
-            address=address,
-            phone=phone,
-            country=country,
-            province=province,
-            city=city,
-            comment=comment,
-            server_id=server_id,
-            login=login,
-            points1=points1,
-            points2=points2,
-            points3=points3,
-            points4=points4,
-            points5=points5,
-            points6=points6,
-            points7=points7,
+            id=take(d, "id", INT, UNSET),
+            role_id=take(d, "roleId", INT, UNSET),
+            level_id=take(d, "levelId", one_of(INT, STR), UNSET),
+            parent_id=take(d, "parentId", one_of(INT, STR), UNSET),
+            entity_no=take(d, "entityNo", one_of(STR, NUM), UNSET),
+            name=take(d, "name", one_of(STR, NUM), UNSET),
+            address=take(d, "address", STR, UNSET),
+            phone=take(d, "phone", model(Phone), UNSET),
+            country=take(d, "country", STR, UNSET),
+            province=take(d, "province", STR, UNSET),
+            city=take(d, "city", STR, UNSET),
+            comment=take(d, "comment", STR, UNSET),
+            server_id=take(d, "serverId", INT, UNSET),
+            login=take(d, "login", INT, UNSET),
+            points1=take(d, "points1", STR, UNSET),
+            points2=take(d, "points2", STR, UNSET),
+            points3=take(d, "points3", STR, UNSET),
+            points4=take(d, "points4", STR, UNSET),
+            points5=take(d, "points5", STR, UNSET),
+            points6=take(d, "points6", STR, UNSET),
+            points7=take(d, "points7", STR, UNSET),
         )
         update_user_request.additional_properties = d
         return update_user_request

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.phone import Phone
@@ -31,7 +42,7 @@ class User(Model):
     """ User code (documented as a number, sent as a string such as `EMIP`). """
     name: float | str | Unset = UNSET
     """ User name (documented as a number, sent as a string). """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Plain-text password; only filled when the server generated it, else empty. """
     address: str | Unset = UNSET
     """ Postal address. """
@@ -51,7 +62,7 @@ class User(Model):
     """ Server of the bound trading account. """
     login: int | str | Unset = UNSET
     """ Bound trading account login. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.phone import Phone
@@ -131,72 +142,24 @@ class User(Model):
         from ..models.phone import Phone
 
         d = dict(src_dict)
-        id = d.pop("id")
-        email = d.pop("email")
-        role_id = d.pop("roleId", UNSET)
-        level_id = d.pop("levelId", UNSET)
-        parent_id = d.pop("parentId", UNSET)
-
-        def _parse_entity_no(data: object) -> float | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(float | str | Unset, data)
-
-        entity_no = _parse_entity_no(d.pop("entityNo", UNSET))
-
-        def _parse_name(data: object) -> float | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(float | str | Unset, data)
-
-        name = _parse_name(d.pop("name", UNSET))
-        password = d.pop("password", UNSET)
-        address = d.pop("address", UNSET)
-
-        def _parse_phone(data: object) -> Phone | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                phone_type_0 = Phone.from_dict(data)
-                return phone_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(Phone | str | Unset, data)
-
-        phone = _parse_phone(d.pop("phone", UNSET))
-        country = d.pop("country", UNSET)
-        province = d.pop("province", UNSET)
-        city = d.pop("city", UNSET)
-        comment = d.pop("comment", UNSET)
-        send_email = d.pop("sendEmail", UNSET)
-        server_id = d.pop("serverId", UNSET)
-
-        def _parse_login(data: object) -> int | str | Unset:
-            if isinstance(data, Unset):
-                return data
-            return cast(int | str | Unset, data)
-
-        login = _parse_login(d.pop("login", UNSET))
         user = cls(
-            id=id,
-            email=email,
-            role_id=role_id,
-            level_id=level_id,
-            parent_id=parent_id,
-            entity_no=entity_no,
-            name=name,
-            password=password,
-            address=address,
-            phone=phone,
-            country=country,
-            province=province,
-            city=city,
-            comment=comment,
-            send_email=send_email,
-            server_id=server_id,
-            login=login,
+            id=take(d, "id", INT),
+            email=take(d, "email", STR),
+            role_id=take(d, "roleId", INT, UNSET),
+            level_id=take(d, "levelId", INT, UNSET),
+            parent_id=take(d, "parentId", INT, UNSET),
+            entity_no=take(d, "entityNo", one_of(STR, NUM), UNSET),
+            name=take(d, "name", one_of(STR, NUM), UNSET),
+            password=take(d, "password", STR, UNSET),
+            address=take(d, "address", STR, UNSET),
+            phone=take(d, "phone", one_of(model(Phone), STR), UNSET),
+            country=take(d, "country", STR, UNSET),
+            province=take(d, "province", STR, UNSET),
+            city=take(d, "city", STR, UNSET),
+            comment=take(d, "comment", STR, UNSET),
+            send_email=take(d, "sendEmail", BOOL, UNSET),
+            server_id=take(d, "serverId", INT, UNSET),
+            login=take(d, "login", one_of(INT, STR), UNSET),
         )
         user.additional_properties = d
         return user

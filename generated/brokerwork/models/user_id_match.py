@@ -5,9 +5,15 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -18,7 +24,7 @@ class UserIdMatch(Model):
     """ User id. """
     email: str | Unset = UNSET
     """ Email address. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id
@@ -33,8 +39,6 @@ class UserIdMatch(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        user_id = d.pop("userId")
-        email = d.pop("email", UNSET)
-        user_id_match = cls(user_id=user_id, email=email)
+        user_id_match = cls(user_id=take(d, "userId", INT), email=take(d, "email", STR, UNSET))
         user_id_match.additional_properties = d
         return user_id_match

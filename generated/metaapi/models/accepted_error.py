@@ -5,9 +5,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.accepted_error_metadata import AcceptedErrorMetadata
@@ -28,7 +35,7 @@ class AcceptedError(Model):
     """ Always `AcceptedError` when sent. """
     metadata: AcceptedErrorMetadata | Unset = UNSET
     """ Extra data of an AcceptedError. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message
@@ -53,15 +60,11 @@ class AcceptedError(Model):
         from ..models.accepted_error_metadata import AcceptedErrorMetadata
 
         d = dict(src_dict)
-        message = d.pop("message")
-        id = d.pop("id", UNSET)
-        error = d.pop("error", UNSET)
-        _metadata = d.pop("metadata", UNSET)
-        metadata: AcceptedErrorMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = AcceptedErrorMetadata.from_dict(_metadata)
-        accepted_error = cls(message=message, id=id, error=error, metadata=metadata)
+        accepted_error = cls(
+            message=take(d, "message", STR),
+            id=take(d, "id", INT, UNSET),
+            error=take(d, "error", STR, UNSET),
+            metadata=take(d, "metadata", model(AcceptedErrorMetadata), UNSET),
+        )
         accepted_error.additional_properties = d
         return accepted_error

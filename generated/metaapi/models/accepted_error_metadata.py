@@ -6,9 +6,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    DATETIME,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -17,7 +22,7 @@ class AcceptedErrorMetadata(Model):
 
     recommended_retry_time: datetime.datetime | Unset = UNSET
     """ When to repeat the request; use it when `Retry-After` is missing. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         recommended_retry_time: str | Unset = UNSET
@@ -32,12 +37,8 @@ class AcceptedErrorMetadata(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        _recommended_retry_time = d.pop("recommendedRetryTime", UNSET)
-        recommended_retry_time: datetime.datetime | Unset
-        if isinstance(_recommended_retry_time, Unset):
-            recommended_retry_time = UNSET
-        else:
-            recommended_retry_time = datetime.datetime.fromisoformat(_recommended_retry_time)
-        accepted_error_metadata = cls(recommended_retry_time=recommended_retry_time)
+        accepted_error_metadata = cls(
+            recommended_retry_time=take(d, "recommendedRetryTime", DATETIME, UNSET)
+        )
         accepted_error_metadata.additional_properties = d
         return accepted_error_metadata

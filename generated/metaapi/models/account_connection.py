@@ -5,9 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -20,7 +25,7 @@ class AccountConnection(Model):
     """ Availability zone of the connection. """
     application: str | Unset = UNSET
     """ Application using the account, e.g. `MetaApi`, `CopyFactory subscriber`, `Risk management`. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         region = self.region
@@ -39,9 +44,10 @@ class AccountConnection(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        region = d.pop("region", UNSET)
-        zone = d.pop("zone", UNSET)
-        application = d.pop("application", UNSET)
-        account_connection = cls(region=region, zone=zone, application=application)
+        account_connection = cls(
+            region=take(d, "region", STR, UNSET),
+            zone=take(d, "zone", STR, UNSET),
+            application=take(d, "application", STR, UNSET),
+        )
         account_connection.additional_properties = d
         return account_connection

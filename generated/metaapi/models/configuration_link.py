@@ -5,9 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -16,7 +21,7 @@ class ConfigurationLink(Model):
 
     configuration_link: str | Unset = UNSET
     """ URL the end user opens to enter or change the credentials. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         configuration_link = self.configuration_link
@@ -29,7 +34,6 @@ class ConfigurationLink(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        configuration_link = d.pop("configurationLink", UNSET)
-        configuration_link = cls(configuration_link=configuration_link)
+        configuration_link = cls(configuration_link=take(d, "configurationLink", STR, UNSET))
         configuration_link.additional_properties = d
         return configuration_link

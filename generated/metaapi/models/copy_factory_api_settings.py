@@ -5,10 +5,17 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.copy_factory_role import CopyFactoryRole
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    take,
+)
 
 
 @_attrs_define
@@ -19,7 +26,7 @@ class CopyFactoryApiSettings(Model):
     """ Roles to give the account. """
     copy_factory_resource_slots: int | Unset = UNSET
     """ CopyFactory resource slots to allocate (extra slots are paid). Defaults to 1. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         copy_factory_roles = []
@@ -37,15 +44,9 @@ class CopyFactoryApiSettings(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        copy_factory_roles = []
-        _copy_factory_roles = d.pop("copyFactoryRoles")
-        for copy_factory_roles_item_data in _copy_factory_roles:
-            copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-            copy_factory_roles.append(copy_factory_roles_item)
-        copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
         copy_factory_api_settings = cls(
-            copy_factory_roles=copy_factory_roles,
-            copy_factory_resource_slots=copy_factory_resource_slots,
+            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole))),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
         )
         copy_factory_api_settings.additional_properties = d
         return copy_factory_api_settings

@@ -5,9 +5,12 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    STR,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -16,7 +19,7 @@ class CreatedProvisioningProfile(Model):
 
     id: str
     """ Id of the created profile. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -28,7 +31,6 @@ class CreatedProvisioningProfile(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
-        created_provisioning_profile = cls(id=id)
+        created_provisioning_profile = cls(id=take(d, "id", STR))
         created_provisioning_profile.additional_properties = d
         return created_provisioning_profile

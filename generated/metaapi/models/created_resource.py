@@ -5,10 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
-from ..types import Model
+from ..types import (
+    STR,
+    Model,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -19,7 +23,7 @@ class CreatedResource(Model):
     """ Id of the created account or replica. """
     state: AccountState
     """ Lifecycle state of an account or replica. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -32,8 +36,6 @@ class CreatedResource(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
-        state = AccountState(d.pop("state"))
-        created_resource = cls(id=id, state=state)
+        created_resource = cls(id=take(d, "id", STR), state=take(d, "state", enum(AccountState)))
         created_resource.additional_properties = d
         return created_resource

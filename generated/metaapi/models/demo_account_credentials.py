@@ -7,7 +7,13 @@ from typing import Any, Self
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -16,13 +22,13 @@ class DemoAccountCredentials(Model):
 
     login: str | Unset = UNSET
     """ Account login. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master (trading) password. """
-    investor_password: str | Unset = UNSET
+    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Investor (read-only) password. """
     server_name: str | Unset = UNSET
     """ MetaTrader server of the account. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         login = self.login
@@ -44,15 +50,11 @@ class DemoAccountCredentials(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        login = d.pop("login", UNSET)
-        password = d.pop("password", UNSET)
-        investor_password = d.pop("investorPassword", UNSET)
-        server_name = d.pop("serverName", UNSET)
         demo_account_credentials = cls(
-            login=login,
-            password=password,
-            investor_password=investor_password,
-            server_name=server_name,
+            login=take(d, "login", STR, UNSET),
+            password=take(d, "password", STR, UNSET),
+            investor_password=take(d, "investorPassword", STR, UNSET),
+            server_name=take(d, "serverName", STR, UNSET),
         )
         demo_account_credentials.additional_properties = d
         return demo_account_credentials

@@ -5,10 +5,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.error_code import ErrorCode
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    one_of,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.error_code_details import ErrorCodeDetails
@@ -32,7 +42,7 @@ class Error(Model):
     """ Numeric code of the error, when sent. """
     string_code: str | Unset = UNSET
     """ String code of the error, when sent. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.error_code_details import ErrorCodeDetails
@@ -71,46 +81,18 @@ class Error(Model):
         from ..models.field_error import FieldError
 
         d = dict(src_dict)
-        id = d.pop("id")
-        error = d.pop("error")
-        message = d.pop("message")
-
-        def _parse_details(data: object) -> ErrorCode | ErrorCodeDetails | list[FieldError] | Unset:
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                details_type_0 = ErrorCode(data)
-                return details_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, dict):
-                    raise TypeError()
-                details_type_1 = ErrorCodeDetails.from_dict(data)
-                return details_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, list):
-                raise TypeError()
-            details_type_2 = []
-            _details_type_2 = data
-            for details_type_2_item_data in _details_type_2:
-                details_type_2_item = FieldError.from_dict(details_type_2_item_data)
-                details_type_2.append(details_type_2_item)
-            return details_type_2
-
-        details = _parse_details(d.pop("details", UNSET))
-        numeric_code = d.pop("numericCode", UNSET)
-        string_code = d.pop("stringCode", UNSET)
         error = cls(
-            id=id,
-            error=error,
-            message=message,
-            details=details,
-            numeric_code=numeric_code,
-            string_code=string_code,
+            id=take(d, "id", INT),
+            error=take(d, "error", STR),
+            message=take(d, "message", STR),
+            details=take(
+                d,
+                "details",
+                one_of(enum(ErrorCode), model(ErrorCodeDetails), list_of(model(FieldError))),
+                UNSET,
+            ),
+            numeric_code=take(d, "numericCode", INT, UNSET),
+            string_code=take(d, "stringCode", STR, UNSET),
         )
         error.additional_properties = d
         return error

@@ -5,10 +5,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.error_code import ErrorCode
-from ..types import UNSET, Model, Unset
+from ..types import (
+    NUM,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.error_code_details_servers_by_brokers import ErrorCodeDetailsServersByBrokers
@@ -28,7 +35,7 @@ class ErrorCodeDetails(Model):
     """ With E_SRV_NOT_FOUND, similar known server names grouped by broker company. """
     recommended_resource_slots: float | Unset = UNSET
     """ With E_RESOURCE_SLOTS, the resource slots the account needs. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         code = str(self.code)
@@ -50,18 +57,12 @@ class ErrorCodeDetails(Model):
         from ..models.error_code_details_servers_by_brokers import ErrorCodeDetailsServersByBrokers
 
         d = dict(src_dict)
-        code = ErrorCode(d.pop("code"))
-        _servers_by_brokers = d.pop("serversByBrokers", UNSET)
-        servers_by_brokers: ErrorCodeDetailsServersByBrokers | Unset
-        if isinstance(_servers_by_brokers, Unset):
-            servers_by_brokers = UNSET
-        else:
-            servers_by_brokers = ErrorCodeDetailsServersByBrokers.from_dict(_servers_by_brokers)
-        recommended_resource_slots = d.pop("recommendedResourceSlots", UNSET)
         error_code_details = cls(
-            code=code,
-            servers_by_brokers=servers_by_brokers,
-            recommended_resource_slots=recommended_resource_slots,
+            code=take(d, "code", enum(ErrorCode)),
+            servers_by_brokers=take(
+                d, "serversByBrokers", model(ErrorCodeDetailsServersByBrokers), UNSET
+            ),
+            recommended_resource_slots=take(d, "recommendedResourceSlots", NUM, UNSET),
         )
         error_code_details.additional_properties = d
         return error_code_details

@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    STR,
+    Model,
+    at,
+    list_of,
+)
 
 
 @_attrs_define
 class ErrorCodeDetailsServersByBrokers(Model):
     """With E_SRV_NOT_FOUND, similar known server names grouped by broker company."""
 
-    additional_properties: dict[str, list[str]] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, list[str]] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -27,9 +31,7 @@ class ErrorCodeDetailsServersByBrokers(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         error_code_details_servers_by_brokers = cls()
-        additional_properties = {}
-        for prop_name, prop_dict in d.items():
-            additional_property = cast(list[str], prop_dict)
-            additional_properties[prop_name] = additional_property
-        error_code_details_servers_by_brokers.additional_properties = additional_properties
+        error_code_details_servers_by_brokers.additional_properties = {
+            k: at(k, list_of(STR), v) for k, v in d.items()
+        }
         return error_code_details_servers_by_brokers

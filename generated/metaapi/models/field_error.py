@@ -5,9 +5,15 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    ANY,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -20,7 +26,7 @@ class FieldError(Model):
     """ Value that was sent (any JSON type). """
     message: str | Unset = UNSET
     """ Why the value was rejected. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         parameter = self.parameter
@@ -39,9 +45,10 @@ class FieldError(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        parameter = d.pop("parameter", UNSET)
-        value = d.pop("value", UNSET)
-        message = d.pop("message", UNSET)
-        field_error = cls(parameter=parameter, value=value, message=message)
+        field_error = cls(
+            parameter=take(d, "parameter", STR, UNSET),
+            value=take(d, "value", ANY, UNSET),
+            message=take(d, "message", STR, UNSET),
+        )
         field_error.additional_properties = d
         return field_error

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
 from ..models.account_type import AccountType
@@ -15,7 +14,20 @@ from ..models.connection_status import ConnectionStatus
 from ..models.copy_factory_role import CopyFactoryRole
 from ..models.metatrader_version import MetatraderVersion
 from ..models.reliability import Reliability
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    DATETIME,
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.account_connection import AccountConnection
@@ -92,7 +104,7 @@ class MetatraderAccount(Model):
     """ Active connections of the account. """
     created_at: datetime.datetime | Unset = UNSET
     """ When the account was created. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
@@ -234,131 +246,43 @@ class MetatraderAccount(Model):
         from ..models.metatrader_account_replica import MetatraderAccountReplica
 
         d = dict(src_dict)
-        field_id = d.pop("_id")
-        login = d.pop("login", UNSET)
-        name = d.pop("name", UNSET)
-        server = d.pop("server", UNSET)
-        provisioning_profile_id = d.pop("provisioningProfileId", UNSET)
-        magic = d.pop("magic", UNSET)
-        _connection_status = d.pop("connectionStatus", UNSET)
-        connection_status: ConnectionStatus | Unset
-        if isinstance(_connection_status, Unset):
-            connection_status = UNSET
-        else:
-            connection_status = ConnectionStatus(_connection_status)
-        _state = d.pop("state", UNSET)
-        state: AccountState | Unset
-        if isinstance(_state, Unset):
-            state = UNSET
-        else:
-            state = AccountState(_state)
-        _type_ = d.pop("type", UNSET)
-        type_: AccountType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = AccountType(_type_)
-        region = d.pop("region", UNSET)
-        _version = d.pop("version", UNSET)
-        version: MetatraderVersion | Unset
-        if isinstance(_version, Unset):
-            version = UNSET
-        else:
-            version = MetatraderVersion(_version)
-        manual_trades = d.pop("manualTrades", UNSET)
-        slippage = d.pop("slippage", UNSET)
-        quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-        symbol = d.pop("symbol", UNSET)
-        base_currency = d.pop("baseCurrency", UNSET)
-        tags = cast(list[str], d.pop("tags", UNSET))
-        _metadata = d.pop("metadata", UNSET)
-        metadata: MetatraderAccountMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = MetatraderAccountMetadata.from_dict(_metadata)
-        _reliability = d.pop("reliability", UNSET)
-        reliability: Reliability | Unset
-        if isinstance(_reliability, Unset):
-            reliability = UNSET
-        else:
-            reliability = Reliability(_reliability)
-        resource_slots = d.pop("resourceSlots", UNSET)
-        copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-        _copy_factory_roles = d.pop("copyFactoryRoles", UNSET)
-        copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
-        if _copy_factory_roles is not UNSET:
-            copy_factory_roles = []
-            for copy_factory_roles_item_data in _copy_factory_roles:
-                copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-                copy_factory_roles.append(copy_factory_roles_item)
-        risk_management_api_enabled = d.pop("riskManagementApiEnabled", UNSET)
-        metastats_api_enabled = d.pop("metastatsApiEnabled", UNSET)
-        _allocate_dedicated_ip = d.pop("allocateDedicatedIp", UNSET)
-        allocate_dedicated_ip: AllocateDedicatedIp | Unset
-        if isinstance(_allocate_dedicated_ip, Unset):
-            allocate_dedicated_ip = UNSET
-        else:
-            allocate_dedicated_ip = AllocateDedicatedIp(_allocate_dedicated_ip)
-        hash_ = d.pop("hash", UNSET)
-        primary_replica = d.pop("primaryReplica", UNSET)
-        user_id = d.pop("userId", UNSET)
-        primary_account_id = d.pop("primaryAccountId", UNSET)
-        _account_replicas = d.pop("accountReplicas", UNSET)
-        account_replicas: list[MetatraderAccountReplica] | Unset = UNSET
-        if _account_replicas is not UNSET:
-            account_replicas = []
-            for account_replicas_item_data in _account_replicas:
-                account_replicas_item = MetatraderAccountReplica.from_dict(
-                    account_replicas_item_data
-                )
-                account_replicas.append(account_replicas_item)
-        _connections = d.pop("connections", UNSET)
-        connections: list[AccountConnection] | Unset = UNSET
-        if _connections is not UNSET:
-            connections = []
-            for connections_item_data in _connections:
-                connections_item = AccountConnection.from_dict(connections_item_data)
-                connections.append(connections_item)
-        _created_at = d.pop("createdAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
         metatrader_account = cls(
-            field_id=field_id,
-            login=login,
-            name=name,
-            server=server,
-            provisioning_profile_id=provisioning_profile_id,
-            magic=magic,
-            connection_status=connection_status,
-            state=state,
-            type_=type_,
-            region=region,
-            version=version,
-            manual_trades=manual_trades,
-            slippage=slippage,
-            quote_streaming_interval_in_seconds=quote_streaming_interval_in_seconds,
-            symbol=symbol,
-            base_currency=base_currency,
-            tags=tags,
-            metadata=metadata,
-            reliability=reliability,
-            resource_slots=resource_slots,
-            copy_factory_resource_slots=copy_factory_resource_slots,
-            copy_factory_roles=copy_factory_roles,
-            risk_management_api_enabled=risk_management_api_enabled,
-            metastats_api_enabled=metastats_api_enabled,
-            allocate_dedicated_ip=allocate_dedicated_ip,
-            hash_=hash_,
-            primary_replica=primary_replica,
-            user_id=user_id,
-            primary_account_id=primary_account_id,
-            account_replicas=account_replicas,
-            connections=connections,
-            created_at=created_at,
+            field_id=take(d, "_id", STR),
+            login=take(d, "login", STR, UNSET),
+            name=take(d, "name", STR, UNSET),
+            server=take(d, "server", STR, UNSET),
+            provisioning_profile_id=take(d, "provisioningProfileId", STR, UNSET),
+            magic=take(d, "magic", INT, UNSET),
+            connection_status=take(d, "connectionStatus", enum(ConnectionStatus), UNSET),
+            state=take(d, "state", enum(AccountState), UNSET),
+            type_=take(d, "type", enum(AccountType), UNSET),
+            region=take(d, "region", STR, UNSET),
+            version=take(d, "version", enum(MetatraderVersion), UNSET),
+            manual_trades=take(d, "manualTrades", BOOL, UNSET),
+            slippage=take(d, "slippage", NUM, UNSET),
+            quote_streaming_interval_in_seconds=take(
+                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+            ),
+            symbol=take(d, "symbol", STR, UNSET),
+            base_currency=take(d, "baseCurrency", STR, UNSET),
+            tags=take(d, "tags", list_of(STR), UNSET),
+            metadata=take(d, "metadata", model(MetatraderAccountMetadata), UNSET),
+            reliability=take(d, "reliability", enum(Reliability), UNSET),
+            resource_slots=take(d, "resourceSlots", INT, UNSET),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
+            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), UNSET),
+            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, UNSET),
+            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, UNSET),
+            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), UNSET),
+            hash_=take(d, "hash", NUM, UNSET),
+            primary_replica=take(d, "primaryReplica", BOOL, UNSET),
+            user_id=take(d, "userId", STR, UNSET),
+            primary_account_id=take(d, "primaryAccountId", STR, UNSET),
+            account_replicas=take(
+                d, "accountReplicas", list_of(model(MetatraderAccountReplica)), UNSET
+            ),
+            connections=take(d, "connections", list_of(model(AccountConnection)), UNSET),
+            created_at=take(d, "createdAt", DATETIME, UNSET),
         )
         metatrader_account.additional_properties = d
         return metatrader_account

@@ -5,9 +5,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.metatrader_account import MetatraderAccount
@@ -21,7 +28,7 @@ class MetatraderAccountList(Model):
     """ Number of accounts matching the filter, ignoring pagination. """
     items: list[MetatraderAccount] | Unset = UNSET
     """ Accounts on this page. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         count = self.count
@@ -44,14 +51,9 @@ class MetatraderAccountList(Model):
         from ..models.metatrader_account import MetatraderAccount
 
         d = dict(src_dict)
-        count = d.pop("count", UNSET)
-        _items = d.pop("items", UNSET)
-        items: list[MetatraderAccount] | Unset = UNSET
-        if _items is not UNSET:
-            items = []
-            for items_item_data in _items:
-                items_item = MetatraderAccount.from_dict(items_item_data)
-                items.append(items_item)
-        metatrader_account_list = cls(count=count, items=items)
+        metatrader_account_list = cls(
+            count=take(d, "count", INT, UNSET),
+            items=take(d, "items", list_of(model(MetatraderAccount)), UNSET),
+        )
         metatrader_account_list.additional_properties = d
         return metatrader_account_list

@@ -3,15 +3,26 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.account_state import AccountState
 from ..models.connection_status import ConnectionStatus
 from ..models.reliability import Reliability
-from ..types import UNSET, Model, Unset
+from ..types import (
+    DATETIME,
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.metatrader_account_replica_metadata import MetatraderAccountReplicaMetadata
@@ -52,7 +63,7 @@ class MetatraderAccountReplica(Model):
     """ When the replica was created. """
     primary_account: MetatraderAccountReplicaPrimaryAccount | Unset = UNSET
     """ The primary account of the replica (account fields, possibly partial). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
@@ -122,65 +133,25 @@ class MetatraderAccountReplica(Model):
         )
 
         d = dict(src_dict)
-        field_id = d.pop("_id")
-        _state = d.pop("state", UNSET)
-        state: AccountState | Unset
-        if isinstance(_state, Unset):
-            state = UNSET
-        else:
-            state = AccountState(_state)
-        magic = d.pop("magic", UNSET)
-        _connection_status = d.pop("connectionStatus", UNSET)
-        connection_status: ConnectionStatus | Unset
-        if isinstance(_connection_status, Unset):
-            connection_status = UNSET
-        else:
-            connection_status = ConnectionStatus(_connection_status)
-        quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-        symbol = d.pop("symbol", UNSET)
-        _reliability = d.pop("reliability", UNSET)
-        reliability: Reliability | Unset
-        if isinstance(_reliability, Unset):
-            reliability = UNSET
-        else:
-            reliability = Reliability(_reliability)
-        tags = cast(list[str], d.pop("tags", UNSET))
-        _metadata = d.pop("metadata", UNSET)
-        metadata: MetatraderAccountReplicaMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = MetatraderAccountReplicaMetadata.from_dict(_metadata)
-        resource_slots = d.pop("resourceSlots", UNSET)
-        copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-        region = d.pop("region", UNSET)
-        _created_at = d.pop("createdAt", UNSET)
-        created_at: datetime.datetime | Unset
-        if isinstance(_created_at, Unset):
-            created_at = UNSET
-        else:
-            created_at = datetime.datetime.fromisoformat(_created_at)
-        _primary_account = d.pop("primaryAccount", UNSET)
-        primary_account: MetatraderAccountReplicaPrimaryAccount | Unset
-        if isinstance(_primary_account, Unset):
-            primary_account = UNSET
-        else:
-            primary_account = MetatraderAccountReplicaPrimaryAccount.from_dict(_primary_account)
         metatrader_account_replica = cls(
-            field_id=field_id,
-            state=state,
-            magic=magic,
-            connection_status=connection_status,
-            quote_streaming_interval_in_seconds=quote_streaming_interval_in_seconds,
-            symbol=symbol,
-            reliability=reliability,
-            tags=tags,
-            metadata=metadata,
-            resource_slots=resource_slots,
-            copy_factory_resource_slots=copy_factory_resource_slots,
-            region=region,
-            created_at=created_at,
-            primary_account=primary_account,
+            field_id=take(d, "_id", STR),
+            state=take(d, "state", enum(AccountState), UNSET),
+            magic=take(d, "magic", INT, UNSET),
+            connection_status=take(d, "connectionStatus", enum(ConnectionStatus), UNSET),
+            quote_streaming_interval_in_seconds=take(
+                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+            ),
+            symbol=take(d, "symbol", STR, UNSET),
+            reliability=take(d, "reliability", enum(Reliability), UNSET),
+            tags=take(d, "tags", list_of(STR), UNSET),
+            metadata=take(d, "metadata", model(MetatraderAccountReplicaMetadata), UNSET),
+            resource_slots=take(d, "resourceSlots", INT, UNSET),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
+            region=take(d, "region", STR, UNSET),
+            created_at=take(d, "createdAt", DATETIME, UNSET),
+            primary_account=take(
+                d, "primaryAccount", model(MetatraderAccountReplicaPrimaryAccount), UNSET
+            ),
         )
         metatrader_account_replica.additional_properties = d
         return metatrader_account_replica

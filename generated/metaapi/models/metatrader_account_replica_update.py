@@ -2,13 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.copy_factory_role import CopyFactoryRole
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.metatrader_account_replica_update_metadata import (
@@ -34,7 +44,7 @@ class MetatraderAccountReplicaUpdate(Model):
     """ Resource slots to allocate (extra slots are paid). """
     copy_factory_resource_slots: int | Unset = UNSET
     """ CopyFactory resource slots to allocate (extra slots are paid). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         magic = self.magic
@@ -78,32 +88,16 @@ class MetatraderAccountReplicaUpdate(Model):
         )
 
         d = dict(src_dict)
-        magic = d.pop("magic", UNSET)
-        quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-        tags = cast(list[str], d.pop("tags", UNSET))
-        _metadata = d.pop("metadata", UNSET)
-        metadata: MetatraderAccountReplicaUpdateMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = MetatraderAccountReplicaUpdateMetadata.from_dict(_metadata)
-        _copy_factory_roles = d.pop("copyFactoryRoles", UNSET)
-        copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
-        if _copy_factory_roles is not UNSET:
-            copy_factory_roles = []
-            for copy_factory_roles_item_data in _copy_factory_roles:
-                copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-                copy_factory_roles.append(copy_factory_roles_item)
-        resource_slots = d.pop("resourceSlots", UNSET)
-        copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
         metatrader_account_replica_update = cls(
-            magic=magic,
-            quote_streaming_interval_in_seconds=quote_streaming_interval_in_seconds,
-            tags=tags,
-            metadata=metadata,
-            copy_factory_roles=copy_factory_roles,
-            resource_slots=resource_slots,
-            copy_factory_resource_slots=copy_factory_resource_slots,
+            magic=take(d, "magic", INT, UNSET),
+            quote_streaming_interval_in_seconds=take(
+                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+            ),
+            tags=take(d, "tags", list_of(STR), UNSET),
+            metadata=take(d, "metadata", model(MetatraderAccountReplicaUpdateMetadata), UNSET),
+            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), UNSET),
+            resource_slots=take(d, "resourceSlots", INT, UNSET),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
         )
         metatrader_account_replica_update.additional_properties = d
         return metatrader_account_replica_update

@@ -2,13 +2,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.allocate_dedicated_ip import AllocateDedicatedIp
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.metatrader_account_update_metadata import MetatraderAccountUpdateMetadata
@@ -22,7 +34,7 @@ class MetatraderAccountUpdate(Model):
     """ Display name of the account. """
     server: str
     """ MetaTrader server to connect to. """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password (trading) or investor password (read-only access). """
     magic: int | Unset = UNSET
     """ Magic number for the API's trades; must be 0 when `manualTrades` is true. """
@@ -42,7 +54,7 @@ class MetatraderAccountUpdate(Model):
     """ CopyFactory resource slots to allocate (extra slots are paid). """
     allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -93,41 +105,21 @@ class MetatraderAccountUpdate(Model):
         from ..models.metatrader_account_update_metadata import MetatraderAccountUpdateMetadata
 
         d = dict(src_dict)
-        name = d.pop("name")
-        server = d.pop("server")
-        password = d.pop("password", UNSET)
-        magic = d.pop("magic", UNSET)
-        manual_trades = d.pop("manualTrades", UNSET)
-        slippage = d.pop("slippage", UNSET)
-        quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-        tags = cast(list[str], d.pop("tags", UNSET))
-        _metadata = d.pop("metadata", UNSET)
-        metadata: MetatraderAccountUpdateMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = MetatraderAccountUpdateMetadata.from_dict(_metadata)
-        resource_slots = d.pop("resourceSlots", UNSET)
-        copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-        _allocate_dedicated_ip = d.pop("allocateDedicatedIp", UNSET)
-        allocate_dedicated_ip: AllocateDedicatedIp | Unset
-        if isinstance(_allocate_dedicated_ip, Unset):
-            allocate_dedicated_ip = UNSET
-        else:
-            allocate_dedicated_ip = AllocateDedicatedIp(_allocate_dedicated_ip)
         metatrader_account_update = cls(
-            name=name,
-            server=server,
-            password=password,
-            magic=magic,
-            manual_trades=manual_trades,
-            slippage=slippage,
-            quote_streaming_interval_in_seconds=quote_streaming_interval_in_seconds,
-            tags=tags,
-            metadata=metadata,
-            resource_slots=resource_slots,
-            copy_factory_resource_slots=copy_factory_resource_slots,
-            allocate_dedicated_ip=allocate_dedicated_ip,
+            name=take(d, "name", STR),
+            server=take(d, "server", STR),
+            password=take(d, "password", STR, UNSET),
+            magic=take(d, "magic", INT, UNSET),
+            manual_trades=take(d, "manualTrades", BOOL, UNSET),
+            slippage=take(d, "slippage", NUM, UNSET),
+            quote_streaming_interval_in_seconds=take(
+                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+            ),
+            tags=take(d, "tags", list_of(STR), UNSET),
+            metadata=take(d, "metadata", model(MetatraderAccountUpdateMetadata), UNSET),
+            resource_slots=take(d, "resourceSlots", INT, UNSET),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
+            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), UNSET),
         )
         metatrader_account_update.additional_properties = d
         return metatrader_account_update

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -12,7 +12,19 @@ from ..models.allocate_dedicated_ip import AllocateDedicatedIp
 from ..models.copy_factory_role import CopyFactoryRole
 from ..models.platform import Platform
 from ..models.reliability import Reliability
-from ..types import UNSET, Model, Unset
+from ..types import (
+    BOOL,
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.new_metatrader_account_metadata import NewMetatraderAccountMetadata
@@ -33,7 +45,7 @@ class NewMetatraderAccount(Model):
     """ Magic number for the API's trades; must be 0 when `manualTrades` is true. """
     login: str | Unset = UNSET
     """ MetaTrader login (digits only). """
-    password: str | Unset = UNSET
+    password: str | Unset = _attrs_field(default=UNSET, repr=False)
     """ Master password (trading) or investor password (read-only access). """
     platform: Platform | Unset = UNSET
     """ MetaTrader platform. """
@@ -76,7 +88,7 @@ class NewMetatraderAccount(Model):
     """ Words to help find the broker's server, ideally the broker's company name. """
     allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -177,88 +189,34 @@ class NewMetatraderAccount(Model):
         from ..models.new_metatrader_account_metadata import NewMetatraderAccountMetadata
 
         d = dict(src_dict)
-        name = d.pop("name")
-        server = d.pop("server")
-        magic = d.pop("magic")
-        login = d.pop("login", UNSET)
-        password = d.pop("password", UNSET)
-        _platform = d.pop("platform", UNSET)
-        platform: Platform | Unset
-        if isinstance(_platform, Unset):
-            platform = UNSET
-        else:
-            platform = Platform(_platform)
-        provisioning_profile_id = d.pop("provisioningProfileId", UNSET)
-        _type_ = d.pop("type", UNSET)
-        type_: AccountType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = AccountType(_type_)
-        region = d.pop("region", UNSET)
-        application = d.pop("application", UNSET)
-        manual_trades = d.pop("manualTrades", UNSET)
-        slippage = d.pop("slippage", UNSET)
-        quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-        symbol = d.pop("symbol", UNSET)
-        base_currency = d.pop("baseCurrency", UNSET)
-        tags = cast(list[str], d.pop("tags", UNSET))
-        _metadata = d.pop("metadata", UNSET)
-        metadata: NewMetatraderAccountMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = NewMetatraderAccountMetadata.from_dict(_metadata)
-        _reliability = d.pop("reliability", UNSET)
-        reliability: Reliability | Unset
-        if isinstance(_reliability, Unset):
-            reliability = UNSET
-        else:
-            reliability = Reliability(_reliability)
-        resource_slots = d.pop("resourceSlots", UNSET)
-        copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
-        _copy_factory_roles = d.pop("copyFactoryRoles", UNSET)
-        copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
-        if _copy_factory_roles is not UNSET:
-            copy_factory_roles = []
-            for copy_factory_roles_item_data in _copy_factory_roles:
-                copy_factory_roles_item = CopyFactoryRole(copy_factory_roles_item_data)
-                copy_factory_roles.append(copy_factory_roles_item)
-        risk_management_api_enabled = d.pop("riskManagementApiEnabled", UNSET)
-        metastats_api_enabled = d.pop("metastatsApiEnabled", UNSET)
-        keywords = cast(list[str], d.pop("keywords", UNSET))
-        _allocate_dedicated_ip = d.pop("allocateDedicatedIp", UNSET)
-        allocate_dedicated_ip: AllocateDedicatedIp | Unset
-        if isinstance(_allocate_dedicated_ip, Unset):
-            allocate_dedicated_ip = UNSET
-        else:
-            allocate_dedicated_ip = AllocateDedicatedIp(_allocate_dedicated_ip)
         new_metatrader_account = cls(
-            name=name,
-            server=server,
-            magic=magic,
-            login=login,
-            password=password,
-            platform=platform,
-            provisioning_profile_id=provisioning_profile_id,
-            type_=type_,
-            region=region,
-            application=application,
-            manual_trades=manual_trades,
-            slippage=slippage,
-            quote_streaming_interval_in_seconds=quote_streaming_interval_in_seconds,
-            symbol=symbol,
-            base_currency=base_currency,
-            tags=tags,
-            metadata=metadata,
-            reliability=reliability,
-            resource_slots=resource_slots,
-            copy_factory_resource_slots=copy_factory_resource_slots,
-            copy_factory_roles=copy_factory_roles,
-            risk_management_api_enabled=risk_management_api_enabled,
-            metastats_api_enabled=metastats_api_enabled,
-            keywords=keywords,
-            allocate_dedicated_ip=allocate_dedicated_ip,
+            name=take(d, "name", STR),
+            server=take(d, "server", STR),
+            magic=take(d, "magic", INT),
+            login=take(d, "login", STR, UNSET),
+            password=take(d, "password", STR, UNSET),
+            platform=take(d, "platform", enum(Platform), UNSET),
+            provisioning_profile_id=take(d, "provisioningProfileId", STR, UNSET),
+            type_=take(d, "type", enum(AccountType), UNSET),
+            region=take(d, "region", STR, UNSET),
+            application=take(d, "application", STR, UNSET),
+            manual_trades=take(d, "manualTrades", BOOL, UNSET),
+            slippage=take(d, "slippage", NUM, UNSET),
+            quote_streaming_interval_in_seconds=take(
+                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+            ),
+            symbol=take(d, "symbol", STR, UNSET),
+            base_currency=take(d, "baseCurrency", STR, UNSET),
+            tags=take(d, "tags", list_of(STR), UNSET),
+            metadata=take(d, "metadata", model(NewMetatraderAccountMetadata), UNSET),
+            reliability=take(d, "reliability", enum(Reliability), UNSET),
+            resource_slots=take(d, "resourceSlots", INT, UNSET),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
+            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), UNSET),
+            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, UNSET),
+            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, UNSET),
+            keywords=take(d, "keywords", list_of(STR), UNSET),
+            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), UNSET),
         )
         new_metatrader_account.additional_properties = d
         return new_metatrader_account

@@ -2,13 +2,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.reliability import Reliability
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.new_metatrader_account_replica_metadata import NewMetatraderAccountReplicaMetadata
@@ -36,7 +46,7 @@ class NewMetatraderAccountReplica(Model):
     """ Resource slots to allocate (extra slots are paid). Defaults to 1. """
     copy_factory_resource_slots: int | Unset = UNSET
     """ CopyFactory resource slots to allocate (extra slots are paid). Defaults to 1. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         magic = self.magic
@@ -80,35 +90,18 @@ class NewMetatraderAccountReplica(Model):
         )
 
         d = dict(src_dict)
-        magic = d.pop("magic")
-        region = d.pop("region")
-        symbol = d.pop("symbol", UNSET)
-        quote_streaming_interval_in_seconds = d.pop("quoteStreamingIntervalInSeconds", UNSET)
-        tags = cast(list[str], d.pop("tags", UNSET))
-        _metadata = d.pop("metadata", UNSET)
-        metadata: NewMetatraderAccountReplicaMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = NewMetatraderAccountReplicaMetadata.from_dict(_metadata)
-        _reliability = d.pop("reliability", UNSET)
-        reliability: Reliability | Unset
-        if isinstance(_reliability, Unset):
-            reliability = UNSET
-        else:
-            reliability = Reliability(_reliability)
-        resource_slots = d.pop("resourceSlots", UNSET)
-        copy_factory_resource_slots = d.pop("copyFactoryResourceSlots", UNSET)
         new_metatrader_account_replica = cls(
-            magic=magic,
-            region=region,
-            symbol=symbol,
-            quote_streaming_interval_in_seconds=quote_streaming_interval_in_seconds,
-            tags=tags,
-            metadata=metadata,
-            reliability=reliability,
-            resource_slots=resource_slots,
-            copy_factory_resource_slots=copy_factory_resource_slots,
+            magic=take(d, "magic", INT),
+            region=take(d, "region", STR),
+            symbol=take(d, "symbol", STR, UNSET),
+            quote_streaming_interval_in_seconds=take(
+                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+            ),
+            tags=take(d, "tags", list_of(STR), UNSET),
+            metadata=take(d, "metadata", model(NewMetatraderAccountReplicaMetadata), UNSET),
+            reliability=take(d, "reliability", enum(Reliability), UNSET),
+            resource_slots=take(d, "resourceSlots", INT, UNSET),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
         )
         new_metatrader_account_replica.additional_properties = d
         return new_metatrader_account_replica

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    take,
+)
 
 
 @_attrs_define
@@ -30,7 +37,7 @@ class NewMt5DemoAccount(Model):
     """ Phone number of the account holder. """
     keywords: list[str] | Unset = UNSET
     """ Words to help find the broker's server, ideally the broker's company name. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         balance = self.balance
@@ -61,23 +68,15 @@ class NewMt5DemoAccount(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        balance = d.pop("balance")
-        email = d.pop("email")
-        leverage = d.pop("leverage")
-        server_name = d.pop("serverName")
-        account_type = d.pop("accountType", UNSET)
-        name = d.pop("name", UNSET)
-        phone = d.pop("phone", UNSET)
-        keywords = cast(list[str], d.pop("keywords", UNSET))
         new_mt_5_demo_account = cls(
-            balance=balance,
-            email=email,
-            leverage=leverage,
-            server_name=server_name,
-            account_type=account_type,
-            name=name,
-            phone=phone,
-            keywords=keywords,
+            balance=take(d, "balance", NUM),
+            email=take(d, "email", STR),
+            leverage=take(d, "leverage", NUM),
+            server_name=take(d, "serverName", STR),
+            account_type=take(d, "accountType", STR, UNSET),
+            name=take(d, "name", STR, UNSET),
+            phone=take(d, "phone", STR, UNSET),
+            keywords=take(d, "keywords", list_of(STR), UNSET),
         )
         new_mt_5_demo_account.additional_properties = d
         return new_mt_5_demo_account

@@ -5,11 +5,17 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_type import ProvisioningProfileType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -26,7 +32,7 @@ class NewProvisioningProfile(Model):
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
     type_: ProvisioningProfileType | Unset = UNSET
     """ Whether the profile serves trading terminals (`mkTerminal`) or the manager API (`managerApi`). """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -53,22 +59,12 @@ class NewProvisioningProfile(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name = d.pop("name")
-        version = MetatraderVersion(d.pop("version"))
-        broker_timezone = d.pop("brokerTimezone")
-        broker_dst_switch_timezone = d.pop("brokerDSTSwitchTimezone")
-        _type_ = d.pop("type", UNSET)
-        type_: ProvisioningProfileType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = ProvisioningProfileType(_type_)
         new_provisioning_profile = cls(
-            name=name,
-            version=version,
-            broker_timezone=broker_timezone,
-            broker_dst_switch_timezone=broker_dst_switch_timezone,
-            type_=type_,
+            name=take(d, "name", STR),
+            version=take(d, "version", enum(MetatraderVersion)),
+            broker_timezone=take(d, "brokerTimezone", STR),
+            broker_dst_switch_timezone=take(d, "brokerDSTSwitchTimezone", STR),
+            type_=take(d, "type", enum(ProvisioningProfileType), UNSET),
         )
         new_provisioning_profile.additional_properties = d
         return new_provisioning_profile

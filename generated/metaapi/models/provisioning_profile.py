@@ -5,12 +5,18 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_status import ProvisioningProfileStatus
 from ..models.provisioning_profile_type import ProvisioningProfileType
-from ..types import UNSET, Model, Unset
+from ..types import (
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    enum,
+    take,
+)
 
 
 @_attrs_define
@@ -31,7 +37,7 @@ class ProvisioningProfile(Model):
     """ Broker time zone, as an IANA time zone name. """
     broker_dst_switch_timezone: str | Unset = UNSET
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         field_id = self.field_id
@@ -67,36 +73,14 @@ class ProvisioningProfile(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        field_id = d.pop("_id")
-        name = d.pop("name", UNSET)
-        _version = d.pop("version", UNSET)
-        version: MetatraderVersion | Unset
-        if isinstance(_version, Unset):
-            version = UNSET
-        else:
-            version = MetatraderVersion(_version)
-        _status = d.pop("status", UNSET)
-        status: ProvisioningProfileStatus | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
-        else:
-            status = ProvisioningProfileStatus(_status)
-        _type_ = d.pop("type", UNSET)
-        type_: ProvisioningProfileType | Unset
-        if isinstance(_type_, Unset):
-            type_ = UNSET
-        else:
-            type_ = ProvisioningProfileType(_type_)
-        broker_timezone = d.pop("brokerTimezone", UNSET)
-        broker_dst_switch_timezone = d.pop("brokerDSTSwitchTimezone", UNSET)
         provisioning_profile = cls(
-            field_id=field_id,
-            name=name,
-            version=version,
-            status=status,
-            type_=type_,
-            broker_timezone=broker_timezone,
-            broker_dst_switch_timezone=broker_dst_switch_timezone,
+            field_id=take(d, "_id", STR),
+            name=take(d, "name", STR, UNSET),
+            version=take(d, "version", enum(MetatraderVersion), UNSET),
+            status=take(d, "status", enum(ProvisioningProfileStatus), UNSET),
+            type_=take(d, "type", enum(ProvisioningProfileType), UNSET),
+            broker_timezone=take(d, "brokerTimezone", STR, UNSET),
+            broker_dst_switch_timezone=take(d, "brokerDSTSwitchTimezone", STR, UNSET),
         )
         provisioning_profile.additional_properties = d
         return provisioning_profile

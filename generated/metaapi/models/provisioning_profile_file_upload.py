@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from io import BytesIO
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from .. import types
-from ..types import File, Model
+from ..types import (
+    FILE,
+    File,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -18,7 +21,7 @@ class ProvisioningProfileFileUpload(Model):
 
     file: File
     """ Contents of the file. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         file = self.file.to_tuple()
@@ -37,7 +40,6 @@ class ProvisioningProfileFileUpload(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        file = File(payload=BytesIO(d.pop("file")))
-        provisioning_profile_file_upload = cls(file=file)
+        provisioning_profile_file_upload = cls(file=take(d, "file", FILE))
         provisioning_profile_file_upload.additional_properties = d
         return provisioning_profile_file_upload

@@ -5,9 +5,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    list_of,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.provisioning_profile import ProvisioningProfile
@@ -21,7 +28,7 @@ class ProvisioningProfileList(Model):
     """ Number of profiles matching the filter, ignoring pagination. """
     items: list[ProvisioningProfile] | Unset = UNSET
     """ Profiles on this page. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         count = self.count
@@ -44,14 +51,9 @@ class ProvisioningProfileList(Model):
         from ..models.provisioning_profile import ProvisioningProfile
 
         d = dict(src_dict)
-        count = d.pop("count", UNSET)
-        _items = d.pop("items", UNSET)
-        items: list[ProvisioningProfile] | Unset = UNSET
-        if _items is not UNSET:
-            items = []
-            for items_item_data in _items:
-                items_item = ProvisioningProfile.from_dict(items_item_data)
-                items.append(items_item)
-        provisioning_profile_list = cls(count=count, items=items)
+        provisioning_profile_list = cls(
+            count=take(d, "count", INT, UNSET),
+            items=take(d, "items", list_of(model(ProvisioningProfile)), UNSET),
+        )
         provisioning_profile_list.additional_properties = d
         return provisioning_profile_list

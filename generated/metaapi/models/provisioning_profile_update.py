@@ -5,9 +5,12 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import Model
+from ..types import (
+    STR,
+    Model,
+    take,
+)
 
 
 @_attrs_define
@@ -16,7 +19,7 @@ class ProvisioningProfileUpdate(Model):
 
     name: str
     """ Profile name. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -28,7 +31,6 @@ class ProvisioningProfileUpdate(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name = d.pop("name")
-        provisioning_profile_update = cls(name=name)
+        provisioning_profile_update = cls(name=take(d, "name", STR))
         provisioning_profile_update.additional_properties = d
         return provisioning_profile_update

@@ -5,9 +5,14 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -22,7 +27,7 @@ class RegionQuotas(Model):
     """ Most G2 accounts that may be deployed at once. """
     max_deployed_copy_factory_accounts: int | Unset = UNSET
     """ Most CopyFactory accounts that may be deployed at once. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         max_accounts = self.max_accounts
@@ -44,15 +49,13 @@ class RegionQuotas(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        max_accounts = d.pop("maxAccounts", UNSET)
-        max_deployed_g1_accounts = d.pop("maxDeployedG1Accounts", UNSET)
-        max_deployed_g2_accounts = d.pop("maxDeployedG2Accounts", UNSET)
-        max_deployed_copy_factory_accounts = d.pop("maxDeployedCopyFactoryAccounts", UNSET)
         region_quotas = cls(
-            max_accounts=max_accounts,
-            max_deployed_g1_accounts=max_deployed_g1_accounts,
-            max_deployed_g2_accounts=max_deployed_g2_accounts,
-            max_deployed_copy_factory_accounts=max_deployed_copy_factory_accounts,
+            max_accounts=take(d, "maxAccounts", INT, UNSET),
+            max_deployed_g1_accounts=take(d, "maxDeployedG1Accounts", INT, UNSET),
+            max_deployed_g2_accounts=take(d, "maxDeployedG2Accounts", INT, UNSET),
+            max_deployed_copy_factory_accounts=take(
+                d, "maxDeployedCopyFactoryAccounts", INT, UNSET
+            ),
         )
         region_quotas.additional_properties = d
         return region_quotas

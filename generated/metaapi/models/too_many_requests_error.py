@@ -5,9 +5,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    INT,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    model,
+    take,
+)
 
 if TYPE_CHECKING:
     from ..models.too_many_requests_error_metadata import TooManyRequestsErrorMetadata
@@ -25,7 +32,7 @@ class TooManyRequestsError(Model):
     """ Always `TooManyRequestsError` when sent. """
     metadata: TooManyRequestsErrorMetadata | Unset = UNSET
     """ Rate limit data; only `recommendedRetryTime` is dependable, other keys vary by service. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         message = self.message
@@ -50,15 +57,11 @@ class TooManyRequestsError(Model):
         from ..models.too_many_requests_error_metadata import TooManyRequestsErrorMetadata
 
         d = dict(src_dict)
-        message = d.pop("message")
-        id = d.pop("id", UNSET)
-        error = d.pop("error", UNSET)
-        _metadata = d.pop("metadata", UNSET)
-        metadata: TooManyRequestsErrorMetadata | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = TooManyRequestsErrorMetadata.from_dict(_metadata)
-        too_many_requests_error = cls(message=message, id=id, error=error, metadata=metadata)
+        too_many_requests_error = cls(
+            message=take(d, "message", STR),
+            id=take(d, "id", INT, UNSET),
+            error=take(d, "error", STR, UNSET),
+            metadata=take(d, "metadata", model(TooManyRequestsErrorMetadata), UNSET),
+        )
         too_many_requests_error.additional_properties = d
         return too_many_requests_error

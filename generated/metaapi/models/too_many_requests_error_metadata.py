@@ -6,9 +6,16 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
-from ..types import UNSET, Model, Unset
+from ..types import (
+    DATETIME,
+    NUM,
+    STR,
+    UNSET,
+    Model,
+    Unset,
+    take,
+)
 
 
 @_attrs_define
@@ -23,7 +30,7 @@ class TooManyRequestsErrorMetadata(Model):
     """ When to retry. """
     type_: str | Unset = UNSET
     """ Kind of limit that was hit. """
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         period_in_minutes = self.period_in_minutes
@@ -47,20 +54,11 @@ class TooManyRequestsErrorMetadata(Model):
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        period_in_minutes = d.pop("periodInMinutes", UNSET)
-        requests_per_period_allowed = d.pop("requestsPerPeriodAllowed", UNSET)
-        _recommended_retry_time = d.pop("recommendedRetryTime", UNSET)
-        recommended_retry_time: datetime.datetime | Unset
-        if isinstance(_recommended_retry_time, Unset):
-            recommended_retry_time = UNSET
-        else:
-            recommended_retry_time = datetime.datetime.fromisoformat(_recommended_retry_time)
-        type_ = d.pop("type", UNSET)
         too_many_requests_error_metadata = cls(
-            period_in_minutes=period_in_minutes,
-            requests_per_period_allowed=requests_per_period_allowed,
-            recommended_retry_time=recommended_retry_time,
-            type_=type_,
+            period_in_minutes=take(d, "periodInMinutes", NUM, UNSET),
+            requests_per_period_allowed=take(d, "requestsPerPeriodAllowed", NUM, UNSET),
+            recommended_retry_time=take(d, "recommendedRetryTime", DATETIME, UNSET),
+            type_=take(d, "type", STR, UNSET),
         )
         too_many_requests_error_metadata.additional_properties = d
         return too_many_requests_error_metadata

@@ -8,6 +8,7 @@ from brokerlink.hooks import Operation
 from ...models.account import Account
 from ...models.error_body import ErrorBody
 from ...models.new_account import NewAccount
+from ...types import body, model
 
 OPERATION = Operation("b2core", "createAccount", idempotent=False, polls=False)
 
@@ -29,24 +30,24 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> Account | ErrorBody | None:
     if response.status_code == 200:
-        response_200 = Account.from_dict(response.json())
+        response_200 = body(model(Account), response.json())
         return response_200
     if response.status_code == 201:
-        response_201 = Account.from_dict(response.json())
+        response_201 = body(model(Account), response.json())
         return response_201
     if response.status_code == 400:
-        response_400 = ErrorBody.from_dict(response.json())
+        response_400 = body(model(ErrorBody), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = ErrorBody.from_dict(response.json())
+        response_401 = body(model(ErrorBody), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = ErrorBody.from_dict(response.json())
+        response_403 = body(model(ErrorBody), response.json())
         return response_403
     if response.status_code == 422:
-        response_422 = ErrorBody.from_dict(response.json())
+        response_422 = body(model(ErrorBody), response.json())
         return response_422
     if response.status_code == 429:
-        response_429 = ErrorBody.from_dict(response.json())
+        response_429 = body(model(ErrorBody), response.json())
         return response_429
     return None

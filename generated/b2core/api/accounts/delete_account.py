@@ -7,6 +7,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.error_body import ErrorBody
+from ...types import body, model
 
 OPERATION = Operation("b2core", "deleteAccount", idempotent=True, polls=False)
 
@@ -29,21 +30,21 @@ def _parse_response(response: httpx.Response) -> Any | ErrorBody | None:
         response_204 = cast(Any, None)
         return response_204
     if response.status_code == 400:
-        response_400 = ErrorBody.from_dict(response.json())
+        response_400 = body(model(ErrorBody), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = ErrorBody.from_dict(response.json())
+        response_401 = body(model(ErrorBody), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = ErrorBody.from_dict(response.json())
+        response_403 = body(model(ErrorBody), response.json())
         return response_403
     if response.status_code == 404:
-        response_404 = ErrorBody.from_dict(response.json())
+        response_404 = body(model(ErrorBody), response.json())
         return response_404
     if response.status_code == 422:
-        response_422 = ErrorBody.from_dict(response.json())
+        response_422 = body(model(ErrorBody), response.json())
         return response_422
     if response.status_code == 429:
-        response_429 = ErrorBody.from_dict(response.json())
+        response_429 = body(model(ErrorBody), response.json())
         return response_429
     return None

@@ -12,7 +12,7 @@ from ...models.account_list import AccountList
 from ...models.account_sort_key import AccountSortKey
 from ...models.error_body import ErrorBody
 from ...models.sort_order import SortOrder
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, list_of, model, one_of
 
 OPERATION = Operation("b2core", "listAccounts", idempotent=True, polls=False)
 
@@ -59,39 +59,21 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> AccountList | list[Account] | ErrorBody | None:
     if response.status_code == 200:
-
-        def _parse_response_200(data: object) -> AccountList | list[Account]:
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                response_200_type_0 = []
-                _response_200_type_0 = data
-                for response_200_type_0_item_data in _response_200_type_0:
-                    response_200_type_0_item = Account.from_dict(response_200_type_0_item_data)
-                    response_200_type_0.append(response_200_type_0_item)
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_1 = AccountList.from_dict(data)
-            return response_200_type_1
-
-        response_200 = _parse_response_200(response.json())
+        response_200 = body(one_of(list_of(model(Account)), model(AccountList)), response.json())
         return response_200
     if response.status_code == 400:
-        response_400 = ErrorBody.from_dict(response.json())
+        response_400 = body(model(ErrorBody), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = ErrorBody.from_dict(response.json())
+        response_401 = body(model(ErrorBody), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = ErrorBody.from_dict(response.json())
+        response_403 = body(model(ErrorBody), response.json())
         return response_403
     if response.status_code == 422:
-        response_422 = ErrorBody.from_dict(response.json())
+        response_422 = body(model(ErrorBody), response.json())
         return response_422
     if response.status_code == 429:
-        response_429 = ErrorBody.from_dict(response.json())
+        response_429 = body(model(ErrorBody), response.json())
         return response_429
     return None

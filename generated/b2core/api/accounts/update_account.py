@@ -9,6 +9,7 @@ from brokerlink.hooks import Operation
 from ...models.account import Account
 from ...models.account_update import AccountUpdate
 from ...models.error_body import ErrorBody
+from ...types import body, model
 
 OPERATION = Operation("b2core", "updateAccount", idempotent=True, polls=False)
 
@@ -33,24 +34,24 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> Account | ErrorBody | None:
     if response.status_code == 200:
-        response_200 = Account.from_dict(response.json())
+        response_200 = body(model(Account), response.json())
         return response_200
     if response.status_code == 400:
-        response_400 = ErrorBody.from_dict(response.json())
+        response_400 = body(model(ErrorBody), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = ErrorBody.from_dict(response.json())
+        response_401 = body(model(ErrorBody), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = ErrorBody.from_dict(response.json())
+        response_403 = body(model(ErrorBody), response.json())
         return response_403
     if response.status_code == 404:
-        response_404 = ErrorBody.from_dict(response.json())
+        response_404 = body(model(ErrorBody), response.json())
         return response_404
     if response.status_code == 422:
-        response_422 = ErrorBody.from_dict(response.json())
+        response_422 = body(model(ErrorBody), response.json())
         return response_422
     if response.status_code == 429:
-        response_429 = ErrorBody.from_dict(response.json())
+        response_429 = body(model(ErrorBody), response.json())
         return response_429
     return None

@@ -8,6 +8,7 @@ from brokerlink.hooks import Operation
 from ...models.error_body import ErrorBody
 from ...models.token import Token
 from ...models.token_request import TokenRequest
+from ...types import body, model
 
 OPERATION = Operation("b2core", "createToken", idempotent=True, polls=False)
 
@@ -29,15 +30,15 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> ErrorBody | Token | None:
     if response.status_code == 200:
-        response_200 = Token.from_dict(response.json())
+        response_200 = body(model(Token), response.json())
         return response_200
     if response.status_code == 201:
-        response_201 = Token.from_dict(response.json())
+        response_201 = body(model(Token), response.json())
         return response_201
     if response.status_code == 400:
-        response_400 = ErrorBody.from_dict(response.json())
+        response_400 = body(model(ErrorBody), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = ErrorBody.from_dict(response.json())
+        response_401 = body(model(ErrorBody), response.json())
         return response_401
     return None

@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.change_balance_request import ChangeBalanceRequest
 from ...models.envelope import Envelope
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "changeBalance", idempotent=False, polls=False)
 
@@ -34,6 +34,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> Envelope | None:
     if response.status_code == 200:
-        response_200 = Envelope.from_dict(response.json())
+        response_200 = body(model(Envelope), response.json())
         return response_200
     return None

@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.account_list_response import AccountListResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "listAccounts", idempotent=True, polls=False)
 
@@ -41,6 +41,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> AccountListResponse | None:
     if response.status_code == 200:
-        response_200 = AccountListResponse.from_dict(response.json())
+        response_200 = body(model(AccountListResponse), response.json())
         return response_200
     return None

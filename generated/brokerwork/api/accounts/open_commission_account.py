@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.commission_account_response import CommissionAccountResponse
 from ...models.open_commission_account_request import OpenCommissionAccountRequest
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "openCommissionAccount", idempotent=False, polls=False)
 
@@ -32,6 +32,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> CommissionAccountResponse | None:
     if response.status_code == 200:
-        response_200 = CommissionAccountResponse.from_dict(response.json())
+        response_200 = body(model(CommissionAccountResponse), response.json())
         return response_200
     return None

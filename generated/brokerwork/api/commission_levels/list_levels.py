@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.commission_levels_response import CommissionLevelsResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "listLevels", idempotent=True, polls=False)
 
@@ -28,6 +28,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> CommissionLevelsResponse | None:
     if response.status_code == 200:
-        response_200 = CommissionLevelsResponse.from_dict(response.json())
+        response_200 = body(model(CommissionLevelsResponse), response.json())
         return response_200
     return None

@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.customer_list_response import CustomerListResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "listCustomers", idempotent=True, polls=False)
 
@@ -39,6 +39,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> CustomerListResponse | None:
     if response.status_code == 200:
-        response_200 = CustomerListResponse.from_dict(response.json())
+        response_200 = body(model(CustomerListResponse), response.json())
         return response_200
     return None

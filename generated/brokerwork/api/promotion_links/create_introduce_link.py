@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.create_introduce_link_request import CreateIntroduceLinkRequest
 from ...models.introduce_link_response import IntroduceLinkResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "createIntroduceLink", idempotent=False, polls=False)
 
@@ -32,6 +32,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> IntroduceLinkResponse | None:
     if response.status_code == 200:
-        response_200 = IntroduceLinkResponse.from_dict(response.json())
+        response_200 = body(model(IntroduceLinkResponse), response.json())
         return response_200
     return None

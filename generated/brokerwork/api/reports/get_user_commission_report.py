@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.commission_report_request import CommissionReportRequest
 from ...models.commission_report_response import CommissionReportResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "getUserCommissionReport", idempotent=True, polls=False)
 
@@ -32,6 +32,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> CommissionReportResponse | None:
     if response.status_code == 200:
-        response_200 = CommissionReportResponse.from_dict(response.json())
+        response_200 = body(model(CommissionReportResponse), response.json())
         return response_200
     return None

@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.deals_response import DealsResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "listDeals", idempotent=True, polls=False)
 
@@ -41,6 +41,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> DealsResponse | None:
     if response.status_code == 200:
-        response_200 = DealsResponse.from_dict(response.json())
+        response_200 = body(model(DealsResponse), response.json())
         return response_200
     return None

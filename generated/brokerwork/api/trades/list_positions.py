@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.positions_response import PositionsResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "listPositions", idempotent=True, polls=False)
 
@@ -41,6 +41,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> PositionsResponse | None:
     if response.status_code == 200:
-        response_200 = PositionsResponse.from_dict(response.json())
+        response_200 = body(model(PositionsResponse), response.json())
         return response_200
     return None

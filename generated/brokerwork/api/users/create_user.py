@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.create_user_request import CreateUserRequest
 from ...models.create_user_response import CreateUserResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "createUser", idempotent=False, polls=False)
 
@@ -32,6 +32,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> CreateUserResponse | None:
     if response.status_code == 200:
-        response_200 = CreateUserResponse.from_dict(response.json())
+        response_200 = body(model(CreateUserResponse), response.json())
         return response_200
     return None

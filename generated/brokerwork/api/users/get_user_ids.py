@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.user_ids_response import UserIdsResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "getUserIds", idempotent=True, polls=False)
 
@@ -33,6 +33,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> UserIdsResponse | None:
     if response.status_code == 200:
-        response_200 = UserIdsResponse.from_dict(response.json())
+        response_200 = body(model(UserIdsResponse), response.json())
         return response_200
     return None

@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.user_list_response import UserListResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "getUserInfo", idempotent=True, polls=False)
 
@@ -35,6 +35,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> UserListResponse | None:
     if response.status_code == 200:
-        response_200 = UserListResponse.from_dict(response.json())
+        response_200 = body(model(UserListResponse), response.json())
         return response_200
     return None

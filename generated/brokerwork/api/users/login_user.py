@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.login_user_request import LoginUserRequest
 from ...models.login_user_response import LoginUserResponse
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, model
 
 OPERATION = Operation("brokerwork", "loginUser", idempotent=False, polls=False)
 
@@ -32,6 +32,6 @@ def _get_kwargs(
 
 def _parse_response(response: httpx.Response) -> LoginUserResponse | None:
     if response.status_code == 200:
-        response_200 = LoginUserResponse.from_dict(response.json())
+        response_200 = body(model(LoginUserResponse), response.json())
         return response_200
     return None

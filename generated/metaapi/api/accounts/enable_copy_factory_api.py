@@ -9,6 +9,7 @@ from brokerlink.hooks import Operation
 from ...models.copy_factory_api_settings import CopyFactoryApiSettings
 from ...models.error import Error
 from ...models.too_many_requests_error import TooManyRequestsError
+from ...types import body, model
 
 OPERATION = Operation("metaapi", "enableCopyFactoryApi", idempotent=True, polls=False)
 
@@ -36,18 +37,18 @@ def _parse_response(response: httpx.Response) -> Any | Error | TooManyRequestsEr
         response_204 = cast(Any, None)
         return response_204
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = body(model(Error), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = body(model(Error), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = body(model(Error), response.json())
         return response_403
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = body(model(Error), response.json())
         return response_404
     if response.status_code == 429:
-        response_429 = TooManyRequestsError.from_dict(response.json())
+        response_429 = body(model(TooManyRequestsError), response.json())
         return response_429
     return None

@@ -15,7 +15,7 @@ from ...models.metatrader_account_list import MetatraderAccountList
 from ...models.metatrader_version import MetatraderVersion
 from ...models.sort_order import SortOrder
 from ...models.too_many_requests_error import TooManyRequestsError
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, list_of, model, one_of
 
 OPERATION = Operation("metaapi", "listAccounts", idempotent=True, polls=False)
 
@@ -105,38 +105,20 @@ def _parse_response(
     response: httpx.Response,
 ) -> Error | TooManyRequestsError | list[MetatraderAccount] | MetatraderAccountList | None:
     if response.status_code == 200:
-
-        def _parse_response_200(data: object) -> list[MetatraderAccount] | MetatraderAccountList:
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                response_200_type_0 = []
-                _response_200_type_0 = data
-                for response_200_type_0_item_data in _response_200_type_0:
-                    response_200_type_0_item = MetatraderAccount.from_dict(
-                        response_200_type_0_item_data
-                    )
-                    response_200_type_0.append(response_200_type_0_item)
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_1 = MetatraderAccountList.from_dict(data)
-            return response_200_type_1
-
-        response_200 = _parse_response_200(response.json())
+        response_200 = body(
+            one_of(list_of(model(MetatraderAccount)), model(MetatraderAccountList)), response.json()
+        )
         return response_200
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = body(model(Error), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = body(model(Error), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = body(model(Error), response.json())
         return response_403
     if response.status_code == 429:
-        response_429 = TooManyRequestsError.from_dict(response.json())
+        response_429 = body(model(TooManyRequestsError), response.json())
         return response_429
     return None

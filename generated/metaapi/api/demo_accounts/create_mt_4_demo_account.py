@@ -11,6 +11,7 @@ from ...models.demo_account_credentials import DemoAccountCredentials
 from ...models.error import Error
 from ...models.new_mt_4_demo_account import NewMt4DemoAccount
 from ...models.too_many_requests_error import TooManyRequestsError
+from ...types import body, model
 
 OPERATION = Operation(
     "metaapi", "createMt4DemoAccount", idempotent=True, polls=True, key_header="transaction-id"
@@ -41,24 +42,24 @@ def _parse_response(
     response: httpx.Response,
 ) -> AcceptedError | DemoAccountCredentials | Error | TooManyRequestsError | None:
     if response.status_code == 201:
-        response_201 = DemoAccountCredentials.from_dict(response.json())
+        response_201 = body(model(DemoAccountCredentials), response.json())
         return response_201
     if response.status_code == 202:
-        response_202 = AcceptedError.from_dict(response.json())
+        response_202 = body(model(AcceptedError), response.json())
         return response_202
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = body(model(Error), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = body(model(Error), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = body(model(Error), response.json())
         return response_403
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = body(model(Error), response.json())
         return response_404
     if response.status_code == 429:
-        response_429 = TooManyRequestsError.from_dict(response.json())
+        response_429 = body(model(TooManyRequestsError), response.json())
         return response_429
     return None

@@ -12,7 +12,7 @@ from ...models.provisioning_profile_list import ProvisioningProfileList
 from ...models.provisioning_profile_status import ProvisioningProfileStatus
 from ...models.provisioning_profile_type import ProvisioningProfileType
 from ...models.too_many_requests_error import TooManyRequestsError
-from ...types import UNSET, Unset
+from ...types import UNSET, Unset, body, list_of, model, one_of
 
 OPERATION = Operation("metaapi", "listProvisioningProfiles", idempotent=True, polls=False)
 
@@ -60,40 +60,21 @@ def _parse_response(
     response: httpx.Response,
 ) -> Error | TooManyRequestsError | list[ProvisioningProfile] | ProvisioningProfileList | None:
     if response.status_code == 200:
-
-        def _parse_response_200(
-            data: object,
-        ) -> list[ProvisioningProfile] | ProvisioningProfileList:
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                response_200_type_0 = []
-                _response_200_type_0 = data
-                for response_200_type_0_item_data in _response_200_type_0:
-                    response_200_type_0_item = ProvisioningProfile.from_dict(
-                        response_200_type_0_item_data
-                    )
-                    response_200_type_0.append(response_200_type_0_item)
-                return response_200_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            response_200_type_1 = ProvisioningProfileList.from_dict(data)
-            return response_200_type_1
-
-        response_200 = _parse_response_200(response.json())
+        response_200 = body(
+            one_of(list_of(model(ProvisioningProfile)), model(ProvisioningProfileList)),
+            response.json(),
+        )
         return response_200
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = body(model(Error), response.json())
         return response_400
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = body(model(Error), response.json())
         return response_401
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = body(model(Error), response.json())
         return response_403
     if response.status_code == 429:
-        response_429 = TooManyRequestsError.from_dict(response.json())
+        response_429 = body(model(TooManyRequestsError), response.json())
         return response_429
     return None
