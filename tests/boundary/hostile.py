@@ -9,6 +9,7 @@ server side too, so a client that never gives up cannot hang the test suite.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 import threading
@@ -230,10 +231,8 @@ class HostileServer:
         except OSError:
             return
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
 
 def _read_request(conn: socket.socket, buffer: bytes) -> tuple[Seen | None, bytes]:
