@@ -10,6 +10,7 @@ server side too, so a client that never gives up cannot hang the test suite.
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import struct
 import threading
@@ -20,7 +21,7 @@ from typing import Any
 
 STALL_LIMIT = 2.0
 """Longest a stalling answer keeps the connection, whatever the client does."""
-DRIP_LIMIT = 1.6
+DRIP_LIMIT = 1.2
 """Longest a dripping answer goes on (then the connection closes): past any client's bound."""
 
 
@@ -86,32 +87,50 @@ class Reset(Action):
 
 @dataclass
 class Stall(Action):
-    """Say nothing until the client goes away (at most ``STALL_LIMIT`` s)."""
+    """Say nothing until the client goes away (at most ``STALL_LIMIT`` s); ``held`` lists how
+    long each client waited (``inf``: it was still waiting at the limit)."""
+
+    held: list[float] = field(default_factory=list)
 
     def run(self, conn: socket.socket) -> bool:
-        _wait_for_hangup(conn, STALL_LIMIT)
+        started = time.monotonic()
+        hung_up = _wait_for_hangup(conn, STALL_LIMIT)
+        self.held.append(time.monotonic() - started if hung_up else math.inf)
         return False
 
 
 @dataclass
 class Drip(Action):
-    """A whole answer, one byte every ``interval`` s (at most ``DRIP_LIMIT`` s, then close)."""
+    """A whole answer, one byte every ``interval`` s (at most ``DRIP_LIMIT`` s, then close);
+    ``held`` lists how long each client listened (``inf``: still listening at the limit)."""
 
     interval: float = 0.2
     body: bytes = b'{"_id": "' + b"x" * 500 + b'"}'
+    head_at_once: bool = False  # True: the headers at once, then the body drips
+    held: list[float] = field(default_factory=list)
 
     def run(self, conn: socket.socket) -> bool:
-        data = head(200, {"Content-Type": "application/json"}, len(self.body)) + self.body
-        stop = time.monotonic() + DRIP_LIMIT
+        data = head(200, {"Content-Type": "application/json"}, len(self.body))
+        if self.head_at_once:
+            conn.sendall(data)
+            data = self.body
+        else:
+            data += self.body
+        started = time.monotonic()
+        stop = started + DRIP_LIMIT
+        held = math.inf  # the client was still there when the drip ended
         for index in range(len(data)):
             if time.monotonic() > stop:
                 break
             try:
                 conn.sendall(data[index : index + 1])
             except OSError:
+                held = time.monotonic() - started
                 break
             if _wait_for_hangup(conn, self.interval):
+                held = time.monotonic() - started
                 break
+        self.held.append(held)
         return False
 
 

@@ -105,11 +105,19 @@ def deep(n: int) -> bytes:
 
 
 FAULTS: list[Fault] = [
+    Fault("control", lambda f: [Reply(f.status, f.ok_bytes(), JSON)], None, "once"),
     Fault("refused", lambda f: [], errors.TransportError, "none", exclude=(errors.ApiTimeout,)),
     Fault("close", lambda f: [Close()], errors.TransportError, "retried"),
     Fault("reset", lambda f: [Reset()], errors.TransportError, "retried"),
     Fault("stall", lambda f: [Stall()], errors.ApiTimeout, "retried"),
     Fault("drip", lambda f: [Drip()], errors.ApiTimeout, "retried"),
+    Fault(
+        "drip-body",
+        lambda f: [Drip(head_at_once=True)],
+        errors.ApiTimeout,
+        "retried",
+        families=("meta-get", "bw-get", "b2-list"),
+    ),
     Fault(
         "html-502",
         lambda f: [Reply(502, HTML, {"Content-Type": "text/html"})],
@@ -269,6 +277,10 @@ def test_fault_cell(
     )
     if family.api == "b2core" and fault.name != "refused":
         assert hostile.count("/tokens") == 1
+    for action in actions:
+        for held in getattr(action, "held", []):
+            # One exchange ends within its timeout: the client hangs up on a stall or a drip.
+            assert held <= TIMEOUT + MARGIN, f"an exchange lasted {held:.2f} s (inf: not ended)"
     exchanges = 1 + RETRIES
     assert elapsed <= exchanges * (TIMEOUT + MARGIN) + MARGIN, f"took {elapsed:.2f} s"
     assert elsewhere.requests == []
@@ -394,6 +406,7 @@ def test_token_endpoint_faults(
 ) -> None:
     """A broken token endpoint: a typed error, no accounts request, bounded token requests."""
     family = FAMILIES["b2-list"]
+    answer = Stall() if isinstance(answer, Stall) else answer  # a fresh record of hang-ups
     hostile.on("/tokens", answer)
     hostile.on("/b2core/", Reply(200, family.ok_bytes(), JSON))
     with instant_waits():
@@ -401,6 +414,8 @@ def test_token_endpoint_faults(
     check_typed(caught, expect)
     assert op_requests(hostile) == 0
     assert 1 <= hostile.count("/tokens") <= 1 + RETRIES
+    for held in getattr(answer, "held", []):
+        assert held <= TIMEOUT + MARGIN, f"the token exchange lasted {held:.2f} s"
     assert elapsed <= (1 + RETRIES) * (TIMEOUT + MARGIN) + MARGIN
 
 

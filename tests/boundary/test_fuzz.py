@@ -139,8 +139,11 @@ def mismatch(value: Any, hint: Any, ns: dict[str, Any], where: str = "$") -> str
         found = [mismatch(value, arg, ns, where) for arg in args]
         if None in found:
             return None
-        # The branch that got deepest into the value explains best why none fits.
-        return max((p for p in found if p), key=lambda p: len(p.split(":", 1)[0]))
+        # A branch that got deeper into the value explains best why none fits.
+        deepest = max((p for p in found if p), key=lambda p: len(p.split(":", 1)[0]))
+        if len(deepest.split(":", 1)[0]) > len(where):
+            return deepest
+        return f"{where}: {type(value).__name__} {value!r:.60} is none of {hint}"
     if hint is type(None) or hint is None:
         return None if value is None else f"{where}: {value!r:.60} is not None"
     if origin in (list, typing.List):  # noqa: UP006
