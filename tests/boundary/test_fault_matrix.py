@@ -100,6 +100,18 @@ def rate_body(family: Family) -> bytes:
     return json.dumps({"code": 429, "message": "Too Many Requests"}).encode()
 
 
+BW_TOO_MUCH = json.dumps(
+    {
+        "result": False,
+        "mcode": "BW_REQUEST_TOO_MUCH",
+        "data": None,
+        "errorMessage": "Too many requests",
+        "time": 0,
+    }
+).encode()
+"""Broker Work's rate limit: HTTP 200, ``result: false`` (sent with the ``Retry-After`` styles)."""
+
+
 def deep(n: int) -> bytes:
     return b"[" * n + b"]" * n
 
@@ -180,6 +192,16 @@ FAULTS: list[Fault] = [
             errors.RateLimited,
             "all-retried" if style in ("missing", "garbage", "negative") else "at-most-retried",
             families=tuple(n for n in FAMILIES if not n.startswith("bw-")),
+        )
+        for style in RETRY_AFTER
+    ],
+    *[
+        Fault(
+            f"bw-too-much-retry-after-{style}",
+            lambda f, style=style: [Reply(200, BW_TOO_MUCH, accepted(style))],
+            errors.RateLimited,
+            "all-retried" if style in ("missing", "garbage", "negative") else "at-most-retried",
+            families=("bw-get",),
         )
         for style in RETRY_AFTER
     ],
