@@ -1,8 +1,10 @@
 """Sessions: ``nox`` runs tests, lint, typecheck and generate_check; ``nox -s generate`` rewrites
 generated/ from specs/; ``nox -s record`` re-records the cassettes; ``nox -s bench`` runs the
-benchmarks."""
+benchmarks; ``nox -s fuzz`` fuzzes response bodies at length."""
 
 from __future__ import annotations
+
+import os
 
 import nox
 
@@ -89,3 +91,21 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: ratios against a baseline measured in the same run."""
     session.install("-e", ".", *group("test"), *group("generate"))
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The response-body fuzz of tests/boundary at length (not a default session): 10,000
+    examples over all its tests unless ``BROKERLINK_FUZZ_EXAMPLES`` says otherwise."""
+    session.install("-e", ".", *group("test"))
+    examples = session.env.get("BROKERLINK_FUZZ_EXAMPLES") or os.environ.get(
+        "BROKERLINK_FUZZ_EXAMPLES", "10000"
+    )
+    session.run(
+        "pytest",
+        "tests/boundary/test_fuzz.py",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"BROKERLINK_FUZZ_EXAMPLES": examples},
+    )

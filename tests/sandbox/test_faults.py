@@ -24,6 +24,16 @@ def test_html_5xx(metaapi: httpx.Client, status: int) -> None:
     assert answer.status_code == status
     assert answer.headers["content-type"].startswith("text/html")
     assert answer.text.lstrip().startswith("<html>")
+    reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+    reason[504] = "Gateway Timeout"
+    assert f"<title>{status} {reason[status]}</title>" in answer.text
+    assert f"<h1>{status} {reason[status]}</h1>" in answer.text
+
+
+def test_html_5xx_unnamed_status(metaapi: httpx.Client) -> None:
+    answer = fault(metaapi, "html-599")
+    assert answer.status_code == 599
+    assert "<title>599 Server Error</title>" in answer.text
 
 
 def test_malformed_json(metaapi: httpx.Client) -> None:

@@ -7,6 +7,7 @@ server (a :class:`FaultPlan` rule, from ``create_app(fault=...)`` or ``POST /_sa
 from __future__ import annotations
 
 import asyncio
+import http
 import json
 import re
 from collections.abc import Callable
@@ -86,10 +87,20 @@ class FaultPlan:
 
 
 _HTML_BODY = (
-    "<html>\r\n<head><title>{code} Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>{code} Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
+
+
+def _reason(code: int) -> str:
+    """The reason phrase of a 5xx status (``Server Error`` for one HTTP does not name)."""
+    try:
+        return http.HTTPStatus(code).phrase
+    except ValueError:
+        return "Server Error"
+
+
 _MALFORMED = b'{"result": true, "data": [{"id": 1,, "name": undefined}'
 
 
@@ -135,7 +146,12 @@ class FaultMiddleware:
         html = _HTML_MODE.match(mode)
         if html is not None:
             code = int(html.group(1))
-            await _send(send, code, b"text/html", _HTML_BODY.format(code=code).encode())
+            await _send(
+                send,
+                code,
+                b"text/html",
+                _HTML_BODY.format(code=code, reason=_reason(code)).encode(),
+            )
         elif mode == "slow":
             await asyncio.sleep(self.slow_delay() if delay is None else delay)
             await self.app(scope, receive, send)

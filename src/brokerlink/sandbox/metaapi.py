@@ -104,6 +104,8 @@ PROFILE_FILES = {
     "mt4manager.exe",
     "mt5managersetup.exe",
 }
+DEFAULT_PROFILE = "default"
+"""The profile id demo-account generation accepts to find the server file by server name."""
 TERMINAL_PROFILE = "mkTerminal"
 """The terminal profile type as specs/metaapi-provisioning.yaml spells it."""
 _ACCEPTED_TID = re.compile(r"^accepted(\d+)(?:-?(date|none|garbage))?", re.IGNORECASE)
@@ -214,7 +216,13 @@ class MetaApi:
     def _render(self, account: MtAccount) -> JSON:
         if not account.replicas:
             return account.doc
-        return {**account.doc, "accountReplicas": [r.doc for r in account.replicas.values()]}
+        replicas = [self._render_replica(account, r) for r in account.replicas.values()]
+        return {**account.doc, "accountReplicas": replicas}
+
+    @staticmethod
+    def _render_replica(account: MtAccount, replica: MtReplica) -> JSON:
+        """A replica document with its ``primaryAccount`` (the account's own fields)."""
+        return {**replica.doc, "primaryAccount": dict(account.doc)}
 
     def _move(self, doc: JSON, transitional: str, final: str) -> Transition | None:
         """Start a state change; with ``transition_seconds == 0`` it completes at once."""
@@ -512,11 +520,13 @@ class MetaApi:
         account, _, missing = self._replica(request)
         if account is None:
             return missing
-        return json_response([r.doc for r in account.replicas.values()])
+        return json_response([self._render_replica(account, r) for r in account.replicas.values()])
 
     async def get_replica(self, request: Request) -> Response:
-        _, replica, missing = self._replica(request)
-        return missing if replica is None else json_response(replica.doc)
+        account, replica, missing = self._replica(request)
+        if account is None or replica is None:
+            return missing
+        return json_response(self._render_replica(account, replica))
 
     async def create_replica(self, request: Request) -> Response:
         account, _, missing = self._replica(request)
@@ -689,9 +699,10 @@ class MetaApi:
         return await self._create_demo(request, 5)
 
     async def _create_demo(self, request: Request, version: int) -> Response:
-        profile, missing = self._profile(request)
-        if profile is None:
-            return missing
+        if request.path_params["profileId"] != DEFAULT_PROFILE:
+            profile, missing = self._profile(request)
+            if profile is None:
+                return missing
         body = await read_object(request)
         return await self._transact(request, lambda: self._new_demo(body, version))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -64,9 +65,15 @@ def mt_account_doc(account_id: str, created: float, **fields: Any) -> JSON:
         "primaryReplica": True,
         "connections": [],
         "createdAt": iso_utc(created),
+        "hash": account_hash(account_id),
     }
     doc.update(fields)
     return doc
+
+
+def account_hash(account_id: str) -> int:
+    """A stable hash code of an account (the spec's ``hash``: a number), from its id."""
+    return int(hashlib.sha256(account_id.encode()).hexdigest()[:8], 16)
 
 
 def seed_metaapi(now: float, *, empty: bool = False) -> MetaApiStore:
