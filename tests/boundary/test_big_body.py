@@ -48,6 +48,12 @@ def traced(
     return result, caught, peak
 
 
+# Open in issue 16: the client has no response size cap yet (max_response_bytes); these fail
+# until it lands, and fail the suite once they pass (xfail_strict), so the mark goes with it.
+PENDING = pytest.mark.xfail(reason="issue 16: no response size cap yet", strict=True)
+
+
+@PENDING
 @MODES
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_body_over_a_small_cap(hostile: HostileServer, asynchronous: bool, chunked: bool) -> None:
@@ -67,9 +73,11 @@ def test_body_under_the_default_cap(hostile: HostileServer, asynchronous: bool) 
     check_typed(caught, None)
     assert len(result.field_id) == BODY - len(b'{"_id": ""}')
     del result
-    assert peak < 150 * MB, f"peak {peak / MB:.1f} MB for a {BODY / MB:.0f} MB body"
+    # The body, its text and the parsed string are alive at once: about 3x, 4x async.
+    assert peak < 5 * BODY, f"peak {peak / MB:.1f} MB for a {BODY / MB:.0f} MB body"
 
 
+@PENDING
 @MODES
 def test_body_over_the_default_cap(hostile: HostileServer, asynchronous: bool) -> None:
     hostile.on("/metaapi/", Huge(DEFAULT_CAP + 1, chunked=True))
