@@ -21,13 +21,25 @@ def quick_start() -> list[str]:
 
 def test_two_commands_main_job_then_tests() -> None:
     main_job, tests = quick_start()
-    assert main_job.endswith("python3 -m brokerlink demo")
-    assert tests.endswith("python3 -m nox")
+    assert main_job.endswith("python -m brokerlink demo")
+    assert tests.endswith("python -m nox")
+    for command in (main_job, tests):  # a virtual environment: no install into the system's
+        assert command.startswith("python3 -m venv .venv && .venv/bin/python -m pip install ")
 
 
-def test_ci_runs_the_readme_test_command() -> None:
+def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "python3 -m nox" in ci.splitlines()[-1]
+    assert ci.strip().splitlines()[-1] == quick_start()[1]
+
+
+def test_every_python_block_of_the_readme_compiles() -> None:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for number, block in enumerate(blocks, 1):
+        compile(block, f"README.md python block {number}", "exec")  # no await outside async def
+        if "bw." in block:
+            assert "as bw" in block or "bw =" in block, "every name the block uses is defined"
 
 
 def test_the_main_job_runs() -> None:
