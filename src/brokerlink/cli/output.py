@@ -144,14 +144,17 @@ _MAX_CELL = 40
 
 
 def _lookup(row: Mapping[str, Any], column: str) -> Any:
-    """``row[column]``, or a nested value for ``a.b`` when there is no key ``a.b``."""
+    """``row[column]``, or a nested value for ``a.b`` (``a.0`` for a list's first item)."""
     if column in row:
         return row[column]
     value: Any = row
     for part in column.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
             return None
-        value = value[part]
     return value
 
 
