@@ -41,9 +41,8 @@ def table(api: str) -> str:
     sync = spec["facade"]
     operations = _operations(importlib.import_module(module))
     rows = [
-        "| method (sync / async) | HTTP | what it does | raises besides the API's errors "
-        "| resent after a transient failure |",
-        "| --- | --- | --- | --- | --- |",
+        "| method | what it does | also raises | resent when transient |",
+        "| --- | --- | --- | --- |",
     ]
     for entry in sorted(spec["operations"].values(), key=lambda e: e["method"]):
         method = entry["method"]
@@ -54,18 +53,20 @@ def table(api: str) -> str:
         if api == "metaapi" and entry["operation_id"] in GUARDED:
             extra += [_error("KnownBadCredentials"), _error("TooManyRejectedAttempts")]
         if operation.key_header:
-            resent = f"yes, with the same `{operation.key_header}`"
+            resent = f"yes, same `{operation.key_header}`"
         elif operation.idempotent:
             resent = "yes"
         else:
-            resent = "only when it never left the machine, or on a 429"
+            resent = "only if never sent, or on a 429"
         http = entry["http"].replace("|", "\\|")
         rows.append(
-            f"| [`{method}`][{module}.{sync}.{method}] / "
-            f"[async][{module}.Async{sync}.{method}] | `{http}` | {entry['summary']} "
-            f"| {', '.join(extra) or '-'} | {resent} |"
+            f"| [`{method}`][{module}.{sync}.{method}]<br>"
+            f"[async][{module}.Async{sync}.{method}] "
+            f"| {entry['summary']}<br>`{http}` "
+            f"| {'<br>'.join(extra) or '-'} | {resent} |"
         )
-    return "\n".join(rows) + "\n"
+    # md_in_html: the class lets the site's CSS keep method names on one line
+    return '<div class="operations" markdown>\n\n' + "\n".join(rows) + "\n\n</div>\n"
 
 
 _MODEL_OPTIONS = """    options:

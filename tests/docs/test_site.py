@@ -8,25 +8,28 @@ import re
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.docs.markdown import DOCS, run_python
 
 ROOT = DOCS.parent
 MKDOCS = ROOT / "mkdocs.yml"
-_NAV_ENTRY = re.compile(r"^\s*- (?:[^:]+: )?([\w./-]+\.md)\s*$")
 
 
 def nav_pages() -> list[str]:
-    """The Markdown files the nav of mkdocs.yml names, relative to docs/ (read as text: the
-    file is plain YAML, and the test needs no YAML parser)."""
-    text = MKDOCS.read_text(encoding="utf-8")
-    nav = text.split("\nnav:\n", 1)[1]
-    nav = re.split(r"\n(?=\S)", nav, maxsplit=1)[0]  # up to the next top-level key
-    pages = []
-    for line in nav.splitlines():
-        match = _NAV_ENTRY.match(line.replace('"', ""))
-        if match:
-            pages.append(match[1])
+    """The Markdown files the nav of mkdocs.yml names, relative to docs/, in nav order."""
+    config = yaml.safe_load(MKDOCS.read_text(encoding="utf-8"))
+    pages: list[str] = []
+
+    def walk(entries: list[Any]) -> None:
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            if isinstance(value, list):
+                walk(value)
+            else:
+                pages.append(value)
+
+    walk(config["nav"])
     return pages
 
 
