@@ -49,7 +49,8 @@ def test_typed_errors_through_main(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["call", "metaapi", "get-account", "--sandbox", "-p", "accountId=x"]) == 4
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("NotFound: metaapi.getAccount: HTTP 404")
+    assert captured.err.startswith("NotFound: metaapi.getAccount: GET http://127.0.0.1:")
+    assert "/metaapi/users/current/accounts/x: HTTP 404: " in captured.err
 
 
 def test_version() -> None:

@@ -33,6 +33,7 @@ class Request:
     form: dict[str, tuple[str | None, bytes | str]] | None = None
     sandbox: bool = False
     client_options: dict[str, Any] = field(default_factory=dict)
+    call_options: dict[str, Any] = field(default_factory=dict)  # ``with_options`` (--no-guard)
 
 
 @contextlib.contextmanager
@@ -68,9 +69,12 @@ def _multipart_body(request: Request) -> Any:
     return body
 
 
-def run(request: Request, progress: IO[str] | None) -> Any:
-    """Call the operation and return its typed result (errors propagate as brokerlink errors)."""
-    plugins: list[object] = []
+def run(request: Request, progress: IO[str] | None, trail: Any = None) -> Any:
+    """Call the operation and return its typed result (errors propagate as brokerlink errors).
+
+    ``trail`` (a ``report.RequestTrail``) records the requests sent and the last answer's body.
+    """
+    plugins: list[object] = [] if trail is None else [trail]
     if progress is not None:
         from brokerlink.cli.progress import WaitDisplay
 
@@ -93,6 +97,8 @@ def run(request: Request, progress: IO[str] | None) -> Any:
                 **{k: v for k, v in options.items() if v is not None},
             )
         )
+        if request.call_options:
+            client = client.with_options(**request.call_options)
         keywords = dict(request.arguments)
         if request.body is not None:
             keywords["body"] = request.body

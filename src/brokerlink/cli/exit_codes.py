@@ -52,13 +52,17 @@ def exit_code(exc: BaseException) -> int:
     return INTERNAL
 
 
-def one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException, where: str | None = None) -> str:
     """``ErrorClass: message`` on one line; API errors add the request id and advised wait.
 
-    Only the exception's own message is used: brokerlink's errors never carry the credentials or
-    bodies we sent.
+    ``where`` is the request that failed (``GET https://host/path``, no secrets), named in the
+    line of HTTP and connection errors. Only the exception's own message, its field errors and
+    the title of an HTML page are used: brokerlink's errors never carry the credentials or bodies
+    we sent.
     """
-    text = " ".join(str(exc).split()) or "(no message)"
+    from brokerlink.cli.report import describe
+
+    text = describe(exc, where)
     if isinstance(exc, errors.ApiError) and exc.request_id:
         text += f" [request id {exc.request_id}]"
     if isinstance(exc, errors.RateLimited) and exc.retry_after is not None:
