@@ -75,6 +75,7 @@ class _Wire:
         explode = raw.get("explode", self.style == "form")
         self.comma_joined = schema.get("type") == "array" and self.style == "form" and not explode
         self.autogenerate = bool(raw.get("x-brokerlink-autogenerate"))
+        self.description = str(raw.get("description") or schema.get("description") or "").strip()
 
 
 def _resolve(spec: dict[str, Any], obj: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +200,10 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         ]
         raise GenerationFailed("\n".join(lines))
 
-    methods = facade_methods(openapi, raw_operation, raw_parameter)
+    try:
+        methods = facade_methods(openapi, raw_operation, raw_parameter)
+    except ValueError as exc:
+        raise GenerationFailed(f"{api.spec}: {exc}") from None
     facade = project.env.get_template("facade.py.jinja").render(
         api=api,
         methods=methods,

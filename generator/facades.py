@@ -40,7 +40,12 @@ def _text(value: Any) -> str:
     return str(raw).replace("\\", "\\\\").replace('"""', "'''").strip()
 
 
-def _docstring(endpoint: Any, extra_args: list[tuple[str, str]]) -> str:
+def _docstring(
+    endpoint: Any,
+    extra_args: list[tuple[str, str]],
+    raw_parameter: Callable[[Any, Any], Any],
+    operation_id: str,
+) -> str:
     parts = [p for p in (_text(endpoint.summary), _text(endpoint.description)) if p]
     lines: list[str] = []
     for i, part in enumerate(parts):
@@ -51,7 +56,9 @@ def _docstring(endpoint: Any, extra_args: list[tuple[str, str]]) -> str:
     for prop in endpoint.list_all_parameters():
         if prop.python_name in {name for name, _ in extra_args}:
             continue
-        doc = _text(prop.description) or "See the API reference."
+        doc = _text(prop.description) or _text(raw_parameter(endpoint, prop.name).description)
+        if not doc:  # the spec is where a parameter is explained; a facade never says less
+            raise ValueError(f"{operation_id}: parameter {_text(prop.name)} has no description")
         args.append(f"{prop.python_name}: {doc}")
     args.extend(f"{name}: {doc}" for name, doc in extra_args)
     if args:
@@ -115,7 +122,7 @@ def _plan(
         method.call_args.append(f"{py}={py}")
     if method.params[-1] == "*":
         method.params.pop()
-    method.doc = _docstring(endpoint, extra_docs)
+    method.doc = _docstring(endpoint, extra_docs, raw_parameter, operation_id)
     return method
 
 

@@ -61,6 +61,13 @@ def success(api: str, operation_id: str) -> tuple[int, Any]:
     raise AssertionError(f"{operation_id}: no success response")
 
 
+def multipart_model(api: str, operation_id: str) -> str | None:
+    """The schema name of an operation's multipart (file upload) body, if it has one."""
+    _, _, op = operations(api)[operation_id]
+    media = (op.get("requestBody") or {}).get("content", {}).get("multipart/form-data")
+    return media["schema"]["$ref"].rsplit("/", 1)[-1] if media else None
+
+
 def request_example(api: str, operation_id: str) -> Any:
     _, _, op = operations(api)[operation_id]
     body = resolve(api, op.get("requestBody"))

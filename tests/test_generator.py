@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import shutil
 import subprocess
 import sys
@@ -9,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+import brokerlink
 from generator.apis import GENERATED, Api
 from generator.build import GenerationFailed, generate_api
 from generator.cli import stale_files
+from tests.spec_data import FACADES, operations, snake
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +74,36 @@ def test_a_generator_warning_fails_the_run(tmp_path: Path) -> None:
     api = Api(name="broken", spec=str(spec), facade="Broken", title="Broken", credentials=())
     with pytest.raises(GenerationFailed, match=r"listThings|Nope|thing"):
         generate_api(api, tmp_path / "out")
+
+
+def test_a_parameter_without_a_description_fails_the_run(tmp_path: Path) -> None:
+    spec = tmp_path / "undocumented.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: Undocumented, version: '1'}\npaths:\n"
+        "  /things:\n    get:\n      operationId: listThings\n"
+        "      parameters:\n"
+        "        - {name: colour, in: query, schema: {type: string}}\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    api = Api(name="undoc", spec=str(spec), facade="Undoc", title="Undoc", credentials=())
+    with pytest.raises(GenerationFailed, match="listThings: parameter colour has no description"):
+        generate_api(api, tmp_path / "out")
+
+
+@pytest.mark.parametrize("api", list(FACADES))
+def test_every_facade_parameter_is_described_from_the_spec(api: str) -> None:
+    for cls in (getattr(brokerlink, FACADES[api]), getattr(brokerlink, "Async" + FACADES[api])):
+        for operation_id in operations(api):
+            method = getattr(cls, snake(operation_id))
+            doc = inspect.getdoc(method) or ""
+            args = doc.split("\nArgs:\n", 1)[-1]
+            assert "See the API reference" not in doc, (cls.__name__, operation_id)
+            for name in list(inspect.signature(method).parameters)[1:]:
+                assert re.search(rf"^    {name}: \S", args, re.M), (
+                    cls.__name__,
+                    operation_id,
+                    name,
+                )
 
 
 def test_what_the_spec_says_is_read_from_the_spec(tmp_path: Path) -> None:

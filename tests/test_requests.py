@@ -11,7 +11,7 @@ import pytest
 
 import brokerlink
 from tests.recording_server import RecordingServer
-from tests.spec_data import FACADES, operations, request_example, snake, success
+from tests.spec_data import FACADES, multipart_model, operations, request_example, snake, success
 
 TOKEN = {"access_token": "tok-placeholder", "token_type": "Bearer", "expires_in": 600}
 CREDENTIALS = {
@@ -30,7 +30,6 @@ REQUIRED = {
     ("brokerwork", "getParentAndLowerUserInfo"): {"user_id": "3"},
     ("brokerwork", "getUserIds"): {"email": "a@example.com"},
     ("brokerwork", "changeBalance"): {"x_api_signature": "sig"},
-    ("metaapi", "uploadProvisioningProfileFile"): {},
 }
 
 
@@ -91,15 +90,16 @@ def test_every_operation_reaches_its_path(
                 if "list" in str(p.annotation)
                 else (1 if str(p.annotation).startswith("int") else "1")
             )
+    upload_model = multipart_model(api, operation_id)
     if "body" in signature.parameters:
-        if operation_id == "uploadProvisioningProfileFile":
+        if upload_model:
             import io
 
-            from brokerlink.generated.metaapi.models import ProvisioningProfileFileUpload
+            from brokerlink.generated.metaapi import models
             from brokerlink.generated.metaapi.types import File
 
             upload = File(payload=io.BytesIO(b"servers-bytes"), file_name="servers.dat")
-            kwargs["body"] = ProvisioningProfileFileUpload(file=upload)
+            kwargs["body"] = getattr(models, upload_model)(file=upload)
         else:
             kwargs["body"] = request_example(api, operation_id)
     status, reply = success(api, operation_id)
@@ -120,7 +120,7 @@ def test_every_operation_reaches_its_path(
         assert result is None
     else:
         assert result is not None
-    if operation_id == "uploadProvisioningProfileFile":
+    if upload_model:
         assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
         assert b'name="file"; filename="servers.dat"' in sent.body
         assert b"servers-bytes" in sent.body

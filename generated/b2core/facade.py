@@ -141,7 +141,7 @@ class B2Core(SyncFacade):
         Removes the account from the IB module; nothing is returned.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -163,7 +163,7 @@ class B2Core(SyncFacade):
         Returns a single account by its id, optionally with expansions.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
         query = _coerce_model(AccountExpansions, query, "query")
@@ -185,7 +185,7 @@ class B2Core(SyncFacade):
         Returns counters for the account as key/value pairs, such as its number of trades.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
@@ -212,8 +212,8 @@ class B2Core(SyncFacade):
         requested through `query` add nested objects to every account.
 
         Args:
-            limit: See the API reference.
-            offset: See the API reference.
+            limit: Maximum number of accounts to return.
+            offset: Number of accounts to skip before the first one returned.
             sort_by: Field that account lists can be sorted by.
             sort_order: Sort direction.
             filter_: Filters for listAccounts, each sent as `filter[<key>]=<value>` (booleans as
@@ -246,7 +246,7 @@ class B2Core(SyncFacade):
         Same effect as `updateAccount` through the PATCH verb; only the fields sent are changed.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountPatch, body, "body")
@@ -272,7 +272,7 @@ class B2Core(SyncFacade):
         Equivalent to `patchAccount`, except that `number` must be sent.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountUpdate, body, "body")
@@ -379,7 +379,7 @@ class AsyncB2Core(AsyncFacade):
         Removes the account from the IB module; nothing is returned.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -401,7 +401,7 @@ class AsyncB2Core(AsyncFacade):
         Returns a single account by its id, optionally with expansions.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
         query = _coerce_model(AccountExpansions, query, "query")
@@ -423,7 +423,7 @@ class AsyncB2Core(AsyncFacade):
         Returns counters for the account as key/value pairs, such as its number of trades.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
@@ -450,8 +450,8 @@ class AsyncB2Core(AsyncFacade):
         requested through `query` add nested objects to every account.
 
         Args:
-            limit: See the API reference.
-            offset: See the API reference.
+            limit: Maximum number of accounts to return.
+            offset: Number of accounts to skip before the first one returned.
             sort_by: Field that account lists can be sorted by.
             sort_order: Sort direction.
             filter_: Filters for listAccounts, each sent as `filter[<key>]=<value>` (booleans as
@@ -484,7 +484,7 @@ class AsyncB2Core(AsyncFacade):
         Same effect as `updateAccount` through the PATCH verb; only the fields sent are changed.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountPatch, body, "body")
@@ -510,7 +510,7 @@ class AsyncB2Core(AsyncFacade):
         Equivalent to `patchAccount`, except that `number` must be sent.
 
         Args:
-            account_id: See the API reference.
+            account_id: Id of the account (a hex string).
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(AccountUpdate, body, "body")

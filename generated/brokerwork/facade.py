@@ -124,8 +124,11 @@ class BrokerWork(SyncFacade):
         signature` header built from the tenant id and the body values.
 
         Args:
-            x_api_signature: See the API reference.
-            x_language: See the API reference.
+            x_api_signature: Request signature. The docs show only its plaintext form,
+                `<tenantId>,serverId=<serverId>,accountId=<accountId>,amount=<amount>` with the values
+                of the body (e.g. `T001117,serverId=428,accountId=2109730462,amount=5.5`), and name no
+                hashing rule; send what the tenant's setup expects.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
@@ -150,7 +153,7 @@ class BrokerWork(SyncFacade):
         the defaults (MT group, leverage, owner) applied to clients who sign up through it.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
         """
@@ -174,7 +177,7 @@ class BrokerWork(SyncFacade):
         bound trading account. Without a password the server generates one and emails it.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
@@ -197,9 +200,9 @@ class BrokerWork(SyncFacade):
         Returns the settings of one or more trading accounts of a server.
 
         Args:
-            server_id: See the API reference.
-            account_id: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            account_id: Account logins, sent comma-joined (`accountId=3004273,3004272`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_info,
@@ -220,8 +223,8 @@ class BrokerWork(SyncFacade):
         Returns the trading accounts that belong to one or more users.
 
         Args:
-            user_ids: See the API reference.
-            x_language: See the API reference.
+            user_ids: User ids, sent comma-joined (`userIds=4,5`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
@@ -241,8 +244,8 @@ class BrokerWork(SyncFacade):
         hierarchy, as one flat list; rebuild the tree from `id` and `parentId`.
 
         Args:
-            user_id: See the API reference.
-            x_language: See the API reference.
+            user_id: Id of the user whose neighbourhood is wanted.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
@@ -262,7 +265,7 @@ class BrokerWork(SyncFacade):
         subordinates. For large hierarchies query short date ranges (e.g. one day per call).
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
@@ -284,8 +287,8 @@ class BrokerWork(SyncFacade):
         Finds the ids of the users registered with an email address.
 
         Args:
-            email: See the API reference.
-            x_language: See the API reference.
+            email: Email address to look up.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_user_ids,
@@ -304,8 +307,8 @@ class BrokerWork(SyncFacade):
         Returns the profiles of one or more users.
 
         Args:
-            user_ids: See the API reference.
-            x_language: See the API reference.
+            user_ids: User ids, sent comma-joined (`userIds=71,72`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_user_info,
@@ -328,12 +331,13 @@ class BrokerWork(SyncFacade):
         Pages through the accounts of a server registered between two times.
 
         Args:
-            server_id: See the API reference.
-            from_: See the API reference.
-            to: See the API reference.
-            page: See the API reference.
-            size: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            page: Page number, 1-based.
+            size: Items per page, at most 200.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -357,11 +361,12 @@ class BrokerWork(SyncFacade):
         Pages through the CRM customers created between two times.
 
         Args:
-            from_: See the API reference.
-            to: See the API reference.
-            page: See the API reference.
-            size: See the API reference.
-            x_language: See the API reference.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            page: Page number, 1-based.
+            size: Items per page, at most 200.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_customers,
@@ -385,11 +390,12 @@ class BrokerWork(SyncFacade):
         Returns the closed trades of trading accounts, optionally limited to a time window.
 
         Args:
-            server_id: See the API reference.
-            account_id: See the API reference.
-            from_: See the API reference.
-            to: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            account_id: Account logins, sent comma-joined. The docs show a single login; one element
+                sends exactly that.
+            from_: Start of the time window, epoch milliseconds.
+            to: End of the time window, epoch milliseconds.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_deals,
@@ -414,7 +420,7 @@ class BrokerWork(SyncFacade):
         of users.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_levels,
@@ -437,11 +443,12 @@ class BrokerWork(SyncFacade):
         time window.
 
         Args:
-            server_id: See the API reference.
-            account_id: See the API reference.
-            from_: See the API reference.
-            to: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            account_id: Account logins, sent comma-joined. The docs show a single login; one element
+                sends exactly that.
+            from_: Start of the time window, epoch milliseconds.
+            to: End of the time window, epoch milliseconds.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_positions,
@@ -467,7 +474,7 @@ class BrokerWork(SyncFacade):
         and answers the user id and the time of the previous login.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
@@ -490,7 +497,7 @@ class BrokerWork(SyncFacade):
         and passwords.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
         """
@@ -513,7 +520,7 @@ class BrokerWork(SyncFacade):
         Makes a Broker Work user the owner of a trading account.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
@@ -535,7 +542,7 @@ class BrokerWork(SyncFacade):
         Reassigns a CRM customer to another owner and/or referrer.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
@@ -558,7 +565,7 @@ class BrokerWork(SyncFacade):
         fields sent are changed.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")
@@ -623,8 +630,11 @@ class AsyncBrokerWork(AsyncFacade):
         signature` header built from the tenant id and the body values.
 
         Args:
-            x_api_signature: See the API reference.
-            x_language: See the API reference.
+            x_api_signature: Request signature. The docs show only its plaintext form,
+                `<tenantId>,serverId=<serverId>,accountId=<accountId>,amount=<amount>` with the values
+                of the body (e.g. `T001117,serverId=428,accountId=2109730462,amount=5.5`), and name no
+                hashing rule; send what the tenant's setup expects.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
@@ -649,7 +659,7 @@ class AsyncBrokerWork(AsyncFacade):
         the defaults (MT group, leverage, owner) applied to clients who sign up through it.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
         """
@@ -673,7 +683,7 @@ class AsyncBrokerWork(AsyncFacade):
         bound trading account. Without a password the server generates one and emails it.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
@@ -696,9 +706,9 @@ class AsyncBrokerWork(AsyncFacade):
         Returns the settings of one or more trading accounts of a server.
 
         Args:
-            server_id: See the API reference.
-            account_id: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            account_id: Account logins, sent comma-joined (`accountId=3004273,3004272`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info,
@@ -719,8 +729,8 @@ class AsyncBrokerWork(AsyncFacade):
         Returns the trading accounts that belong to one or more users.
 
         Args:
-            user_ids: See the API reference.
-            x_language: See the API reference.
+            user_ids: User ids, sent comma-joined (`userIds=4,5`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
@@ -740,8 +750,8 @@ class AsyncBrokerWork(AsyncFacade):
         hierarchy, as one flat list; rebuild the tree from `id` and `parentId`.
 
         Args:
-            user_id: See the API reference.
-            x_language: See the API reference.
+            user_id: Id of the user whose neighbourhood is wanted.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
@@ -761,7 +771,7 @@ class AsyncBrokerWork(AsyncFacade):
         subordinates. For large hierarchies query short date ranges (e.g. one day per call).
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
@@ -783,8 +793,8 @@ class AsyncBrokerWork(AsyncFacade):
         Finds the ids of the users registered with an email address.
 
         Args:
-            email: See the API reference.
-            x_language: See the API reference.
+            email: Email address to look up.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_user_ids,
@@ -803,8 +813,8 @@ class AsyncBrokerWork(AsyncFacade):
         Returns the profiles of one or more users.
 
         Args:
-            user_ids: See the API reference.
-            x_language: See the API reference.
+            user_ids: User ids, sent comma-joined (`userIds=71,72`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_user_info,
@@ -827,12 +837,13 @@ class AsyncBrokerWork(AsyncFacade):
         Pages through the accounts of a server registered between two times.
 
         Args:
-            server_id: See the API reference.
-            from_: See the API reference.
-            to: See the API reference.
-            page: See the API reference.
-            size: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            page: Page number, 1-based.
+            size: Items per page, at most 200.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -856,11 +867,12 @@ class AsyncBrokerWork(AsyncFacade):
         Pages through the CRM customers created between two times.
 
         Args:
-            from_: See the API reference.
-            to: See the API reference.
-            page: See the API reference.
-            size: See the API reference.
-            x_language: See the API reference.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            page: Page number, 1-based.
+            size: Items per page, at most 200.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_customers,
@@ -884,11 +896,12 @@ class AsyncBrokerWork(AsyncFacade):
         Returns the closed trades of trading accounts, optionally limited to a time window.
 
         Args:
-            server_id: See the API reference.
-            account_id: See the API reference.
-            from_: See the API reference.
-            to: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            account_id: Account logins, sent comma-joined. The docs show a single login; one element
+                sends exactly that.
+            from_: Start of the time window, epoch milliseconds.
+            to: End of the time window, epoch milliseconds.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_deals,
@@ -913,7 +926,7 @@ class AsyncBrokerWork(AsyncFacade):
         of users.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_levels,
@@ -936,11 +949,12 @@ class AsyncBrokerWork(AsyncFacade):
         time window.
 
         Args:
-            server_id: See the API reference.
-            account_id: See the API reference.
-            from_: See the API reference.
-            to: See the API reference.
-            x_language: See the API reference.
+            server_id: Id of the trading server configured in Broker Work.
+            account_id: Account logins, sent comma-joined. The docs show a single login; one element
+                sends exactly that.
+            from_: Start of the time window, epoch milliseconds.
+            to: End of the time window, epoch milliseconds.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_positions,
@@ -966,7 +980,7 @@ class AsyncBrokerWork(AsyncFacade):
         and answers the user id and the time of the previous login.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
@@ -989,7 +1003,7 @@ class AsyncBrokerWork(AsyncFacade):
         and passwords.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
         """
@@ -1012,7 +1026,7 @@ class AsyncBrokerWork(AsyncFacade):
         Makes a Broker Work user the owner of a trading account.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
@@ -1034,7 +1048,7 @@ class AsyncBrokerWork(AsyncFacade):
         Reassigns a CRM customer to another owner and/or referrer.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
@@ -1057,7 +1071,7 @@ class AsyncBrokerWork(AsyncFacade):
         fields sent are changed.
 
         Args:
-            x_language: See the API reference.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")

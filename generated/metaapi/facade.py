@@ -37,6 +37,11 @@ from .api.accounts import undeploy_account as _undeploy_account
 from .api.accounts import update_account as _update_account
 from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
 from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
+from .api.expert_advisors import delete_expert_advisor as _delete_expert_advisor
+from .api.expert_advisors import get_expert_advisor as _get_expert_advisor
+from .api.expert_advisors import list_expert_advisors as _list_expert_advisors
+from .api.expert_advisors import update_expert_advisor as _update_expert_advisor
+from .api.expert_advisors import upload_expert_advisor_file as _upload_expert_advisor_file
 from .api.provisioning_profiles import create_provisioning_profile as _create_provisioning_profile
 from .api.provisioning_profiles import delete_provisioning_profile as _delete_provisioning_profile
 from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
@@ -65,12 +70,15 @@ from .models import (
     CreatedProvisioningProfile,
     CreatedResource,
     DemoAccountCredentials,
+    ExpertAdvisor,
+    ExpertAdvisorFileUpload,
     MetatraderAccount,
     MetatraderAccountList,
     MetatraderAccountReplica,
     MetatraderAccountReplicaUpdate,
     MetatraderAccountUpdate,
     MetatraderVersion,
+    NewExpertAdvisor,
     NewMetatraderAccount,
     NewMetatraderAccountReplica,
     NewMt4DemoAccount,
@@ -154,7 +162,8 @@ class MetaApi(SyncFacade):
         `transaction-id`.
 
         Args:
-            transaction_id: See the API reference.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
@@ -180,8 +189,9 @@ class MetaApi(SyncFacade):
         while broker settings detection or validation runs: repeat with the same `transaction-id`.
 
         Args:
-            account_id: See the API reference.
-            transaction_id: See the API reference.
+            account_id: Primary account id.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
         """
@@ -211,8 +221,8 @@ class MetaApi(SyncFacade):
         account or to change the password, so the credentials never pass through your application.
 
         Args:
-            account_id: See the API reference.
-            ttl_in_days: See the API reference.
+            account_id: Trading account id.
+            ttl_in_days: How many days the link stays valid. Defaults to 7.
         """
         return self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
@@ -237,8 +247,10 @@ class MetaApi(SyncFacade):
         work is in progress (repeat with the same `transaction-id`).
 
         Args:
-            provisioning_profile_id: See the API reference.
-            transaction_id: See the API reference.
+            provisioning_profile_id: Provisioning profile to use, or `default` to find the server
+                file by server name.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
@@ -271,8 +283,10 @@ class MetaApi(SyncFacade):
         work is in progress (repeat with the same `transaction-id`).
 
         Args:
-            provisioning_profile_id: See the API reference.
-            transaction_id: See the API reference.
+            provisioning_profile_id: Provisioning profile to use, or `default` to find the server
+                file by server name.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
@@ -322,7 +336,7 @@ class MetaApi(SyncFacade):
         as downloaded market history).
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -343,8 +357,8 @@ class MetaApi(SyncFacade):
         Stops the replica's API server and removes the replica.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
@@ -353,6 +367,29 @@ class MetaApi(SyncFacade):
             path={
                 "account_id": account_id,
                 "replica_id": replica_id,
+            },
+        )
+
+    def delete_expert_advisor(
+        self,
+        account_id: str,
+        expert_id: str,
+    ) -> Any:
+        """Remove an expert advisor.
+
+        Removes the expert advisor and its uploaded file from the account.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+        """
+        return self._call(  # type: ignore[no-any-return]
+            _delete_expert_advisor,
+            _delete_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
             },
         )
 
@@ -365,7 +402,7 @@ class MetaApi(SyncFacade):
         Removes a provisioning profile; the accounts created from it must be removed first.
 
         Args:
-            provisioning_profile_id: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
@@ -389,8 +426,9 @@ class MetaApi(SyncFacade):
         Starts the API server and trading terminal of the account; ignored when it already runs.
 
         Args:
-            account_id: See the API reference.
-            execute_for_all_replicas: See the API reference.
+            account_id: Trading account id.
+            execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
+                to true.
         """
         return self._call(  # type: ignore[no-any-return]
             _deploy_account,
@@ -413,8 +451,8 @@ class MetaApi(SyncFacade):
         Starts the replica's API server and trading terminal; ignored when it already runs.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
@@ -438,7 +476,7 @@ class MetaApi(SyncFacade):
         CopyFactory resource slots for it.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
@@ -461,7 +499,7 @@ class MetaApi(SyncFacade):
         Enables the (paid) MetaStats API on the account; the account is stopped briefly meanwhile.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
@@ -482,7 +520,7 @@ class MetaApi(SyncFacade):
         meanwhile.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
@@ -502,7 +540,7 @@ class MetaApi(SyncFacade):
         Returns a trading account of the current user by its id, including its replicas.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -523,8 +561,8 @@ class MetaApi(SyncFacade):
         Returns a replica by the primary account id and the replica id.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_replica,
@@ -533,6 +571,29 @@ class MetaApi(SyncFacade):
             path={
                 "account_id": account_id,
                 "replica_id": replica_id,
+            },
+        )
+
+    def get_expert_advisor(
+        self,
+        account_id: str,
+        expert_id: str,
+    ) -> ExpertAdvisor:
+        """Get one expert advisor of an account.
+
+        Returns an expert advisor by the account id and the advisor id.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+        """
+        return self._call(  # type: ignore[no-any-return]
+            _get_expert_advisor,
+            _get_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
+            (200,),
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
             },
         )
 
@@ -545,7 +606,7 @@ class MetaApi(SyncFacade):
         Returns a provisioning profile of the current user by its id.
 
         Args:
-            provisioning_profile_id: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
@@ -565,7 +626,7 @@ class MetaApi(SyncFacade):
         Returns how many accounts the user may keep and deploy in the given region.
 
         Args:
-            region: See the API reference.
+            region: Region id, one of those returned by listRegions.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
@@ -586,7 +647,7 @@ class MetaApi(SyncFacade):
         is stopped briefly while this is done.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return self._call(  # type: ignore[no-any-return]
             _increase_reliability,
@@ -606,7 +667,7 @@ class MetaApi(SyncFacade):
         Returns every replica of the given primary account.
 
         Args:
-            account_id: See the API reference.
+            account_id: Primary account id.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
@@ -640,19 +701,20 @@ class MetaApi(SyncFacade):
         Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
 
         Args:
-            offset: See the API reference.
-            limit: See the API reference.
-            version: See the API reference.
-            type_: See the API reference.
-            state: See the API reference.
-            deployment_status: See the API reference.
-            connection_status: See the API reference.
-            query: See the API reference.
-            provisioning_profile_id: See the API reference.
+            offset: Number of accounts to skip (0 or more). Defaults to 0.
+            limit: Maximum number of accounts to return (1 to 1000). Defaults to 1000.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
             sort_order: Sort direction.
-            region: See the API reference.
-            copy_factory_roles: See the API reference.
-            api_version: See the API reference.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
+                items}` page.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -674,6 +736,27 @@ class MetaApi(SyncFacade):
             (200,),
         )
 
+    def list_expert_advisors(
+        self,
+        account_id: str,
+    ) -> list[ExpertAdvisor]:
+        """List the expert advisors of an account.
+
+        Returns every custom expert advisor configured on the account, with whether its program file
+        has been uploaded yet.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+        """
+        return self._call(  # type: ignore[no-any-return]
+            _list_expert_advisors,
+            _list_expert_advisors._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
+
     def list_provisioning_profiles(
         self,
         *,
@@ -691,14 +774,15 @@ class MetaApi(SyncFacade):
         parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
 
         Args:
-            offset: See the API reference.
-            limit: See the API reference.
+            offset: Number of profiles to skip (0 or more). Defaults to 0.
+            limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
             version: MetaTrader version number.
             type_: Whether the profile serves trading terminals (`mkTerminal`) or the manager API
                 (`managerApi`).
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
-            query: See the API reference.
-            api_version: See the API reference.
+            query: Text matched against the profile name.
+            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
+                items}` page.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -738,8 +822,9 @@ class MetaApi(SyncFacade):
         Stops and immediately starts the account again, for instance to apply updated settings.
 
         Args:
-            account_id: See the API reference.
-            execute_for_all_replicas: See the API reference.
+            account_id: Trading account id.
+            execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
+                to true.
         """
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account,
@@ -762,8 +847,8 @@ class MetaApi(SyncFacade):
         Stops and immediately starts the replica again.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
@@ -787,8 +872,9 @@ class MetaApi(SyncFacade):
         stopped.
 
         Args:
-            account_id: See the API reference.
-            execute_for_all_replicas: See the API reference.
+            account_id: Trading account id.
+            execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
+                to true.
         """
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account,
@@ -811,8 +897,8 @@ class MetaApi(SyncFacade):
         Stops the replica's API server and trading terminal; ignored when it is already stopped.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
@@ -836,7 +922,7 @@ class MetaApi(SyncFacade):
         is redeployed.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
@@ -862,8 +948,8 @@ class MetaApi(SyncFacade):
         Changes the writable settings of a replica.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
         """
@@ -881,6 +967,39 @@ class MetaApi(SyncFacade):
             },
         )
 
+    def update_expert_advisor(
+        self,
+        account_id: str,
+        expert_id: str,
+        *,
+        body: NewExpertAdvisor | Mapping[str, Any],
+    ) -> Any:
+        """Create or update an expert advisor.
+
+        Writes the advisor's chart settings and preset under the caller's id, creating the advisor
+        if the account has none by that id. Its program file is uploaded separately
+        (uploadExpertAdvisorFile); custom advisors run on MetaTrader 4 accounts of the g1
+        infrastructure only, and advisors that load DLLs are not supported.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+            body: Request body: a `NewExpertAdvisor` or a mapping with the API's JSON names.
+        """
+        body = _coerce_model(NewExpertAdvisor, body, "body")
+        return self._call(  # type: ignore[no-any-return]
+            _update_expert_advisor,
+            _update_expert_advisor._get_kwargs(
+                account_id=account_id, expert_id=expert_id, body=body
+            ),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
+            },
+        )
+
     def update_provisioning_profile(
         self,
         provisioning_profile_id: str,
@@ -892,7 +1011,7 @@ class MetaApi(SyncFacade):
         Changes the writable fields of a provisioning profile (its name).
 
         Args:
-            provisioning_profile_id: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
         """
@@ -909,6 +1028,37 @@ class MetaApi(SyncFacade):
             },
         )
 
+    def upload_expert_advisor_file(
+        self,
+        account_id: str,
+        expert_id: str,
+        *,
+        body: ExpertAdvisorFileUpload | Mapping[str, Any],
+    ) -> Any:
+        """Upload the program file of an expert advisor.
+
+        Stores the compiled advisor (an .ex4 or .ex5 file) for an advisor already written with
+        updateExpertAdvisor, sent as the multipart field `file`.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+            body: Request body: a `ExpertAdvisorFileUpload` or a mapping with the API's JSON names.
+        """
+        body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
+        return self._call(  # type: ignore[no-any-return]
+            _upload_expert_advisor_file,
+            _upload_expert_advisor_file._get_kwargs(
+                account_id=account_id, expert_id=expert_id, body=body
+            ),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
+            },
+        )
+
     def upload_provisioning_profile_file(
         self,
         provisioning_profile_id: str,
@@ -922,8 +1072,10 @@ class MetaApi(SyncFacade):
         for MetaTrader 4; manager files for manager API profiles) as the multipart field `file`.
 
         Args:
-            provisioning_profile_id: See the API reference.
-            file_name: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
+            file_name: Name of the file being uploaded (see `ProvisioningProfileFileName`):
+                servers.dat, servers.ini, broker.srv, managerApi.zip, mt4manager.exe or
+                mt5managersetup.exe.
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
         """
@@ -1002,7 +1154,8 @@ class AsyncMetaApi(AsyncFacade):
         `transaction-id`.
 
         Args:
-            transaction_id: See the API reference.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
@@ -1028,8 +1181,9 @@ class AsyncMetaApi(AsyncFacade):
         while broker settings detection or validation runs: repeat with the same `transaction-id`.
 
         Args:
-            account_id: See the API reference.
-            transaction_id: See the API reference.
+            account_id: Primary account id.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
         """
@@ -1059,8 +1213,8 @@ class AsyncMetaApi(AsyncFacade):
         account or to change the password, so the credentials never pass through your application.
 
         Args:
-            account_id: See the API reference.
-            ttl_in_days: See the API reference.
+            account_id: Trading account id.
+            ttl_in_days: How many days the link stays valid. Defaults to 7.
         """
         return await self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
@@ -1085,8 +1239,10 @@ class AsyncMetaApi(AsyncFacade):
         work is in progress (repeat with the same `transaction-id`).
 
         Args:
-            provisioning_profile_id: See the API reference.
-            transaction_id: See the API reference.
+            provisioning_profile_id: Provisioning profile to use, or `default` to find the server
+                file by server name.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
@@ -1119,8 +1275,10 @@ class AsyncMetaApi(AsyncFacade):
         work is in progress (repeat with the same `transaction-id`).
 
         Args:
-            provisioning_profile_id: See the API reference.
-            transaction_id: See the API reference.
+            provisioning_profile_id: Provisioning profile to use, or `default` to find the server
+                file by server name.
+            transaction_id: Random 32-character id of this creation. Reuse it unchanged when
+                repeating a request that answered 202.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
@@ -1170,7 +1328,7 @@ class AsyncMetaApi(AsyncFacade):
         as downloaded market history).
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -1191,8 +1349,8 @@ class AsyncMetaApi(AsyncFacade):
         Stops the replica's API server and removes the replica.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
@@ -1201,6 +1359,29 @@ class AsyncMetaApi(AsyncFacade):
             path={
                 "account_id": account_id,
                 "replica_id": replica_id,
+            },
+        )
+
+    async def delete_expert_advisor(
+        self,
+        account_id: str,
+        expert_id: str,
+    ) -> Any:
+        """Remove an expert advisor.
+
+        Removes the expert advisor and its uploaded file from the account.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+        """
+        return await self._call(  # type: ignore[no-any-return]
+            _delete_expert_advisor,
+            _delete_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
+            (204,),
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
             },
         )
 
@@ -1213,7 +1394,7 @@ class AsyncMetaApi(AsyncFacade):
         Removes a provisioning profile; the accounts created from it must be removed first.
 
         Args:
-            provisioning_profile_id: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
@@ -1237,8 +1418,9 @@ class AsyncMetaApi(AsyncFacade):
         Starts the API server and trading terminal of the account; ignored when it already runs.
 
         Args:
-            account_id: See the API reference.
-            execute_for_all_replicas: See the API reference.
+            account_id: Trading account id.
+            execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
+                to true.
         """
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account,
@@ -1261,8 +1443,8 @@ class AsyncMetaApi(AsyncFacade):
         Starts the replica's API server and trading terminal; ignored when it already runs.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
@@ -1286,7 +1468,7 @@ class AsyncMetaApi(AsyncFacade):
         CopyFactory resource slots for it.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
@@ -1309,7 +1491,7 @@ class AsyncMetaApi(AsyncFacade):
         Enables the (paid) MetaStats API on the account; the account is stopped briefly meanwhile.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
@@ -1330,7 +1512,7 @@ class AsyncMetaApi(AsyncFacade):
         meanwhile.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
@@ -1350,7 +1532,7 @@ class AsyncMetaApi(AsyncFacade):
         Returns a trading account of the current user by its id, including its replicas.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -1371,8 +1553,8 @@ class AsyncMetaApi(AsyncFacade):
         Returns a replica by the primary account id and the replica id.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_replica,
@@ -1381,6 +1563,29 @@ class AsyncMetaApi(AsyncFacade):
             path={
                 "account_id": account_id,
                 "replica_id": replica_id,
+            },
+        )
+
+    async def get_expert_advisor(
+        self,
+        account_id: str,
+        expert_id: str,
+    ) -> ExpertAdvisor:
+        """Get one expert advisor of an account.
+
+        Returns an expert advisor by the account id and the advisor id.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+        """
+        return await self._call(  # type: ignore[no-any-return]
+            _get_expert_advisor,
+            _get_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
+            (200,),
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
             },
         )
 
@@ -1393,7 +1598,7 @@ class AsyncMetaApi(AsyncFacade):
         Returns a provisioning profile of the current user by its id.
 
         Args:
-            provisioning_profile_id: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
@@ -1413,7 +1618,7 @@ class AsyncMetaApi(AsyncFacade):
         Returns how many accounts the user may keep and deploy in the given region.
 
         Args:
-            region: See the API reference.
+            region: Region id, one of those returned by listRegions.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
@@ -1434,7 +1639,7 @@ class AsyncMetaApi(AsyncFacade):
         is stopped briefly while this is done.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _increase_reliability,
@@ -1454,7 +1659,7 @@ class AsyncMetaApi(AsyncFacade):
         Returns every replica of the given primary account.
 
         Args:
-            account_id: See the API reference.
+            account_id: Primary account id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
@@ -1488,19 +1693,20 @@ class AsyncMetaApi(AsyncFacade):
         Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
 
         Args:
-            offset: See the API reference.
-            limit: See the API reference.
-            version: See the API reference.
-            type_: See the API reference.
-            state: See the API reference.
-            deployment_status: See the API reference.
-            connection_status: See the API reference.
-            query: See the API reference.
-            provisioning_profile_id: See the API reference.
+            offset: Number of accounts to skip (0 or more). Defaults to 0.
+            limit: Maximum number of accounts to return (1 to 1000). Defaults to 1000.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
             sort_order: Sort direction.
-            region: See the API reference.
-            copy_factory_roles: See the API reference.
-            api_version: See the API reference.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
+                items}` page.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -1522,6 +1728,27 @@ class AsyncMetaApi(AsyncFacade):
             (200,),
         )
 
+    async def list_expert_advisors(
+        self,
+        account_id: str,
+    ) -> list[ExpertAdvisor]:
+        """List the expert advisors of an account.
+
+        Returns every custom expert advisor configured on the account, with whether its program file
+        has been uploaded yet.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+        """
+        return await self._call(  # type: ignore[no-any-return]
+            _list_expert_advisors,
+            _list_expert_advisors._get_kwargs(account_id=account_id),
+            (200,),
+            path={
+                "account_id": account_id,
+            },
+        )
+
     async def list_provisioning_profiles(
         self,
         *,
@@ -1539,14 +1766,15 @@ class AsyncMetaApi(AsyncFacade):
         parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
 
         Args:
-            offset: See the API reference.
-            limit: See the API reference.
+            offset: Number of profiles to skip (0 or more). Defaults to 0.
+            limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
             version: MetaTrader version number.
             type_: Whether the profile serves trading terminals (`mkTerminal`) or the manager API
                 (`managerApi`).
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
-            query: See the API reference.
-            api_version: See the API reference.
+            query: Text matched against the profile name.
+            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
+                items}` page.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -1586,8 +1814,9 @@ class AsyncMetaApi(AsyncFacade):
         Stops and immediately starts the account again, for instance to apply updated settings.
 
         Args:
-            account_id: See the API reference.
-            execute_for_all_replicas: See the API reference.
+            account_id: Trading account id.
+            execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
+                to true.
         """
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account,
@@ -1610,8 +1839,8 @@ class AsyncMetaApi(AsyncFacade):
         Stops and immediately starts the replica again.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
@@ -1635,8 +1864,9 @@ class AsyncMetaApi(AsyncFacade):
         stopped.
 
         Args:
-            account_id: See the API reference.
-            execute_for_all_replicas: See the API reference.
+            account_id: Trading account id.
+            execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
+                to true.
         """
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account,
@@ -1659,8 +1889,8 @@ class AsyncMetaApi(AsyncFacade):
         Stops the replica's API server and trading terminal; ignored when it is already stopped.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
         """
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
@@ -1684,7 +1914,7 @@ class AsyncMetaApi(AsyncFacade):
         is redeployed.
 
         Args:
-            account_id: See the API reference.
+            account_id: Trading account id.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
@@ -1710,8 +1940,8 @@ class AsyncMetaApi(AsyncFacade):
         Changes the writable settings of a replica.
 
         Args:
-            account_id: See the API reference.
-            replica_id: See the API reference.
+            account_id: Primary account id.
+            replica_id: Replica id.
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
         """
@@ -1729,6 +1959,39 @@ class AsyncMetaApi(AsyncFacade):
             },
         )
 
+    async def update_expert_advisor(
+        self,
+        account_id: str,
+        expert_id: str,
+        *,
+        body: NewExpertAdvisor | Mapping[str, Any],
+    ) -> Any:
+        """Create or update an expert advisor.
+
+        Writes the advisor's chart settings and preset under the caller's id, creating the advisor
+        if the account has none by that id. Its program file is uploaded separately
+        (uploadExpertAdvisorFile); custom advisors run on MetaTrader 4 accounts of the g1
+        infrastructure only, and advisors that load DLLs are not supported.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+            body: Request body: a `NewExpertAdvisor` or a mapping with the API's JSON names.
+        """
+        body = _coerce_model(NewExpertAdvisor, body, "body")
+        return await self._call(  # type: ignore[no-any-return]
+            _update_expert_advisor,
+            _update_expert_advisor._get_kwargs(
+                account_id=account_id, expert_id=expert_id, body=body
+            ),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
+            },
+        )
+
     async def update_provisioning_profile(
         self,
         provisioning_profile_id: str,
@@ -1740,7 +2003,7 @@ class AsyncMetaApi(AsyncFacade):
         Changes the writable fields of a provisioning profile (its name).
 
         Args:
-            provisioning_profile_id: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
         """
@@ -1757,6 +2020,37 @@ class AsyncMetaApi(AsyncFacade):
             },
         )
 
+    async def upload_expert_advisor_file(
+        self,
+        account_id: str,
+        expert_id: str,
+        *,
+        body: ExpertAdvisorFileUpload | Mapping[str, Any],
+    ) -> Any:
+        """Upload the program file of an expert advisor.
+
+        Stores the compiled advisor (an .ex4 or .ex5 file) for an advisor already written with
+        updateExpertAdvisor, sent as the multipart field `file`.
+
+        Args:
+            account_id: Id of the MetaTrader account the expert advisor runs on.
+            expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+            body: Request body: a `ExpertAdvisorFileUpload` or a mapping with the API's JSON names.
+        """
+        body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
+        return await self._call(  # type: ignore[no-any-return]
+            _upload_expert_advisor_file,
+            _upload_expert_advisor_file._get_kwargs(
+                account_id=account_id, expert_id=expert_id, body=body
+            ),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
+                "expert_id": expert_id,
+            },
+        )
+
     async def upload_provisioning_profile_file(
         self,
         provisioning_profile_id: str,
@@ -1770,8 +2064,10 @@ class AsyncMetaApi(AsyncFacade):
         for MetaTrader 4; manager files for manager API profiles) as the multipart field `file`.
 
         Args:
-            provisioning_profile_id: See the API reference.
-            file_name: See the API reference.
+            provisioning_profile_id: Provisioning profile id.
+            file_name: Name of the file being uploaded (see `ProvisioningProfileFileName`):
+                servers.dat, servers.ini, broker.srv, managerApi.zip, mt4manager.exe or
+                mt5managersetup.exe.
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
         """

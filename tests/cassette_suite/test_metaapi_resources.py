@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from brokerlink.generated.metaapi.models import (
+    ExpertAdvisorFileUpload,
     ProvisioningProfileFileUpload,
     ProvisioningProfileList,
 )
@@ -80,6 +81,25 @@ async def test_profile_cycle_with_upload(metaapi: Any) -> None:
     assert await metaapi.delete_provisioning_profile(profile_id) is None
     remaining = await metaapi.list_provisioning_profiles()
     assert profile_id not in {p.field_id for p in remaining}
+
+
+@pytest.mark.writes
+async def test_expert_advisor_cycle(metaapi: Any) -> None:
+    account_id = await new_account(metaapi)
+    assert await metaapi.list_expert_advisors(account_id) == []
+    settings = {"period": "1h", "symbol": "EURUSD", "preset": "a2V5MT12YWx1ZTEK"}
+    assert await metaapi.update_expert_advisor(account_id, "grid", body=settings) is None
+    expert = await metaapi.get_expert_advisor(account_id, "grid")
+    assert (expert.expert_id, expert.period, expert.file_uploaded) == ("grid", "1h", False)
+    upload = ExpertAdvisorFileUpload(
+        file=File(payload=io.BytesIO(b"\x00program"), file_name="grid.ex5")
+    )
+    assert await metaapi.upload_expert_advisor_file(account_id, "grid", body=upload) is None
+    listed = await metaapi.list_expert_advisors(account_id)
+    assert [(e.expert_id, e.file_uploaded) for e in listed] == [("grid", True)]
+    assert await metaapi.delete_expert_advisor(account_id, "grid") is None
+    assert await metaapi.list_expert_advisors(account_id) == []
+    await metaapi.delete_account(account_id)
 
 
 @pytest.mark.writes

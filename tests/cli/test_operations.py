@@ -16,7 +16,7 @@ import pytest
 
 from tests.cli.conftest import run_cli
 from tests.recording_server import RecordingServer
-from tests.spec_data import FACADES, operations, request_example, resolve, success
+from tests.spec_data import FACADES, multipart_model, operations, request_example, resolve, success
 
 ALL = [(api, op) for api in FACADES for op in operations(api)]
 IDS = [f"{a}:{o}" for a, o in ALL]
@@ -92,7 +92,8 @@ def test_every_operation_reaches_its_path(
         elif param.get("required") and not param.get("x-brokerlink-autogenerate"):
             args += ["--param", f"{name}=1"]
     example = request_example(api, operation_id)
-    if operation_id == "uploadProvisioningProfileFile":
+    upload_model = multipart_model(api, operation_id)
+    if upload_model:
         upload = tmp_path / "servers.dat"
         upload.write_bytes(b"servers-bytes")
         args += ["--form", f"file=@{upload}"]
@@ -112,7 +113,7 @@ def test_every_operation_reaches_its_path(
     assert (sent.method, sent.path) == (http_method, f"/{api}{expected_path}")
     output = json.loads(result.stdout)
     assert (output is None) == (reply is None)
-    if operation_id == "uploadProvisioningProfileFile":
+    if upload_model:
         assert b'name="file"; filename="servers.dat"' in sent.body
         assert b"servers-bytes" in sent.body
     elif example is not None:

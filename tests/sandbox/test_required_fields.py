@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from brokerlink.sandbox.seed import (
+    EXPERT_ID,
     MT4_ACCOUNT_ID,
     MT4_PROFILE_ID,
     REPLICA_ID,
@@ -43,6 +44,8 @@ READS: dict[str, dict[str, list[tuple[str, dict[str, Any], dict[str, str]]]]] = 
         "listProvisioningProfiles": [(PROF, {}, {}), (PROF, {}, {"api-version": "2"})],
         "getProvisioningProfile": [(f"{PROF}/{MT4_PROFILE_ID}", {}, {})],
         "listRegions": [("/users/current/regions", {}, {})],
+        "listExpertAdvisors": [(f"{ACC}/{MT4_ACCOUNT_ID}/expert-advisors", {}, {})],
+        "getExpertAdvisor": [(f"{ACC}/{MT4_ACCOUNT_ID}/expert-advisors/{EXPERT_ID}", {}, {})],
         "getRegionQuotas": [("/users/current/regions/london/quotas", {}, {})],
     },
     "brokerwork": {

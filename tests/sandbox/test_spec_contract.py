@@ -16,6 +16,7 @@ import yaml
 from brokerlink.sandbox import ManualClock
 from brokerlink.sandbox.seed import (
     DRAFT_ACCOUNT_ID,
+    EXPERT_ID,
     MT4_ACCOUNT_ID,
     MT4_PROFILE_ID,
     MT5_ACCOUNT_ID,
@@ -167,6 +168,14 @@ def drive_metaapi(c: httpx.Client) -> None:
         c.post(f"{new_rep}/{action}")
     c.get(acc)  # accounts with replicas
     c.delete(new_rep)
+    experts = f"{acc}/{MT4_ACCOUNT_ID}/expert-advisors"
+    c.get(experts)
+    c.get(f"{experts}/{EXPERT_ID}")
+    c.get(f"{experts}/missing")
+    c.put(f"{experts}/new", json={"period": "4h", "symbol": "EURUSD", "preset": "a2V5PTEK"})
+    c.put(f"{experts}/new", json={"period": "2h", "symbol": "", "preset": "!"})
+    c.put(f"{experts}/new/file", files={"file": ("new.ex4", b"program")})
+    c.delete(f"{experts}/new")
     c.get(prof)
     c.get(prof, headers={"api-version": "2"})
     c.get(f"{prof}/{MT4_PROFILE_ID}")

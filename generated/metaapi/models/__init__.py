@@ -18,6 +18,9 @@ from .error import Error
 from .error_code import ErrorCode
 from .error_code_details import ErrorCodeDetails
 from .error_code_details_servers_by_brokers import ErrorCodeDetailsServersByBrokers
+from .expert_advisor import ExpertAdvisor
+from .expert_advisor_file_upload import ExpertAdvisorFileUpload
+from .expert_advisor_period import ExpertAdvisorPeriod
 from .field_error import FieldError
 from .metatrader_account import MetatraderAccount
 from .metatrader_account_list import MetatraderAccountList
@@ -30,6 +33,7 @@ from .metatrader_account_replica_update_metadata import MetatraderAccountReplica
 from .metatrader_account_update import MetatraderAccountUpdate
 from .metatrader_account_update_metadata import MetatraderAccountUpdateMetadata
 from .metatrader_version import MetatraderVersion
+from .new_expert_advisor import NewExpertAdvisor
 from .new_metatrader_account import NewMetatraderAccount
 from .new_metatrader_account_metadata import NewMetatraderAccountMetadata
 from .new_metatrader_account_replica import NewMetatraderAccountReplica
@@ -69,6 +73,9 @@ __all__ = (
     "ErrorCode",
     "ErrorCodeDetails",
     "ErrorCodeDetailsServersByBrokers",
+    "ExpertAdvisor",
+    "ExpertAdvisorFileUpload",
+    "ExpertAdvisorPeriod",
     "FieldError",
     "MetatraderAccount",
     "MetatraderAccountList",
@@ -81,6 +88,7 @@ __all__ = (
     "MetatraderAccountUpdate",
     "MetatraderAccountUpdateMetadata",
     "MetatraderVersion",
+    "NewExpertAdvisor",
     "NewMetatraderAccount",
     "NewMetatraderAccountMetadata",
     "NewMetatraderAccountReplica",

@@ -24,6 +24,7 @@ from brokerlink.sandbox.metaapi_errors import (
     magic_code,
     not_found,
 )
+from brokerlink.sandbox.metaapi_experts import ExpertAdvisors
 from brokerlink.sandbox.responses import (
     JSON,
     BodyError,
@@ -133,6 +134,8 @@ class MetaApi:
         one = acc + "/{accountId}"
         rep = one + "/replicas/{replicaId}"
         prof = "/users/current/provisioning-profiles"
+        experts = ExpertAdvisors(self._account)
+        expert = one + "/expert-advisors/{expertId}"
         table: list[tuple[str, str, Handler]] = [
             ("GET", acc, self.list_accounts),
             ("POST", acc, self.create_account),
@@ -155,6 +158,11 @@ class MetaApi:
             ("POST", rep + "/deploy", self.deploy_replica),
             ("POST", rep + "/undeploy", self.undeploy_replica),
             ("POST", rep + "/redeploy", self.redeploy_replica),
+            ("GET", one + "/expert-advisors", experts.list),
+            ("GET", expert, experts.get),
+            ("PUT", expert, experts.update),
+            ("DELETE", expert, experts.delete),
+            ("PUT", expert + "/file", experts.upload_file),
             ("GET", prof, self.list_profiles),
             ("POST", prof, self.create_profile),
             ("GET", prof + "/{profileId}", self.get_profile),

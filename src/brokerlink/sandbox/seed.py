@@ -29,6 +29,8 @@ MT5_ACCOUNT_ID = "861ceafd-a58e-2fb9-a9bb-c9dd449f3bb4"
 DRAFT_ACCOUNT_ID = "3b1c7e7c-2f4e-4f0e-9d55-6a0cf0d1d001"
 STALE_ACCOUNT_ID = "9c2d5e11-7b3a-4c8e-a1f0-52e6d7a8b002"
 REPLICA_ID = "5f0f4a3e-8c21-4b5e-9e11-0d6f2b7c3a01"
+EXPERT_ID = "grid-eurusd"
+"""The expert advisor of the MT4 account (custom advisors run on MetaTrader 4)."""
 MT5_PROFILE_ID = "2c6f9a0e-4d3b-4b8a-8f1e-7a5d0c9b1e01"
 MT4_PROFILE_ID = "7e4b2d1c-9a8f-4e6d-b5c3-1f0a9e8d7c02"
 
@@ -128,6 +130,12 @@ def seed_metaapi(now: float, *, empty: bool = False) -> MetaApiStore:
         ),
         password="qwerty",
     )
+    mt4.experts[EXPERT_ID] = {
+        "expertId": EXPERT_ID,
+        "period": "1h",
+        "symbol": "EURUSD",
+        "fileUploaded": True,
+    }
     mt4.replicas[REPLICA_ID] = MtReplica(
         doc={
             "_id": REPLICA_ID,

@@ -38,6 +38,8 @@ class MtAccount:
     replicas: dict[str, MtReplica] = field(default_factory=dict)
     transition: Transition | None = None
     delete_at: float | None = None
+    experts: dict[str, JSON] = field(default_factory=dict)
+    """Expert advisors by id: ``{expertId, period, symbol, fileUploaded}``."""
 
 
 @dataclass
