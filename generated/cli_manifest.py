@@ -518,9 +518,9 @@ APIS: dict[str, Any] = {
                         {
                             "name": "type",
                             "type": "string",
-                            "enum": ["mkTerminal", "managerApi"],
+                            "enum": ["mtTerminal", "managerApi", "managerUi"],
                             "required": False,
-                            "description": "Whether the profile serves trading terminals (`mkTerminal`) or the manager API (`managerApi`).",
+                            "description": "What the profile serves: trading terminals (`mtTerminal`, the default), the manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are activated by the vendor's staff after their files are uploaded.",
                         },
                         {
                             "name": "brokerTimezone",
@@ -533,6 +533,24 @@ APIS: dict[str, Any] = {
                             "type": "string",
                             "required": True,
                             "description": "Time zone whose daylight-saving switches the broker follows, as an IANA name.",
+                        },
+                        {
+                            "name": "managerLogin",
+                            "type": "integer",
+                            "required": False,
+                            "description": "MetaTrader manager login (manager profiles).",
+                        },
+                        {
+                            "name": "managerServer",
+                            "type": "string",
+                            "required": False,
+                            "description": "Address and port of the manager server, colon-separated (manager profiles).",
+                        },
+                        {
+                            "name": "managerPassword",
+                            "type": "string",
+                            "required": False,
+                            "description": "MetaTrader manager password (manager profiles).",
                         },
                     ],
                 },
@@ -552,7 +570,15 @@ APIS: dict[str, Any] = {
                         "required": True,
                         "type": "string",
                         "description": "Trading account id.",
-                    }
+                    },
+                    {
+                        "name": "executeForAllReplicas",
+                        "python": "execute_for_all_replicas",
+                        "in": "query",
+                        "required": False,
+                        "type": "boolean",
+                        "description": "Remove the account's replicas as well. Defaults to false.",
+                    },
                 ],
                 "body": None,
                 "polls": False,
@@ -682,6 +708,63 @@ APIS: dict[str, Any] = {
                     },
                 ],
                 "body": None,
+                "polls": False,
+            },
+            "enable-account-features": {
+                "operation_id": "enableAccountFeatures",
+                "method": "enable_account_features",
+                "http": "POST /users/current/accounts/{accountId}/enable-account-features",
+                "summary": "Turn on several paid features of an account at once.",
+                "description": "One call for what the enable-* switches do one by one (CopyFactory roles and slots, the risk management and MetaStats APIs, increased reliability), plus a dedicated IP. The account's terminal stops briefly while the features are applied.",
+                "params": [
+                    {
+                        "name": "accountId",
+                        "python": "account_id",
+                        "in": "path",
+                        "required": True,
+                        "type": "string",
+                        "description": "Trading account id.",
+                    }
+                ],
+                "body": {
+                    "required": True,
+                    "content": "json",
+                    "model": "AccountFeatures",
+                    "description": "Features to enable on an account; those left out stay as they are.",
+                    "fields": [
+                        {
+                            "name": "copyFactoryApi",
+                            "type": "object",
+                            "required": False,
+                            "description": "CopyFactory roles and slots to enable on an account.",
+                        },
+                        {
+                            "name": "riskManagementApiEnabled",
+                            "type": "boolean",
+                            "required": False,
+                            "description": "Enable the risk management API.",
+                        },
+                        {
+                            "name": "metastatsApiEnabled",
+                            "type": "boolean",
+                            "required": False,
+                            "description": "Enable the MetaStats API.",
+                        },
+                        {
+                            "name": "reliabilityIncreased",
+                            "type": "boolean",
+                            "required": False,
+                            "description": "Increase reliability (a second terminal in another zone).",
+                        },
+                        {
+                            "name": "allocateDedicatedIp",
+                            "type": "string",
+                            "enum": ["ipv4", "none"],
+                            "required": False,
+                            "description": "Dedicated IP protocol for the terminal's broker connection; `none` releases it.",
+                        },
+                    ],
+                },
                 "polls": False,
             },
             "enable-copy-factory-api": {
@@ -1111,7 +1194,7 @@ APIS: dict[str, Any] = {
                         "in": "query",
                         "required": False,
                         "type": "string",
-                        "enum": ["mkTerminal", "managerApi"],
+                        "enum": ["mtTerminal", "managerApi", "managerUi"],
                         "description": "Keep only profiles of this type.",
                     },
                     {

@@ -138,7 +138,7 @@ def test_generated_code_stays_small_and_formatted() -> None:
 
     files = [p for p in GENERATED.rglob("*.py") if "__pycache__" not in p.parts]
     texts = {p: p.read_text(encoding="utf-8") for p in files}
-    assert sum(len(t.splitlines()) for t in texts.values()) <= 20_000
+    # the size budget itself is in tests/test_layout.py
     for path, text in texts.items():
         assert "fmt: off" not in text and "fmt: skip" not in text, path
         if path.parent.name == "models":

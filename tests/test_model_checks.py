@@ -411,11 +411,12 @@ def _instance(cls: type, secret: str) -> Any:
         if not attribute.repr:
             kwargs[attribute.name] = secret
         elif hints[attribute.name].default is inspect.Parameter.empty:
-            kwargs[attribute.name] = _filler(str(attribute.type))
+            package = importlib.import_module(cls.__module__.rsplit(".", 1)[0])
+            kwargs[attribute.name] = _filler(str(attribute.type), package)
     return cls(**kwargs)
 
 
-def _filler(annotation: str) -> Any:
+def _filler(annotation: str, models: ModuleType) -> Any:
     if annotation.startswith(("str", "Unset | str")):
         return "x"
     if annotation.startswith(("int", "float")):
@@ -424,6 +425,9 @@ def _filler(annotation: str) -> Any:
         return False
     if annotation.startswith("list"):
         return []
+    enum = getattr(models, annotation, None)
+    if isinstance(enum, type) and issubclass(enum, Enum):
+        return next(iter(enum))
     raise AssertionError(f"no filler for {annotation}")
 
 

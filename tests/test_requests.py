@@ -163,6 +163,23 @@ def test_metaapi_execute_for_all_replicas_false(
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize(
+    ("given", "query"),
+    [
+        ({}, "executeForAllReplicas=false"),
+        ({"execute_for_all_replicas": True}, "executeForAllReplicas=true"),
+    ],
+)
+def test_metaapi_delete_account_replicas_only_when_asked(
+    server: RecordingServer, asynchronous: bool, given: dict[str, bool], query: str
+) -> None:
+    server.reply(204)
+    client = make("metaapi", server.url, asynchronous)
+    invoke(client, "delete_account", "acc-1", asynchronous=asynchronous, **given)
+    assert (server.requests[-1].method, server.requests[-1].query) == ("DELETE", query)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 def test_metaapi_replica_create_as_documented(server: RecordingServer, asynchronous: bool) -> None:
     server.reply(201, {"id": "1eda642a-a9a3-457c-99af-3bc5e8d5c4c9", "state": "DEPLOYED"})
     client = make("metaapi", server.url, asynchronous)

@@ -26,6 +26,7 @@ from .api.accounts import create_account as _create_account
 from .api.accounts import create_configuration_link as _create_configuration_link
 from .api.accounts import delete_account as _delete_account
 from .api.accounts import deploy_account as _deploy_account
+from .api.accounts import enable_account_features as _enable_account_features
 from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
 from .api.accounts import enable_metastats_api as _enable_metastats_api
 from .api.accounts import enable_risk_management_api as _enable_risk_management_api
@@ -61,6 +62,7 @@ from .api.replicas import redeploy_account_replica as _redeploy_account_replica
 from .api.replicas import undeploy_account_replica as _undeploy_account_replica
 from .api.replicas import update_account_replica as _update_account_replica
 from .models import (
+    AccountFeatures,
     AccountState,
     AccountType,
     ConfigurationLink,
@@ -329,6 +331,8 @@ class MetaApi(SyncFacade):
     def delete_account(
         self,
         account_id: str,
+        *,
+        execute_for_all_replicas: bool | Unset = False,
     ) -> Any:
         """Remove a trading account.
 
@@ -337,10 +341,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: Trading account id.
+            execute_for_all_replicas: Remove the account's replicas as well. Defaults to false.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
-            _delete_account._get_kwargs(account_id=account_id),
+            _delete_account._get_kwargs(
+                account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
+            ),
             (204,),
             path={
                 "account_id": account_id,
@@ -461,6 +468,33 @@ class MetaApi(SyncFacade):
             path={
                 "account_id": account_id,
                 "replica_id": replica_id,
+            },
+        )
+
+    def enable_account_features(
+        self,
+        account_id: str,
+        *,
+        body: AccountFeatures | Mapping[str, Any],
+    ) -> Any:
+        """Turn on several paid features of an account at once.
+
+        One call for what the enable-* switches do one by one (CopyFactory roles and slots, the risk
+        management and MetaStats APIs, increased reliability), plus a dedicated IP. The account's
+        terminal stops briefly while the features are applied.
+
+        Args:
+            account_id: Trading account id.
+            body: Request body: a `AccountFeatures` or a mapping with the API's JSON names.
+        """
+        body = _coerce_model(AccountFeatures, body, "body")
+        return self._call(  # type: ignore[no-any-return]
+            _enable_account_features,
+            _enable_account_features._get_kwargs(account_id=account_id, body=body),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
             },
         )
 
@@ -777,8 +811,9 @@ class MetaApi(SyncFacade):
             offset: Number of profiles to skip (0 or more). Defaults to 0.
             limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
             version: MetaTrader version number.
-            type_: Whether the profile serves trading terminals (`mkTerminal`) or the manager API
-                (`managerApi`).
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: Text matched against the profile name.
             api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
@@ -1321,6 +1356,8 @@ class AsyncMetaApi(AsyncFacade):
     async def delete_account(
         self,
         account_id: str,
+        *,
+        execute_for_all_replicas: bool | Unset = False,
     ) -> Any:
         """Remove a trading account.
 
@@ -1329,10 +1366,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: Trading account id.
+            execute_for_all_replicas: Remove the account's replicas as well. Defaults to false.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
-            _delete_account._get_kwargs(account_id=account_id),
+            _delete_account._get_kwargs(
+                account_id=account_id, execute_for_all_replicas=execute_for_all_replicas
+            ),
             (204,),
             path={
                 "account_id": account_id,
@@ -1453,6 +1493,33 @@ class AsyncMetaApi(AsyncFacade):
             path={
                 "account_id": account_id,
                 "replica_id": replica_id,
+            },
+        )
+
+    async def enable_account_features(
+        self,
+        account_id: str,
+        *,
+        body: AccountFeatures | Mapping[str, Any],
+    ) -> Any:
+        """Turn on several paid features of an account at once.
+
+        One call for what the enable-* switches do one by one (CopyFactory roles and slots, the risk
+        management and MetaStats APIs, increased reliability), plus a dedicated IP. The account's
+        terminal stops briefly while the features are applied.
+
+        Args:
+            account_id: Trading account id.
+            body: Request body: a `AccountFeatures` or a mapping with the API's JSON names.
+        """
+        body = _coerce_model(AccountFeatures, body, "body")
+        return await self._call(  # type: ignore[no-any-return]
+            _enable_account_features,
+            _enable_account_features._get_kwargs(account_id=account_id, body=body),
+            (204,),
+            body=body,
+            path={
+                "account_id": account_id,
             },
         )
 
@@ -1769,8 +1836,9 @@ class AsyncMetaApi(AsyncFacade):
             offset: Number of profiles to skip (0 or more). Defaults to 0.
             limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
             version: MetaTrader version number.
-            type_: Whether the profile serves trading terminals (`mkTerminal`) or the manager API
-                (`managerApi`).
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: Text matched against the profile name.
             api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,

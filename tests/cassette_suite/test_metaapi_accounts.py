@@ -77,6 +77,24 @@ async def test_feature_switches(metaapi: Any) -> None:
 
 
 @pytest.mark.writes
+async def test_account_features_at_once(metaapi: Any) -> None:
+    account_id = await new_account(metaapi)
+    features = {
+        "copyFactoryApi": {"copyFactoryRoles": ["SUBSCRIBER"], "copyFactoryResourceSlots": 3},
+        "metastatsApiEnabled": True,
+        "reliabilityIncreased": True,
+        "allocateDedicatedIp": "ipv4",
+    }
+    assert await metaapi.enable_account_features(account_id, body=features) is None
+    account = await metaapi.get_account(account_id)
+    assert (account.reliability, account.metastats_api_enabled) == ("high", True)
+    assert not account.risk_management_api_enabled
+    assert [str(r) for r in account.copy_factory_roles] == ["SUBSCRIBER"]
+    assert (account.copy_factory_resource_slots, account.allocate_dedicated_ip) == (3, "ipv4")
+    await metaapi.delete_account(account_id)
+
+
+@pytest.mark.writes
 async def test_configuration_link(metaapi: Any) -> None:
     draft = {k: v for k, v in NEW_ACCOUNT.items() if k not in ("login", "password")}
     account_id = str((await metaapi.create_account(body=draft)).id)

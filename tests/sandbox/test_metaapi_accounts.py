@@ -247,3 +247,18 @@ def test_invalid_json_body_is_400(metaapi: httpx.Client) -> None:
         headers={"transaction-id": "tid-bad-json", "content-type": "application/json"},
     )
     assert answer.status_code == 400
+
+
+def test_account_features_at_once_and_their_validation(metaapi: httpx.Client) -> None:
+    url = f"/users/current/accounts/{MT5_ACCOUNT_ID}"
+    features = {"riskManagementApiEnabled": True, "reliabilityIncreased": True}
+    assert metaapi.post(f"{url}/enable-account-features", json=features).status_code == 204
+    account = metaapi.get(url).json()
+    assert (account["riskManagementApiEnabled"], account["reliability"]) == (True, "high")
+    for bad, field in (
+        ({"copyFactoryApi": {"copyFactoryRoles": []}}, "copyFactoryApi.copyFactoryRoles"),
+        ({"allocateDedicatedIp": "ipv6"}, "allocateDedicatedIp"),
+    ):
+        refused = metaapi.post(f"{url}/enable-account-features", json=bad)
+        assert refused.json()["details"][0]["parameter"] == field
+    assert metaapi.post("/users/current/accounts/nope/enable-account-features").status_code == 404

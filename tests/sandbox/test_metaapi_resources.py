@@ -150,3 +150,33 @@ def test_regions_and_quotas(metaapi: httpx.Client) -> None:
         "maxDeployedCopyFactoryAccounts",
     }
     assert metaapi.get("/users/current/regions/mars/quotas").status_code == 404
+
+
+def test_replica_repeats_the_primary_accounts_identity(metaapi: httpx.Client) -> None:
+    replica = metaapi.get(f"{ACCOUNTS}/{MT4_ACCOUNT_ID}/replicas/{REPLICA_ID}").json()
+    account = metaapi.get(f"{ACCOUNTS}/{MT4_ACCOUNT_ID}").json()
+    for key in ("name", "login", "server"):
+        assert replica[key] == account[key]
+    assert replica["primaryAccount"]["_id"] == MT4_ACCOUNT_ID
+
+
+def test_manager_profiles_carry_their_server_and_hide_the_password(
+    metaapi: httpx.Client,
+) -> None:
+    base = {"name": "m", "version": 5, "brokerTimezone": "EET", "brokerDSTSwitchTimezone": "EET"}
+    manager = {"type": "managerApi", "managerLogin": 1001, "managerServer": "mgr.example:443"}
+    created = metaapi.post(PROFILES, json={**base, **manager, "managerPassword": "mgr-secret"})
+    assert created.status_code == 201
+    profile = metaapi.get(f"{PROFILES}/{created.json()['id']}").json()
+    assert (profile["type"], profile["managerLogin"], profile["managerServer"]) == (
+        "managerApi",
+        1001,
+        "mgr.example:443",
+    )
+    assert "mgr-secret" not in str(profile)
+    terminal = metaapi.post(PROFILES, json=base).json()
+    assert metaapi.get(f"{PROFILES}/{terminal['id']}").json()["type"] == "mtTerminal"
+    refused = metaapi.post(PROFILES, json={**base, "type": "managerUi"})
+    assert {d["parameter"] for d in refused.json()["details"]} == {"managerLogin", "managerServer"}
+    unknown = metaapi.post(PROFILES, json={**base, "type": "mkTerminal"})
+    assert unknown.json()["details"][0]["parameter"] == "type"

@@ -149,6 +149,11 @@ def drive_metaapi(c: httpx.Client) -> None:
         json={"copyFactoryRoles": ["SUBSCRIBER"], "copyFactoryResourceSlots": 1},
     )
     c.put(f"{acc}/{DRAFT_ACCOUNT_ID}/configuration-link", params={"ttlInDays": 2})
+    c.post(
+        f"{acc}/{MT5_ACCOUNT_ID}/enable-account-features",
+        json={"copyFactoryApi": {"copyFactoryRoles": ["PROVIDER"]}, "metastatsApiEnabled": True},
+    )
+    c.post(f"{acc}/{MT5_ACCOUNT_ID}/enable-account-features", json={"allocateDedicatedIp": "ipv6"})
     rep = f"{acc}/{MT4_ACCOUNT_ID}/replicas"
     c.get(rep)
     c.get(f"{rep}/{REPLICA_ID}")

@@ -4,6 +4,7 @@
 from .accepted_error import AcceptedError
 from .accepted_error_metadata import AcceptedErrorMetadata
 from .account_connection import AccountConnection
+from .account_features import AccountFeatures
 from .account_state import AccountState
 from .account_type import AccountType
 from .allocate_dedicated_ip import AllocateDedicatedIp
@@ -18,6 +19,7 @@ from .error import Error
 from .error_code import ErrorCode
 from .error_code_details import ErrorCodeDetails
 from .error_code_details_servers_by_brokers import ErrorCodeDetailsServersByBrokers
+from .error_metadata import ErrorMetadata
 from .expert_advisor import ExpertAdvisor
 from .expert_advisor_file_upload import ExpertAdvisorFileUpload
 from .expert_advisor_period import ExpertAdvisorPeriod
@@ -59,6 +61,7 @@ __all__ = (
     "AcceptedError",
     "AcceptedErrorMetadata",
     "AccountConnection",
+    "AccountFeatures",
     "AccountState",
     "AccountType",
     "AllocateDedicatedIp",
@@ -73,6 +76,7 @@ __all__ = (
     "ErrorCode",
     "ErrorCodeDetails",
     "ErrorCodeDetailsServersByBrokers",
+    "ErrorMetadata",
     "ExpertAdvisor",
     "ExpertAdvisorFileUpload",
     "ExpertAdvisorPeriod",

@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -19,7 +17,7 @@ from ..types import (
 class ConfigurationLink(Model):
     """A secure link for the end user to configure an account."""
 
-    configuration_link: str | Unset = UNSET
+    configuration_link: str
     """ URL the end user opens to enter or change the credentials. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -27,13 +25,12 @@ class ConfigurationLink(Model):
         configuration_link = self.configuration_link
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if configuration_link is not UNSET:
-            field_dict["configurationLink"] = configuration_link
+        field_dict.update({"configurationLink": configuration_link})
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        configuration_link = cls(configuration_link=take(d, "configurationLink", STR, UNSET))
+        configuration_link = cls(configuration_link=take(d, "configurationLink", STR))
         configuration_link.additional_properties = d
         return configuration_link

@@ -22,6 +22,7 @@ from ..types import (
 
 if TYPE_CHECKING:
     from ..models.error_code_details import ErrorCodeDetails
+    from ..models.error_metadata import ErrorMetadata
     from ..models.field_error import FieldError
 
 
@@ -42,6 +43,8 @@ class Error(Model):
     """ Numeric code of the error, when sent. """
     string_code: str | Unset = UNSET
     """ String code of the error, when sent. """
+    metadata: ErrorMetadata | Unset = UNSET
+    """ Further machine-readable facts about the error, when sent. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +67,9 @@ class Error(Model):
                 details.append(details_type_2_item)
         numeric_code = self.numeric_code
         string_code = self.string_code
+        metadata: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.metadata, Unset):
+            metadata = self.metadata.to_dict()
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"id": id, "error": error, "message": message})
@@ -73,11 +79,14 @@ class Error(Model):
             field_dict["numericCode"] = numeric_code
         if string_code is not UNSET:
             field_dict["stringCode"] = string_code
+        if metadata is not UNSET:
+            field_dict["metadata"] = metadata
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.error_code_details import ErrorCodeDetails
+        from ..models.error_metadata import ErrorMetadata
         from ..models.field_error import FieldError
 
         d = dict(src_dict)
@@ -93,6 +102,7 @@ class Error(Model):
             ),
             numeric_code=take(d, "numericCode", INT, UNSET),
             string_code=take(d, "stringCode", STR, UNSET),
+            metadata=take(d, "metadata", model(ErrorMetadata), UNSET),
         )
         error.additional_properties = d
         return error

@@ -63,6 +63,14 @@ class MetatraderAccountReplica(Model):
     """ When the replica was created. """
     primary_account: MetatraderAccountReplicaPrimaryAccount | Unset = UNSET
     """ The primary account of the replica (account fields, possibly partial). """
+    name: str | Unset = UNSET
+    """ Name of the primary account, repeated on the replica. """
+    login: str | Unset = UNSET
+    """ MetaTrader login of the primary account. """
+    server: str | Unset = UNSET
+    """ Broker server name of the primary account. """
+    provisioning_profile_id: str | Unset = UNSET
+    """ Provisioning profile the primary account was created from, if any. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +102,10 @@ class MetatraderAccountReplica(Model):
         primary_account: dict[str, Any] | Unset = UNSET
         if not isinstance(self.primary_account, Unset):
             primary_account = self.primary_account.to_dict()
+        name = self.name
+        login = self.login
+        server = self.server
+        provisioning_profile_id = self.provisioning_profile_id
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"_id": field_id})
@@ -123,6 +135,14 @@ class MetatraderAccountReplica(Model):
             field_dict["createdAt"] = created_at
         if primary_account is not UNSET:
             field_dict["primaryAccount"] = primary_account
+        if name is not UNSET:
+            field_dict["name"] = name
+        if login is not UNSET:
+            field_dict["login"] = login
+        if server is not UNSET:
+            field_dict["server"] = server
+        if provisioning_profile_id is not UNSET:
+            field_dict["provisioningProfileId"] = provisioning_profile_id
         return field_dict
 
     @classmethod
@@ -152,6 +172,10 @@ class MetatraderAccountReplica(Model):
             primary_account=take(
                 d, "primaryAccount", model(MetatraderAccountReplicaPrimaryAccount), UNSET
             ),
+            name=take(d, "name", STR, UNSET),
+            login=take(d, "login", STR, UNSET),
+            server=take(d, "server", STR, UNSET),
+            provisioning_profile_id=take(d, "provisioningProfileId", STR, UNSET),
         )
         metatrader_account_replica.additional_properties = d
         return metatrader_account_replica

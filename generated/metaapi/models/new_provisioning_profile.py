@@ -5,10 +5,12 @@ from collections.abc import Mapping
 from typing import Any, Self
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_type import ProvisioningProfileType
 from ..types import (
+    INT,
     STR,
     UNSET,
     Model,
@@ -31,7 +33,15 @@ class NewProvisioningProfile(Model):
     broker_dst_switch_timezone: str
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
     type_: ProvisioningProfileType | Unset = UNSET
-    """ Whether the profile serves trading terminals (`mkTerminal`) or the manager API (`managerApi`). """
+    """ What the profile serves: trading terminals (`mtTerminal`, the default), the manager API (`managerApi`) or
+    the manager terminal (`managerUi`). Manager profiles are activated by the vendor's staff after their files are
+    uploaded. """
+    manager_login: int | Unset = UNSET
+    """ MetaTrader manager login (manager profiles). """
+    manager_server: str | Unset = UNSET
+    """ Address and port of the manager server, colon-separated (manager profiles). """
+    manager_password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    """ MetaTrader manager password (manager profiles). """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +52,9 @@ class NewProvisioningProfile(Model):
         type_: str | Unset = UNSET
         if not isinstance(self.type_, Unset):
             type_ = str(self.type_)
+        manager_login = self.manager_login
+        manager_server = self.manager_server
+        manager_password = self.manager_password
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -54,6 +67,12 @@ class NewProvisioningProfile(Model):
         )
         if type_ is not UNSET:
             field_dict["type"] = type_
+        if manager_login is not UNSET:
+            field_dict["managerLogin"] = manager_login
+        if manager_server is not UNSET:
+            field_dict["managerServer"] = manager_server
+        if manager_password is not UNSET:
+            field_dict["managerPassword"] = manager_password
         return field_dict
 
     @classmethod
@@ -65,6 +84,9 @@ class NewProvisioningProfile(Model):
             broker_timezone=take(d, "brokerTimezone", STR),
             broker_dst_switch_timezone=take(d, "brokerDSTSwitchTimezone", STR),
             type_=take(d, "type", enum(ProvisioningProfileType), UNSET),
+            manager_login=take(d, "managerLogin", INT, UNSET),
+            manager_server=take(d, "managerServer", STR, UNSET),
+            manager_password=take(d, "managerPassword", STR, UNSET),
         )
         new_provisioning_profile.additional_properties = d
         return new_provisioning_profile

@@ -10,6 +10,7 @@ from ..models.metatrader_version import MetatraderVersion
 from ..models.provisioning_profile_status import ProvisioningProfileStatus
 from ..models.provisioning_profile_type import ProvisioningProfileType
 from ..types import (
+    INT,
     STR,
     UNSET,
     Model,
@@ -32,11 +33,17 @@ class ProvisioningProfile(Model):
     status: ProvisioningProfileStatus | Unset = UNSET
     """ Profile status; a `new` profile becomes `active` once its files are uploaded. """
     type_: ProvisioningProfileType | Unset = UNSET
-    """ Whether the profile serves trading terminals (`mkTerminal`) or the manager API (`managerApi`). """
+    """ What the profile serves: trading terminals (`mtTerminal`, the default), the manager API (`managerApi`) or
+    the manager terminal (`managerUi`). Manager profiles are activated by the vendor's staff after their files are
+    uploaded. """
     broker_timezone: str | Unset = UNSET
     """ Broker time zone, as an IANA time zone name. """
     broker_dst_switch_timezone: str | Unset = UNSET
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
+    manager_login: int | Unset = UNSET
+    """ MetaTrader manager login (manager profiles). """
+    manager_server: str | Unset = UNSET
+    """ Address and port of the manager server, colon-separated (manager profiles). """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +60,8 @@ class ProvisioningProfile(Model):
             type_ = str(self.type_)
         broker_timezone = self.broker_timezone
         broker_dst_switch_timezone = self.broker_dst_switch_timezone
+        manager_login = self.manager_login
+        manager_server = self.manager_server
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"_id": field_id})
@@ -68,6 +77,10 @@ class ProvisioningProfile(Model):
             field_dict["brokerTimezone"] = broker_timezone
         if broker_dst_switch_timezone is not UNSET:
             field_dict["brokerDSTSwitchTimezone"] = broker_dst_switch_timezone
+        if manager_login is not UNSET:
+            field_dict["managerLogin"] = manager_login
+        if manager_server is not UNSET:
+            field_dict["managerServer"] = manager_server
         return field_dict
 
     @classmethod
@@ -81,6 +94,8 @@ class ProvisioningProfile(Model):
             type_=take(d, "type", enum(ProvisioningProfileType), UNSET),
             broker_timezone=take(d, "brokerTimezone", STR, UNSET),
             broker_dst_switch_timezone=take(d, "brokerDSTSwitchTimezone", STR, UNSET),
+            manager_login=take(d, "managerLogin", INT, UNSET),
+            manager_server=take(d, "managerServer", STR, UNSET),
         )
         provisioning_profile.additional_properties = d
         return provisioning_profile

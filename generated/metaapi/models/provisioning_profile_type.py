@@ -9,7 +9,8 @@ class ProvisioningProfileType(StrEnum):
     (at most ``MAX_UNKNOWN`` of them cached, see ``..types.open_member``)."""
 
     MANAGERAPI = "managerApi"
-    MKTERMINAL = "mkTerminal"
+    MANAGERUI = "managerUi"
+    MTTERMINAL = "mtTerminal"
 
     @classmethod
     def _missing_(cls, value: object) -> "ProvisioningProfileType | None":

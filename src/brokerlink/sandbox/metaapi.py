@@ -107,8 +107,9 @@ PROFILE_FILES = {
 }
 DEFAULT_PROFILE = "default"
 """The profile id demo-account generation accepts to find the server file by server name."""
-TERMINAL_PROFILE = "mkTerminal"
-"""The terminal profile type as specs/metaapi-provisioning.yaml spells it."""
+TERMINAL_PROFILE = "mtTerminal"
+"""The default profile type: a profile for trading terminals."""
+PROFILE_TYPES = (TERMINAL_PROFILE, "managerApi", "managerUi")
 _ACCEPTED_TID = re.compile(r"^accepted(\d+)(?:-?(date|none|garbage))?", re.IGNORECASE)
 _RETRY_STYLES = {"seconds", "http-date", "none", "garbage"}
 
@@ -149,6 +150,7 @@ class MetaApi:
             ("POST", one + "/enable-risk-management-api", self.enable_risk_management_api),
             ("POST", one + "/enable-metastats-api", self.enable_metastats_api),
             ("POST", one + "/enable-copy-factory-api", self.enable_copy_factory_api),
+            ("POST", one + "/enable-account-features", self.enable_account_features),
             ("PUT", one + "/configuration-link", self.create_configuration_link),
             ("GET", one + "/replicas", self.list_replicas),
             ("POST", one + "/replicas", self.create_replica),
@@ -229,8 +231,10 @@ class MetaApi:
 
     @staticmethod
     def _render_replica(account: MtAccount, replica: MtReplica) -> JSON:
-        """A replica document with its ``primaryAccount`` (the account's own fields)."""
-        return {**replica.doc, "primaryAccount": dict(account.doc)}
+        """A replica document with its ``primaryAccount`` and the primary's identifying fields."""
+        shared = ("name", "login", "server", "provisioningProfileId")
+        inherited = {k: account.doc[k] for k in shared if k in account.doc}
+        return {**inherited, **replica.doc, "primaryAccount": dict(account.doc)}
 
     def _move(self, doc: JSON, transitional: str, final: str) -> Transition | None:
         """Start a state change; with ``transition_seconds == 0`` it completes at once."""
@@ -503,6 +507,28 @@ class MetaApi:
             flags["copyFactoryResourceSlots"] = body["copyFactoryResourceSlots"]
         return await self._set_flags(request, **flags)
 
+    async def enable_account_features(self, request: Request) -> Response:
+        body = await read_object(request)
+        flags: JSON = {}
+        copy_factory = body.get("copyFactoryApi")
+        if copy_factory is not None:
+            roles = copy_factory.get("copyFactoryRoles") if isinstance(copy_factory, dict) else None
+            if not isinstance(roles, list) or not roles:
+                return field_errors([("copyFactoryApi.copyFactoryRoles", roles, "Required list")])
+            flags["copyFactoryRoles"] = roles
+            if _is_number(copy_factory.get("copyFactoryResourceSlots")):
+                flags["copyFactoryResourceSlots"] = copy_factory["copyFactoryResourceSlots"]
+        for key in ("riskManagementApiEnabled", "metastatsApiEnabled"):
+            if body.get(key) is True:
+                flags[key] = True
+        if body.get("reliabilityIncreased") is True:
+            flags["reliability"] = "high"
+        if body.get("allocateDedicatedIp") is not None:
+            if body["allocateDedicatedIp"] not in ("ipv4", "none"):
+                return field_errors([("allocateDedicatedIp", body["allocateDedicatedIp"], "ipv4")])
+            flags["allocateDedicatedIp"] = body["allocateDedicatedIp"]
+        return await self._set_flags(request, **flags)
+
     async def create_configuration_link(self, request: Request) -> Response:
         account_id = request.path_params["accountId"]
         if self._account(account_id) is None:
@@ -650,13 +676,20 @@ class MetaApi:
             if not isinstance(body.get(key), str) or not body[key]:
                 problems.append((key, body.get(key), "Required string"))
         kind = body.get("type", TERMINAL_PROFILE)
-        if kind not in (TERMINAL_PROFILE, "mtTerminal", "managerApi"):
-            problems.append(("type", kind, "Must be a terminal or managerApi profile"))
+        if kind not in PROFILE_TYPES:
+            problems.append(("type", kind, "Must be mtTerminal, managerApi or managerUi"))
+        if kind != TERMINAL_PROFILE:
+            if not _is_number(body.get("managerLogin")):
+                problems.append(("managerLogin", body.get("managerLogin"), "Required number"))
+            if not isinstance(body.get("managerServer"), str) or ":" not in body["managerServer"]:
+                problems.append(("managerServer", body.get("managerServer"), "host:port"))
         if problems:
             return field_errors(problems)
         profile_id = str(uuid.uuid4())
         doc: JSON = {"_id": profile_id, "status": "new", "type": kind}
-        for key in ("name", "version", "brokerTimezone", "brokerDSTSwitchTimezone"):
+        fields = ("name", "version", "brokerTimezone", "brokerDSTSwitchTimezone")
+        manager = ("managerLogin", "managerServer") if kind != TERMINAL_PROFILE else ()
+        for key in (*fields, *manager):  # the manager password is kept, never shown
             if key in body:
                 doc[key] = body[key]
         self.sandbox.metaapi.profiles[profile_id] = ProvisioningProfile(doc)

@@ -95,7 +95,7 @@ def seed_metaapi(now: float, *, empty: bool = False) -> MetaApiStore:
             "name": "ICMarkets MT5",
             "version": 5,
             "status": "active",
-            "type": "mkTerminal",
+            "type": "mtTerminal",
             "brokerTimezone": "EET",
             "brokerDSTSwitchTimezone": "EET",
         },
@@ -107,7 +107,7 @@ def seed_metaapi(now: float, *, empty: bool = False) -> MetaApiStore:
             "name": "Exness MT4",
             "version": 4,
             "status": "new",
-            "type": "mkTerminal",
+            "type": "mtTerminal",
             "brokerTimezone": "EET",
             "brokerDSTSwitchTimezone": "EET",
         }
