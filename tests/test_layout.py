@@ -84,7 +84,7 @@ def test_size_budgets() -> None:
     ]
     hand_written = lines(runtime) + lines(python_files(PLUGINS))
     assert generated <= 20_000, generated
-    assert credentials <= 1_600, credentials
+    assert credentials <= 1_654, credentials  # issue 18: the guard store scoped by base URL
     # The restructure (issue 15) brought the runtime from 5,178 lines to 4,198 under a 4,200 limit.
     # Later issues add capabilities on that layout (a bounded exchange, secret masking, plugin
     # load errors, the scoped guard store, a faster async default); each spends from this

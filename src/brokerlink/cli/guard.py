@@ -107,13 +107,13 @@ def _default_places(base_url: str | None) -> Iterator[Place]:
     """The default SQLite files: the one of ``base_url``, or every one that exists."""
     from brokerlink.credentials import SQLiteStore
     from brokerlink.credentials.resolve import scope_of
-    from brokerlink.credentials.sqlite_store import default_folder, default_path
+    from brokerlink.credentials.sqlite_store import default_path
 
     if base_url is not None:
         scope = scope_of(base_url)
         yield Place(SQLiteStore(default_path(scope), scope=scope), scope, str(default_path(scope)))
         return
-    for path in sorted(default_folder().glob("*.sqlite3")):
+    for path in sorted(default_path().parent.glob("*.sqlite3")):
         store = SQLiteStore(path)
         yield Place(store, store.recorded_scope(), str(path))
 

@@ -9,14 +9,12 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
@@ -66,19 +64,14 @@ PURGE_HITS = (
 )
 
 
-def default_folder() -> Path:
-    """``<user cache dir>/brokerlink/guard`` (platformdirs), where the default files live."""
+def default_path(scope: str | None = None) -> Path:
+    """``<user cache dir>/brokerlink/guard/<hash of scope>.sqlite3`` (platformdirs), or
+    ``shared.sqlite3`` there for a store made without a scope."""
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("brokerlink", appauthor=False)) / "guard"
-
-
-def default_path(scope: str | None = None) -> Path:
-    """``<host>-<hash of scope>.sqlite3`` in the default folder, ``shared.sqlite3`` without one."""
-    if scope is None:
-        return default_folder() / "shared.sqlite3"
-    host = re.sub(r"[^a-z0-9.-]+", "-", urlsplit(scope).hostname or "")[:60]
-    return default_folder() / f"{host}-{hashlib.sha256(scope.encode()).hexdigest()[:16]}.sqlite3"
+    folder = Path(user_cache_dir("brokerlink", appauthor=False)) / "guard"
+    name = "shared" if scope is None else hashlib.sha256(scope.encode()).hexdigest()[:32]
+    return folder / f"{name}.sqlite3"
 
 
 def _private(path: Path) -> None:
