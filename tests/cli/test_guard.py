@@ -197,3 +197,22 @@ def test_a_redis_store_is_shown_and_forgotten_for_its_base_url(
 def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
     run = run_cli(["guard", *args])
     assert run.code == 2 and message in run.stderr
+
+
+def test_a_file_you_name_serves_every_base_url(sandbox: SandboxServer, tmp_path: Path) -> None:
+    path = tmp_path / "mine.db"
+    url = sandbox.base_url("metaapi")
+    meta = brokerlink.MetaApi(token="t", base_url=url, credential_cache=f"sqlite://{path}")
+    with meta, pytest.raises(errors.InvalidBrokerCredentials):
+        meta.create_account(body=body())
+    cache = ["--credential-cache", f"sqlite://{path}"]
+    (item,) = run_cli(["guard", "show", *cache, "-o", "json"]).json()
+    assert item["base_url"] is None and item["store"] == str(path)
+    assert item["reasons"]["E_AUTH"]["total"] == 1
+    assert "every base URL" in run_cli(["guard", "show", *cache]).stdout
+    forget = ["guard", "forget", *cache, "--server", SERVER, "--login", LOGIN]  # any base URL
+    run = run_cli(forget, env={"BROKERLINK_GUARD_PASSWORD": SECRET})
+    assert "Forgot 1 E_AUTH" in run.stdout and str(path) in run.stdout
+    missing = ["--credential-cache", f"sqlite://{tmp_path}/none.db"]
+    (empty,) = run_cli(["guard", "show", *missing, "-o", "json"]).json()
+    assert empty["reasons"] == {} and not (tmp_path / "none.db").exists()

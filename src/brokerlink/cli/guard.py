@@ -31,7 +31,7 @@ PASSWORD_ENV = "BROKERLINK_GUARD_PASSWORD"
 PLATFORMS = ("mt4", "mt5")
 AGES = ((3600.0, "< 1 hour"), (86400.0, "< 1 day"), (7 * 86400.0, "< 1 week"), (math.inf, "older"))
 """Age buckets of ``show``: how long ago an entry was first seen."""
-LABELS = {"record": "account records (not refusals)", "cooldown": "end-user cool-downs"}
+LABELS = {"record": "account records", "cooldown": "end-user cool-downs"}  # not refusals
 F = TypeVar("F", bound=Callable[..., Any])
 
 
