@@ -90,6 +90,7 @@ def _base_url(option: str | None, config: str | None) -> str:
 def _explicit_place(cache: str, base_url: str) -> Place:
     """The store ``cache`` names, as a call against ``base_url`` would open it."""
     from brokerlink.credentials import RedisStore, SQLiteStore
+    from brokerlink.credentials.redis_store import DEFAULT_PREFIX
     from brokerlink.credentials.resolve import scope_of, store_from_url
     from brokerlink.errors import InvalidRequest
 
@@ -98,7 +99,7 @@ def _explicit_place(cache: str, base_url: str) -> Place:
     if isinstance(store, SQLiteStore):
         return Place(store, store.scope, str(store.path))
     if isinstance(store, RedisStore):
-        shared = store.prefix != f"brokerlink:guard:{scope}:"
+        shared = store.prefix != f"{DEFAULT_PREFIX}{scope}:"  # a prefix you named
         return Place(store, None if shared else scope, f"{store!r}")
     raise InvalidRequest(f"credential_cache {cache!r}: memory:// keeps nothing between processes")
 
@@ -110,8 +111,8 @@ def _default_places(base_url: str | None) -> Iterator[Place]:
     from brokerlink.credentials.sqlite_store import default_path
 
     if base_url is not None:
-        scope = scope_of(base_url)
-        yield Place(SQLiteStore(default_path(scope), scope=scope), scope, str(default_path(scope)))
+        store = SQLiteStore(scope=scope_of(base_url))
+        yield Place(store, store.scope, str(store.path))
         return
     for path in sorted(default_path().parent.glob("*.sqlite3")):
         store = SQLiteStore(path)
