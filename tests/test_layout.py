@@ -89,7 +89,7 @@ def test_size_budgets() -> None:
     # 18,849 lines for 58 operations (325 each, down from 573), under a 20,000 limit.
     operation_count = sum(len(operations(api)) for api in VENDORS)
     assert generated <= 350 * operation_count, (generated, operation_count)
-    assert credentials <= 1_600, credentials
+    assert credentials <= 1_654, credentials  # issue 18: the guard store scoped by base URL
     # The restructure (issue 15) brought the runtime from 5,178 lines to 4,198 under a 4,200 limit.
     # Later issues add capabilities on that layout (a bounded exchange, secret masking, plugin
     # load errors, the scoped guard store, a faster async default); each spends from this

@@ -29,7 +29,8 @@ STATE = "credential_guard"  # this plugin's key in call.state
 
 def _guard_for(client: ClientState) -> Guard:
     """The client's guard, made from its ``credential_cache`` setting on first use (thread-safe;
-    parsing only, the store opens on its first lookup; the guard module loads only then)."""
+    parsing only, the store opens on its first lookup; the guard module loads only then). The
+    default store is scoped by the client's base URL: the sandbox never refuses for production."""
     guard = client.guard
     if guard is None:
         from brokerlink.credentials.guard import Guard
@@ -37,7 +38,7 @@ def _guard_for(client: ClientState) -> Guard:
 
         with client.lock:
             if client.guard is None:
-                store, owned = open_store(client.credential_cache)
+                store, owned = open_store(client.credential_cache, scope=client.base_url or None)
                 client.guard = Guard(store, owned=owned, reasons=REASONS, vendor=VENDOR_TEXT)
             guard = client.guard
     return guard

@@ -114,6 +114,7 @@ class _Facade:
         # Shared with the plugins and by with_options copies.
         self._state = ClientState(
             api=api,
+            base_url=self._base_url,
             # The spec's codes (generated), under what plugins register: hook results win.
             error_classes={**(error_codes or {}), **_error_classes(manager, api)},
             code_prefixes=tuple(code_prefixes),

@@ -54,14 +54,16 @@ async def test_a_store_object_stays_open_for_its_owner(make_api: Any, tmp_path: 
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="platformdirs reads XDG_CACHE_HOME on Linux")
-async def test_the_default_is_a_file_in_the_user_cache_directory(
-    make_api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+async def test_the_default_is_a_file_per_base_url_in_the_user_cache_directory(
+    make_api: Any, sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("BROKERLINK_CACHE_URL")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     api = make_api(None)
     await api("create_account", body=account())
-    assert (tmp_path / "brokerlink" / "credential-guard.sqlite3").exists()
+    (made,) = (tmp_path / "brokerlink" / "guard").glob("*.sqlite3")
+    assert guard_of(api).store.path == made
+    assert guard_of(api).store.recorded_scope() == sandbox.base_url("metaapi")
 
 
 def test_other_apis_never_open_a_store(

@@ -24,7 +24,7 @@ def test_sqlite_urls(tmp_path: Path) -> None:
     assert relative.path == Path("cache/g.db") and relative.timeout == 2.5
     default, _ = open_store("sqlite://")
     assert isinstance(default, SQLiteStore) and default.path == default_path()
-    assert default.path.name == "credential-guard.sqlite3"
+    assert default.path.name == "shared.sqlite3" and default.scope is None
     memory, _ = open_store("sqlite:///:memory:")
     assert isinstance(memory, SQLiteStore) and memory.path == ":memory:"
 

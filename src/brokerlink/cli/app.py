@@ -11,6 +11,7 @@ import click
 from brokerlink import __version__
 from brokerlink.cli.call import CallGroup
 from brokerlink.cli.demo import demo
+from brokerlink.cli.guard import guard
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -46,6 +47,7 @@ def sandbox(host: str, port: int, access_log: bool) -> None:
 
 cli.add_command(CallGroup())
 cli.add_command(demo)  # issue 8: the README's main-job command
+cli.add_command(guard)
 
 
 def main(argv: list[str] | None = None) -> int:

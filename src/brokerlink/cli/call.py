@@ -181,7 +181,7 @@ def _options(api: ApiInfo, operation: Operation) -> list[click.Parameter]:
                 metavar="URL",
                 help="Where rejected trading-account credentials are remembered: memory://, "
                 "sqlite:///PATH or redis://HOST:PORT/DB (default: $BROKERLINK_CACHE_URL, else "
-                "SQLite in the user cache directory).",
+                "a SQLite file per base URL in the user cache directory).",
             )
         )
     options += [

@@ -186,6 +186,19 @@ class RedisStore:
             with self._errors("write"):
                 await self._ascript(keys=names, args=args)
 
+    def entries(self) -> dict[bytes, Entry]:
+        """Everything under this store's prefix (for inspection: ``brokerlink guard show``)."""
+        if self._client is None:
+            self.open()
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.prefix) + "[0-9a-f]" * 64
+        with self._errors("read"):
+            names = list(self._client.scan_iter(match=pattern, count=1000))
+            values = self._client.mget(names) if names else []
+        held = zip(
+            (bytes.fromhex(n.decode()[len(self.prefix) :]) for n in names), values, strict=True
+        )
+        return {k: e for k, v in held if v is not None and (e := decode_entry(v)) is not None}
+
     def limits_storage(self) -> Any:
         """``limits``' Redis storage on this store's sync connection pool."""
         from limits.storage import RedisStorage

@@ -1,14 +1,17 @@
 """``credential_cache=`` -> a store: a URL (``memory://``, ``sqlite://[path]``, ``redis://`` or
 ``rediss://``, with policy and backend query parameters), a store object, or None
-(``$BROKERLINK_CACHE_URL``, else the SQLite file in the user's cache directory)."""
+(``$BROKERLINK_CACHE_URL``, else the SQLite file in the user's cache directory). What brokerlink
+names is scoped by the API's base URL (the default file, Redis's default prefix); a path or
+prefix you name is shared as you name it."""
 
 from __future__ import annotations
 
 import os
 import re
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from brokerlink.credentials.policy import number, policy_from_query
+from brokerlink.credentials.redis_store import redacted
 from brokerlink.credentials.store import CredentialStore
 from brokerlink.errors import InvalidRequest
 
@@ -17,17 +20,27 @@ _POLICY_PARAMS = {"on_error", "max_rejections", "window", "cooldown", "rate_limi
 _WINDOWS_DRIVE = re.compile(r"^/[A-Za-z]:[/\\]")
 
 
-def open_store(setting: object) -> tuple[CredentialStore, bool]:
-    """The store for a ``credential_cache`` setting, and whether brokerlink made it (and so
-    closes it with the client). Parses only: nothing is opened yet."""
-    if setting is None:
-        setting = os.environ.get(CACHE_ENV) or None
-        if setting is None:
-            from brokerlink.credentials.sqlite_store import SQLiteStore
+def scope_of(base_url: str) -> str:
+    """``scheme://host:port/path`` of an API base URL: lower-case, the port spelt out, without
+    user info, query, fragment or trailing slash, so two spellings of one endpoint share a scope."""
+    parts = urlsplit(base_url.strip())
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None:
+        raise InvalidRequest(f"base URL {redacted(base_url)!r}: give http(s)://host[:port]")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme.lower()}://{host}:{port}{parts.path.rstrip('/')}"
 
-            return SQLiteStore(), True
+
+def open_store(setting: object, *, scope: str | None = None) -> tuple[CredentialStore, bool]:
+    """The store for a ``credential_cache`` setting and the base URL ``scope`` of the API's
+    client, and whether brokerlink made it (and so closes it with the client). Parses only."""
+    scoped = None if scope is None else scope_of(scope)
+    setting = setting if setting is not None else os.environ.get(CACHE_ENV) or "sqlite://"
     if isinstance(setting, str):
-        return store_from_url(setting), True
+        return store_from_url(setting, scope=scoped), True
     if isinstance(setting, CredentialStore):
         return setting, False
     raise InvalidRequest(
@@ -36,10 +49,9 @@ def open_store(setting: object) -> tuple[CredentialStore, bool]:
     )
 
 
-def store_from_url(url: str) -> CredentialStore:
-    """A store for ``url`` (see the module docstring for the forms)."""
-    from brokerlink.credentials.redis_store import redacted
-
+def store_from_url(url: str, *, scope: str | None = None) -> CredentialStore:
+    """A store for ``url`` (see the module docstring for the forms), for the normalised base URL
+    ``scope`` (None: one store for every base URL)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise InvalidRequest(f"credential_cache {redacted(url)!r} is not a URL (scheme://...)")
@@ -63,11 +75,12 @@ def store_from_url(url: str) -> CredentialStore:
         if other:
             raise InvalidRequest(f"credential_cache: unknown sqlite parameter(s) {sorted(other)}")
         path = rest[1:] if _WINDOWS_DRIVE.match(rest) or rest == "/:memory:" else rest
-        return SQLiteStore(path or None, policy=policy, timeout=timeout)
+        scope = None if path else scope  # a file you name is shared as you name it
+        return SQLiteStore(path or None, scope=scope, policy=policy, timeout=timeout)
     if scheme in ("redis", "rediss"):
         from brokerlink.credentials.redis_store import DEFAULT_PREFIX, RedisStore
 
-        prefix = other.pop("prefix", DEFAULT_PREFIX)
+        prefix = other.pop("prefix", DEFAULT_PREFIX + (f"{scope}:" if scope else ""))
         timeout = number("timeout", other.pop("timeout", "1"))
         target = f"{scheme}://{rest}" + (f"?{urlencode(other)}" if other else "")
         return RedisStore(target, prefix=prefix, timeout=timeout, policy=policy)

@@ -1,11 +1,13 @@
-"""The SQLite store, the default: one file shared by processes. WAL lets readers go on while one
-process writes; writes take the lock up front (``BEGIN IMMEDIATE``, waiting up to ``timeout``).
-The HMAC key lives next to the database (``<db>.key``, mode 0600), made by the first process."""
+"""The SQLite store, the default: one file per API base URL, shared by processes. WAL lets readers
+go on while one process writes; writes take the lock up front (``BEGIN IMMEDIATE``, waiting up to
+``timeout``). The HMAC key lives next to the database (``<db>.key``), made by the first process;
+files brokerlink creates are the owner's only (0600, in a 0700 folder), whatever the umask."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import sqlite3
 import threading
@@ -18,7 +20,6 @@ from brokerlink.credentials.keys import configured_key, new_key
 from brokerlink.credentials.policy import GuardPolicy
 from brokerlink.credentials.store import Entry, Write, failures
 
-DEFAULT_NAME = "credential-guard.sqlite3"
 MEMORY = ":memory:"
 SWEEP_EVERY = 256
 """Purge up to ``SWEEP_BATCH`` expired rows every this many write transactions per process."""
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS guard_hits (
 );
 CREATE INDEX IF NOT EXISTS guard_hits_key ON guard_hits (key, at);
 CREATE INDEX IF NOT EXISTS guard_hits_expiry ON guard_hits (expires_at);
+CREATE TABLE IF NOT EXISTS guard_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 UPSERT = """
 INSERT INTO guard_entries (key, reason, first_seen, expires_at, data) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -62,27 +64,41 @@ PURGE_HITS = (
 )
 
 
-def default_path() -> Path:
-    """``<user cache dir>/brokerlink/credential-guard.sqlite3`` (platformdirs)."""
+def default_path(scope: str | None = None) -> Path:
+    """``<user cache dir>/brokerlink/guard/<hash of scope>.sqlite3`` (platformdirs), or
+    ``shared.sqlite3`` there for a store made without a scope."""
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("brokerlink", appauthor=False)) / DEFAULT_NAME
+    folder = Path(user_cache_dir("brokerlink", appauthor=False)) / "guard"
+    name = "shared" if scope is None else hashlib.sha256(scope.encode()).hexdigest()[:32]
+    return folder / f"{name}.sqlite3"
+
+
+def _private(path: Path) -> None:
+    """Create ``path`` (and its folder) for the owner only; SQLite gives ``-wal`` and ``-shm``
+    the database's mode."""
+    if not path.parent.is_dir():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
 
 
 class SQLiteStore:
-    """The embedded default store (thread-safe; one connection per store and process)."""
+    """The embedded default store (thread-safe; one connection per store and process). Without
+    a ``path`` it is the file of base URL ``scope`` (normalised; recorded in the file)."""
 
     def __init__(
         self,
         path: str | os.PathLike[str] | None = None,
         *,
+        scope: str | None = None,
         key: str | bytes | None = None,
         policy: GuardPolicy | None = None,
         timeout: float = 5.0,
     ) -> None:
         self.path: Path | str = (
-            MEMORY if str(path) == MEMORY else Path(path) if path else default_path()
+            MEMORY if str(path) == MEMORY else Path(path) if path else default_path(scope)
         )
+        self.scope = scope
         self.policy, self.timeout = policy or GuardPolicy(), timeout
         self._configured_key = configured_key(key)
         self._lock = threading.RLock()
@@ -114,7 +130,7 @@ class SQLiteStore:
 
     def _connect(self) -> sqlite3.Connection:
         if isinstance(self.path, Path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private(self.path)
         conn = sqlite3.connect(
             self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
         )
@@ -123,6 +139,8 @@ class SQLiteStore:
                 self._switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.executescript(SCHEMA)
+            if self.scope is not None:
+                conn.execute("INSERT OR IGNORE INTO guard_meta VALUES ('scope', ?)", (self.scope,))
         except BaseException:
             conn.close()
             raise
@@ -231,6 +249,16 @@ class SQLiteStore:
     def query(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self._lock, self._errors("read"):
             return self._connection().execute(sql, params).fetchall()
+
+    def entries(self) -> dict[bytes, Entry]:
+        """Everything stored (for inspection: ``brokerlink guard show``)."""
+        rows = self.query("SELECT key, reason, first_seen, expires_at, data FROM guard_entries", ())
+        return {row[0]: Entry(*row[1:]) for row in rows}
+
+    def recorded_scope(self) -> str | None:
+        """The base URL this file was made for (None: a file you named)."""
+        rows = self.query("SELECT value FROM guard_meta WHERE name = 'scope'", ())
+        return str(rows[0][0]) if rows else None
 
     def limits_storage(self) -> Any:
         """A ``limits`` storage in this database (moving window), for the rejection rate limit."""

@@ -61,10 +61,11 @@ class ClientState:
     add through ``brokerlink_error_classes``; ``code_prefixes`` the classes of unlisted codes by
     prefix and ``retryable_codes`` the vendor codes worth resending (both from the spec).
     ``credential_cache`` is the MetaApi setting the credential guard plugin turns into ``guard``
-    on the first guarded call.
+    on the first guarded call; ``base_url`` scopes the store it opens.
     """
 
     api: str
+    base_url: str = ""
     error_classes: Mapping[str, type[Exception]] = field(default_factory=dict)
     code_prefixes: tuple[tuple[str, type[Exception]], ...] = ()
     retryable_codes: frozenset[str] = frozenset()
