@@ -250,22 +250,32 @@ def _invoke(api: ApiInfo, operation: Operation, values: dict[str, Any]) -> None:
 
 @contextlib.contextmanager
 def _verbose(level: int) -> Iterator[None]:
-    """``-v``: brokerlink's loggers at INFO on stderr; ``-vv``: DEBUG (for the call only)."""
+    """``-v``: brokerlink's loggers at INFO on stderr; ``-vv``: DEBUG (for the call only).
+
+    ``BROKERLINK_LOG`` is read first; its handler then serves ``-v`` too, which only adds detail.
+    """
+    import logging
+
+    from brokerlink import log_env
+
+    log_env.from_environment()
     if not level:
         yield
         return
-    import logging
-
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("brokerlink")
     before = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+    added = None
+    if not any(h.get_name() == log_env.ENV for h in logger.handlers):
+        added = logging.StreamHandler(sys.stderr)
+        added.setFormatter(logging.Formatter(log_env.FORMAT))
+        logger.addHandler(added)
+    wanted = logging.DEBUG if level > 1 else logging.INFO
+    logger.setLevel(min(wanted, before) if before else wanted)
     try:
         yield
     finally:
-        logger.removeHandler(handler)
+        if added is not None:
+            logger.removeHandler(added)
         logger.setLevel(before)
 
 
