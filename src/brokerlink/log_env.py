@@ -17,7 +17,7 @@ _read = False
 
 def from_environment() -> None:
     """Attach a stderr handler named ``BROKERLINK_LOG`` to the ``brokerlink`` logger at that
-    level, once per process; an unknown level warns and logs nothing."""
+    level, once per process; an unknown level warns (and logs a warning) and changes nothing."""
     global _read
     if _read:
         return
@@ -27,6 +27,7 @@ def from_environment() -> None:
         return
     if setting not in LEVELS:
         message = f"{ENV}={setting!r} is not one of {', '.join(LEVELS)} (or off): logging stays off"
+        logging.getLogger("brokerlink").warning("%s", message)
         warnings.warn(message, BrokerLinkWarning, stacklevel=5)  # the line making the first client
         return
     handler = logging.StreamHandler()

@@ -92,3 +92,32 @@ def test_the_command_line_shares_it(setting: str, flags: list[str]) -> None:
         r"^DEBUG brokerlink\.http: metaapi\.listRegions GET .*$", result.stderr, re.M
     )
     assert len(sends) == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        (
+            "BROKERLINK_PLUGINS",
+            "probe,typo",
+            "WARNING brokerlink.hooks.manager: BROKERLINK_PLUGINS names typo: no installed plugin "
+            "has that entry-point name (installed: metrics, probe)",
+        ),
+        (
+            "BROKERLINK_LOG",
+            "loud",
+            "WARNING brokerlink: BROKERLINK_LOG='loud' is not one of debug, info, warning, error "
+            "(or off): logging stays off",
+        ),
+    ],
+)
+def test_the_command_line_prints_a_setting_warning_once(
+    variable: str, value: str, line: str
+) -> None:
+    """A ``BrokerLinkWarning`` is one log line on stderr, not also Python's two-line warning."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BROKERLINK_")}
+    env[variable] = value
+    command = [sys.executable, "-m", "brokerlink", "call", "metaapi", "list-regions", "--sandbox"]
+    result = subprocess.run([*command, "-q"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [line]
