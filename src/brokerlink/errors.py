@@ -21,6 +21,21 @@ class InvalidRequest(BrokerLinkError, ValueError):
     """The caller's input cannot be turned into a request (caught locally, nothing was sent)."""
 
 
+class PluginError(BrokerLinkError):
+    """A third-party plugin cannot be imported or does not fit the hookspecs: ``plugin`` is its
+    entry-point name, ``distribution`` its package; the message says how to start without it."""
+
+    def __init__(self, message: str, *, plugin: str, distribution: str | None) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.distribution = distribution
+
+
+class BrokerLinkWarning(UserWarning):
+    """A setting brokerlink cannot honour (a ``BROKERLINK_PLUGINS`` name, a ``BROKERLINK_LOG``
+    level): it goes on without it."""
+
+
 class FieldTypeError(ValueError):
     """A field of a body does not have its declared type (raised by the generated models).
 

@@ -38,7 +38,9 @@ def cache_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def demo(*args: str, env: dict[str, str] | None = None) -> Run:
-    return run_cli(["demo", *args], env=env)
+    """The demo in-process, wide enough that every step and result is one line (the wrapping at
+    80 columns has its own test)."""
+    return run_cli(["demo", *args], env={"COLUMNS": "1000", **(env or {})})
 
 
 def steps(stdout: str) -> dict[int, list[str]]:
@@ -238,3 +240,36 @@ def test_python_m_brokerlink_is_the_command(cache_home: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "--fast" in result.stdout and "Usage: brokerlink demo" in result.stdout
+
+
+def _words(stdout: str) -> list[str]:
+    """The words printed, with what differs between two runs (ids, port, time) made equal and
+    the terminal's transient spinner line left out."""
+    text = ANSI.sub("", stdout).replace("\r", "\n")
+    text = re.sub(UUID, "UUID", text)
+    text = re.sub(r"127\.0\.0\.1:\d+", "HOST", text)
+    text = re.sub(r"Done: 8 steps in \d+\.\d s", "Done: 8 steps in T s", text)
+    lines = [line for line in text.split("\n") if not re.search(r"waiting .* before send", line)]
+    return " ".join(lines).split()
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+def test_at_80_columns_lines_break_between_words(cache_home: Path, terminal: bool) -> None:
+    """``COLUMNS=80 python -m brokerlink demo``: no line is longer than 80 columns (a terminal
+    would fold it, mid-word) and no word is split: the words are those of an unwrapped run."""
+    command = [sys.executable, "-m", "brokerlink", "demo", "--fast"]
+    outputs = {}
+    for columns in ("80", "1000"):
+        env = _environment(cache_home) | {"COLUMNS": columns}
+        if terminal:
+            env["TTY_COMPATIBLE"] = "1"  # rich writes as to a terminal (colours, spinner)
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode == 0, result.stderr
+        outputs[columns] = result.stdout
+    narrow = ANSI.sub("", outputs["80"]).replace("\r", "\n").splitlines()
+    assert max(len(line) for line in narrow) <= 80
+    assert len(narrow) > len(ANSI.sub("", outputs["1000"]).splitlines())  # it did wrap
+    assert _words(outputs["80"]) == _words(outputs["1000"])
+    assert "[3/8] The same request again: the credential guard (memory:// store, nothing on" in (
+        narrow
+    )

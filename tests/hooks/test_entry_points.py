@@ -4,6 +4,7 @@ installed into the test environment by ``nox -s tests``)."""
 from __future__ import annotations
 
 import importlib.metadata
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,8 +74,13 @@ def test_autoload_switch(
     else:
         monkeypatch.setenv(manager.AUTOLOAD_ENV, setting)
     server.reply(200, [])
-    run("metaapi", f"{server.url}/metaapi", False, lambda c: c.list_regions())
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        run("metaapi", f"{server.url}/metaapi", False, lambda c: c.list_regions())
     assert bool(plugin.SEEN) is loaded
+    # a name no installed plugin has warns (test_broken_plugins.py checks the message)
+    unknown = "other" in (setting or "")
+    assert [w.category for w in warned] == [errors.BrokerLinkWarning] * unknown
 
 
 def test_loaded_once_per_process_and_shared(monkeypatch: pytest.MonkeyPatch) -> None:

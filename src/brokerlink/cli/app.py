@@ -31,7 +31,11 @@ def cli() -> None:
 )
 @click.option("--access-log", is_flag=True, help="Log every request.")
 def sandbox(host: str, port: int, access_log: bool) -> None:
-    """Serve the local simulator of all three APIs (needs brokerlink[sandbox])."""
+    """Serve the local simulator of all three APIs (needs brokerlink[sandbox]).
+
+    Its banner shows each API's base URL (--port 0: a free port), that any token works and
+    where the magic inputs that fail on purpose are listed.
+    """
     try:
         from brokerlink.sandbox import serve
     except ImportError as exc:
@@ -41,8 +45,7 @@ def sandbox(host: str, port: int, access_log: bool) -> None:
             err=True,
         )
         raise click.exceptions.Exit(2) from None
-    click.echo(f"sandbox on http://{host}:{port}/{{metaapi,brokerwork,b2core}}")
-    serve(host, port, access_log=access_log)
+    serve(host, port, access_log=access_log)  # prints the banner: base URLs, tokens, magic inputs
 
 
 cli.add_command(CallGroup())

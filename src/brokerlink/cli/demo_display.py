@@ -6,8 +6,8 @@ printed as plain text, never as rich markup.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Collection, Sequence
-from textwrap import shorten
 from typing import IO, Any
 
 from rich.console import Console
@@ -25,7 +25,7 @@ class DemoConsole:
     """Numbered step headings and indented results on one rich console."""
 
     def __init__(self, total: int, file: IO[str] | None = None) -> None:
-        self.console = Console(file=file, highlight=False, soft_wrap=True)
+        self.console = Console(file=file, highlight=False, soft_wrap=True)  # wrapped by _wrap
         self.total = total
         self.number = 0
 
@@ -34,15 +34,29 @@ class DemoConsole:
         return self.console.is_terminal
 
     def heading(self, text: str) -> None:
-        self.console.print(Text(text, style="bold"))
+        self.console.print(Text(self._wrap(text, "", _INDENT), style="bold"))
 
     def step(self, text: str) -> None:
-        """The next step's one-line explanation."""
+        """The next step's explanation, its lines after the first under its text."""
         self.number += 1
-        self.console.print(Text.assemble((f"[{self.number}/{self.total}] ", "bold cyan"), text))
+        label = f"[{self.number}/{self.total}] "
+        wrapped = self._wrap(label + text, "", " " * len(label))
+        self.console.print(Text.assemble((label, "bold cyan"), wrapped[len(label) :]))
 
     def result(self, text: str, style: str = "green") -> None:
-        self.console.print(Text(_INDENT + text, style=style))
+        self.console.print(Text(self._wrap(text, _INDENT, _INDENT + "  "), style=style))
+
+    def _wrap(self, text: str, indent: str, hang: str) -> str:
+        """``text`` wrapped to the console's width between words (the terminal's, else
+        ``COLUMNS``, else 80), never inside one: an id or URL longer than a line keeps a line."""
+        return textwrap.fill(
+            text,
+            self.console.width,
+            initial_indent=indent,
+            subsequent_indent=hang,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
 
     def table(
         self,
@@ -81,7 +95,9 @@ class WaitProgress:
         self, call: Any, attempt: int, seconds: float, reason: str, message: str | None
     ) -> None:
         self.waits.append(seconds)
-        said = f' "{shorten(message, _MESSAGE_WIDTH, placeholder=" ...")}"' if message else ""
+        said = (
+            f' "{textwrap.shorten(message, _MESSAGE_WIDTH, placeholder=" ...")}"' if message else ""
+        )
         answer = _REASONS.get(reason, reason)
         self.out.result(
             f"... {call.operation_id} send {attempt}: {answer}{said}; waiting {seconds:.1f} s",

@@ -17,7 +17,7 @@ INTERRUPTED = 130
 FAMILIES: dict[int, tuple[str, tuple[type[BaseException], ...]]] = {
     2: (
         "bad input or configuration; nothing was sent",
-        (errors.InvalidRequest,),
+        (errors.InvalidRequest, errors.PluginError),
     ),
     3: (
         "credentials rejected or not allowed",

@@ -3,21 +3,27 @@ the per-client list of hook implementations the executors call.
 
 Entry points are read lazily, once per process, the first time a client is made. The environment
 variable ``BROKERLINK_PLUGINS`` controls autoloading: unset loads all, ``0``/``none`` loads none,
-a comma list (``metrics,otel``) loads only those entry-point names. Hookimpls that match no
-hookspec fail at registration (``check_pending``), never silently.
+a comma list (``metrics,otel``) loads only those entry-point names (an unknown one warns). A plugin
+that fails to import or validate (hookimpls that match no hookspec fail at ``check_pending``) is a
+``PluginError`` naming it and how to leave it out, never silent.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import logging
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterable
+from importlib.metadata import EntryPoint
 from typing import Any
 
 import pluggy
 
+from brokerlink import log_env
+from brokerlink.errors import BrokerLinkWarning, PluginError
 from brokerlink.hooks import hookspecs
 
 ENTRY_POINT_GROUP = "brokerlink"
@@ -35,26 +41,54 @@ BUILTIN_PLUGINS = (  # registration order: see hookspecs.py for what it decides
 )
 
 _lock = threading.Lock()
-_loaded: list[tuple[str, object]] | None = None
+_loaded: list[tuple[EntryPoint, object]] | None = None
 _defaults: dict[str | None, pluggy.PluginManager] = {}
 
 Caller = Callable[..., Any]
+log = logging.getLogger(__name__)
 
 
-def _autoloaded() -> list[tuple[str, object]]:
+def _autoloaded() -> list[tuple[EntryPoint, object]]:
     global _loaded
     if _loaded is None:
         setting = os.environ.get(AUTOLOAD_ENV)
-        found: list[tuple[str, object]] = []
+        chosen: list[EntryPoint] = []
         if setting is None or setting.strip().lower() not in {"0", "none", "off", "false"}:
-            allow = (
-                None if setting is None else {n.strip() for n in setting.split(",") if n.strip()}
-            )
-            for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-                if allow is None or ep.name in allow:
-                    found.append((ep.name, ep.load()))
-        _loaded = found
+            installed = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+            allow = installed.names if setting is None else {n.strip() for n in setting.split(",")}
+            chosen = [ep for ep in installed if ep.name in allow]
+            if unknown := sorted(allow - installed.names - {""}):
+                message = (
+                    f"{AUTOLOAD_ENV} names {', '.join(unknown)}: no installed plugin has that "
+                    f"entry-point name (installed: {', '.join(sorted(installed.names)) or 'none'})"
+                )
+                log.warning("%s", message)
+                warnings.warn(message, BrokerLinkWarning, stacklevel=6)  # where a client is made
+        _loaded = [(ep, _load(ep, chosen)) for ep in chosen]
     return _loaded
+
+
+def _load(ep: EntryPoint, chosen: list[EntryPoint]) -> object:
+    try:
+        return ep.load()
+    except Exception as exc:
+        raise _plugin_error(
+            ep, chosen, f"cannot be imported ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
+def _plugin_error(ep: EntryPoint, chosen: list[EntryPoint], problem: str) -> PluginError:
+    """Names the plugin, its distribution and the settings that start without it."""
+    dist = ep.dist.name if ep.dist else None
+    others = ",".join(sorted(e.name for e in chosen if e.name != ep.name))
+    return PluginError(
+        f"third-party plugin {ep.name!r} (entry point {ep.value!r} of distribution "
+        f"{dist or 'unknown'}) {' '.join(problem.split())}; start without it: {AUTOLOAD_ENV}=none"
+        + (f" or {AUTOLOAD_ENV}={others} (the others only)" if others else "")
+        + f", or uninstall {dist or 'it'}",
+        plugin=ep.name,
+        distribution=dist,
+    )
 
 
 def _build(extra: Iterable[object], api: str | None) -> pluggy.PluginManager:
@@ -66,11 +100,19 @@ def _build(extra: Iterable[object], api: str | None) -> pluggy.PluginManager:
         # it out, so their hook calls skip it.
         if api is None or getattr(module, "VENDOR", api) == api:
             manager.register(module, name=name)
-    for name, plugin in _autoloaded():
-        manager.register(plugin, name=f"entrypoint:{name}")
-    for plugin in extra:
-        manager.register(plugin)
-    manager.check_pending()
+    loaded = _autoloaded()
+    try:
+        for ep, plugin in loaded:
+            manager.register(plugin, name=f"entrypoint:{ep.name}")
+        for plugin in extra:
+            manager.register(plugin)
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        culprit = next((ep for ep, plugin in loaded if plugin is exc.plugin), None)
+        if culprit is None:  # a plugin the client was given: the caller's own code
+            raise
+        chosen = [ep for ep, _ in loaded]
+        raise _plugin_error(culprit, chosen, f"does not fit brokerlink's hookspecs: {exc}") from exc
     return manager
 
 
@@ -79,6 +121,7 @@ def plugin_manager(extra: Iterable[object] = (), api: str | None = None) -> plug
     private one when a client brings its own plugins."""
     extra = tuple(extra)
     with _lock:
+        log_env.from_environment()
         if extra:
             return _build(extra, api)
         manager = _defaults.get(api)

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 from brokerlink.sandbox.app import PREFIXES, create_app
+from brokerlink.sandbox.options import SandboxOptions
 
 RESET_MESSAGE = "ASGI callable returned without completing response."
+README = Path(__file__).with_name("README.md")  # shipped in the package (package-data)
+TITLES = {
+    "metaapi": "MetaApi provisioning",
+    "brokerwork": "Lean Work Broker Work",
+    "b2core": "B2Broker B2Core IB",
+}
 
 
 class _QuietResets(logging.Filter):
@@ -31,7 +39,8 @@ def serve(
 ) -> None:
     """Serve the sandbox until interrupted (blocking). ``options`` go to ``create_app``.
 
-    Access logging is off by default: it would cost more than answering a request.
+    Prints the start-up banner (``banner``) on stdout once the port is bound (``port=0``: the one
+    the system chose). Access logging is off by default: it would cost more than answering.
     """
     app = create_app(**options)
     config = uvicorn.Config(
@@ -39,7 +48,37 @@ def serve(
     )
     server = uvicorn.Server(config)
     quiet_reset_logs()
-    base = f"http://{host}:{port}"
-    for api, prefix in PREFIXES.items():
-        logging.getLogger("uvicorn.error").info("sandbox %s base URL: %s%s", api, base, prefix)
-    server.run()
+    sock = config.bind_socket()  # bound here so the banner shows the real port
+    shown = f"[{host}]" if ":" in host else host
+    print(banner(f"http://{shown}:{sock.getsockname()[1]}", app.state.sandbox.options), flush=True)
+    server.run(sockets=[sock])
+
+
+def banner(base: str, options: SandboxOptions) -> str:
+    """How to use the sandbox served at ``base``: each API's base URL, the credentials it takes,
+    where the magic inputs are documented, and a first command."""
+    configured = {
+        "MetaApi": options.metaapi_tokens,
+        "Broker Work": options.brokerwork_tenants,
+        "B2Core": options.b2core_clients,
+    }
+    only = [api for api, allowed in configured.items() if allowed is not None]
+    return "\n".join(
+        [
+            f"brokerlink sandbox on {base}: the three APIs simulated in memory (lost on exit)",
+            "",
+            *(f"  {TITLES[api]:<24}{base}{prefix}" for api, prefix in PREFIXES.items()),
+            f"  {'sandbox control':<24}{base}/_sandbox",
+            "",
+            "Any token works: any non-empty MetaApi token, Broker Work tenant id and token, B2Core",
+            "client id and secret"
+            + (f" (except {', '.join(only)}: only the configured ones)." if only else "."),
+            "Magic inputs make it fail on purpose (a password E_AUTH, serverId=990, the header",
+            "x-sandbox-fault: html-503, ...): see 'Magic inputs' and 'Fault modes' in",
+            f"  {README}",
+            "  (the Sandbox page of the documentation, docs/sandbox.md).",
+            "",
+            f"Try: brokerlink call metaapi list-regions --base-url {base}/metaapi --token any",
+            "Stop with Ctrl-C.",
+        ]
+    )
