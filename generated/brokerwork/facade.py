@@ -88,7 +88,9 @@ class BrokerWork(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -127,6 +129,13 @@ class BrokerWork(SyncFacade):
             x_api_signature: See the API reference.
             x_language: See the API reference.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -153,6 +162,13 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -176,6 +192,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -200,6 +223,12 @@ class BrokerWork(SyncFacade):
             server_id: See the API reference.
             account_id: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_info,
@@ -222,6 +251,12 @@ class BrokerWork(SyncFacade):
         Args:
             user_ids: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
@@ -243,6 +278,12 @@ class BrokerWork(SyncFacade):
         Args:
             user_id: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
@@ -264,6 +305,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -286,6 +334,12 @@ class BrokerWork(SyncFacade):
         Args:
             email: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_user_ids,
@@ -306,6 +360,12 @@ class BrokerWork(SyncFacade):
         Args:
             user_ids: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_user_info,
@@ -334,6 +394,12 @@ class BrokerWork(SyncFacade):
             page: See the API reference.
             size: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -362,6 +428,12 @@ class BrokerWork(SyncFacade):
             page: See the API reference.
             size: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_customers,
@@ -390,6 +462,12 @@ class BrokerWork(SyncFacade):
             from_: See the API reference.
             to: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_deals,
@@ -415,6 +493,12 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_levels,
@@ -442,6 +526,12 @@ class BrokerWork(SyncFacade):
             from_: See the API reference.
             to: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_positions,
@@ -469,6 +559,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -493,6 +590,13 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -515,6 +619,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -537,6 +648,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -560,6 +678,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -587,7 +712,9 @@ class AsyncBrokerWork(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -626,6 +753,13 @@ class AsyncBrokerWork(AsyncFacade):
             x_api_signature: See the API reference.
             x_language: See the API reference.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -652,6 +786,13 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -675,6 +816,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -699,6 +847,12 @@ class AsyncBrokerWork(AsyncFacade):
             server_id: See the API reference.
             account_id: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info,
@@ -721,6 +875,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             user_ids: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
@@ -742,6 +902,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             user_id: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
@@ -763,6 +929,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -785,6 +958,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             email: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_user_ids,
@@ -805,6 +984,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             user_ids: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_user_info,
@@ -833,6 +1018,12 @@ class AsyncBrokerWork(AsyncFacade):
             page: See the API reference.
             size: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -861,6 +1052,12 @@ class AsyncBrokerWork(AsyncFacade):
             page: See the API reference.
             size: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_customers,
@@ -889,6 +1086,12 @@ class AsyncBrokerWork(AsyncFacade):
             from_: See the API reference.
             to: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_deals,
@@ -914,6 +1117,12 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_levels,
@@ -941,6 +1150,12 @@ class AsyncBrokerWork(AsyncFacade):
             from_: See the API reference.
             to: See the API reference.
             x_language: See the API reference.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_positions,
@@ -968,6 +1183,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -992,6 +1214,13 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1014,6 +1243,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1036,6 +1272,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1059,6 +1302,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]

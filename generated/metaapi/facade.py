@@ -112,7 +112,8 @@ class MetaApi(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.
+            base_url: Root URL of the API (default: the vendor's public endpoint).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -156,6 +157,22 @@ class MetaApi(SyncFacade):
         Args:
             transaction_id: See the API reference.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -184,6 +201,22 @@ class MetaApi(SyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -213,6 +246,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             ttl_in_days: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
@@ -240,6 +281,16 @@ class MetaApi(SyncFacade):
             provisioning_profile_id: See the API reference.
             transaction_id: See the API reference.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -274,6 +325,16 @@ class MetaApi(SyncFacade):
             provisioning_profile_id: See the API reference.
             transaction_id: See the API reference.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -303,6 +364,14 @@ class MetaApi(SyncFacade):
 
         Args:
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -323,6 +392,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -345,6 +421,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
@@ -366,6 +449,13 @@ class MetaApi(SyncFacade):
 
         Args:
             provisioning_profile_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
@@ -391,6 +481,20 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _deploy_account,
@@ -415,6 +519,20 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
@@ -440,6 +558,15 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -462,6 +589,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
@@ -483,6 +617,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
@@ -503,6 +644,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -525,6 +673,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_replica,
@@ -546,6 +701,13 @@ class MetaApi(SyncFacade):
 
         Args:
             provisioning_profile_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
@@ -566,6 +728,13 @@ class MetaApi(SyncFacade):
 
         Args:
             region: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
@@ -587,6 +756,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _increase_reliability,
@@ -607,6 +783,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
@@ -653,6 +836,13 @@ class MetaApi(SyncFacade):
             region: See the API reference.
             copy_factory_roles: See the API reference.
             api_version: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -699,6 +889,13 @@ class MetaApi(SyncFacade):
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: See the API reference.
             api_version: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -720,6 +917,12 @@ class MetaApi(SyncFacade):
         """List the regions available to the user.
 
         Returns the ids of the regions accounts and replicas can be deployed to.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_regions,
@@ -740,6 +943,20 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account,
@@ -764,6 +981,20 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
@@ -789,6 +1020,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account,
@@ -813,6 +1051,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
@@ -838,6 +1083,21 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -866,6 +1126,21 @@ class MetaApi(SyncFacade):
             replica_id: See the API reference.
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -895,6 +1170,15 @@ class MetaApi(SyncFacade):
             provisioning_profile_id: See the API reference.
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -926,6 +1210,15 @@ class MetaApi(SyncFacade):
             file_name: See the API reference.
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -960,7 +1253,8 @@ class AsyncMetaApi(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.
+            base_url: Root URL of the API (default: the vendor's public endpoint).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -1004,6 +1298,22 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             transaction_id: See the API reference.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1032,6 +1342,22 @@ class AsyncMetaApi(AsyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1061,6 +1387,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             ttl_in_days: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
@@ -1088,6 +1422,16 @@ class AsyncMetaApi(AsyncFacade):
             provisioning_profile_id: See the API reference.
             transaction_id: See the API reference.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1122,6 +1466,16 @@ class AsyncMetaApi(AsyncFacade):
             provisioning_profile_id: See the API reference.
             transaction_id: See the API reference.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1151,6 +1505,14 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1171,6 +1533,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -1193,6 +1562,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
@@ -1214,6 +1590,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             provisioning_profile_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
@@ -1239,6 +1622,20 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account,
@@ -1263,6 +1660,20 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
@@ -1288,6 +1699,15 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1310,6 +1730,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
@@ -1331,6 +1758,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
@@ -1351,6 +1785,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -1373,6 +1814,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_replica,
@@ -1394,6 +1842,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             provisioning_profile_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
@@ -1414,6 +1869,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             region: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
@@ -1435,6 +1897,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _increase_reliability,
@@ -1455,6 +1924,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
@@ -1501,6 +1977,13 @@ class AsyncMetaApi(AsyncFacade):
             region: See the API reference.
             copy_factory_roles: See the API reference.
             api_version: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -1547,6 +2030,13 @@ class AsyncMetaApi(AsyncFacade):
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: See the API reference.
             api_version: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -1568,6 +2058,12 @@ class AsyncMetaApi(AsyncFacade):
         """List the regions available to the user.
 
         Returns the ids of the regions accounts and replicas can be deployed to.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_regions,
@@ -1588,6 +2084,20 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account,
@@ -1612,6 +2122,20 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
@@ -1637,6 +2161,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account,
@@ -1661,6 +2192,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             replica_id: See the API reference.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
@@ -1686,6 +2224,21 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1714,6 +2267,21 @@ class AsyncMetaApi(AsyncFacade):
             replica_id: See the API reference.
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1743,6 +2311,15 @@ class AsyncMetaApi(AsyncFacade):
             provisioning_profile_id: See the API reference.
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1774,6 +2351,15 @@ class AsyncMetaApi(AsyncFacade):
             file_name: See the API reference.
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]
