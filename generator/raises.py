@@ -24,11 +24,16 @@ GUARDED_SOURCE = ROOT / "plugins" / "metaapi" / "guarded.py"
 
 
 def _assigned(source: Path, name: str) -> ast.expr:
+    """The value assigned to the module-level ``name`` (annotated or not) in ``source``."""
     for node in ast.parse(source.read_text(encoding="utf-8")).body:
-        target = node.target if isinstance(node, ast.AnnAssign) else None
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id == name and node.value is not None:
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets: list[ast.expr] = [node.target]
+        elif isinstance(node, ast.Assign):
+            targets = node.targets
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            assert node.value is not None
             return node.value
     raise LookupError(f"{source}: no {name} = ...")
 
