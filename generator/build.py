@@ -19,7 +19,7 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 from ruamel.yaml import YAML
 
-from generator import checks, decimal_support, error_codes
+from generator import checks, decimal_support, error_codes, raises
 from generator.apis import APIS, TEMPLATES, Api, Credential
 from generator.cli_manifest import api_manifest, write_manifest
 from generator.facades import facade_methods, model_names
@@ -201,7 +201,17 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         raise GenerationFailed("\n".join(lines))
 
     try:
-        methods = facade_methods(openapi, raw_operation, raw_parameter)
+        codes = error_codes.documented_codes(spec)
+    except error_codes.ErrorCodeProblem as exc:
+        raise GenerationFailed(f"{api.spec}: {exc}") from None
+    guarded = raises.guarded_operations() if api.guarded else frozenset()
+
+    def raises_for(raw: dict[str, Any], coerces: bool) -> list[tuple[str, str]]:
+        is_guarded = raw["operationId"] in guarded
+        return raises.raises(raw, codes, guarded=is_guarded, coerces=coerces)
+
+    try:
+        methods = facade_methods(openapi, raw_operation, raw_parameter, raises_for)
     except ValueError as exc:
         raise GenerationFailed(f"{api.spec}: {exc}") from None
     facade = project.env.get_template("facade.py.jinja").render(

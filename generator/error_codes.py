@@ -101,6 +101,17 @@ def error_tables(
     return codes, prefixes, sorted(set(retryable))
 
 
+def documented_codes(spec: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """code (a prefix as ``PREFIX*``) -> (class name, description), for the docstrings."""
+    codes, prefixes, _ = error_tables(spec)
+    described = {
+        **_entries(spec, CODES),
+        **{f"{p}*": e for p, e in _entries(spec, PREFIXES).items()},
+    }
+    found = {**codes, **{f"{prefix}*": cls for prefix, cls in prefixes}}
+    return {code: (cls, str(described[code].get("description", ""))) for code, cls in found.items()}
+
+
 def render(title: str, spec: dict[str, Any]) -> str:
     """The module text (unformatted: the caller runs ruff format)."""
     codes, prefixes, retryable = error_tables(spec)

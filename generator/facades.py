@@ -70,6 +70,15 @@ def _docstring(
     return "\n".join(lines)
 
 
+def _raises_section(rows: list[tuple[str, str]]) -> list[str]:
+    lines = ["", "Raises:"]
+    for cls, when in rows:
+        wrapped = textwrap.wrap(f"{cls}: {when}", 88)
+        lines.append("    " + wrapped[0])
+        lines.extend("        " + w for w in wrapped[1:])
+    return lines
+
+
 def snake_case(operation_id: str) -> str:
     """operations.md's rule: split before each capital (``createMt4DemoAccount`` ->
     ``create_mt4_demo_account``), digits stay with the word they follow."""
@@ -135,13 +144,20 @@ def facade_methods(
     openapi: Any,
     raw_operation: Callable[[Any], dict[str, Any]],
     raw_parameter: Callable[[Any, Any], Any],
+    raises: Callable[[dict[str, Any], bool], list[tuple[str, str]]] = lambda raw, coerces: [],
 ) -> list[FacadeMethod]:
+    """The methods, each with its docstring; ``raises(raw operation, coerces an argument)``
+    gives the rows of its ``Raises:`` section."""
     methods: list[FacadeMethod] = []
     for tag, collection in openapi.endpoint_collections_by_tag.items():
         for endpoint in collection.endpoints:
             raw = raw_operation(endpoint)
             method = _plan(endpoint, str(tag), raw["operationId"], raw_parameter)
             method.operation_id = raw["operationId"]
+            coerces = any("_coerce_model" in line for line in method.prelude)
+            rows = raises(raw, coerces)
+            if rows:
+                method.doc = "\n".join([method.doc, *_raises_section(rows)])
             polls = any(
                 raw_parameter(endpoint, p.name).autogenerate for p in endpoint.header_parameters
             )

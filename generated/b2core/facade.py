@@ -66,7 +66,9 @@ class B2Core(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
+            client_id: App client id, exchanged with the secret for a bearer token.
+            client_secret: App client secret.
+            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -101,6 +103,14 @@ class B2Core(SyncFacade):
 
         Args:
             body: Request body: a `NewAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewAccount, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -123,6 +133,12 @@ class B2Core(SyncFacade):
 
         Args:
             body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(TokenRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -142,6 +158,14 @@ class B2Core(SyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -165,6 +189,15 @@ class B2Core(SyncFacade):
         Args:
             account_id: Id of the account (a hex string).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         query = _coerce_model(AccountExpansions, query, "query")
         return self._call(  # type: ignore[no-any-return]
@@ -186,6 +219,14 @@ class B2Core(SyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
@@ -219,6 +260,14 @@ class B2Core(SyncFacade):
             filter_: Filters for listAccounts, each sent as `filter[<key>]=<value>` (booleans as
                 1/0, timestamps in ISO 8601 with an offset).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
@@ -248,6 +297,15 @@ class B2Core(SyncFacade):
         Args:
             account_id: Id of the account (a hex string).
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(AccountPatch, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -274,6 +332,15 @@ class B2Core(SyncFacade):
         Args:
             account_id: Id of the account (a hex string).
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(AccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -304,7 +371,9 @@ class AsyncB2Core(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
+            client_id: App client id, exchanged with the secret for a bearer token.
+            client_secret: App client secret.
+            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -339,6 +408,14 @@ class AsyncB2Core(AsyncFacade):
 
         Args:
             body: Request body: a `NewAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewAccount, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -361,6 +438,12 @@ class AsyncB2Core(AsyncFacade):
 
         Args:
             body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(TokenRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -380,6 +463,14 @@ class AsyncB2Core(AsyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -403,6 +494,15 @@ class AsyncB2Core(AsyncFacade):
         Args:
             account_id: Id of the account (a hex string).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         query = _coerce_model(AccountExpansions, query, "query")
         return await self._call(  # type: ignore[no-any-return]
@@ -424,6 +524,14 @@ class AsyncB2Core(AsyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
@@ -457,6 +565,14 @@ class AsyncB2Core(AsyncFacade):
             filter_: Filters for listAccounts, each sent as `filter[<key>]=<value>` (booleans as
                 1/0, timestamps in ISO 8601 with an offset).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
@@ -486,6 +602,15 @@ class AsyncB2Core(AsyncFacade):
         Args:
             account_id: Id of the account (a hex string).
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(AccountPatch, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -512,6 +637,15 @@ class AsyncB2Core(AsyncFacade):
         Args:
             account_id: Id of the account (a hex string).
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(AccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]

@@ -88,7 +88,9 @@ class BrokerWork(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -130,6 +132,13 @@ class BrokerWork(SyncFacade):
                 hashing rule; send what the tenant's setup expects.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -156,6 +165,13 @@ class BrokerWork(SyncFacade):
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -179,6 +195,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -203,6 +226,12 @@ class BrokerWork(SyncFacade):
             server_id: Id of the trading server configured in Broker Work.
             account_id: Account logins, sent comma-joined (`accountId=3004273,3004272`).
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_info,
@@ -225,6 +254,12 @@ class BrokerWork(SyncFacade):
         Args:
             user_ids: User ids, sent comma-joined (`userIds=4,5`).
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
@@ -246,6 +281,12 @@ class BrokerWork(SyncFacade):
         Args:
             user_id: Id of the user whose neighbourhood is wanted.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
@@ -267,6 +308,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -289,6 +337,12 @@ class BrokerWork(SyncFacade):
         Args:
             email: Email address to look up.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_user_ids,
@@ -309,6 +363,12 @@ class BrokerWork(SyncFacade):
         Args:
             user_ids: User ids, sent comma-joined (`userIds=71,72`).
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_user_info,
@@ -338,6 +398,12 @@ class BrokerWork(SyncFacade):
             page: Page number, 1-based.
             size: Items per page, at most 200.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -367,6 +433,12 @@ class BrokerWork(SyncFacade):
             page: Page number, 1-based.
             size: Items per page, at most 200.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_customers,
@@ -396,6 +468,12 @@ class BrokerWork(SyncFacade):
             from_: Start of the time window, epoch milliseconds.
             to: End of the time window, epoch milliseconds.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_deals,
@@ -421,6 +499,12 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_levels,
@@ -449,6 +533,12 @@ class BrokerWork(SyncFacade):
             from_: Start of the time window, epoch milliseconds.
             to: End of the time window, epoch milliseconds.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_positions,
@@ -476,6 +566,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -500,6 +597,13 @@ class BrokerWork(SyncFacade):
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -522,6 +626,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -544,6 +655,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -567,6 +685,13 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -594,7 +719,9 @@ class AsyncBrokerWork(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+            base_url: Root URL of the API (per installation: no default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -636,6 +763,13 @@ class AsyncBrokerWork(AsyncFacade):
                 hashing rule; send what the tenant's setup expects.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -662,6 +796,13 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -685,6 +826,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CreateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -709,6 +857,12 @@ class AsyncBrokerWork(AsyncFacade):
             server_id: Id of the trading server configured in Broker Work.
             account_id: Account logins, sent comma-joined (`accountId=3004273,3004272`).
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info,
@@ -731,6 +885,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             user_ids: User ids, sent comma-joined (`userIds=4,5`).
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
@@ -752,6 +912,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             user_id: Id of the user whose neighbourhood is wanted.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
@@ -773,6 +939,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CommissionReportRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -795,6 +968,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             email: Email address to look up.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_user_ids,
@@ -815,6 +994,12 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             user_ids: User ids, sent comma-joined (`userIds=71,72`).
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_user_info,
@@ -844,6 +1029,12 @@ class AsyncBrokerWork(AsyncFacade):
             page: Page number, 1-based.
             size: Items per page, at most 200.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -873,6 +1064,12 @@ class AsyncBrokerWork(AsyncFacade):
             page: Page number, 1-based.
             size: Items per page, at most 200.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_customers,
@@ -902,6 +1099,12 @@ class AsyncBrokerWork(AsyncFacade):
             from_: Start of the time window, epoch milliseconds.
             to: End of the time window, epoch milliseconds.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_deals,
@@ -927,6 +1130,12 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_levels,
@@ -955,6 +1164,12 @@ class AsyncBrokerWork(AsyncFacade):
             from_: Start of the time window, epoch milliseconds.
             to: End of the time window, epoch milliseconds.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_positions,
@@ -982,6 +1197,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(LoginUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1006,6 +1228,13 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1028,6 +1257,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1050,6 +1286,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1073,6 +1316,13 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(UpdateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]

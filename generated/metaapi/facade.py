@@ -122,7 +122,8 @@ class MetaApi(SyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.
+            base_url: Root URL of the API (default: the vendor's public endpoint).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -167,6 +168,22 @@ class MetaApi(SyncFacade):
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -196,6 +213,22 @@ class MetaApi(SyncFacade):
                 repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -225,6 +258,14 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Trading account id.
             ttl_in_days: How many days the link stays valid. Defaults to 7.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
@@ -254,6 +295,16 @@ class MetaApi(SyncFacade):
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -290,6 +341,16 @@ class MetaApi(SyncFacade):
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -319,6 +380,14 @@ class MetaApi(SyncFacade):
 
         Args:
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -342,6 +411,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Trading account id.
             execute_for_all_replicas: Remove the account's replicas as well. Defaults to false.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -366,6 +442,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
@@ -389,6 +472,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_expert_advisor,
@@ -410,6 +500,13 @@ class MetaApi(SyncFacade):
 
         Args:
             provisioning_profile_id: Provisioning profile id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
@@ -436,6 +533,20 @@ class MetaApi(SyncFacade):
             account_id: Trading account id.
             execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
                 to true.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _deploy_account,
@@ -460,6 +571,20 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
@@ -486,6 +611,15 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Trading account id.
             body: Request body: a `AccountFeatures` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(AccountFeatures, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -512,6 +646,15 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Trading account id.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -534,6 +677,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
@@ -555,6 +705,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
@@ -575,6 +732,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -597,6 +761,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_account_replica,
@@ -620,6 +791,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_expert_advisor,
@@ -641,6 +819,13 @@ class MetaApi(SyncFacade):
 
         Args:
             provisioning_profile_id: Provisioning profile id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
@@ -661,6 +846,13 @@ class MetaApi(SyncFacade):
 
         Args:
             region: Region id, one of those returned by listRegions.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
@@ -682,6 +874,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _increase_reliability,
@@ -702,6 +901,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: Primary account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
@@ -749,6 +955,13 @@ class MetaApi(SyncFacade):
             copy_factory_roles: Keep only accounts having these CopyFactory roles.
             api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
                 items}` page.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -781,6 +994,13 @@ class MetaApi(SyncFacade):
 
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_expert_advisors,
@@ -818,6 +1038,13 @@ class MetaApi(SyncFacade):
             query: Text matched against the profile name.
             api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
                 items}` page.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -839,6 +1066,12 @@ class MetaApi(SyncFacade):
         """List the regions available to the user.
 
         Returns the ids of the regions accounts and replicas can be deployed to.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_regions,
@@ -860,6 +1093,20 @@ class MetaApi(SyncFacade):
             account_id: Trading account id.
             execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
                 to true.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account,
@@ -884,6 +1131,20 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
@@ -910,6 +1171,13 @@ class MetaApi(SyncFacade):
             account_id: Trading account id.
             execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
                 to true.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account,
@@ -934,6 +1202,13 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
@@ -959,6 +1234,21 @@ class MetaApi(SyncFacade):
         Args:
             account_id: Trading account id.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -987,6 +1277,21 @@ class MetaApi(SyncFacade):
             replica_id: Replica id.
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -1020,6 +1325,15 @@ class MetaApi(SyncFacade):
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
             body: Request body: a `NewExpertAdvisor` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewExpertAdvisor, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -1049,6 +1363,15 @@ class MetaApi(SyncFacade):
             provisioning_profile_id: Provisioning profile id.
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -1079,6 +1402,15 @@ class MetaApi(SyncFacade):
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
             body: Request body: a `ExpertAdvisorFileUpload` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -1113,6 +1445,15 @@ class MetaApi(SyncFacade):
                 mt5managersetup.exe.
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
@@ -1147,7 +1488,8 @@ class AsyncMetaApi(AsyncFacade):
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.
+            base_url: Root URL of the API (default: the vendor's public endpoint).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
@@ -1192,6 +1534,22 @@ class AsyncMetaApi(AsyncFacade):
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1221,6 +1579,22 @@ class AsyncMetaApi(AsyncFacade):
                 repeating a request that answered 202.
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1250,6 +1624,14 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Trading account id.
             ttl_in_days: How many days the link stays valid. Defaults to 7.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
@@ -1279,6 +1661,16 @@ class AsyncMetaApi(AsyncFacade):
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1315,6 +1707,16 @@ class AsyncMetaApi(AsyncFacade):
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
@@ -1344,6 +1746,14 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1367,6 +1777,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Trading account id.
             execute_for_all_replicas: Remove the account's replicas as well. Defaults to false.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
@@ -1391,6 +1808,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
@@ -1414,6 +1838,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_expert_advisor,
@@ -1435,6 +1866,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             provisioning_profile_id: Provisioning profile id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
@@ -1461,6 +1899,20 @@ class AsyncMetaApi(AsyncFacade):
             account_id: Trading account id.
             execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
                 to true.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account,
@@ -1485,6 +1937,20 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
@@ -1511,6 +1977,15 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Trading account id.
             body: Request body: a `AccountFeatures` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(AccountFeatures, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1537,6 +2012,15 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Trading account id.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -1559,6 +2043,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
@@ -1580,6 +2071,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
@@ -1600,6 +2098,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -1622,6 +2127,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_account_replica,
@@ -1645,6 +2157,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_expert_advisor,
@@ -1666,6 +2185,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             provisioning_profile_id: Provisioning profile id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
@@ -1686,6 +2212,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             region: Region id, one of those returned by listRegions.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
@@ -1707,6 +2240,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: Trading account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _increase_reliability,
@@ -1727,6 +2267,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: Primary account id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
@@ -1774,6 +2321,13 @@ class AsyncMetaApi(AsyncFacade):
             copy_factory_roles: Keep only accounts having these CopyFactory roles.
             api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
                 items}` page.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -1806,6 +2360,13 @@ class AsyncMetaApi(AsyncFacade):
 
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_expert_advisors,
@@ -1843,6 +2404,13 @@ class AsyncMetaApi(AsyncFacade):
             query: Text matched against the profile name.
             api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
                 items}` page.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -1864,6 +2432,12 @@ class AsyncMetaApi(AsyncFacade):
         """List the regions available to the user.
 
         Returns the ids of the regions accounts and replicas can be deployed to.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_regions,
@@ -1885,6 +2459,20 @@ class AsyncMetaApi(AsyncFacade):
             account_id: Trading account id.
             execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
                 to true.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account,
@@ -1909,6 +2497,20 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
@@ -1935,6 +2537,13 @@ class AsyncMetaApi(AsyncFacade):
             account_id: Trading account id.
             execute_for_all_replicas: Apply the action to the account's replicas as well. Defaults
                 to true.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account,
@@ -1959,6 +2568,13 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
@@ -1984,6 +2600,21 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: Trading account id.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -2012,6 +2643,21 @@ class AsyncMetaApi(AsyncFacade):
             replica_id: Replica id.
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            BrokerAccountRejected: HTTP 400 with a vendor code, raised as the code's class:
+                InvalidBrokerCredentials, BrokerServerNotFound, BrokerSettingsDetectionFailed,
+                ResourceSlotsTooLow, NoSymbols, OtpRequired, PasswordChangeRequired,
+                TradingAccountDisabled.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            KnownBadCredentials | TooManyRejectedAttempts: Refused locally, nothing sent.
+            CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -2045,6 +2691,15 @@ class AsyncMetaApi(AsyncFacade):
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
             body: Request body: a `NewExpertAdvisor` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(NewExpertAdvisor, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -2074,6 +2729,15 @@ class AsyncMetaApi(AsyncFacade):
             provisioning_profile_id: Provisioning profile id.
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -2104,6 +2768,15 @@ class AsyncMetaApi(AsyncFacade):
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
             body: Request body: a `ExpertAdvisorFileUpload` or a mapping with the API's JSON names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]
@@ -2138,6 +2811,15 @@ class AsyncMetaApi(AsyncFacade):
                 mt5managersetup.exe.
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            NotFound: HTTP 404.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]

@@ -1,4 +1,5 @@
-"""The README's quick start says what CI and the demo really run."""
+"""The README's quick start says what CI and the demo really run (its Python block runs in
+test_code_blocks)."""
 
 from __future__ import annotations
 
@@ -30,16 +31,6 @@ def test_two_commands_main_job_then_tests() -> None:
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.strip().splitlines()[-1] == quick_start()[1]
-
-
-def test_every_python_block_of_the_readme_compiles() -> None:
-    text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert blocks
-    for number, block in enumerate(blocks, 1):
-        compile(block, f"README.md python block {number}", "exec")  # no await outside async def
-        if "bw." in block:
-            assert "as bw" in block or "bw =" in block, "every name the block uses is defined"
 
 
 def test_the_main_job_runs() -> None:
