@@ -9,7 +9,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,29 +21,25 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .api.accounts import create_account as _create_account
-from .api.accounts import delete_account as _delete_account
-from .api.accounts import get_account as _get_account
-from .api.accounts import get_account_metrics as _get_account_metrics
-from .api.accounts import list_accounts as _list_accounts
-from .api.accounts import patch_account as _patch_account
-from .api.accounts import update_account as _update_account
-from .api.tokens import create_token as _create_token
-from .models import (
-    Account,
-    AccountExpansions,
-    AccountFilter,
-    AccountList,
-    AccountMetrics,
-    AccountPatch,
-    AccountSortKey,
-    AccountUpdate,
-    NewAccount,
-    SortOrder,
-    Token,
-    TokenRequest,
-)
 from .types import UNSET, Unset
+
+# Models for the annotations only; each method imports its operation's module (and the models
+# that module needs) on its first call, so that using one facade loads one operation's code.
+if TYPE_CHECKING:
+    from .models import (
+        Account,
+        AccountExpansions,
+        AccountFilter,
+        AccountList,
+        AccountMetrics,
+        AccountPatch,
+        AccountSortKey,
+        AccountUpdate,
+        NewAccount,
+        SortOrder,
+        Token,
+        TokenRequest,
+    )
 
 _API = "b2core"
 _KEY_HEADERS = {}
@@ -102,6 +98,9 @@ class B2Core(SyncFacade):
         Args:
             body: Request body: a `NewAccount` or a mapping with the API's JSON names.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_account import NewAccount
+
         body = _coerce_model(NewAccount, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -124,6 +123,9 @@ class B2Core(SyncFacade):
         Args:
             body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
         """
+        from .api.tokens import create_token as _create_token
+        from .models.token_request import TokenRequest
+
         body = _coerce_model(TokenRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_token,
@@ -143,6 +145,8 @@ class B2Core(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -166,6 +170,9 @@ class B2Core(SyncFacade):
             account_id: See the API reference.
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
+        from .api.accounts import get_account as _get_account
+        from .models.account_expansions import AccountExpansions
+
         query = _coerce_model(AccountExpansions, query, "query")
         return self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -187,6 +194,8 @@ class B2Core(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import get_account_metrics as _get_account_metrics
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
             _get_account_metrics._get_kwargs(account_id=account_id),
@@ -220,6 +229,10 @@ class B2Core(SyncFacade):
                 1/0, timestamps in ISO 8601 with an offset).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
+        from .api.accounts import list_accounts as _list_accounts
+        from .models.account_expansions import AccountExpansions
+        from .models.account_filter import AccountFilter
+
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
         return self._call(  # type: ignore[no-any-return]
@@ -249,6 +262,9 @@ class B2Core(SyncFacade):
             account_id: See the API reference.
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
         """
+        from .api.accounts import patch_account as _patch_account
+        from .models.account_patch import AccountPatch
+
         body = _coerce_model(AccountPatch, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _patch_account,
@@ -275,6 +291,9 @@ class B2Core(SyncFacade):
             account_id: See the API reference.
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.account_update import AccountUpdate
+
         body = _coerce_model(AccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -340,6 +359,9 @@ class AsyncB2Core(AsyncFacade):
         Args:
             body: Request body: a `NewAccount` or a mapping with the API's JSON names.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_account import NewAccount
+
         body = _coerce_model(NewAccount, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -362,6 +384,9 @@ class AsyncB2Core(AsyncFacade):
         Args:
             body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
         """
+        from .api.tokens import create_token as _create_token
+        from .models.token_request import TokenRequest
+
         body = _coerce_model(TokenRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_token,
@@ -381,6 +406,8 @@ class AsyncB2Core(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -404,6 +431,9 @@ class AsyncB2Core(AsyncFacade):
             account_id: See the API reference.
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
+        from .api.accounts import get_account as _get_account
+        from .models.account_expansions import AccountExpansions
+
         query = _coerce_model(AccountExpansions, query, "query")
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -425,6 +455,8 @@ class AsyncB2Core(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import get_account_metrics as _get_account_metrics
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
             _get_account_metrics._get_kwargs(account_id=account_id),
@@ -458,6 +490,10 @@ class AsyncB2Core(AsyncFacade):
                 1/0, timestamps in ISO 8601 with an offset).
             query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
         """
+        from .api.accounts import list_accounts as _list_accounts
+        from .models.account_expansions import AccountExpansions
+        from .models.account_filter import AccountFilter
+
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
         return await self._call(  # type: ignore[no-any-return]
@@ -487,6 +523,9 @@ class AsyncB2Core(AsyncFacade):
             account_id: See the API reference.
             body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
         """
+        from .api.accounts import patch_account as _patch_account
+        from .models.account_patch import AccountPatch
+
         body = _coerce_model(AccountPatch, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _patch_account,
@@ -513,6 +552,9 @@ class AsyncB2Core(AsyncFacade):
             account_id: See the API reference.
             body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.account_update import AccountUpdate
+
         body = _coerce_model(AccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account,

@@ -9,7 +9,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,51 +21,36 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .api.accounts import change_balance as _change_balance
-from .api.accounts import get_account_info as _get_account_info
-from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
-from .api.accounts import list_accounts as _list_accounts
-from .api.accounts import open_commission_account as _open_commission_account
-from .api.accounts import set_account_owner as _set_account_owner
-from .api.commission_levels import list_levels as _list_levels
-from .api.customers import list_customers as _list_customers
-from .api.customers import set_customer_owner as _set_customer_owner
-from .api.promotion_links import create_introduce_link as _create_introduce_link
-from .api.reports import get_user_commission_report as _get_user_commission_report
-from .api.trades import list_deals as _list_deals
-from .api.trades import list_positions as _list_positions
-from .api.users import create_user as _create_user
-from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
-from .api.users import get_user_ids as _get_user_ids
-from .api.users import get_user_info as _get_user_info
-from .api.users import login_user as _login_user
-from .api.users import update_user as _update_user
-from .models import (
-    AccountInfoResponse,
-    AccountListResponse,
-    ChangeBalanceRequest,
-    CommissionAccountResponse,
-    CommissionLevelsResponse,
-    CommissionReportRequest,
-    CommissionReportResponse,
-    CreateIntroduceLinkRequest,
-    CreateUserRequest,
-    CreateUserResponse,
-    CustomerListResponse,
-    DealsResponse,
-    Envelope,
-    IntroduceLinkResponse,
-    LoginUserRequest,
-    LoginUserResponse,
-    OpenCommissionAccountRequest,
-    PositionsResponse,
-    SetAccountOwnerRequest,
-    SetCustomerOwnerRequest,
-    UpdateUserRequest,
-    UserIdsResponse,
-    UserListResponse,
-)
 from .types import UNSET, Unset
+
+# Models for the annotations only; each method imports its operation's module (and the models
+# that module needs) on its first call, so that using one facade loads one operation's code.
+if TYPE_CHECKING:
+    from .models import (
+        AccountInfoResponse,
+        AccountListResponse,
+        ChangeBalanceRequest,
+        CommissionAccountResponse,
+        CommissionLevelsResponse,
+        CommissionReportRequest,
+        CommissionReportResponse,
+        CreateIntroduceLinkRequest,
+        CreateUserRequest,
+        CreateUserResponse,
+        CustomerListResponse,
+        DealsResponse,
+        Envelope,
+        IntroduceLinkResponse,
+        LoginUserRequest,
+        LoginUserResponse,
+        OpenCommissionAccountRequest,
+        PositionsResponse,
+        SetAccountOwnerRequest,
+        SetCustomerOwnerRequest,
+        UpdateUserRequest,
+        UserIdsResponse,
+        UserListResponse,
+    )
 
 _API = "brokerwork"
 _KEY_HEADERS = {"tenant_id": "x-api-tenantId", "token": "x-api-token"}
@@ -128,6 +113,9 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
         """
+        from .api.accounts import change_balance as _change_balance
+        from .models.change_balance_request import ChangeBalanceRequest
+
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _change_balance,
@@ -154,6 +142,9 @@ class BrokerWork(SyncFacade):
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
         """
+        from .api.promotion_links import create_introduce_link as _create_introduce_link
+        from .models.create_introduce_link_request import CreateIntroduceLinkRequest
+
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
@@ -177,6 +168,9 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
         """
+        from .api.users import create_user as _create_user
+        from .models.create_user_request import CreateUserRequest
+
         body = _coerce_model(CreateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_user,
@@ -201,6 +195,8 @@ class BrokerWork(SyncFacade):
             account_id: See the API reference.
             x_language: See the API reference.
         """
+        from .api.accounts import get_account_info as _get_account_info
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_info,
             _get_account_info._get_kwargs(
@@ -223,6 +219,8 @@ class BrokerWork(SyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
+        from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -244,6 +242,8 @@ class BrokerWork(SyncFacade):
             user_id: See the API reference.
             x_language: See the API reference.
         """
+        from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
+
         return self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
@@ -265,6 +265,9 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
         """
+        from .api.reports import get_user_commission_report as _get_user_commission_report
+        from .models.commission_report_request import CommissionReportRequest
+
         body = _coerce_model(CommissionReportRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
@@ -287,6 +290,8 @@ class BrokerWork(SyncFacade):
             email: See the API reference.
             x_language: See the API reference.
         """
+        from .api.users import get_user_ids as _get_user_ids
+
         return self._call(  # type: ignore[no-any-return]
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
@@ -307,6 +312,8 @@ class BrokerWork(SyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
+        from .api.users import get_user_info as _get_user_info
+
         return self._call(  # type: ignore[no-any-return]
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -335,6 +342,8 @@ class BrokerWork(SyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -363,6 +372,8 @@ class BrokerWork(SyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
+        from .api.customers import list_customers as _list_customers
+
         return self._call(  # type: ignore[no-any-return]
             _list_customers,
             _list_customers._get_kwargs(
@@ -391,6 +402,8 @@ class BrokerWork(SyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
+        from .api.trades import list_deals as _list_deals
+
         return self._call(  # type: ignore[no-any-return]
             _list_deals,
             _list_deals._get_kwargs(
@@ -416,6 +429,8 @@ class BrokerWork(SyncFacade):
         Args:
             x_language: See the API reference.
         """
+        from .api.commission_levels import list_levels as _list_levels
+
         return self._call(  # type: ignore[no-any-return]
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
@@ -443,6 +458,8 @@ class BrokerWork(SyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
+        from .api.trades import list_positions as _list_positions
+
         return self._call(  # type: ignore[no-any-return]
             _list_positions,
             _list_positions._get_kwargs(
@@ -470,6 +487,9 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
         """
+        from .api.users import login_user as _login_user
+        from .models.login_user_request import LoginUserRequest
+
         body = _coerce_model(LoginUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _login_user,
@@ -494,6 +514,9 @@ class BrokerWork(SyncFacade):
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
         """
+        from .api.accounts import open_commission_account as _open_commission_account
+        from .models.open_commission_account_request import OpenCommissionAccountRequest
+
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _open_commission_account,
@@ -516,6 +539,9 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
         """
+        from .api.accounts import set_account_owner as _set_account_owner
+        from .models.set_account_owner_request import SetAccountOwnerRequest
+
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _set_account_owner,
@@ -538,6 +564,9 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
         """
+        from .api.customers import set_customer_owner as _set_customer_owner
+        from .models.set_customer_owner_request import SetCustomerOwnerRequest
+
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
@@ -561,6 +590,9 @@ class BrokerWork(SyncFacade):
             x_language: See the API reference.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
         """
+        from .api.users import update_user as _update_user
+        from .models.update_user_request import UpdateUserRequest
+
         body = _coerce_model(UpdateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_user,
@@ -627,6 +659,9 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
         """
+        from .api.accounts import change_balance as _change_balance
+        from .models.change_balance_request import ChangeBalanceRequest
+
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _change_balance,
@@ -653,6 +688,9 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
                 names.
         """
+        from .api.promotion_links import create_introduce_link as _create_introduce_link
+        from .models.create_introduce_link_request import CreateIntroduceLinkRequest
+
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
@@ -676,6 +714,9 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
         """
+        from .api.users import create_user as _create_user
+        from .models.create_user_request import CreateUserRequest
+
         body = _coerce_model(CreateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_user,
@@ -700,6 +741,8 @@ class AsyncBrokerWork(AsyncFacade):
             account_id: See the API reference.
             x_language: See the API reference.
         """
+        from .api.accounts import get_account_info as _get_account_info
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info,
             _get_account_info._get_kwargs(
@@ -722,6 +765,8 @@ class AsyncBrokerWork(AsyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
+        from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -743,6 +788,8 @@ class AsyncBrokerWork(AsyncFacade):
             user_id: See the API reference.
             x_language: See the API reference.
         """
+        from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
+
         return await self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
@@ -764,6 +811,9 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
         """
+        from .api.reports import get_user_commission_report as _get_user_commission_report
+        from .models.commission_report_request import CommissionReportRequest
+
         body = _coerce_model(CommissionReportRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
@@ -786,6 +836,8 @@ class AsyncBrokerWork(AsyncFacade):
             email: See the API reference.
             x_language: See the API reference.
         """
+        from .api.users import get_user_ids as _get_user_ids
+
         return await self._call(  # type: ignore[no-any-return]
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
@@ -806,6 +858,8 @@ class AsyncBrokerWork(AsyncFacade):
             user_ids: See the API reference.
             x_language: See the API reference.
         """
+        from .api.users import get_user_info as _get_user_info
+
         return await self._call(  # type: ignore[no-any-return]
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -834,6 +888,8 @@ class AsyncBrokerWork(AsyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -862,6 +918,8 @@ class AsyncBrokerWork(AsyncFacade):
             size: See the API reference.
             x_language: See the API reference.
         """
+        from .api.customers import list_customers as _list_customers
+
         return await self._call(  # type: ignore[no-any-return]
             _list_customers,
             _list_customers._get_kwargs(
@@ -890,6 +948,8 @@ class AsyncBrokerWork(AsyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
+        from .api.trades import list_deals as _list_deals
+
         return await self._call(  # type: ignore[no-any-return]
             _list_deals,
             _list_deals._get_kwargs(
@@ -915,6 +975,8 @@ class AsyncBrokerWork(AsyncFacade):
         Args:
             x_language: See the API reference.
         """
+        from .api.commission_levels import list_levels as _list_levels
+
         return await self._call(  # type: ignore[no-any-return]
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
@@ -942,6 +1004,8 @@ class AsyncBrokerWork(AsyncFacade):
             to: See the API reference.
             x_language: See the API reference.
         """
+        from .api.trades import list_positions as _list_positions
+
         return await self._call(  # type: ignore[no-any-return]
             _list_positions,
             _list_positions._get_kwargs(
@@ -969,6 +1033,9 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
         """
+        from .api.users import login_user as _login_user
+        from .models.login_user_request import LoginUserRequest
+
         body = _coerce_model(LoginUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _login_user,
@@ -993,6 +1060,9 @@ class AsyncBrokerWork(AsyncFacade):
             body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
                 names.
         """
+        from .api.accounts import open_commission_account as _open_commission_account
+        from .models.open_commission_account_request import OpenCommissionAccountRequest
+
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _open_commission_account,
@@ -1015,6 +1085,9 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
         """
+        from .api.accounts import set_account_owner as _set_account_owner
+        from .models.set_account_owner_request import SetAccountOwnerRequest
+
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _set_account_owner,
@@ -1037,6 +1110,9 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
         """
+        from .api.customers import set_customer_owner as _set_customer_owner
+        from .models.set_customer_owner_request import SetCustomerOwnerRequest
+
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
@@ -1060,6 +1136,9 @@ class AsyncBrokerWork(AsyncFacade):
             x_language: See the API reference.
             body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
         """
+        from .api.users import update_user as _update_user
+        from .models.update_user_request import UpdateUserRequest
+
         body = _coerce_model(UpdateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_user,

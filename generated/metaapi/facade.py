@@ -22,73 +22,43 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .api.accounts import create_account as _create_account
-from .api.accounts import create_configuration_link as _create_configuration_link
-from .api.accounts import delete_account as _delete_account
-from .api.accounts import deploy_account as _deploy_account
-from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
-from .api.accounts import enable_metastats_api as _enable_metastats_api
-from .api.accounts import enable_risk_management_api as _enable_risk_management_api
-from .api.accounts import get_account as _get_account
-from .api.accounts import increase_reliability as _increase_reliability
-from .api.accounts import list_accounts as _list_accounts
-from .api.accounts import redeploy_account as _redeploy_account
-from .api.accounts import undeploy_account as _undeploy_account
-from .api.accounts import update_account as _update_account
-from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
-from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
-from .api.provisioning_profiles import create_provisioning_profile as _create_provisioning_profile
-from .api.provisioning_profiles import delete_provisioning_profile as _delete_provisioning_profile
-from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
-from .api.provisioning_profiles import list_provisioning_profiles as _list_provisioning_profiles
-from .api.provisioning_profiles import update_provisioning_profile as _update_provisioning_profile
-from .api.provisioning_profiles import (
-    upload_provisioning_profile_file as _upload_provisioning_profile_file,
-)
-from .api.regions import get_region_quotas as _get_region_quotas
-from .api.regions import list_regions as _list_regions
-from .api.replicas import create_account_replica as _create_account_replica
-from .api.replicas import delete_account_replica as _delete_account_replica
-from .api.replicas import deploy_account_replica as _deploy_account_replica
-from .api.replicas import get_account_replica as _get_account_replica
-from .api.replicas import list_account_replicas as _list_account_replicas
-from .api.replicas import redeploy_account_replica as _redeploy_account_replica
-from .api.replicas import undeploy_account_replica as _undeploy_account_replica
-from .api.replicas import update_account_replica as _update_account_replica
-from .models import (
-    AccountState,
-    AccountType,
-    ConfigurationLink,
-    ConnectionStatus,
-    CopyFactoryApiSettings,
-    CopyFactoryRole,
-    CreatedProvisioningProfile,
-    CreatedResource,
-    DemoAccountCredentials,
-    MetatraderAccount,
-    MetatraderAccountList,
-    MetatraderAccountReplica,
-    MetatraderAccountReplicaUpdate,
-    MetatraderAccountUpdate,
-    MetatraderVersion,
-    NewMetatraderAccount,
-    NewMetatraderAccountReplica,
-    NewMt4DemoAccount,
-    NewMt5DemoAccount,
-    NewProvisioningProfile,
-    ProvisioningProfile,
-    ProvisioningProfileFileUpload,
-    ProvisioningProfileList,
-    ProvisioningProfileStatus,
-    ProvisioningProfileType,
-    ProvisioningProfileUpdate,
-    RegionQuotas,
-    SortOrder,
-)
 from .types import UNSET, Unset
 
+# Models for the annotations only; each method imports its operation's module (and the models
+# that module needs) on its first call, so that using one facade loads one operation's code.
 if TYPE_CHECKING:
     from brokerlink.credentials import CredentialStore
+
+    from .models import (
+        AccountState,
+        AccountType,
+        ConfigurationLink,
+        ConnectionStatus,
+        CopyFactoryApiSettings,
+        CopyFactoryRole,
+        CreatedProvisioningProfile,
+        CreatedResource,
+        DemoAccountCredentials,
+        MetatraderAccount,
+        MetatraderAccountList,
+        MetatraderAccountReplica,
+        MetatraderAccountReplicaUpdate,
+        MetatraderAccountUpdate,
+        MetatraderVersion,
+        NewMetatraderAccount,
+        NewMetatraderAccountReplica,
+        NewMt4DemoAccount,
+        NewMt5DemoAccount,
+        NewProvisioningProfile,
+        ProvisioningProfile,
+        ProvisioningProfileFileUpload,
+        ProvisioningProfileList,
+        ProvisioningProfileStatus,
+        ProvisioningProfileType,
+        ProvisioningProfileUpdate,
+        RegionQuotas,
+        SortOrder,
+    )
 
 _API = "metaapi"
 _KEY_HEADERS = {"token": "auth-token"}
@@ -157,6 +127,9 @@ class MetaApi(SyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_metatrader_account import NewMetatraderAccount
+
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -185,6 +158,9 @@ class MetaApi(SyncFacade):
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
         """
+        from .api.replicas import create_account_replica as _create_account_replica
+        from .models.new_metatrader_account_replica import NewMetatraderAccountReplica
+
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -214,6 +190,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             ttl_in_days: See the API reference.
         """
+        from .api.accounts import create_configuration_link as _create_configuration_link
+
         return self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
             _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
@@ -241,6 +219,9 @@ class MetaApi(SyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
         """
+        from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
+        from .models.new_mt_4_demo_account import NewMt4DemoAccount
+
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -275,6 +256,9 @@ class MetaApi(SyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
         """
+        from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
+        from .models.new_mt_5_demo_account import NewMt5DemoAccount
+
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -304,6 +288,11 @@ class MetaApi(SyncFacade):
         Args:
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
         """
+        from .api.provisioning_profiles import (
+            create_provisioning_profile as _create_provisioning_profile,
+        )
+        from .models.new_provisioning_profile import NewProvisioningProfile
+
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
@@ -324,6 +313,8 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -346,6 +337,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import delete_account_replica as _delete_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
             _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -367,6 +360,10 @@ class MetaApi(SyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
+        from .api.provisioning_profiles import (
+            delete_provisioning_profile as _delete_provisioning_profile,
+        )
+
         return self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
             _delete_provisioning_profile._get_kwargs(
@@ -392,6 +389,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
+        from .api.accounts import deploy_account as _deploy_account
+
         return self._call(  # type: ignore[no-any-return]
             _deploy_account,
             _deploy_account._get_kwargs(
@@ -416,6 +415,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import deploy_account_replica as _deploy_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
             _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -441,6 +442,9 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
         """
+        from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
+        from .models.copy_factory_api_settings import CopyFactoryApiSettings
+
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
@@ -463,6 +467,8 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import enable_metastats_api as _enable_metastats_api
+
         return self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
             _enable_metastats_api._get_kwargs(account_id=account_id),
@@ -484,6 +490,8 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import enable_risk_management_api as _enable_risk_management_api
+
         return self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
             _enable_risk_management_api._get_kwargs(account_id=account_id),
@@ -504,6 +512,8 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import get_account as _get_account
+
         return self._call(  # type: ignore[no-any-return]
             _get_account,
             _get_account._get_kwargs(account_id=account_id),
@@ -526,6 +536,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import get_account_replica as _get_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_replica,
             _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -547,6 +559,8 @@ class MetaApi(SyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
+        from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
+
         return self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
             _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
@@ -567,6 +581,8 @@ class MetaApi(SyncFacade):
         Args:
             region: See the API reference.
         """
+        from .api.regions import get_region_quotas as _get_region_quotas
+
         return self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
             _get_region_quotas._get_kwargs(region=region),
@@ -588,6 +604,8 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import increase_reliability as _increase_reliability
+
         return self._call(  # type: ignore[no-any-return]
             _increase_reliability,
             _increase_reliability._get_kwargs(account_id=account_id),
@@ -608,6 +626,8 @@ class MetaApi(SyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.replicas import list_account_replicas as _list_account_replicas
+
         return self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
             _list_account_replicas._get_kwargs(account_id=account_id),
@@ -654,6 +674,8 @@ class MetaApi(SyncFacade):
             copy_factory_roles: See the API reference.
             api_version: See the API reference.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -700,6 +722,10 @@ class MetaApi(SyncFacade):
             query: See the API reference.
             api_version: See the API reference.
         """
+        from .api.provisioning_profiles import (
+            list_provisioning_profiles as _list_provisioning_profiles,
+        )
+
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -721,6 +747,8 @@ class MetaApi(SyncFacade):
 
         Returns the ids of the regions accounts and replicas can be deployed to.
         """
+        from .api.regions import list_regions as _list_regions
+
         return self._call(  # type: ignore[no-any-return]
             _list_regions,
             _list_regions._get_kwargs(),
@@ -741,6 +769,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
+        from .api.accounts import redeploy_account as _redeploy_account
+
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account,
             _redeploy_account._get_kwargs(
@@ -765,6 +795,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import redeploy_account_replica as _redeploy_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
             _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -790,6 +822,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
+        from .api.accounts import undeploy_account as _undeploy_account
+
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account,
             _undeploy_account._get_kwargs(
@@ -814,6 +848,8 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import undeploy_account_replica as _undeploy_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
             _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -839,6 +875,9 @@ class MetaApi(SyncFacade):
             account_id: See the API reference.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.metatrader_account_update import MetatraderAccountUpdate
+
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -867,6 +906,9 @@ class MetaApi(SyncFacade):
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
         """
+        from .api.replicas import update_account_replica as _update_account_replica
+        from .models.metatrader_account_replica_update import MetatraderAccountReplicaUpdate
+
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account_replica,
@@ -896,6 +938,11 @@ class MetaApi(SyncFacade):
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
         """
+        from .api.provisioning_profiles import (
+            update_provisioning_profile as _update_provisioning_profile,
+        )
+        from .models.provisioning_profile_update import ProvisioningProfileUpdate
+
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
@@ -927,6 +974,11 @@ class MetaApi(SyncFacade):
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
         """
+        from .api.provisioning_profiles import (
+            upload_provisioning_profile_file as _upload_provisioning_profile_file,
+        )
+        from .models.provisioning_profile_file_upload import ProvisioningProfileFileUpload
+
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _upload_provisioning_profile_file,
@@ -1005,6 +1057,9 @@ class AsyncMetaApi(AsyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_metatrader_account import NewMetatraderAccount
+
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1033,6 +1088,9 @@ class AsyncMetaApi(AsyncFacade):
             body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
                 names.
         """
+        from .api.replicas import create_account_replica as _create_account_replica
+        from .models.new_metatrader_account_replica import NewMetatraderAccountReplica
+
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1062,6 +1120,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             ttl_in_days: See the API reference.
         """
+        from .api.accounts import create_configuration_link as _create_configuration_link
+
         return await self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
             _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
@@ -1089,6 +1149,9 @@ class AsyncMetaApi(AsyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
         """
+        from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
+        from .models.new_mt_4_demo_account import NewMt4DemoAccount
+
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1123,6 +1186,9 @@ class AsyncMetaApi(AsyncFacade):
             transaction_id: See the API reference.
             body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
         """
+        from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
+        from .models.new_mt_5_demo_account import NewMt5DemoAccount
+
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1152,6 +1218,11 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
         """
+        from .api.provisioning_profiles import (
+            create_provisioning_profile as _create_provisioning_profile,
+        )
+        from .models.new_provisioning_profile import NewProvisioningProfile
+
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
@@ -1172,6 +1243,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -1194,6 +1267,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import delete_account_replica as _delete_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
             _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1215,6 +1290,10 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
+        from .api.provisioning_profiles import (
+            delete_provisioning_profile as _delete_provisioning_profile,
+        )
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
             _delete_provisioning_profile._get_kwargs(
@@ -1240,6 +1319,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
+        from .api.accounts import deploy_account as _deploy_account
+
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account,
             _deploy_account._get_kwargs(
@@ -1264,6 +1345,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import deploy_account_replica as _deploy_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
             _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1289,6 +1372,9 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
         """
+        from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
+        from .models.copy_factory_api_settings import CopyFactoryApiSettings
+
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
@@ -1311,6 +1397,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import enable_metastats_api as _enable_metastats_api
+
         return await self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
             _enable_metastats_api._get_kwargs(account_id=account_id),
@@ -1332,6 +1420,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import enable_risk_management_api as _enable_risk_management_api
+
         return await self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
             _enable_risk_management_api._get_kwargs(account_id=account_id),
@@ -1352,6 +1442,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import get_account as _get_account
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
             _get_account._get_kwargs(account_id=account_id),
@@ -1374,6 +1466,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import get_account_replica as _get_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_replica,
             _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1395,6 +1489,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             provisioning_profile_id: See the API reference.
         """
+        from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
+
         return await self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
             _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
@@ -1415,6 +1511,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             region: See the API reference.
         """
+        from .api.regions import get_region_quotas as _get_region_quotas
+
         return await self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
             _get_region_quotas._get_kwargs(region=region),
@@ -1436,6 +1534,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.accounts import increase_reliability as _increase_reliability
+
         return await self._call(  # type: ignore[no-any-return]
             _increase_reliability,
             _increase_reliability._get_kwargs(account_id=account_id),
@@ -1456,6 +1556,8 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             account_id: See the API reference.
         """
+        from .api.replicas import list_account_replicas as _list_account_replicas
+
         return await self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
             _list_account_replicas._get_kwargs(account_id=account_id),
@@ -1502,6 +1604,8 @@ class AsyncMetaApi(AsyncFacade):
             copy_factory_roles: See the API reference.
             api_version: See the API reference.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -1548,6 +1652,10 @@ class AsyncMetaApi(AsyncFacade):
             query: See the API reference.
             api_version: See the API reference.
         """
+        from .api.provisioning_profiles import (
+            list_provisioning_profiles as _list_provisioning_profiles,
+        )
+
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -1569,6 +1677,8 @@ class AsyncMetaApi(AsyncFacade):
 
         Returns the ids of the regions accounts and replicas can be deployed to.
         """
+        from .api.regions import list_regions as _list_regions
+
         return await self._call(  # type: ignore[no-any-return]
             _list_regions,
             _list_regions._get_kwargs(),
@@ -1589,6 +1699,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
+        from .api.accounts import redeploy_account as _redeploy_account
+
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account,
             _redeploy_account._get_kwargs(
@@ -1613,6 +1725,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import redeploy_account_replica as _redeploy_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
             _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1638,6 +1752,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             execute_for_all_replicas: See the API reference.
         """
+        from .api.accounts import undeploy_account as _undeploy_account
+
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account,
             _undeploy_account._get_kwargs(
@@ -1662,6 +1778,8 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             replica_id: See the API reference.
         """
+        from .api.replicas import undeploy_account_replica as _undeploy_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
             _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1687,6 +1805,9 @@ class AsyncMetaApi(AsyncFacade):
             account_id: See the API reference.
             body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.metatrader_account_update import MetatraderAccountUpdate
+
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -1715,6 +1836,9 @@ class AsyncMetaApi(AsyncFacade):
             body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
                 names.
         """
+        from .api.replicas import update_account_replica as _update_account_replica
+        from .models.metatrader_account_replica_update import MetatraderAccountReplicaUpdate
+
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account_replica,
@@ -1744,6 +1868,11 @@ class AsyncMetaApi(AsyncFacade):
             body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
                 names.
         """
+        from .api.provisioning_profiles import (
+            update_provisioning_profile as _update_provisioning_profile,
+        )
+        from .models.provisioning_profile_update import ProvisioningProfileUpdate
+
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
@@ -1775,6 +1904,11 @@ class AsyncMetaApi(AsyncFacade):
             body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
                 names.
         """
+        from .api.provisioning_profiles import (
+            upload_provisioning_profile_file as _upload_provisioning_profile_file,
+        )
+        from .models.provisioning_profile_file_upload import ProvisioningProfileFileUpload
+
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _upload_provisioning_profile_file,
