@@ -18,7 +18,16 @@ HAND_WRITTEN = [
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
     *("-p", "brokerlink.hooks"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
-    *("-p", "brokerlink.credentials", "-m", "brokerlink.transports", "-m", "brokerlink._aiohttp", "-m", "brokerlink.__main__"),
+    *(
+        "-p",
+        "brokerlink.credentials",
+        "-m",
+        "brokerlink.transports",
+        "-m",
+        "brokerlink._aiohttp",
+        "-m",
+        "brokerlink.__main__",
+    ),
 ]
 
 

@@ -142,14 +142,18 @@ def main(creates: int = 1000, rounds: int = 3) -> None:
         server.kill()
         server.wait()
     for name, seconds in walls.items():
-        print(f"polls  {creates} creates (2 x 202, then 201), {name}: {min(seconds):.2f}-"
-              f"{max(seconds):.2f} s")
+        print(
+            f"polls  {creates} creates (2 x 202, then 201), {name}: {min(seconds):.2f}-"
+            f"{max(seconds):.2f} s"
+        )
     print(f"polls  {creates} creates, httpcore_transport() (the former default): {httpcore:.2f} s")
     pairs = [d / r for d, r in zip(walls["default"], walls["raw aiohttp"], strict=True)]
     verdict(f"{creates} creates, default facade / raw aiohttp", pairs, POLL_TARGET)
     for name, seconds in get_walls.items():
-        print(f"polls  {GETS} concurrent gets, {name}: median {statistics.median(seconds) * 1e3:.1f}"
-              f" ms ({min(seconds) * 1e3:.1f}-{max(seconds) * 1e3:.1f})")
+        print(
+            f"polls  {GETS} concurrent gets, {name}: median {statistics.median(seconds) * 1e3:.1f}"
+            f" ms ({min(seconds) * 1e3:.1f}-{max(seconds) * 1e3:.1f})"
+        )
     pairs = [f / r for f, r in zip(get_walls["facade"], get_walls["raw httpx"], strict=True)]
     verdict(f"{GETS} concurrent gets, default facade / raw httpx", pairs, GET_TARGET)
 

@@ -44,8 +44,10 @@ def main() -> None:
     for name, args in cases.items():
         extra = median_of(args) - base
         limit = 0.015 if name == "import brokerlink" else TARGET
-        verdict = "" if name == "first async client" else (
-            f"  target +{limit * 1e3:.0f} ms: {'ok' if extra <= limit else 'OVER'}"
+        verdict = (
+            ""
+            if name == "first async client"
+            else (f"  target +{limit * 1e3:.0f} ms: {'ok' if extra <= limit else 'OVER'}")
         )
         print(f"import  {name:<22} +{extra * 1e3:6.1f} ms{verdict}")
 

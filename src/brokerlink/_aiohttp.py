@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from typing import cast
 
 import aiohttp
 import httpx
@@ -57,7 +58,7 @@ class _Body(httpx.AsyncByteStream):
             await self._inner.aclose()
 
 
-class AiohttpHTTPTransport(AiohttpTransport):  # type: ignore[misc]
+class AiohttpHTTPTransport(AiohttpTransport):
     """``httpx_aiohttp.AiohttpTransport`` raising only httpx's exceptions, body reads included,
     and sending each request once: resends are the hook layer's, counted and bounded."""
 
@@ -69,5 +70,5 @@ class AiohttpHTTPTransport(AiohttpTransport):  # type: ignore[misc]
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         with _httpx_errors():
             response: httpx.Response = await super().handle_async_request(request)
-        response.stream = _Body(response.stream)
+        response.stream = _Body(cast(httpx.AsyncByteStream, response.stream))
         return response

@@ -3,7 +3,8 @@
 The async facades default to :func:`aiohttp_transport`: httpx's own async pool (httpcore) scans
 its whole queue of waiting requests each time a connection frees up, so with thousands of
 concurrent calls on one event loop (mass account creation, each polled through 202s) the client
-itself becomes the bottleneck, while aiohttp's connector does not (``benchmarks/concurrent_polls.py``).
+itself becomes the bottleneck, while aiohttp's connector does not
+(``benchmarks/concurrent_polls.py``).
 The sync facades use httpx's ``HTTPTransport``. :func:`httpcore_transport` is httpx's async pool,
 for a caller who wants httpx's networking end to end (HTTP/2 for instance).
 """
@@ -28,7 +29,7 @@ def aiohttp_transport(
     from brokerlink._aiohttp import AiohttpHTTPTransport
 
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
-    return AiohttpHTTPTransport(verify=verify, limits=limits)  # type: ignore[no-any-return]
+    return AiohttpHTTPTransport(verify=verify, limits=limits)
 
 
 def httpcore_transport(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from collections.abc import Callable
 from typing import Any
 
 import httpx
