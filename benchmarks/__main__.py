@@ -71,7 +71,13 @@ def main() -> int:
 
     sandbox_load(3.0)
     # Each in a fresh interpreter: the guard's million entries must not slow the others' GC.
-    for name in ("cli_startup", "credential_guard", "hook_overhead", "concurrent_polls"):
+    for name in (
+        "import_cost",
+        "cli_startup",
+        "credential_guard",
+        "hook_overhead",
+        "concurrent_polls",
+    ):
         subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], cwd=ROOT, check=True)
     return 0
 

@@ -20,6 +20,7 @@ class FacadeMethod:
     alias: str
     params: list[str] = field(default_factory=list)  # declarations, "*" included
     prelude: list[str] = field(default_factory=list)  # statements run before the request
+    models: list[tuple[str, str]] = field(default_factory=list)  # (module, class) the prelude uses
     call_args: list[str] = field(default_factory=list)
     success_codes: tuple[int, ...] = ()
     path_args: list[str] = field(default_factory=list)  # path parameters, by Python name
@@ -109,6 +110,7 @@ def _plan(
         if len(endpoint.bodies) == 1 and hasattr(body.prop, "class_info"):
             method.params.append(f"body: {model} | Mapping[str, Any]{optional}")
             method.prelude.append(f"body = _coerce_model({model}, body, 'body')")
+            method.models.append((str(body.prop.class_info.module_name), model))
         else:
             method.params.append(f"body: {model}{optional}")
         method.call_args.append("body=body")
@@ -126,6 +128,7 @@ def _plan(
             model = _code(prop.get_type_string(no_optional=True))
             method.params.append(f"{py}: {model} | Mapping[str, Any] | Unset = UNSET")
             method.prelude.append(f"{py} = _coerce_model({model}, {py}, {py!r})")
+            method.models.append((str(prop.class_info.module_name), model))
         else:
             method.params.append(_code(prop.to_string()))
         method.call_args.append(f"{py}={py}")
@@ -136,7 +139,8 @@ def _plan(
 
 
 def model_names(openapi: Any) -> list[str]:
-    """Every model and enum class of the package (the facade imports what it uses)."""
+    """Every model and enum class of the package (the facade imports what it uses, for its
+    annotations only: a method imports its operation's module and models when first called)."""
     return sorted({str(m.class_info.name) for m in [*openapi.models, *openapi.enums]})
 
 

@@ -9,7 +9,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,29 +21,25 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .api.accounts import create_account as _create_account
-from .api.accounts import delete_account as _delete_account
-from .api.accounts import get_account as _get_account
-from .api.accounts import get_account_metrics as _get_account_metrics
-from .api.accounts import list_accounts as _list_accounts
-from .api.accounts import patch_account as _patch_account
-from .api.accounts import update_account as _update_account
-from .api.tokens import create_token as _create_token
-from .models import (
-    Account,
-    AccountExpansions,
-    AccountFilter,
-    AccountList,
-    AccountMetrics,
-    AccountPatch,
-    AccountSortKey,
-    AccountUpdate,
-    NewAccount,
-    SortOrder,
-    Token,
-    TokenRequest,
-)
 from .types import UNSET, Unset
+
+# Models for the annotations only; each method imports its operation's module (and the models
+# that module needs) on its first call, so that using one facade loads one operation's code.
+if TYPE_CHECKING:
+    from .models import (
+        Account,
+        AccountExpansions,
+        AccountFilter,
+        AccountList,
+        AccountMetrics,
+        AccountPatch,
+        AccountSortKey,
+        AccountUpdate,
+        NewAccount,
+        SortOrder,
+        Token,
+        TokenRequest,
+    )
 
 _API = "b2core"
 _KEY_HEADERS = {}
@@ -112,6 +108,9 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_account import NewAccount
+
         body = _coerce_model(NewAccount, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -140,6 +139,9 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.tokens import create_token as _create_token
+        from .models.token_request import TokenRequest
+
         body = _coerce_model(TokenRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_token,
@@ -167,6 +169,8 @@ class B2Core(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -199,6 +203,9 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account as _get_account
+        from .models.account_expansions import AccountExpansions
+
         query = _coerce_model(AccountExpansions, query, "query")
         return self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -228,6 +235,8 @@ class B2Core(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account_metrics as _get_account_metrics
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
             _get_account_metrics._get_kwargs(account_id=account_id),
@@ -269,6 +278,10 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import list_accounts as _list_accounts
+        from .models.account_expansions import AccountExpansions
+        from .models.account_filter import AccountFilter
+
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
         return self._call(  # type: ignore[no-any-return]
@@ -307,6 +320,9 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import patch_account as _patch_account
+        from .models.account_patch import AccountPatch
+
         body = _coerce_model(AccountPatch, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _patch_account,
@@ -342,6 +358,9 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.account_update import AccountUpdate
+
         body = _coerce_model(AccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -417,6 +436,9 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_account import NewAccount
+
         body = _coerce_model(NewAccount, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -445,6 +467,9 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.tokens import create_token as _create_token
+        from .models.token_request import TokenRequest
+
         body = _coerce_model(TokenRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_token,
@@ -472,6 +497,8 @@ class AsyncB2Core(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -504,6 +531,9 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account as _get_account
+        from .models.account_expansions import AccountExpansions
+
         query = _coerce_model(AccountExpansions, query, "query")
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -533,6 +563,8 @@ class AsyncB2Core(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account_metrics as _get_account_metrics
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
             _get_account_metrics._get_kwargs(account_id=account_id),
@@ -574,6 +606,10 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import list_accounts as _list_accounts
+        from .models.account_expansions import AccountExpansions
+        from .models.account_filter import AccountFilter
+
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
         return await self._call(  # type: ignore[no-any-return]
@@ -612,6 +648,9 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import patch_account as _patch_account
+        from .models.account_patch import AccountPatch
+
         body = _coerce_model(AccountPatch, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _patch_account,
@@ -647,6 +686,9 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.account_update import AccountUpdate
+
         body = _coerce_model(AccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account,

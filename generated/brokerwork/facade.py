@@ -9,7 +9,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,51 +21,36 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .api.accounts import change_balance as _change_balance
-from .api.accounts import get_account_info as _get_account_info
-from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
-from .api.accounts import list_accounts as _list_accounts
-from .api.accounts import open_commission_account as _open_commission_account
-from .api.accounts import set_account_owner as _set_account_owner
-from .api.commission_levels import list_levels as _list_levels
-from .api.customers import list_customers as _list_customers
-from .api.customers import set_customer_owner as _set_customer_owner
-from .api.promotion_links import create_introduce_link as _create_introduce_link
-from .api.reports import get_user_commission_report as _get_user_commission_report
-from .api.trades import list_deals as _list_deals
-from .api.trades import list_positions as _list_positions
-from .api.users import create_user as _create_user
-from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
-from .api.users import get_user_ids as _get_user_ids
-from .api.users import get_user_info as _get_user_info
-from .api.users import login_user as _login_user
-from .api.users import update_user as _update_user
-from .models import (
-    AccountInfoResponse,
-    AccountListResponse,
-    ChangeBalanceRequest,
-    CommissionAccountResponse,
-    CommissionLevelsResponse,
-    CommissionReportRequest,
-    CommissionReportResponse,
-    CreateIntroduceLinkRequest,
-    CreateUserRequest,
-    CreateUserResponse,
-    CustomerListResponse,
-    DealsResponse,
-    Envelope,
-    IntroduceLinkResponse,
-    LoginUserRequest,
-    LoginUserResponse,
-    OpenCommissionAccountRequest,
-    PositionsResponse,
-    SetAccountOwnerRequest,
-    SetCustomerOwnerRequest,
-    UpdateUserRequest,
-    UserIdsResponse,
-    UserListResponse,
-)
 from .types import UNSET, Unset
+
+# Models for the annotations only; each method imports its operation's module (and the models
+# that module needs) on its first call, so that using one facade loads one operation's code.
+if TYPE_CHECKING:
+    from .models import (
+        AccountInfoResponse,
+        AccountListResponse,
+        ChangeBalanceRequest,
+        CommissionAccountResponse,
+        CommissionLevelsResponse,
+        CommissionReportRequest,
+        CommissionReportResponse,
+        CreateIntroduceLinkRequest,
+        CreateUserRequest,
+        CreateUserResponse,
+        CustomerListResponse,
+        DealsResponse,
+        Envelope,
+        IntroduceLinkResponse,
+        LoginUserRequest,
+        LoginUserResponse,
+        OpenCommissionAccountRequest,
+        PositionsResponse,
+        SetAccountOwnerRequest,
+        SetCustomerOwnerRequest,
+        UpdateUserRequest,
+        UserIdsResponse,
+        UserListResponse,
+    )
 
 _API = "brokerwork"
 _KEY_HEADERS = {"tenant_id": "x-api-tenantId", "token": "x-api-token"}
@@ -140,6 +125,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import change_balance as _change_balance
+        from .models.change_balance_request import ChangeBalanceRequest
+
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _change_balance,
@@ -173,6 +161,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.promotion_links import create_introduce_link as _create_introduce_link
+        from .models.create_introduce_link_request import CreateIntroduceLinkRequest
+
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
@@ -203,6 +194,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import create_user as _create_user
+        from .models.create_user_request import CreateUserRequest
+
         body = _coerce_model(CreateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_user,
@@ -233,6 +227,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account_info as _get_account_info
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_info,
             _get_account_info._get_kwargs(
@@ -261,6 +257,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -288,6 +286,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
+
         return self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
@@ -316,6 +316,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.reports import get_user_commission_report as _get_user_commission_report
+        from .models.commission_report_request import CommissionReportRequest
+
         body = _coerce_model(CommissionReportRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
@@ -344,6 +347,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import get_user_ids as _get_user_ids
+
         return self._call(  # type: ignore[no-any-return]
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
@@ -370,6 +375,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import get_user_info as _get_user_info
+
         return self._call(  # type: ignore[no-any-return]
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -405,6 +412,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -440,6 +449,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.customers import list_customers as _list_customers
+
         return self._call(  # type: ignore[no-any-return]
             _list_customers,
             _list_customers._get_kwargs(
@@ -475,6 +486,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.trades import list_deals as _list_deals
+
         return self._call(  # type: ignore[no-any-return]
             _list_deals,
             _list_deals._get_kwargs(
@@ -506,6 +519,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.commission_levels import list_levels as _list_levels
+
         return self._call(  # type: ignore[no-any-return]
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
@@ -540,6 +555,8 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.trades import list_positions as _list_positions
+
         return self._call(  # type: ignore[no-any-return]
             _list_positions,
             _list_positions._get_kwargs(
@@ -574,6 +591,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import login_user as _login_user
+        from .models.login_user_request import LoginUserRequest
+
         body = _coerce_model(LoginUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _login_user,
@@ -605,6 +625,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import open_commission_account as _open_commission_account
+        from .models.open_commission_account_request import OpenCommissionAccountRequest
+
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _open_commission_account,
@@ -634,6 +657,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import set_account_owner as _set_account_owner
+        from .models.set_account_owner_request import SetAccountOwnerRequest
+
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _set_account_owner,
@@ -663,6 +689,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.customers import set_customer_owner as _set_customer_owner
+        from .models.set_customer_owner_request import SetCustomerOwnerRequest
+
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
@@ -693,6 +722,9 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import update_user as _update_user
+        from .models.update_user_request import UpdateUserRequest
+
         body = _coerce_model(UpdateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_user,
@@ -771,6 +803,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import change_balance as _change_balance
+        from .models.change_balance_request import ChangeBalanceRequest
+
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _change_balance,
@@ -804,6 +839,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.promotion_links import create_introduce_link as _create_introduce_link
+        from .models.create_introduce_link_request import CreateIntroduceLinkRequest
+
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
@@ -834,6 +872,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import create_user as _create_user
+        from .models.create_user_request import CreateUserRequest
+
         body = _coerce_model(CreateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_user,
@@ -864,6 +905,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account_info as _get_account_info
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info,
             _get_account_info._get_kwargs(
@@ -892,6 +935,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -919,6 +964,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
+
         return await self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
@@ -947,6 +994,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.reports import get_user_commission_report as _get_user_commission_report
+        from .models.commission_report_request import CommissionReportRequest
+
         body = _coerce_model(CommissionReportRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
@@ -975,6 +1025,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import get_user_ids as _get_user_ids
+
         return await self._call(  # type: ignore[no-any-return]
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
@@ -1001,6 +1053,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import get_user_info as _get_user_info
+
         return await self._call(  # type: ignore[no-any-return]
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -1036,6 +1090,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -1071,6 +1127,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.customers import list_customers as _list_customers
+
         return await self._call(  # type: ignore[no-any-return]
             _list_customers,
             _list_customers._get_kwargs(
@@ -1106,6 +1164,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.trades import list_deals as _list_deals
+
         return await self._call(  # type: ignore[no-any-return]
             _list_deals,
             _list_deals._get_kwargs(
@@ -1137,6 +1197,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.commission_levels import list_levels as _list_levels
+
         return await self._call(  # type: ignore[no-any-return]
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
@@ -1171,6 +1233,8 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.trades import list_positions as _list_positions
+
         return await self._call(  # type: ignore[no-any-return]
             _list_positions,
             _list_positions._get_kwargs(
@@ -1205,6 +1269,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import login_user as _login_user
+        from .models.login_user_request import LoginUserRequest
+
         body = _coerce_model(LoginUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _login_user,
@@ -1236,6 +1303,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import open_commission_account as _open_commission_account
+        from .models.open_commission_account_request import OpenCommissionAccountRequest
+
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _open_commission_account,
@@ -1265,6 +1335,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import set_account_owner as _set_account_owner
+        from .models.set_account_owner_request import SetAccountOwnerRequest
+
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _set_account_owner,
@@ -1294,6 +1367,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.customers import set_customer_owner as _set_customer_owner
+        from .models.set_customer_owner_request import SetCustomerOwnerRequest
+
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
@@ -1324,6 +1400,9 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.users import update_user as _update_user
+        from .models.update_user_request import UpdateUserRequest
+
         body = _coerce_model(UpdateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_user,

@@ -22,83 +22,47 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .api.accounts import create_account as _create_account
-from .api.accounts import create_configuration_link as _create_configuration_link
-from .api.accounts import delete_account as _delete_account
-from .api.accounts import deploy_account as _deploy_account
-from .api.accounts import enable_account_features as _enable_account_features
-from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
-from .api.accounts import enable_metastats_api as _enable_metastats_api
-from .api.accounts import enable_risk_management_api as _enable_risk_management_api
-from .api.accounts import get_account as _get_account
-from .api.accounts import increase_reliability as _increase_reliability
-from .api.accounts import list_accounts as _list_accounts
-from .api.accounts import redeploy_account as _redeploy_account
-from .api.accounts import undeploy_account as _undeploy_account
-from .api.accounts import update_account as _update_account
-from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
-from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
-from .api.expert_advisors import delete_expert_advisor as _delete_expert_advisor
-from .api.expert_advisors import get_expert_advisor as _get_expert_advisor
-from .api.expert_advisors import list_expert_advisors as _list_expert_advisors
-from .api.expert_advisors import update_expert_advisor as _update_expert_advisor
-from .api.expert_advisors import upload_expert_advisor_file as _upload_expert_advisor_file
-from .api.provisioning_profiles import create_provisioning_profile as _create_provisioning_profile
-from .api.provisioning_profiles import delete_provisioning_profile as _delete_provisioning_profile
-from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
-from .api.provisioning_profiles import list_provisioning_profiles as _list_provisioning_profiles
-from .api.provisioning_profiles import update_provisioning_profile as _update_provisioning_profile
-from .api.provisioning_profiles import (
-    upload_provisioning_profile_file as _upload_provisioning_profile_file,
-)
-from .api.regions import get_region_quotas as _get_region_quotas
-from .api.regions import list_regions as _list_regions
-from .api.replicas import create_account_replica as _create_account_replica
-from .api.replicas import delete_account_replica as _delete_account_replica
-from .api.replicas import deploy_account_replica as _deploy_account_replica
-from .api.replicas import get_account_replica as _get_account_replica
-from .api.replicas import list_account_replicas as _list_account_replicas
-from .api.replicas import redeploy_account_replica as _redeploy_account_replica
-from .api.replicas import undeploy_account_replica as _undeploy_account_replica
-from .api.replicas import update_account_replica as _update_account_replica
-from .models import (
-    AccountFeatures,
-    AccountState,
-    AccountType,
-    ConfigurationLink,
-    ConnectionStatus,
-    CopyFactoryApiSettings,
-    CopyFactoryRole,
-    CreatedProvisioningProfile,
-    CreatedResource,
-    DemoAccountCredentials,
-    ExpertAdvisor,
-    ExpertAdvisorFileUpload,
-    MetatraderAccount,
-    MetatraderAccountList,
-    MetatraderAccountReplica,
-    MetatraderAccountReplicaUpdate,
-    MetatraderAccountUpdate,
-    MetatraderVersion,
-    NewExpertAdvisor,
-    NewMetatraderAccount,
-    NewMetatraderAccountReplica,
-    NewMt4DemoAccount,
-    NewMt5DemoAccount,
-    NewProvisioningProfile,
-    ProvisioningProfile,
-    ProvisioningProfileFileUpload,
-    ProvisioningProfileList,
-    ProvisioningProfileStatus,
-    ProvisioningProfileType,
-    ProvisioningProfileUpdate,
-    RegionQuotas,
-    SortOrder,
-)
 from .types import UNSET, Unset
 
+# Models for the annotations only; each method imports its operation's module (and the models
+# that module needs) on its first call, so that using one facade loads one operation's code.
 if TYPE_CHECKING:
     from brokerlink.credentials import CredentialStore
+
+    from .models import (
+        AccountFeatures,
+        AccountState,
+        AccountType,
+        ConfigurationLink,
+        ConnectionStatus,
+        CopyFactoryApiSettings,
+        CopyFactoryRole,
+        CreatedProvisioningProfile,
+        CreatedResource,
+        DemoAccountCredentials,
+        ExpertAdvisor,
+        ExpertAdvisorFileUpload,
+        MetatraderAccount,
+        MetatraderAccountList,
+        MetatraderAccountReplica,
+        MetatraderAccountReplicaUpdate,
+        MetatraderAccountUpdate,
+        MetatraderVersion,
+        NewExpertAdvisor,
+        NewMetatraderAccount,
+        NewMetatraderAccountReplica,
+        NewMt4DemoAccount,
+        NewMt5DemoAccount,
+        NewProvisioningProfile,
+        ProvisioningProfile,
+        ProvisioningProfileFileUpload,
+        ProvisioningProfileList,
+        ProvisioningProfileStatus,
+        ProvisioningProfileType,
+        ProvisioningProfileUpdate,
+        RegionQuotas,
+        SortOrder,
+    )
 
 _API = "metaapi"
 _KEY_HEADERS = {"token": "auth-token"}
@@ -185,6 +149,9 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_metatrader_account import NewMetatraderAccount
+
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -230,6 +197,9 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import create_account_replica as _create_account_replica
+        from .models.new_metatrader_account_replica import NewMetatraderAccountReplica
+
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -267,6 +237,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import create_configuration_link as _create_configuration_link
+
         return self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
             _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
@@ -306,6 +278,9 @@ class MetaApi(SyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
+        from .models.new_mt_4_demo_account import NewMt4DemoAccount
+
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -352,6 +327,9 @@ class MetaApi(SyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
+        from .models.new_mt_5_demo_account import NewMt5DemoAccount
+
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -389,6 +367,11 @@ class MetaApi(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            create_provisioning_profile as _create_provisioning_profile,
+        )
+        from .models.new_provisioning_profile import NewProvisioningProfile
+
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
@@ -419,6 +402,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(
@@ -450,6 +435,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import delete_account_replica as _delete_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
             _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -480,6 +467,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import delete_expert_advisor as _delete_expert_advisor
+
         return self._call(  # type: ignore[no-any-return]
             _delete_expert_advisor,
             _delete_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -508,6 +497,10 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            delete_provisioning_profile as _delete_provisioning_profile,
+        )
+
         return self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
             _delete_provisioning_profile._get_kwargs(
@@ -548,6 +541,8 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import deploy_account as _deploy_account
+
         return self._call(  # type: ignore[no-any-return]
             _deploy_account,
             _deploy_account._get_kwargs(
@@ -586,6 +581,8 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import deploy_account_replica as _deploy_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
             _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -621,6 +618,9 @@ class MetaApi(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_account_features as _enable_account_features
+        from .models.account_features import AccountFeatures
+
         body = _coerce_model(AccountFeatures, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _enable_account_features,
@@ -656,6 +656,9 @@ class MetaApi(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
+        from .models.copy_factory_api_settings import CopyFactoryApiSettings
+
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
@@ -685,6 +688,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_metastats_api as _enable_metastats_api
+
         return self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
             _enable_metastats_api._get_kwargs(account_id=account_id),
@@ -713,6 +718,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_risk_management_api as _enable_risk_management_api
+
         return self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
             _enable_risk_management_api._get_kwargs(account_id=account_id),
@@ -740,6 +747,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account as _get_account
+
         return self._call(  # type: ignore[no-any-return]
             _get_account,
             _get_account._get_kwargs(account_id=account_id),
@@ -769,6 +778,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import get_account_replica as _get_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _get_account_replica,
             _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -799,6 +810,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import get_expert_advisor as _get_expert_advisor
+
         return self._call(  # type: ignore[no-any-return]
             _get_expert_advisor,
             _get_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -827,6 +840,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
+
         return self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
             _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
@@ -854,6 +869,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.regions import get_region_quotas as _get_region_quotas
+
         return self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
             _get_region_quotas._get_kwargs(region=region),
@@ -882,6 +899,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import increase_reliability as _increase_reliability
+
         return self._call(  # type: ignore[no-any-return]
             _increase_reliability,
             _increase_reliability._get_kwargs(account_id=account_id),
@@ -909,6 +928,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import list_account_replicas as _list_account_replicas
+
         return self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
             _list_account_replicas._get_kwargs(account_id=account_id),
@@ -963,6 +984,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -1002,6 +1025,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import list_expert_advisors as _list_expert_advisors
+
         return self._call(  # type: ignore[no-any-return]
             _list_expert_advisors,
             _list_expert_advisors._get_kwargs(account_id=account_id),
@@ -1046,6 +1071,10 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            list_provisioning_profiles as _list_provisioning_profiles,
+        )
+
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -1073,6 +1102,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.regions import list_regions as _list_regions
+
         return self._call(  # type: ignore[no-any-return]
             _list_regions,
             _list_regions._get_kwargs(),
@@ -1108,6 +1139,8 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import redeploy_account as _redeploy_account
+
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account,
             _redeploy_account._get_kwargs(
@@ -1146,6 +1179,8 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import redeploy_account_replica as _redeploy_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
             _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1179,6 +1214,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import undeploy_account as _undeploy_account
+
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account,
             _undeploy_account._get_kwargs(
@@ -1210,6 +1247,8 @@ class MetaApi(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import undeploy_account_replica as _undeploy_account_replica
+
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
             _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1250,6 +1289,9 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.metatrader_account_update import MetatraderAccountUpdate
+
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -1293,6 +1335,9 @@ class MetaApi(SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import update_account_replica as _update_account_replica
+        from .models.metatrader_account_replica_update import MetatraderAccountReplicaUpdate
+
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account_replica,
@@ -1335,6 +1380,9 @@ class MetaApi(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import update_expert_advisor as _update_expert_advisor
+        from .models.new_expert_advisor import NewExpertAdvisor
+
         body = _coerce_model(NewExpertAdvisor, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_expert_advisor,
@@ -1373,6 +1421,11 @@ class MetaApi(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            update_provisioning_profile as _update_provisioning_profile,
+        )
+        from .models.provisioning_profile_update import ProvisioningProfileUpdate
+
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
@@ -1412,6 +1465,9 @@ class MetaApi(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import upload_expert_advisor_file as _upload_expert_advisor_file
+        from .models.expert_advisor_file_upload import ExpertAdvisorFileUpload
+
         body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _upload_expert_advisor_file,
@@ -1455,6 +1511,11 @@ class MetaApi(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            upload_provisioning_profile_file as _upload_provisioning_profile_file,
+        )
+        from .models.provisioning_profile_file_upload import ProvisioningProfileFileUpload
+
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _upload_provisioning_profile_file,
@@ -1551,6 +1612,9 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import create_account as _create_account
+        from .models.new_metatrader_account import NewMetatraderAccount
+
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1596,6 +1660,9 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import create_account_replica as _create_account_replica
+        from .models.new_metatrader_account_replica import NewMetatraderAccountReplica
+
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1633,6 +1700,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import create_configuration_link as _create_configuration_link
+
         return await self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
             _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
@@ -1672,6 +1741,9 @@ class AsyncMetaApi(AsyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
+        from .models.new_mt_4_demo_account import NewMt4DemoAccount
+
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1718,6 +1790,9 @@ class AsyncMetaApi(AsyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
+        from .models.new_mt_5_demo_account import NewMt5DemoAccount
+
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1755,6 +1830,11 @@ class AsyncMetaApi(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            create_provisioning_profile as _create_provisioning_profile,
+        )
+        from .models.new_provisioning_profile import NewProvisioningProfile
+
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
@@ -1785,6 +1865,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import delete_account as _delete_account
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(
@@ -1816,6 +1898,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import delete_account_replica as _delete_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
             _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1846,6 +1930,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import delete_expert_advisor as _delete_expert_advisor
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_expert_advisor,
             _delete_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -1874,6 +1960,10 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            delete_provisioning_profile as _delete_provisioning_profile,
+        )
+
         return await self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
             _delete_provisioning_profile._get_kwargs(
@@ -1914,6 +2004,8 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import deploy_account as _deploy_account
+
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account,
             _deploy_account._get_kwargs(
@@ -1952,6 +2044,8 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import deploy_account_replica as _deploy_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
             _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1987,6 +2081,9 @@ class AsyncMetaApi(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_account_features as _enable_account_features
+        from .models.account_features import AccountFeatures
+
         body = _coerce_model(AccountFeatures, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _enable_account_features,
@@ -2022,6 +2119,9 @@ class AsyncMetaApi(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
+        from .models.copy_factory_api_settings import CopyFactoryApiSettings
+
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
@@ -2051,6 +2151,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_metastats_api as _enable_metastats_api
+
         return await self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
             _enable_metastats_api._get_kwargs(account_id=account_id),
@@ -2079,6 +2181,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import enable_risk_management_api as _enable_risk_management_api
+
         return await self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
             _enable_risk_management_api._get_kwargs(account_id=account_id),
@@ -2106,6 +2210,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import get_account as _get_account
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
             _get_account._get_kwargs(account_id=account_id),
@@ -2135,6 +2241,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import get_account_replica as _get_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _get_account_replica,
             _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2165,6 +2273,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import get_expert_advisor as _get_expert_advisor
+
         return await self._call(  # type: ignore[no-any-return]
             _get_expert_advisor,
             _get_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -2193,6 +2303,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
+
         return await self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
             _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
@@ -2220,6 +2332,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.regions import get_region_quotas as _get_region_quotas
+
         return await self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
             _get_region_quotas._get_kwargs(region=region),
@@ -2248,6 +2362,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import increase_reliability as _increase_reliability
+
         return await self._call(  # type: ignore[no-any-return]
             _increase_reliability,
             _increase_reliability._get_kwargs(account_id=account_id),
@@ -2275,6 +2391,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import list_account_replicas as _list_account_replicas
+
         return await self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
             _list_account_replicas._get_kwargs(account_id=account_id),
@@ -2329,6 +2447,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import list_accounts as _list_accounts
+
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -2368,6 +2488,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import list_expert_advisors as _list_expert_advisors
+
         return await self._call(  # type: ignore[no-any-return]
             _list_expert_advisors,
             _list_expert_advisors._get_kwargs(account_id=account_id),
@@ -2412,6 +2534,10 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            list_provisioning_profiles as _list_provisioning_profiles,
+        )
+
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -2439,6 +2565,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.regions import list_regions as _list_regions
+
         return await self._call(  # type: ignore[no-any-return]
             _list_regions,
             _list_regions._get_kwargs(),
@@ -2474,6 +2602,8 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import redeploy_account as _redeploy_account
+
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account,
             _redeploy_account._get_kwargs(
@@ -2512,6 +2642,8 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import redeploy_account_replica as _redeploy_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
             _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2545,6 +2677,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import undeploy_account as _undeploy_account
+
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account,
             _undeploy_account._get_kwargs(
@@ -2576,6 +2710,8 @@ class AsyncMetaApi(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import undeploy_account_replica as _undeploy_account_replica
+
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
             _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2616,6 +2752,9 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.accounts import update_account as _update_account
+        from .models.metatrader_account_update import MetatraderAccountUpdate
+
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -2659,6 +2798,9 @@ class AsyncMetaApi(AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.replicas import update_account_replica as _update_account_replica
+        from .models.metatrader_account_replica_update import MetatraderAccountReplicaUpdate
+
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account_replica,
@@ -2701,6 +2843,9 @@ class AsyncMetaApi(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import update_expert_advisor as _update_expert_advisor
+        from .models.new_expert_advisor import NewExpertAdvisor
+
         body = _coerce_model(NewExpertAdvisor, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_expert_advisor,
@@ -2739,6 +2884,11 @@ class AsyncMetaApi(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            update_provisioning_profile as _update_provisioning_profile,
+        )
+        from .models.provisioning_profile_update import ProvisioningProfileUpdate
+
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
@@ -2778,6 +2928,9 @@ class AsyncMetaApi(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.expert_advisors import upload_expert_advisor_file as _upload_expert_advisor_file
+        from .models.expert_advisor_file_upload import ExpertAdvisorFileUpload
+
         body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _upload_expert_advisor_file,
@@ -2821,6 +2974,11 @@ class AsyncMetaApi(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
+        from .api.provisioning_profiles import (
+            upload_provisioning_profile_file as _upload_provisioning_profile_file,
+        )
+        from .models.provisioning_profile_file_upload import ProvisioningProfileFileUpload
+
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _upload_provisioning_profile_file,

@@ -6,6 +6,8 @@ Importing this package does no work: the facades and their generated clients loa
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -35,6 +37,27 @@ __all__ = [
     "MetaApi",
     "hookimpl",
 ]
+
+
+def _skip_httpx_cli() -> None:
+    """httpx's package imports its command line (``httpx._main``: click, rich and pygments, some
+    40 ms) whenever those are installed, as they are for brokerlink's own. Until httpx is first
+    imported, ``httpx._main`` is a stub whose first use fails that import (httpx then defines its
+    CLI-less ``main``) and removes the stub, so a later ``import httpx._main`` is the real one."""
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    stub = types.ModuleType("httpx._main", "brokerlink's stand-in while httpx is imported")
+
+    def missing(name: str) -> Any:
+        if sys.modules.get("httpx._main") is stub:
+            del sys.modules["httpx._main"]
+        raise AttributeError(name)
+
+    stub.__getattr__ = missing  # type: ignore[method-assign]
+    sys.modules["httpx._main"] = stub
+
+
+_skip_httpx_cli()
 
 
 def __getattr__(name: str) -> Any:

@@ -266,16 +266,12 @@ class AsyncFacade(_Facade):
     _client_class = httpx.AsyncClient
 
     def _default_transport(self) -> httpx.AsyncBaseTransport:
-        # Requests queue on this semaphore, not in httpcore's pool, whose queue costs grow with
-        # every waiting request and whose pool timeout would fail calls that are merely queued
-        # (thousands of concurrent polled creates). Shared by with_options copies.
+        # Requests queue on this semaphore, not in the pool, whose pool timeout would fail calls
+        # that are merely queued (thousands of concurrent polled creates). Shared by copies.
         self._gate = asyncio.Semaphore(POOL_CONNECTIONS)
-        # Keep every connection the gate lets open (httpx keeps 20 by default): a burst above
-        # 20 would otherwise close and reconnect the surplus on every release.
-        limits = httpx.Limits(
-            max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
-        )
-        return httpx.AsyncHTTPTransport(limits=limits)
+        from brokerlink.transports import aiohttp_transport  # aiohttp only for async clients
+
+        return aiohttp_transport(max_connections=POOL_CONNECTIONS)
 
     async def _call(
         self,

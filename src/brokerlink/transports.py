@@ -1,31 +1,41 @@
-"""Optional HTTP transports for the facades' ``transport=`` argument.
+"""HTTP transports for the facades' ``transport=`` argument.
 
-httpx's default async pool (httpcore) scans its whole queue of waiting requests each time a
-connection frees up, so with thousands of concurrent calls on one event loop (mass account
-creation, each polled through 202s) the client itself becomes the bottleneck: measured in
-``benchmarks/concurrent_polls.py``. aiohttp's connector does not; ``brokerlink[aiohttp]``
-plugs it in under the same hook layer through ``httpx-aiohttp``.
+The async facades default to :func:`aiohttp_transport`: httpx's own async pool (httpcore) scans
+its whole queue of waiting requests each time a connection frees up, so with thousands of
+concurrent calls on one event loop (mass account creation, each polled through 202s) the client
+itself becomes the bottleneck, while aiohttp's connector does not
+(``benchmarks/concurrent_polls.py``).
+The sync facades use httpx's ``HTTPTransport``. :func:`httpcore_transport` is httpx's async pool,
+for a caller who wants httpx's networking end to end (HTTP/2 for instance).
 """
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 
-from brokerlink.errors import InvalidRequest
-
-__all__ = ["aiohttp_transport"]
+__all__ = ["aiohttp_transport", "httpcore_transport"]
 
 
-def aiohttp_transport(*, max_connections: int = 100) -> httpx.AsyncBaseTransport:
-    """An aiohttp-backed transport for the async facades (``pip install 'brokerlink[aiohttp]'``).
+def aiohttp_transport(
+    *, max_connections: int = 100, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncBaseTransport:
+    """aiohttp's connection pool under httpx (the async facades' default).
 
-    Use it as ``AsyncMetaApi(token=..., transport=aiohttp_transport())``; everything above the
-    transport (auth, errors, retries, polling, the credential guard) is unchanged.
+    Everything above the transport (auth, errors, retries, polling, the credential guard) is the
+    same on every transport; aiohttp's own exceptions reach the hook layer as httpx's.
     """
-    try:
-        from httpx_aiohttp import AiohttpTransport
-    except ImportError:
-        raise InvalidRequest(
-            "aiohttp_transport() needs the optional dependency: pip install 'brokerlink[aiohttp]'"
-        ) from None
-    return AiohttpTransport(limits=httpx.Limits(max_connections=max_connections))
+    from brokerlink._aiohttp import AiohttpHTTPTransport
+
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
+    return AiohttpHTTPTransport(verify=verify, limits=limits)
+
+
+def httpcore_transport(
+    *, max_connections: int = 100, verify: ssl.SSLContext | bool = True
+) -> httpx.AsyncBaseTransport:
+    """httpx's own async pool, keeping every connection it opens (httpx keeps 20 by default:
+    a burst above 20 would close and reconnect the surplus on every release)."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
+    return httpx.AsyncHTTPTransport(verify=verify, limits=limits)

@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from brokerlink.testing import virtual_time
+from brokerlink.transports import aiohttp_transport
 from tests.cassette_suite.clients import Clients
 from tests.cassette_suite.scrub import SANDBOX_ORIGIN, Scrubber
 from tests.cassette_suite.target import (
@@ -276,8 +277,8 @@ async def clients(target: Target, flavour: str) -> AsyncIterator[Clients]:
 
 
 def _transport(asynchronous: bool) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
-    if asynchronous:
-        return httpx.AsyncHTTPTransport(verify=TLS)
+    if asynchronous:  # the async facades' default, aiohttp: vcrpy replays it through aiohttp's stub
+        return aiohttp_transport(verify=TLS)
     return httpx.HTTPTransport(verify=TLS)
 
 

@@ -282,7 +282,8 @@ class Scrubber:
             name: host if name.lower() == "host" else scrub_header(name, str(value))
             for name, value in request.headers.items()
         }
-        body = request.body
+        # No body is no body: httpx's stub records b"", aiohttp's (the async default) None.
+        body = b"" if request.body is None else request.body
         if isinstance(body, bytes | bytearray):
             content_type = _header(headers, "content-type")
             body, fixed = fixed_multipart_boundary(bytes(body), content_type)

@@ -52,7 +52,7 @@ def modules_after(argv: list[str]) -> set[str]:
 def test_help_loads_nothing_heavy(argv: list[str]) -> None:
     loaded = modules_after(argv)
     heavy = {m for m in loaded if m.split(".")[0] in HEAVY or m.startswith(HEAVY)}
-    assert heavy == set()
+    assert heavy <= {"httpx._main"}  # brokerlink's stand-in, which keeps httpx's CLI out
     generated = {m for m in loaded if m.startswith("brokerlink.generated.")}
     assert generated <= {"brokerlink.generated.cli_manifest"}
     if argv[0] == "call":

@@ -1,0 +1,154 @@
+"""The async transports under the same hook layer: the default (aiohttp) and httpx's own pool
+chosen with ``transport=``: polling, retries, typed errors, closing."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+import brokerlink
+from brokerlink import errors
+from brokerlink._aiohttp import AiohttpHTTPTransport
+from brokerlink.sandbox.testing import SandboxServer
+from brokerlink.testing import instant_waits, virtual_time
+from brokerlink.transports import aiohttp_transport, httpcore_transport
+from tests.boundary.hostile import Action, Close, HostileServer
+from tests.hooks.conftest import CREDENTIALS, fault
+
+ACCOUNT = {
+    "login": "50194988",
+    "password": "aiohttp-secret",
+    "name": "aiohttp",
+    "server": "ICMarketsSC-Demo",
+    "platform": "mt5",
+    "magic": 0,
+}
+DEFAULT: Callable[[], httpx.AsyncBaseTransport | None] = lambda: None  # noqa: E731
+TRANSPORTS = pytest.mark.parametrize(
+    "transport", [DEFAULT, httpcore_transport], ids=["default", "httpcore"]
+)
+
+
+def metaapi(
+    base_url: str, transport: Callable[[], object], max_retries: int | None = None
+) -> brokerlink.AsyncMetaApi:
+    return brokerlink.AsyncMetaApi(
+        base_url=base_url, transport=transport(), max_retries=max_retries, **CREDENTIALS["metaapi"]
+    )
+
+
+def test_the_async_default_is_aiohttp_and_the_sync_default_httpx() -> None:
+    async_client = brokerlink.AsyncB2Core(base_url="http://b2.invalid", **CREDENTIALS["b2core"])
+    assert isinstance(async_client._inner, AiohttpHTTPTransport)
+    assert type(async_client._inner) is type(aiohttp_transport())
+    with brokerlink.BrokerWork(base_url="http://bw.invalid", **CREDENTIALS["brokerwork"]) as sync:
+        assert isinstance(sync._inner, httpx.HTTPTransport)
+    chosen = httpcore_transport()
+    assert brokerlink.AsyncMetaApi(token="t", transport=chosen)._inner is chosen
+
+
+@TRANSPORTS
+async def test_polls_through_202s(sandbox: SandboxServer, transport: Callable[[], object]) -> None:
+    sandbox.sandbox.options.accepted_retries = 2
+    before = len(sandbox.sandbox.metaapi.accounts)
+    with virtual_time(sandbox.clock) as clock:
+        start = clock.now()
+        async with metaapi(sandbox.base_url("metaapi"), transport) as client:
+            created = await client.create_account(body=ACCOUNT)
+    assert created.id and clock.now() == start + 2
+    assert len(sandbox.sandbox.metaapi.accounts) == before + 1
+
+
+@TRANSPORTS
+async def test_retries_and_typed_errors(
+    sandbox: SandboxServer, transport: Callable[[], object]
+) -> None:
+    fault(sandbox, "html-503", times=1, api="metaapi")
+    with instant_waits() as waits:
+        async with metaapi(sandbox.base_url("metaapi"), transport) as client:
+            assert await client.list_regions()
+            with pytest.raises(errors.NotFound):
+                await client.get_account("no-such-account")
+    assert len(waits) == 1
+
+
+@TRANSPORTS
+async def test_refused_connection_is_a_transport_error(transport: Callable[[], object]) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/metaapi"
+    with instant_waits():
+        async with metaapi(url, transport) as client:
+            with pytest.raises(errors.TransportError) as caught:
+                await client.list_regions()
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+
+
+@TRANSPORTS
+async def test_many_concurrent_creates(
+    sandbox: SandboxServer, transport: Callable[[], object]
+) -> None:
+    sandbox.sandbox.options.accepted_retries = 1
+    with instant_waits():
+        async with metaapi(sandbox.base_url("metaapi"), transport) as client:
+            created = await asyncio.gather(
+                *(
+                    client.create_account(body={**ACCOUNT, "login": str(60_000_000 + i)})
+                    for i in range(100)
+                )
+            )
+    assert len({c.id for c in created}) == 100
+
+
+@dataclass
+class Garbage(Action):
+    """A status line that is not HTTP (aiohttp's parser raises its own exception for it)."""
+
+    def run(self, conn: socket.socket) -> bool:
+        conn.sendall(b"HTTP/1.1 twohundred OK\r\n\r\n")
+        return False
+
+
+@dataclass
+class ShortBody(Action):
+    """Fewer body bytes than Content-Length says, then a hang-up."""
+
+    def run(self, conn: socket.socket) -> bool:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n" + b'{"cut": ')
+        return False
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[HostileServer]:
+    server = HostileServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("action", "cause"),
+    [
+        (Garbage(), httpx.RemoteProtocolError),
+        (Close(), httpx.RemoteProtocolError),
+        (ShortBody(), httpx.RemoteProtocolError),
+    ],
+    ids=["garbage-status", "hang-up", "short-body"],
+)
+async def test_aiohttp_faults_arrive_as_httpx_errors_sent_once(
+    hostile: HostileServer, action: Action, cause: type[Exception]
+) -> None:
+    """Never an aiohttp exception, nor a timeout for a hang-up; aiohttp resends nothing."""
+    hostile.reset()
+    hostile.on("/metaapi/", action)
+    with instant_waits():
+        async with metaapi(f"{hostile.url}/metaapi", DEFAULT, max_retries=0) as c:
+            with pytest.raises(errors.TransportError) as caught:
+                await c.list_regions()
+    assert not isinstance(caught.value, errors.ApiTimeout)
+    assert type(caught.value.__cause__) is cause
+    assert hostile.count("/metaapi/") == 1
