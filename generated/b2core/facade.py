@@ -33,17 +33,17 @@ from .models import (
     Account,
     AccountExpansions,
     AccountFilter,
-    AccountList,
     AccountMetrics,
     AccountPatch,
     AccountSortKey,
+    AccountSortKeyValue,
     AccountUpdate,
     NewAccount,
     SortOrder,
+    SortOrderValue,
     Token,
     TokenRequest,
 )
-from .types import UNSET, Unset
 
 _API = "b2core"
 _KEY_HEADERS = {}
@@ -135,7 +135,7 @@ class B2Core(SyncFacade):
     def delete_account(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a trading account
 
         Removes the account from the IB module; nothing is returned.
@@ -156,7 +156,7 @@ class B2Core(SyncFacade):
         self,
         account_id: str,
         *,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
     ) -> Account:
         """Get one trading account
 
@@ -199,13 +199,13 @@ class B2Core(SyncFacade):
     def list_accounts(
         self,
         *,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        sort_by: AccountSortKey | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        filter_: AccountFilter | Mapping[str, Any] | Unset = UNSET,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
-    ) -> AccountList | list[Account]:
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_by: AccountSortKey | AccountSortKeyValue | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        filter_: AccountFilter | Mapping[str, Any] | None = None,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
+    ) -> list[Account]:
         """List trading accounts
 
         Returns the clients' trading accounts matching the filters, one page at a time. Expansions
@@ -233,6 +233,7 @@ class B2Core(SyncFacade):
                 query=query,
             ),
             (200,),
+            shape="items.data",
         )
 
     def patch_account(
@@ -373,7 +374,7 @@ class AsyncB2Core(AsyncFacade):
     async def delete_account(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a trading account
 
         Removes the account from the IB module; nothing is returned.
@@ -394,7 +395,7 @@ class AsyncB2Core(AsyncFacade):
         self,
         account_id: str,
         *,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
     ) -> Account:
         """Get one trading account
 
@@ -437,13 +438,13 @@ class AsyncB2Core(AsyncFacade):
     async def list_accounts(
         self,
         *,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        sort_by: AccountSortKey | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        filter_: AccountFilter | Mapping[str, Any] | Unset = UNSET,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
-    ) -> AccountList | list[Account]:
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_by: AccountSortKey | AccountSortKeyValue | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        filter_: AccountFilter | Mapping[str, Any] | None = None,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
+    ) -> list[Account]:
         """List trading accounts
 
         Returns the clients' trading accounts matching the filters, one page at a time. Expansions
@@ -471,6 +472,7 @@ class AsyncB2Core(AsyncFacade):
                 query=query,
             ),
             (200,),
+            shape="items.data",
         )
 
     async def patch_account(

@@ -41,31 +41,28 @@ from .api.users import get_user_info as _get_user_info
 from .api.users import login_user as _login_user
 from .api.users import update_user as _update_user
 from .models import (
-    AccountInfoResponse,
-    AccountListResponse,
+    AccountInfo,
+    AccountPage,
     ChangeBalanceRequest,
-    CommissionAccountResponse,
-    CommissionLevelsResponse,
+    CommissionAccount,
+    CommissionLevel,
+    CommissionReportPage,
     CommissionReportRequest,
-    CommissionReportResponse,
     CreateIntroduceLinkRequest,
     CreateUserRequest,
-    CreateUserResponse,
-    CustomerListResponse,
-    DealsResponse,
-    Envelope,
-    IntroduceLinkResponse,
+    CustomerPage,
+    Deal,
+    IntroduceLink,
+    LoginResult,
     LoginUserRequest,
-    LoginUserResponse,
     OpenCommissionAccountRequest,
-    PositionsResponse,
+    Position,
     SetAccountOwnerRequest,
     SetCustomerOwnerRequest,
     UpdateUserRequest,
-    UserIdsResponse,
-    UserListResponse,
+    User,
+    UserIdMatch,
 )
-from .types import UNSET, Unset
 
 _API = "brokerwork"
 _KEY_HEADERS = {"tenant_id": "x-api-tenantId", "token": "x-api-token"}
@@ -116,8 +113,8 @@ class BrokerWork(SyncFacade):
         *,
         body: ChangeBalanceRequest | Mapping[str, Any],
         x_api_signature: str,
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Deposit, withdraw or credit an account
 
         Books a balance or credit operation on a trading account. The request must carry an `x-api-
@@ -139,14 +136,15 @@ class BrokerWork(SyncFacade):
             ),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     def create_introduce_link(
         self,
         *,
         body: CreateIntroduceLinkRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> IntroduceLinkResponse:
+        x_language: str | None = None,
+    ) -> IntroduceLink:
         """Create a promotion link
 
         Creates a referral link for agents or direct clients, with the visibility, target page and
@@ -163,14 +161,15 @@ class BrokerWork(SyncFacade):
             _create_introduce_link._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def create_user(
         self,
         *,
         body: CreateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CreateUserResponse:
+        x_language: str | None = None,
+    ) -> User:
         """Create a user
 
         Adds a Broker Work user with a role and, optionally, a commission level, a superior and a
@@ -186,6 +185,7 @@ class BrokerWork(SyncFacade):
             _create_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def get_account_info(
@@ -193,8 +193,8 @@ class BrokerWork(SyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get trading accounts by login
 
         Returns the settings of one or more trading accounts of a server.
@@ -210,14 +210,15 @@ class BrokerWork(SyncFacade):
                 server_id=server_id, account_id=account_id, x_language=x_language
             ),
             (200,),
+            shape="payload-list",
         )
 
     def get_account_info_by_user_id(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get the trading accounts of users
 
         Returns the trading accounts that belong to one or more users.
@@ -230,14 +231,15 @@ class BrokerWork(SyncFacade):
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def get_parent_and_lower_user_info(
         self,
         *,
         user_id: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get a user with superior and subordinates
 
         Returns the given user together with its superior and all users below it in the agent
@@ -251,14 +253,15 @@ class BrokerWork(SyncFacade):
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def get_user_commission_report(
         self,
         *,
         body: CommissionReportRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionReportResponse:
+        x_language: str | None = None,
+    ) -> CommissionReportPage:
         """Get a user's commission report
 
         Returns daily commission rows of a user and, by `level`, of its direct or indirect
@@ -274,14 +277,15 @@ class BrokerWork(SyncFacade):
             _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def get_user_ids(
         self,
         *,
         email: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserIdsResponse:
+        x_language: str | None = None,
+    ) -> list[UserIdMatch]:
         """Look up user ids by email
 
         Finds the ids of the users registered with an email address.
@@ -294,14 +298,15 @@ class BrokerWork(SyncFacade):
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def get_user_info(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get users by id
 
         Returns the profiles of one or more users.
@@ -314,6 +319,7 @@ class BrokerWork(SyncFacade):
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def list_accounts(
@@ -322,10 +328,10 @@ class BrokerWork(SyncFacade):
         server_id: str,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> AccountListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> AccountPage:
         """List trading accounts registered in a period
 
         Pages through the accounts of a server registered between two times.
@@ -345,6 +351,7 @@ class BrokerWork(SyncFacade):
                 server_id=server_id, from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     def list_customers(
@@ -352,10 +359,10 @@ class BrokerWork(SyncFacade):
         *,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> CustomerListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> CustomerPage:
         """List customers created in a period
 
         Pages through the CRM customers created between two times.
@@ -374,6 +381,7 @@ class BrokerWork(SyncFacade):
                 from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     def list_deals(
@@ -381,10 +389,10 @@ class BrokerWork(SyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> DealsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Deal]:
         """List closed deals
 
         Returns the closed trades of trading accounts, optionally limited to a time window.
@@ -407,13 +415,14 @@ class BrokerWork(SyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     def list_levels(
         self,
         *,
-        x_language: str | Unset = UNSET,
-    ) -> CommissionLevelsResponse:
+        x_language: str | None = None,
+    ) -> list[CommissionLevel]:
         """List commission levels
 
         Returns the commission levels configured for the tenant; their ids are the `levelId` values
@@ -426,6 +435,7 @@ class BrokerWork(SyncFacade):
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def list_positions(
@@ -433,10 +443,10 @@ class BrokerWork(SyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> PositionsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Position]:
         """List open positions
 
         Returns the open positions of trading accounts, optionally limited to positions opened in a
@@ -460,14 +470,15 @@ class BrokerWork(SyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     def login_user(
         self,
         *,
         body: LoginUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> LoginUserResponse:
+        x_language: str | None = None,
+    ) -> LoginResult:
         """Check a user's credentials
 
         Verifies a user's email and password, e.g. for single sign-on from the broker's own site,
@@ -483,14 +494,15 @@ class BrokerWork(SyncFacade):
             _login_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def open_commission_account(
         self,
         *,
         body: OpenCommissionAccountRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionAccountResponse:
+        x_language: str | None = None,
+    ) -> CommissionAccount:
         """Open a commission account
 
         Opens a trading account on a server to receive an agent's commission and answers its login
@@ -507,14 +519,15 @@ class BrokerWork(SyncFacade):
             _open_commission_account._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def set_account_owner(
         self,
         *,
         body: SetAccountOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Assign a trading account to a user
 
         Makes a Broker Work user the owner of a trading account.
@@ -529,14 +542,15 @@ class BrokerWork(SyncFacade):
             _set_account_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     def set_customer_owner(
         self,
         *,
         body: SetCustomerOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Change a customer's owner or referrer
 
         Reassigns a CRM customer to another owner and/or referrer.
@@ -551,14 +565,15 @@ class BrokerWork(SyncFacade):
             _set_customer_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     def update_user(
         self,
         *,
         body: UpdateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Update a user
 
         Changes the profile, role, level, superior or bound account of an existing user; only the
@@ -574,6 +589,7 @@ class BrokerWork(SyncFacade):
             _update_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
 
@@ -622,8 +638,8 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         body: ChangeBalanceRequest | Mapping[str, Any],
         x_api_signature: str,
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Deposit, withdraw or credit an account
 
         Books a balance or credit operation on a trading account. The request must carry an `x-api-
@@ -645,14 +661,15 @@ class AsyncBrokerWork(AsyncFacade):
             ),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     async def create_introduce_link(
         self,
         *,
         body: CreateIntroduceLinkRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> IntroduceLinkResponse:
+        x_language: str | None = None,
+    ) -> IntroduceLink:
         """Create a promotion link
 
         Creates a referral link for agents or direct clients, with the visibility, target page and
@@ -669,14 +686,15 @@ class AsyncBrokerWork(AsyncFacade):
             _create_introduce_link._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def create_user(
         self,
         *,
         body: CreateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CreateUserResponse:
+        x_language: str | None = None,
+    ) -> User:
         """Create a user
 
         Adds a Broker Work user with a role and, optionally, a commission level, a superior and a
@@ -692,6 +710,7 @@ class AsyncBrokerWork(AsyncFacade):
             _create_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def get_account_info(
@@ -699,8 +718,8 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get trading accounts by login
 
         Returns the settings of one or more trading accounts of a server.
@@ -716,14 +735,15 @@ class AsyncBrokerWork(AsyncFacade):
                 server_id=server_id, account_id=account_id, x_language=x_language
             ),
             (200,),
+            shape="payload-list",
         )
 
     async def get_account_info_by_user_id(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get the trading accounts of users
 
         Returns the trading accounts that belong to one or more users.
@@ -736,14 +756,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def get_parent_and_lower_user_info(
         self,
         *,
         user_id: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get a user with superior and subordinates
 
         Returns the given user together with its superior and all users below it in the agent
@@ -757,14 +778,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def get_user_commission_report(
         self,
         *,
         body: CommissionReportRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionReportResponse:
+        x_language: str | None = None,
+    ) -> CommissionReportPage:
         """Get a user's commission report
 
         Returns daily commission rows of a user and, by `level`, of its direct or indirect
@@ -780,14 +802,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def get_user_ids(
         self,
         *,
         email: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserIdsResponse:
+        x_language: str | None = None,
+    ) -> list[UserIdMatch]:
         """Look up user ids by email
 
         Finds the ids of the users registered with an email address.
@@ -800,14 +823,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def get_user_info(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get users by id
 
         Returns the profiles of one or more users.
@@ -820,6 +844,7 @@ class AsyncBrokerWork(AsyncFacade):
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def list_accounts(
@@ -828,10 +853,10 @@ class AsyncBrokerWork(AsyncFacade):
         server_id: str,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> AccountListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> AccountPage:
         """List trading accounts registered in a period
 
         Pages through the accounts of a server registered between two times.
@@ -851,6 +876,7 @@ class AsyncBrokerWork(AsyncFacade):
                 server_id=server_id, from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     async def list_customers(
@@ -858,10 +884,10 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> CustomerListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> CustomerPage:
         """List customers created in a period
 
         Pages through the CRM customers created between two times.
@@ -880,6 +906,7 @@ class AsyncBrokerWork(AsyncFacade):
                 from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     async def list_deals(
@@ -887,10 +914,10 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> DealsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Deal]:
         """List closed deals
 
         Returns the closed trades of trading accounts, optionally limited to a time window.
@@ -913,13 +940,14 @@ class AsyncBrokerWork(AsyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     async def list_levels(
         self,
         *,
-        x_language: str | Unset = UNSET,
-    ) -> CommissionLevelsResponse:
+        x_language: str | None = None,
+    ) -> list[CommissionLevel]:
         """List commission levels
 
         Returns the commission levels configured for the tenant; their ids are the `levelId` values
@@ -932,6 +960,7 @@ class AsyncBrokerWork(AsyncFacade):
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def list_positions(
@@ -939,10 +968,10 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> PositionsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Position]:
         """List open positions
 
         Returns the open positions of trading accounts, optionally limited to positions opened in a
@@ -966,14 +995,15 @@ class AsyncBrokerWork(AsyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     async def login_user(
         self,
         *,
         body: LoginUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> LoginUserResponse:
+        x_language: str | None = None,
+    ) -> LoginResult:
         """Check a user's credentials
 
         Verifies a user's email and password, e.g. for single sign-on from the broker's own site,
@@ -989,14 +1019,15 @@ class AsyncBrokerWork(AsyncFacade):
             _login_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def open_commission_account(
         self,
         *,
         body: OpenCommissionAccountRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionAccountResponse:
+        x_language: str | None = None,
+    ) -> CommissionAccount:
         """Open a commission account
 
         Opens a trading account on a server to receive an agent's commission and answers its login
@@ -1013,14 +1044,15 @@ class AsyncBrokerWork(AsyncFacade):
             _open_commission_account._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def set_account_owner(
         self,
         *,
         body: SetAccountOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Assign a trading account to a user
 
         Makes a Broker Work user the owner of a trading account.
@@ -1035,14 +1067,15 @@ class AsyncBrokerWork(AsyncFacade):
             _set_account_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     async def set_customer_owner(
         self,
         *,
         body: SetCustomerOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Change a customer's owner or referrer
 
         Reassigns a CRM customer to another owner and/or referrer.
@@ -1057,14 +1090,15 @@ class AsyncBrokerWork(AsyncFacade):
             _set_customer_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     async def update_user(
         self,
         *,
         body: UpdateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Update a user
 
         Changes the profile, role, level, superior or bound account of an existing user; only the
@@ -1080,4 +1114,5 @@ class AsyncBrokerWork(AsyncFacade):
             _update_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )

@@ -64,11 +64,15 @@ from .api.replicas import update_account_replica as _update_account_replica
 from .models import (
     AccountFeatures,
     AccountState,
+    AccountStateValue,
     AccountType,
+    AccountTypeValue,
     ConfigurationLink,
     ConnectionStatus,
+    ConnectionStatusValue,
     CopyFactoryApiSettings,
     CopyFactoryRole,
+    CopyFactoryRoleValue,
     CreatedProvisioningProfile,
     CreatedResource,
     DemoAccountCredentials,
@@ -80,6 +84,7 @@ from .models import (
     MetatraderAccountReplicaUpdate,
     MetatraderAccountUpdate,
     MetatraderVersion,
+    MetatraderVersionValue,
     NewExpertAdvisor,
     NewMetatraderAccount,
     NewMetatraderAccountReplica,
@@ -90,12 +95,14 @@ from .models import (
     ProvisioningProfileFileUpload,
     ProvisioningProfileList,
     ProvisioningProfileStatus,
+    ProvisioningProfileStatusValue,
     ProvisioningProfileType,
+    ProvisioningProfileTypeValue,
     ProvisioningProfileUpdate,
     RegionQuotas,
     SortOrder,
+    SortOrderValue,
 )
-from .types import UNSET, Unset
 
 if TYPE_CHECKING:
     from brokerlink.credentials import CredentialStore
@@ -215,7 +222,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        ttl_in_days: int | Unset = UNSET,
+        ttl_in_days: int | None = None,
     ) -> ConfigurationLink:
         """Make a link for the end user to configure an account.
 
@@ -332,8 +339,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = False,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = False,
+    ) -> None:
         """Remove a trading account.
 
         Stops the account's API server and removes the account together with its stored state (such
@@ -358,7 +365,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove a replica.
 
         Stops the replica's API server and removes the replica.
@@ -381,7 +388,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         expert_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove an expert advisor.
 
         Removes the expert advisor and its uploaded file from the account.
@@ -403,7 +410,7 @@ class MetaApi(SyncFacade):
     def delete_provisioning_profile(
         self,
         provisioning_profile_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a provisioning profile.
 
         Removes a provisioning profile; the accounts created from it must be removed first.
@@ -426,8 +433,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Start the API server of an account.
 
         Starts the API server and trading terminal of the account; ignored when it already runs.
@@ -452,7 +459,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Start the API server of a replica.
 
         Starts the replica's API server and trading terminal; ignored when it already runs.
@@ -476,7 +483,7 @@ class MetaApi(SyncFacade):
         account_id: str,
         *,
         body: AccountFeatures | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on several paid features of an account at once.
 
         One call for what the enable-* switches do one by one (CopyFactory roles and slots, the risk
@@ -503,7 +510,7 @@ class MetaApi(SyncFacade):
         account_id: str,
         *,
         body: CopyFactoryApiSettings | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on the CopyFactory API for an account.
 
         Gives the account CopyFactory roles (strategy provider and/or subscriber) and reserves
@@ -527,7 +534,7 @@ class MetaApi(SyncFacade):
     def enable_metastats_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the MetaStats API for an account.
 
         Enables the (paid) MetaStats API on the account; the account is stopped briefly meanwhile.
@@ -547,7 +554,7 @@ class MetaApi(SyncFacade):
     def enable_risk_management_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the risk management API for an account.
 
         Enables the (paid) risk management API on the account; the account is stopped briefly
@@ -674,7 +681,7 @@ class MetaApi(SyncFacade):
     def increase_reliability(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Switch an account to high reliability.
 
         Raises the account's reliability to improve its expected uptime (a paid option). The account
@@ -715,24 +722,23 @@ class MetaApi(SyncFacade):
     def list_accounts(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: list[MetatraderVersion] | Unset = UNSET,
-        type_: list[AccountType] | Unset = UNSET,
-        state: list[AccountState] | Unset = UNSET,
-        deployment_status: list[str] | Unset = UNSET,
-        connection_status: list[ConnectionStatus] | Unset = UNSET,
-        query: str | Unset = UNSET,
-        provisioning_profile_id: str | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        region: list[str] | Unset = UNSET,
-        copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[MetatraderAccount] | MetatraderAccountList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> list[MetatraderAccount]:
         """List the user's trading accounts.
 
-        Returns the accounts of the current user, filtered and paginated by the query parameters.
-        Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of accounts to skip (0 or more). Defaults to 0.
@@ -747,8 +753,6 @@ class MetaApi(SyncFacade):
             sort_order: Sort direction.
             region: Keep only accounts deployed in these regions.
             copy_factory_roles: Keep only accounts having these CopyFactory roles.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -765,9 +769,65 @@ class MetaApi(SyncFacade):
                 sort_order=sort_order,
                 region=region,
                 copy_factory_roles=copy_factory_roles,
-                api_version=api_version,
             ),
             (200,),
+            shape="items.items",
+        )
+
+    def list_accounts_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> MetatraderAccountList:
+        """List the user's trading accounts, as a counted page (``count`` and ``items``).
+
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of accounts to skip (0 or more). Defaults to 0.
+            limit: Maximum number of accounts to return (1 to 1000). Defaults to 1000.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
+            sort_order: Sort direction.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+        """
+        return self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
+                offset=offset,
+                limit=limit,
+                version=version,
+                type_=type_,
+                state=state,
+                deployment_status=deployment_status,
+                connection_status=connection_status,
+                query=query,
+                provisioning_profile_id=provisioning_profile_id,
+                sort_order=sort_order,
+                region=region,
+                copy_factory_roles=copy_factory_roles,
+                api_version="2",
+            ),
+            (200,),
+            shape="page",
         )
 
     def list_expert_advisors(
@@ -794,18 +854,17 @@ class MetaApi(SyncFacade):
     def list_provisioning_profiles(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: MetatraderVersion | Unset = UNSET,
-        type_: ProvisioningProfileType | Unset = UNSET,
-        status: ProvisioningProfileStatus | Unset = UNSET,
-        query: str | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[ProvisioningProfile] | ProvisioningProfileList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> list[ProvisioningProfile]:
         """List the user's provisioning profiles.
 
         Returns the provisioning profiles of the current user, filtered and paginated by the query
-        parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of profiles to skip (0 or more). Defaults to 0.
@@ -816,8 +875,40 @@ class MetaApi(SyncFacade):
                 activated by the vendor's staff after their files are uploaded.
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: Text matched against the profile name.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
+        """
+        return self._call(  # type: ignore[no-any-return]
+            _list_provisioning_profiles,
+            _list_provisioning_profiles._get_kwargs(
+                offset=offset, limit=limit, version=version, type_=type_, status=status, query=query
+            ),
+            (200,),
+            shape="items.items",
+        )
+
+    def list_provisioning_profiles_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> ProvisioningProfileList:
+        """List the user's provisioning profiles, as a counted page (``count`` and ``items``).
+
+        Returns the provisioning profiles of the current user, filtered and paginated by the query
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of profiles to skip (0 or more). Defaults to 0.
+            limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
+            version: MetaTrader version number.
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
+            status: Profile status; a `new` profile becomes `active` once its files are uploaded.
+            query: Text matched against the profile name.
         """
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -828,9 +919,10 @@ class MetaApi(SyncFacade):
                 type_=type_,
                 status=status,
                 query=query,
-                api_version=api_version,
+                api_version="2",
             ),
             (200,),
+            shape="page",
         )
 
     def list_regions(
@@ -850,8 +942,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Restart the API server of an account.
 
         Stops and immediately starts the account again, for instance to apply updated settings.
@@ -876,7 +968,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Restart the API server of a replica.
 
         Stops and immediately starts the replica again.
@@ -899,8 +991,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Stop the API server of an account.
 
         Stops the API server and trading terminal of the account; ignored when it is already
@@ -926,7 +1018,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Stop the API server of a replica.
 
         Stops the replica's API server and trading terminal; ignored when it is already stopped.
@@ -950,7 +1042,7 @@ class MetaApi(SyncFacade):
         account_id: str,
         *,
         body: MetatraderAccountUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a trading account.
 
         Changes the writable settings of an account. The new settings take effect after the account
@@ -977,7 +1069,7 @@ class MetaApi(SyncFacade):
         replica_id: str,
         *,
         body: MetatraderAccountReplicaUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a replica.
 
         Changes the writable settings of a replica.
@@ -1008,7 +1100,7 @@ class MetaApi(SyncFacade):
         expert_id: str,
         *,
         body: NewExpertAdvisor | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Create or update an expert advisor.
 
         Writes the advisor's chart settings and preset under the caller's id, creating the advisor
@@ -1040,7 +1132,7 @@ class MetaApi(SyncFacade):
         provisioning_profile_id: str,
         *,
         body: ProvisioningProfileUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a provisioning profile.
 
         Changes the writable fields of a provisioning profile (its name).
@@ -1069,7 +1161,7 @@ class MetaApi(SyncFacade):
         expert_id: str,
         *,
         body: ExpertAdvisorFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload the program file of an expert advisor.
 
         Stores the compiled advisor (an .ex4 or .ex5 file) for an advisor already written with
@@ -1100,7 +1192,7 @@ class MetaApi(SyncFacade):
         file_name: str,
         *,
         body: ProvisioningProfileFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload a server file to a provisioning profile.
 
         Uploads one of the broker files a profile needs (servers.dat for MetaTrader 5, broker.srv
@@ -1240,7 +1332,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        ttl_in_days: int | Unset = UNSET,
+        ttl_in_days: int | None = None,
     ) -> ConfigurationLink:
         """Make a link for the end user to configure an account.
 
@@ -1357,8 +1449,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = False,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = False,
+    ) -> None:
         """Remove a trading account.
 
         Stops the account's API server and removes the account together with its stored state (such
@@ -1383,7 +1475,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove a replica.
 
         Stops the replica's API server and removes the replica.
@@ -1406,7 +1498,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         expert_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove an expert advisor.
 
         Removes the expert advisor and its uploaded file from the account.
@@ -1428,7 +1520,7 @@ class AsyncMetaApi(AsyncFacade):
     async def delete_provisioning_profile(
         self,
         provisioning_profile_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a provisioning profile.
 
         Removes a provisioning profile; the accounts created from it must be removed first.
@@ -1451,8 +1543,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Start the API server of an account.
 
         Starts the API server and trading terminal of the account; ignored when it already runs.
@@ -1477,7 +1569,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Start the API server of a replica.
 
         Starts the replica's API server and trading terminal; ignored when it already runs.
@@ -1501,7 +1593,7 @@ class AsyncMetaApi(AsyncFacade):
         account_id: str,
         *,
         body: AccountFeatures | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on several paid features of an account at once.
 
         One call for what the enable-* switches do one by one (CopyFactory roles and slots, the risk
@@ -1528,7 +1620,7 @@ class AsyncMetaApi(AsyncFacade):
         account_id: str,
         *,
         body: CopyFactoryApiSettings | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on the CopyFactory API for an account.
 
         Gives the account CopyFactory roles (strategy provider and/or subscriber) and reserves
@@ -1552,7 +1644,7 @@ class AsyncMetaApi(AsyncFacade):
     async def enable_metastats_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the MetaStats API for an account.
 
         Enables the (paid) MetaStats API on the account; the account is stopped briefly meanwhile.
@@ -1572,7 +1664,7 @@ class AsyncMetaApi(AsyncFacade):
     async def enable_risk_management_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the risk management API for an account.
 
         Enables the (paid) risk management API on the account; the account is stopped briefly
@@ -1699,7 +1791,7 @@ class AsyncMetaApi(AsyncFacade):
     async def increase_reliability(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Switch an account to high reliability.
 
         Raises the account's reliability to improve its expected uptime (a paid option). The account
@@ -1740,24 +1832,23 @@ class AsyncMetaApi(AsyncFacade):
     async def list_accounts(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: list[MetatraderVersion] | Unset = UNSET,
-        type_: list[AccountType] | Unset = UNSET,
-        state: list[AccountState] | Unset = UNSET,
-        deployment_status: list[str] | Unset = UNSET,
-        connection_status: list[ConnectionStatus] | Unset = UNSET,
-        query: str | Unset = UNSET,
-        provisioning_profile_id: str | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        region: list[str] | Unset = UNSET,
-        copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[MetatraderAccount] | MetatraderAccountList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> list[MetatraderAccount]:
         """List the user's trading accounts.
 
-        Returns the accounts of the current user, filtered and paginated by the query parameters.
-        Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of accounts to skip (0 or more). Defaults to 0.
@@ -1772,8 +1863,6 @@ class AsyncMetaApi(AsyncFacade):
             sort_order: Sort direction.
             region: Keep only accounts deployed in these regions.
             copy_factory_roles: Keep only accounts having these CopyFactory roles.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
@@ -1790,9 +1879,65 @@ class AsyncMetaApi(AsyncFacade):
                 sort_order=sort_order,
                 region=region,
                 copy_factory_roles=copy_factory_roles,
-                api_version=api_version,
             ),
             (200,),
+            shape="items.items",
+        )
+
+    async def list_accounts_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> MetatraderAccountList:
+        """List the user's trading accounts, as a counted page (``count`` and ``items``).
+
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of accounts to skip (0 or more). Defaults to 0.
+            limit: Maximum number of accounts to return (1 to 1000). Defaults to 1000.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
+            sort_order: Sort direction.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+        """
+        return await self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
+                offset=offset,
+                limit=limit,
+                version=version,
+                type_=type_,
+                state=state,
+                deployment_status=deployment_status,
+                connection_status=connection_status,
+                query=query,
+                provisioning_profile_id=provisioning_profile_id,
+                sort_order=sort_order,
+                region=region,
+                copy_factory_roles=copy_factory_roles,
+                api_version="2",
+            ),
+            (200,),
+            shape="page",
         )
 
     async def list_expert_advisors(
@@ -1819,18 +1964,17 @@ class AsyncMetaApi(AsyncFacade):
     async def list_provisioning_profiles(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: MetatraderVersion | Unset = UNSET,
-        type_: ProvisioningProfileType | Unset = UNSET,
-        status: ProvisioningProfileStatus | Unset = UNSET,
-        query: str | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[ProvisioningProfile] | ProvisioningProfileList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> list[ProvisioningProfile]:
         """List the user's provisioning profiles.
 
         Returns the provisioning profiles of the current user, filtered and paginated by the query
-        parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of profiles to skip (0 or more). Defaults to 0.
@@ -1841,8 +1985,40 @@ class AsyncMetaApi(AsyncFacade):
                 activated by the vendor's staff after their files are uploaded.
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: Text matched against the profile name.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
+        """
+        return await self._call(  # type: ignore[no-any-return]
+            _list_provisioning_profiles,
+            _list_provisioning_profiles._get_kwargs(
+                offset=offset, limit=limit, version=version, type_=type_, status=status, query=query
+            ),
+            (200,),
+            shape="items.items",
+        )
+
+    async def list_provisioning_profiles_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> ProvisioningProfileList:
+        """List the user's provisioning profiles, as a counted page (``count`` and ``items``).
+
+        Returns the provisioning profiles of the current user, filtered and paginated by the query
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of profiles to skip (0 or more). Defaults to 0.
+            limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
+            version: MetaTrader version number.
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
+            status: Profile status; a `new` profile becomes `active` once its files are uploaded.
+            query: Text matched against the profile name.
         """
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
@@ -1853,9 +2029,10 @@ class AsyncMetaApi(AsyncFacade):
                 type_=type_,
                 status=status,
                 query=query,
-                api_version=api_version,
+                api_version="2",
             ),
             (200,),
+            shape="page",
         )
 
     async def list_regions(
@@ -1875,8 +2052,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Restart the API server of an account.
 
         Stops and immediately starts the account again, for instance to apply updated settings.
@@ -1901,7 +2078,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Restart the API server of a replica.
 
         Stops and immediately starts the replica again.
@@ -1924,8 +2101,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Stop the API server of an account.
 
         Stops the API server and trading terminal of the account; ignored when it is already
@@ -1951,7 +2128,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Stop the API server of a replica.
 
         Stops the replica's API server and trading terminal; ignored when it is already stopped.
@@ -1975,7 +2152,7 @@ class AsyncMetaApi(AsyncFacade):
         account_id: str,
         *,
         body: MetatraderAccountUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a trading account.
 
         Changes the writable settings of an account. The new settings take effect after the account
@@ -2002,7 +2179,7 @@ class AsyncMetaApi(AsyncFacade):
         replica_id: str,
         *,
         body: MetatraderAccountReplicaUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a replica.
 
         Changes the writable settings of a replica.
@@ -2033,7 +2210,7 @@ class AsyncMetaApi(AsyncFacade):
         expert_id: str,
         *,
         body: NewExpertAdvisor | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Create or update an expert advisor.
 
         Writes the advisor's chart settings and preset under the caller's id, creating the advisor
@@ -2065,7 +2242,7 @@ class AsyncMetaApi(AsyncFacade):
         provisioning_profile_id: str,
         *,
         body: ProvisioningProfileUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a provisioning profile.
 
         Changes the writable fields of a provisioning profile (its name).
@@ -2094,7 +2271,7 @@ class AsyncMetaApi(AsyncFacade):
         expert_id: str,
         *,
         body: ExpertAdvisorFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload the program file of an expert advisor.
 
         Stores the compiled advisor (an .ex4 or .ex5 file) for an advisor already written with
@@ -2125,7 +2302,7 @@ class AsyncMetaApi(AsyncFacade):
         file_name: str,
         *,
         body: ProvisioningProfileFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload a server file to a provisioning profile.
 
         Uploads one of the broker files a profile needs (servers.dat for MetaTrader 5, broker.srv
