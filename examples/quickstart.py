@@ -31,7 +31,7 @@ def main() -> None:
             base_url=sandbox.base_url("brokerwork"), tenant_id="T001117", token="demo-token"
         ) as bw:
             info = bw.get_account_info(server_id="1", account_id=["3004272", "3004273"])
-            print(f"Broker Work: {len(info.data or [])} accounts, mcode {info.mcode}")
+            print(f"Broker Work: {len(info)} accounts")
             try:
                 bw.get_account_info(server_id="BW_INVALID_SERVERID", account_id=["1"])
             except errors.ValidationError as exc:
@@ -40,8 +40,7 @@ def main() -> None:
             base_url=sandbox.base_url("b2core"), client_id="demo", client_secret="demo-secret"
         ) as b2:
             accounts = b2.list_accounts(filter_={"currency": "USD"}, limit=5)
-            rows = accounts if isinstance(accounts, list) else accounts.data
-            for account in rows:
+            for account in accounts:
                 print(f"B2Core: account {account.number} balance {account.balance!r}")
 
 

@@ -998,7 +998,7 @@ APIS: dict[str, Any] = {
                 "method": "list_accounts",
                 "http": "GET /users/current/accounts",
                 "summary": "List the user's trading accounts.",
-                "description": "Returns the accounts of the current user, filtered and paginated by the query parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.",
+                "description": "Returns the accounts of the current user, filtered and paginated by the query parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.",
                 "params": [
                     {
                         "name": "offset",
@@ -1125,14 +1125,6 @@ APIS: dict[str, Any] = {
                         "items": {"type": "string", "enum": ["PROVIDER", "SUBSCRIBER"]},
                         "description": "Keep only accounts having these CopyFactory roles.",
                     },
-                    {
-                        "name": "api-version",
-                        "python": "api_version",
-                        "in": "header",
-                        "required": False,
-                        "type": "string",
-                        "description": "Response format version. `1` (default) answers a bare array, `2` a `{count, items}` page.",
-                    },
                 ],
                 "body": None,
                 "polls": False,
@@ -1161,7 +1153,7 @@ APIS: dict[str, Any] = {
                 "method": "list_provisioning_profiles",
                 "http": "GET /users/current/provisioning-profiles",
                 "summary": "List the user's provisioning profiles.",
-                "description": "Returns the provisioning profiles of the current user, filtered and paginated by the query parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.",
+                "description": "Returns the provisioning profiles of the current user, filtered and paginated by the query parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.",
                 "params": [
                     {
                         "name": "offset",
@@ -1213,14 +1205,6 @@ APIS: dict[str, Any] = {
                         "required": False,
                         "type": "string",
                         "description": "Text matched against the profile name.",
-                    },
-                    {
-                        "name": "api-version",
-                        "python": "api_version",
-                        "in": "header",
-                        "required": False,
-                        "type": "string",
-                        "description": "Response format version. `1` (default) answers a bare array, `2` a `{count, items}` page.",
                     },
                 ],
                 "body": None,

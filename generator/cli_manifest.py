@@ -157,6 +157,8 @@ def api_manifest(
             ):
                 for prop in props:
                     wire = prop.name.get_untrusted_value()
+                    if wire == raw_op.get("x-brokerlink-page-form", {}).get("header"):
+                        continue  # the facade method of the plain form does not take it
                     params.append(
                         _param(resolve, raw_params[(wire, location)], prop.python_name, location)
                     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import textwrap
 from collections.abc import Callable
@@ -27,6 +28,7 @@ class FacadeMethod:
     has_body: bool = False
     return_type: str = "None"
     doc: str = ""
+    shape: str = ""  # "items" or "page": the one form a list operation of two forms returns
 
 
 def _code(value: Any) -> str:
@@ -80,6 +82,19 @@ def _raises_section(rows: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
+def accepting_values(prop: Any) -> str:
+    """A parameter's declaration where an enum (or a list of one) also takes its plain values,
+    typed as the enum's ``<Enum>Value`` Literal: ``sort_order="asc"`` passes the type checker,
+    ``"up"`` does not (though an unknown value is still sent as it is, for newer values)."""
+    declaration = _code(prop.to_string())
+    inner = getattr(prop, "inner_property", None)
+    enum = inner if hasattr(inner, "values") else prop if hasattr(prop, "values") else None
+    if enum is None:
+        return declaration
+    name = str(enum.class_info.name)
+    return re.sub(rf"\b{name}\b", f"{name} | {name}Value", declaration, count=1)
+
+
 def snake_case(operation_id: str) -> str:
     """operations.md's rule: split before each capital (``createMt4DemoAccount`` ->
     ``create_mt4_demo_account``), digits stay with the word they follow."""
@@ -130,7 +145,7 @@ def _plan(
             method.prelude.append(f"{py} = _coerce_model({model}, {py}, {py!r})")
             method.models.append((str(prop.class_info.module_name), model))
         else:
-            method.params.append(_code(prop.to_string()))
+            method.params.append(accepting_values(prop))
         method.call_args.append(f"{py}={py}")
     if method.params[-1] == "*":
         method.params.pop()
@@ -138,10 +153,82 @@ def _plan(
     return method
 
 
+def _list_type(union: str) -> str:
+    """The ``list[...]`` member of a return type union (a list operation of two forms)."""
+    return next(t for t in union.split(" | ") if t.startswith("list["))
+
+
+def _page_forms(method: FacadeMethod, form: dict[str, str]) -> list[FacadeMethod]:
+    """A list operation that answers a bare array or, asked by a header, a counted page becomes
+    two methods with one return type each: ``list_x`` (the items) and ``list_x_page``."""
+    header = snake_case(form["header"].replace("-", "_")).replace("__", "_")
+    items = _list_type(method.return_type)
+    keep = [p for p in method.params if not p.startswith(f"{header}:")]
+    args = [a for a in method.call_args if not a.startswith(f"{header}=")]
+    doc = re.sub(rf"\n    {header}: .*(\n        .*)*", "", method.doc)
+    plain = dataclasses.replace(
+        method, params=keep, call_args=args, return_type=items, shape="items.items", doc=doc
+    )
+    summary, _, rest = doc.partition("\n\n")
+    page_doc = f"{summary.rstrip('.')}, as a counted page (``count`` and ``items``).\n\n{rest}"
+    paged = dataclasses.replace(
+        plain,
+        name=f"{method.name}_page",
+        call_args=[*args, f"{header}={form['value']!r}"],
+        return_type=form["page"],
+        shape="page",
+        doc=page_doc,
+    )
+    return [plain, paged]
+
+
+def value_aliases(openapi: Any) -> list[tuple[str, str]]:
+    """(module, enum name) of every enum: its module also defines ``<Enum>Value``."""
+    return sorted((str(e.class_info.module_name), str(e.class_info.name)) for e in openapi.enums)
+
+
+def value_alias_names(openapi: Any) -> list[str]:
+    return [f"{name}Value" for _, name in value_aliases(openapi)]
+
+
 def model_names(openapi: Any) -> list[str]:
-    """Every model and enum class of the package (the facade imports what it uses, for its
-    annotations only: a method imports its operation's module and models when first called)."""
-    return sorted({str(m.class_info.name) for m in [*openapi.models, *openapi.enums]})
+    """Every model and enum class of the package and the enums' value aliases (the facade
+    imports what it uses, for its annotations only: a method imports its operation's module and
+    models when first called)."""
+    names = {str(m.class_info.name) for m in [*openapi.models, *openapi.enums]}
+    return sorted(names | set(value_alias_names(openapi)))
+
+
+def _unwrap(method: FacadeMethod, openapi: Any, payload: str) -> None:
+    """Return the envelope's ``payload`` field in one shape: a list where the vendor sends an
+    item or a list of them (or a bare list), the model where it sends one, None where the spec
+    gives the payload no schema."""
+    envelope = next(
+        (m for m in openapi.models if str(m.class_info.name) == method.return_type), None
+    )
+    field = (
+        next(
+            (
+                p
+                for p in (envelope.required_properties + envelope.optional_properties)
+                if _text(p.name) == payload
+            ),
+            None,
+        )
+        if envelope is not None
+        else None
+    )
+    if field is None:
+        return
+    kinds = [k.strip() for k in _code(field.get_type_string(no_optional=True)).split(" | ")]
+    kinds = [k for k in kinds if k != "None"]
+    lists = [k for k in kinds if k.startswith("list[")]
+    if lists:
+        method.return_type, method.shape = lists[0], "payload-list"
+    elif kinds == ["Any"]:
+        method.return_type, method.shape = "None", "payload-none"
+    else:
+        method.return_type, method.shape = " | ".join(kinds), "payload"
 
 
 def facade_methods(
@@ -149,6 +236,7 @@ def facade_methods(
     raw_operation: Callable[[Any], dict[str, Any]],
     raw_parameter: Callable[[Any, Any], Any],
     raises: Callable[[dict[str, Any], bool], list[tuple[str, str]]] = lambda raw, coerces: [],
+    payload: str = "",
 ) -> list[FacadeMethod]:
     """The methods, each with its docstring; ``raises(raw operation, coerces an argument)``
     gives the rows of its ``Raises:`` section."""
@@ -172,7 +260,10 @@ def facade_methods(
                 if not (low >= 200 and high < 300) or low != high or (polls and low == 202):
                     continue
                 success.append(low)
-                type_string = _code(response.prop.get_type_string())
+                documented = raw.get("responses", {}).get(str(low), {})
+                type_string = (
+                    _code(response.prop.get_type_string()) if documented.get("content") else "None"
+                )
                 if type_string not in types:
                     types.append(type_string)
             if not success:
@@ -182,5 +273,15 @@ def facade_methods(
             method.return_type = (
                 " | ".join(non_none + (["None"] if "None" in types else [])) or "None"
             )
-            methods.append(method)
+            if payload:
+                _unwrap(method, openapi, payload)
+            wrapped = raw.get("x-brokerlink-items")
+            if wrapped:
+                method.return_type = _list_type(method.return_type)
+                method.shape = f"items.{wrapped}"
+            page_form = raw.get("x-brokerlink-page-form")
+            if page_form:
+                methods.extend(_page_forms(method, page_form))
+            else:
+                methods.append(method)
     return sorted(methods, key=lambda m: m.name)

@@ -68,6 +68,13 @@ def multipart_model(api: str, operation_id: str) -> str | None:
     return media["schema"]["$ref"].rsplit("/", 1)[-1] if media else None
 
 
+def without_nulls(value: Any) -> Any:
+    """What a body becomes on the wire: a field set to None (absent) is not sent."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    return [without_nulls(v) for v in value] if isinstance(value, list) else value
+
+
 def request_example(api: str, operation_id: str) -> Any:
     _, _, op = operations(api)[operation_id]
     body = resolve(api, op.get("requestBody"))

@@ -99,7 +99,7 @@ def test_brokerwork_account_info_data_both_ways(server: RecordingServer, data: o
     server.reply(200, {"data": data, "mcode": "m0000000", "result": True})
     with brokerlink.BrokerWork(base_url=server.url, tenant_id="T1", token="t") as bw:
         answer = bw.get_account_info(server_id="1", account_id=["3004272"])
-    rows = answer.data if isinstance(answer.data, list) else [answer.data]
+    rows = answer  # one shape either way: a list
     assert isinstance(rows[0], AccountInfo)
     assert str(rows[0].login) == "3004272"
     assert str(rows[0].leverage) == "20"

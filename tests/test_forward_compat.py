@@ -38,7 +38,6 @@ from brokerlink.generated.brokerwork.models import (
     TradeType,
 )
 from brokerlink.generated.brokerwork.models import AccountType as BrokerWorkAccountType
-from brokerlink.generated.brokerwork.types import UNSET as BW_UNSET
 from brokerlink.generated.metaapi.api.accounts import create_account, get_account, list_accounts
 from brokerlink.generated.metaapi.models import (
     AccountState,
@@ -54,7 +53,6 @@ from brokerlink.generated.metaapi.models import (
     NewMetatraderAccount,
 )
 from brokerlink.generated.metaapi.models import AccountType as MetaApiAccountType
-from brokerlink.generated.metaapi.types import UNSET, Unset
 
 DECIMAL_ZERO_BUG = (
     "decimal_property.py.jinja serialises with str(Decimal), which switches to exponent notation "
@@ -252,15 +250,15 @@ def test_metaapi_unknown_fields_are_kept_at_every_level() -> None:
 
     assert isinstance(parsed, MetatraderAccountList)
     assert parsed.additional_properties == {"cursor": "next-token"}
-    assert not isinstance(parsed.items, Unset)
+    assert parsed.items is not None
     account = parsed.items[0]
     assert account.additional_properties == {"riskLimits": {"maxDrawdown": 0.2}, "futureFlag": True}
     assert account["futureFlag"] is True
-    assert not isinstance(account.account_replicas, Unset)
+    assert account.account_replicas is not None
     assert account.account_replicas[0].additional_properties == {"replicaNote": "new"}
-    assert not isinstance(account.connections, Unset)
+    assert account.connections is not None
     assert account.connections[0].additional_properties == {"pid": 7}
-    assert not isinstance(account.metadata, Unset)
+    assert account.metadata is not None
     assert account.metadata.additional_properties == {"client": "abc", "nested": {"n": 1}}
     assert parsed.to_dict() == page
 
@@ -441,11 +439,11 @@ def test_brokerwork_error_message_string_list_or_null(key: str, detail: Any) -> 
     assert isinstance(parsed, AccountInfoResponse)
     assert parsed.result is False
     assert parsed.mcode == "BW_INVALID_PARAM"
-    assert parsed.data is BW_UNSET
+    assert parsed.data is None
     value = parsed.error_message if key == "errorMessage" else parsed.message
     assert value == detail
     assert type(value) is type(detail)
-    assert parsed.to_dict() == envelope
+    assert parsed.to_dict() == {k: v for k, v in envelope.items() if v is not None}
 
 
 def test_brokerwork_account_info_data_is_an_array_of_models() -> None:
@@ -518,7 +516,7 @@ def test_error_details_with_servers_by_brokers() -> None:
     parsed = _metaapi_error({"code": "E_SRV_NOT_FOUND", "serversByBrokers": servers, "hint": 1})
     assert isinstance(parsed.details, ErrorCodeDetails)
     assert parsed.details.code is ErrorCode.E_SRV_NOT_FOUND
-    assert not isinstance(parsed.details.servers_by_brokers, Unset)
+    assert parsed.details.servers_by_brokers is not None
     assert parsed.details.servers_by_brokers.additional_properties == servers
     assert parsed.details.additional_properties == {"hint": 1}
 
@@ -554,7 +552,7 @@ def test_error_details_as_field_errors() -> None:
 def test_error_without_details_parses() -> None:
     body = {"id": 1, "error": "NotFoundError", "message": "Not found", "extra": True}
     parsed = Error.from_dict(body)
-    assert parsed.details is UNSET
+    assert parsed.details is None
     assert parsed.to_dict() == body
 
 

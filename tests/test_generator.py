@@ -150,3 +150,22 @@ def test_generated_code_stays_small_and_formatted() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_absent_is_none_everywhere_in_generated_code() -> None:
+    from brokerlink.generated.metaapi.models import MetatraderAccount
+
+    for path in GENERATED.rglob("*.py"):
+        assert "Unset" not in path.read_text(encoding="utf-8"), path
+    account = MetatraderAccount.from_dict({"_id": "a1"})
+    assert (account.id, account.state, account.tags) == ("a1", None, None)
+    assert "state=None" in repr(account) and "Unset" not in repr(account)
+    assert account.to_dict() == {"_id": "a1"}  # None is not sent
+
+
+def test_an_unknown_sentinel_shape_fails_the_rewrite() -> None:
+    from generator.optional_none import LeftOver, absent_is_none
+
+    assert absent_is_none("x: int | Unset = UNSET\n") == "x: int | None = None\n"
+    with pytest.raises(LeftOver, match="cast"):
+        absent_is_none("y = cast(Unset, x)\n")

@@ -208,9 +208,10 @@ _DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)(E[+-]?\d+)?$", re.IGNORECASE)
 def normalise(value: Any) -> Any:
     """JSON value -> comparable form: zoned ISO 8601 strings become datetimes, decimal-looking
     strings become tagged Decimals (never equal to a JSON number), booleans are tagged (never
-    equal to 0/1), ints and floats compare numerically."""
+    equal to 0/1), ints and floats compare numerically; a null field is an absent one (the
+    models read both as None and send neither)."""
     if isinstance(value, dict):
-        return {key: normalise(item) for key, item in value.items()}
+        return {key: normalise(item) for key, item in value.items() if item is not None}
     if isinstance(value, list | tuple):
         return [normalise(item) for item in value]
     if isinstance(value, bool):
@@ -355,14 +356,13 @@ def test_response_example_parses_and_round_trips(example: Example) -> None:
 def _body_models(module: types.ModuleType, api: str) -> list[type]:
     hints = typing.get_type_hints(module._get_kwargs, localns=type_namespace(api))
     assert "body" in hints, f"{module.__name__}._get_kwargs takes no body"
-    unset = type_namespace(api)["Unset"]
     hint = hints["body"]
     options = (
         typing.get_args(hint)
         if typing.get_origin(hint) in (typing.Union, types.UnionType)
         else (hint,)
     )
-    return [option for option in options if option is not unset and option is not type(None)]
+    return [option for option in options if option is not type(None)]
 
 
 @_params(REQUEST_EXAMPLES)

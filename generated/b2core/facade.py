@@ -21,7 +21,6 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .types import UNSET, Unset
 
 # Models for the annotations only; each method imports its operation's module (and the models
 # that module needs) on its first call, so that using one facade loads one operation's code.
@@ -30,13 +29,14 @@ if TYPE_CHECKING:
         Account,
         AccountExpansions,
         AccountFilter,
-        AccountList,
         AccountMetrics,
         AccountPatch,
         AccountSortKey,
+        AccountSortKeyValue,
         AccountUpdate,
         NewAccount,
         SortOrder,
+        SortOrderValue,
         Token,
         TokenRequest,
     )
@@ -153,7 +153,7 @@ class B2Core(SyncFacade):
     def delete_account(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a trading account
 
         Removes the account from the IB module; nothing is returned.
@@ -184,7 +184,7 @@ class B2Core(SyncFacade):
         self,
         account_id: str,
         *,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
     ) -> Account:
         """Get one trading account
 
@@ -249,13 +249,13 @@ class B2Core(SyncFacade):
     def list_accounts(
         self,
         *,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        sort_by: AccountSortKey | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        filter_: AccountFilter | Mapping[str, Any] | Unset = UNSET,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
-    ) -> AccountList | list[Account]:
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_by: AccountSortKey | AccountSortKeyValue | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        filter_: AccountFilter | Mapping[str, Any] | None = None,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
+    ) -> list[Account]:
         """List trading accounts
 
         Returns the clients' trading accounts matching the filters, one page at a time. Expansions
@@ -295,6 +295,7 @@ class B2Core(SyncFacade):
                 query=query,
             ),
             (200,),
+            shape="items.data",
         )
 
     def patch_account(
@@ -481,7 +482,7 @@ class AsyncB2Core(AsyncFacade):
     async def delete_account(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a trading account
 
         Removes the account from the IB module; nothing is returned.
@@ -512,7 +513,7 @@ class AsyncB2Core(AsyncFacade):
         self,
         account_id: str,
         *,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
     ) -> Account:
         """Get one trading account
 
@@ -577,13 +578,13 @@ class AsyncB2Core(AsyncFacade):
     async def list_accounts(
         self,
         *,
-        limit: int | Unset = UNSET,
-        offset: int | Unset = UNSET,
-        sort_by: AccountSortKey | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        filter_: AccountFilter | Mapping[str, Any] | Unset = UNSET,
-        query: AccountExpansions | Mapping[str, Any] | Unset = UNSET,
-    ) -> AccountList | list[Account]:
+        limit: int | None = None,
+        offset: int | None = None,
+        sort_by: AccountSortKey | AccountSortKeyValue | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        filter_: AccountFilter | Mapping[str, Any] | None = None,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
+    ) -> list[Account]:
         """List trading accounts
 
         Returns the clients' trading accounts matching the filters, one page at a time. Expansions
@@ -623,6 +624,7 @@ class AsyncB2Core(AsyncFacade):
                 query=query,
             ),
             (200,),
+            shape="items.data",
         )
 
     async def patch_account(

@@ -21,35 +21,32 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .types import UNSET, Unset
 
 # Models for the annotations only; each method imports its operation's module (and the models
 # that module needs) on its first call, so that using one facade loads one operation's code.
 if TYPE_CHECKING:
     from .models import (
-        AccountInfoResponse,
-        AccountListResponse,
+        AccountInfo,
+        AccountPage,
         ChangeBalanceRequest,
-        CommissionAccountResponse,
-        CommissionLevelsResponse,
+        CommissionAccount,
+        CommissionLevel,
+        CommissionReportPage,
         CommissionReportRequest,
-        CommissionReportResponse,
         CreateIntroduceLinkRequest,
         CreateUserRequest,
-        CreateUserResponse,
-        CustomerListResponse,
-        DealsResponse,
-        Envelope,
-        IntroduceLinkResponse,
+        CustomerPage,
+        Deal,
+        IntroduceLink,
+        LoginResult,
         LoginUserRequest,
-        LoginUserResponse,
         OpenCommissionAccountRequest,
-        PositionsResponse,
+        Position,
         SetAccountOwnerRequest,
         SetCustomerOwnerRequest,
         UpdateUserRequest,
-        UserIdsResponse,
-        UserListResponse,
+        User,
+        UserIdMatch,
     )
 
 _API = "brokerwork"
@@ -103,8 +100,8 @@ class BrokerWork(SyncFacade):
         *,
         body: ChangeBalanceRequest | Mapping[str, Any],
         x_api_signature: str,
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Deposit, withdraw or credit an account
 
         Books a balance or credit operation on a trading account. The request must carry an `x-api-
@@ -136,14 +133,15 @@ class BrokerWork(SyncFacade):
             ),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     def create_introduce_link(
         self,
         *,
         body: CreateIntroduceLinkRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> IntroduceLinkResponse:
+        x_language: str | None = None,
+    ) -> IntroduceLink:
         """Create a promotion link
 
         Creates a referral link for agents or direct clients, with the visibility, target page and
@@ -170,14 +168,15 @@ class BrokerWork(SyncFacade):
             _create_introduce_link._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def create_user(
         self,
         *,
         body: CreateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CreateUserResponse:
+        x_language: str | None = None,
+    ) -> User:
         """Create a user
 
         Adds a Broker Work user with a role and, optionally, a commission level, a superior and a
@@ -203,6 +202,7 @@ class BrokerWork(SyncFacade):
             _create_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def get_account_info(
@@ -210,8 +210,8 @@ class BrokerWork(SyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get trading accounts by login
 
         Returns the settings of one or more trading accounts of a server.
@@ -235,14 +235,15 @@ class BrokerWork(SyncFacade):
                 server_id=server_id, account_id=account_id, x_language=x_language
             ),
             (200,),
+            shape="payload-list",
         )
 
     def get_account_info_by_user_id(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get the trading accounts of users
 
         Returns the trading accounts that belong to one or more users.
@@ -263,14 +264,15 @@ class BrokerWork(SyncFacade):
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def get_parent_and_lower_user_info(
         self,
         *,
         user_id: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get a user with superior and subordinates
 
         Returns the given user together with its superior and all users below it in the agent
@@ -292,14 +294,15 @@ class BrokerWork(SyncFacade):
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def get_user_commission_report(
         self,
         *,
         body: CommissionReportRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionReportResponse:
+        x_language: str | None = None,
+    ) -> CommissionReportPage:
         """Get a user's commission report
 
         Returns daily commission rows of a user and, by `level`, of its direct or indirect
@@ -325,14 +328,15 @@ class BrokerWork(SyncFacade):
             _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def get_user_ids(
         self,
         *,
         email: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserIdsResponse:
+        x_language: str | None = None,
+    ) -> list[UserIdMatch]:
         """Look up user ids by email
 
         Finds the ids of the users registered with an email address.
@@ -353,14 +357,15 @@ class BrokerWork(SyncFacade):
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def get_user_info(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get users by id
 
         Returns the profiles of one or more users.
@@ -381,6 +386,7 @@ class BrokerWork(SyncFacade):
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def list_accounts(
@@ -389,10 +395,10 @@ class BrokerWork(SyncFacade):
         server_id: str,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> AccountListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> AccountPage:
         """List trading accounts registered in a period
 
         Pages through the accounts of a server registered between two times.
@@ -420,6 +426,7 @@ class BrokerWork(SyncFacade):
                 server_id=server_id, from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     def list_customers(
@@ -427,10 +434,10 @@ class BrokerWork(SyncFacade):
         *,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> CustomerListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> CustomerPage:
         """List customers created in a period
 
         Pages through the CRM customers created between two times.
@@ -457,6 +464,7 @@ class BrokerWork(SyncFacade):
                 from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     def list_deals(
@@ -464,10 +472,10 @@ class BrokerWork(SyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> DealsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Deal]:
         """List closed deals
 
         Returns the closed trades of trading accounts, optionally limited to a time window.
@@ -498,13 +506,14 @@ class BrokerWork(SyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     def list_levels(
         self,
         *,
-        x_language: str | Unset = UNSET,
-    ) -> CommissionLevelsResponse:
+        x_language: str | None = None,
+    ) -> list[CommissionLevel]:
         """List commission levels
 
         Returns the commission levels configured for the tenant; their ids are the `levelId` values
@@ -525,6 +534,7 @@ class BrokerWork(SyncFacade):
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     def list_positions(
@@ -532,10 +542,10 @@ class BrokerWork(SyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> PositionsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Position]:
         """List open positions
 
         Returns the open positions of trading accounts, optionally limited to positions opened in a
@@ -567,14 +577,15 @@ class BrokerWork(SyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     def login_user(
         self,
         *,
         body: LoginUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> LoginUserResponse:
+        x_language: str | None = None,
+    ) -> LoginResult:
         """Check a user's credentials
 
         Verifies a user's email and password, e.g. for single sign-on from the broker's own site,
@@ -600,14 +611,15 @@ class BrokerWork(SyncFacade):
             _login_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def open_commission_account(
         self,
         *,
         body: OpenCommissionAccountRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionAccountResponse:
+        x_language: str | None = None,
+    ) -> CommissionAccount:
         """Open a commission account
 
         Opens a trading account on a server to receive an agent's commission and answers its login
@@ -634,14 +646,15 @@ class BrokerWork(SyncFacade):
             _open_commission_account._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     def set_account_owner(
         self,
         *,
         body: SetAccountOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Assign a trading account to a user
 
         Makes a Broker Work user the owner of a trading account.
@@ -666,14 +679,15 @@ class BrokerWork(SyncFacade):
             _set_account_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     def set_customer_owner(
         self,
         *,
         body: SetCustomerOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Change a customer's owner or referrer
 
         Reassigns a CRM customer to another owner and/or referrer.
@@ -698,14 +712,15 @@ class BrokerWork(SyncFacade):
             _set_customer_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     def update_user(
         self,
         *,
         body: UpdateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Update a user
 
         Changes the profile, role, level, superior or bound account of an existing user; only the
@@ -731,6 +746,7 @@ class BrokerWork(SyncFacade):
             _update_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
 
@@ -781,8 +797,8 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         body: ChangeBalanceRequest | Mapping[str, Any],
         x_api_signature: str,
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Deposit, withdraw or credit an account
 
         Books a balance or credit operation on a trading account. The request must carry an `x-api-
@@ -814,14 +830,15 @@ class AsyncBrokerWork(AsyncFacade):
             ),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     async def create_introduce_link(
         self,
         *,
         body: CreateIntroduceLinkRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> IntroduceLinkResponse:
+        x_language: str | None = None,
+    ) -> IntroduceLink:
         """Create a promotion link
 
         Creates a referral link for agents or direct clients, with the visibility, target page and
@@ -848,14 +865,15 @@ class AsyncBrokerWork(AsyncFacade):
             _create_introduce_link._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def create_user(
         self,
         *,
         body: CreateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CreateUserResponse:
+        x_language: str | None = None,
+    ) -> User:
         """Create a user
 
         Adds a Broker Work user with a role and, optionally, a commission level, a superior and a
@@ -881,6 +899,7 @@ class AsyncBrokerWork(AsyncFacade):
             _create_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def get_account_info(
@@ -888,8 +907,8 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get trading accounts by login
 
         Returns the settings of one or more trading accounts of a server.
@@ -913,14 +932,15 @@ class AsyncBrokerWork(AsyncFacade):
                 server_id=server_id, account_id=account_id, x_language=x_language
             ),
             (200,),
+            shape="payload-list",
         )
 
     async def get_account_info_by_user_id(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> AccountInfoResponse:
+        x_language: str | None = None,
+    ) -> list[AccountInfo]:
         """Get the trading accounts of users
 
         Returns the trading accounts that belong to one or more users.
@@ -941,14 +961,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def get_parent_and_lower_user_info(
         self,
         *,
         user_id: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get a user with superior and subordinates
 
         Returns the given user together with its superior and all users below it in the agent
@@ -970,14 +991,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def get_user_commission_report(
         self,
         *,
         body: CommissionReportRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionReportResponse:
+        x_language: str | None = None,
+    ) -> CommissionReportPage:
         """Get a user's commission report
 
         Returns daily commission rows of a user and, by `level`, of its direct or indirect
@@ -1003,14 +1025,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def get_user_ids(
         self,
         *,
         email: str,
-        x_language: str | Unset = UNSET,
-    ) -> UserIdsResponse:
+        x_language: str | None = None,
+    ) -> list[UserIdMatch]:
         """Look up user ids by email
 
         Finds the ids of the users registered with an email address.
@@ -1031,14 +1054,15 @@ class AsyncBrokerWork(AsyncFacade):
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def get_user_info(
         self,
         *,
         user_ids: list[str],
-        x_language: str | Unset = UNSET,
-    ) -> UserListResponse:
+        x_language: str | None = None,
+    ) -> list[User]:
         """Get users by id
 
         Returns the profiles of one or more users.
@@ -1059,6 +1083,7 @@ class AsyncBrokerWork(AsyncFacade):
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def list_accounts(
@@ -1067,10 +1092,10 @@ class AsyncBrokerWork(AsyncFacade):
         server_id: str,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> AccountListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> AccountPage:
         """List trading accounts registered in a period
 
         Pages through the accounts of a server registered between two times.
@@ -1098,6 +1123,7 @@ class AsyncBrokerWork(AsyncFacade):
                 server_id=server_id, from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     async def list_customers(
@@ -1105,10 +1131,10 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         from_: str,
         to: str,
-        page: int | Unset = 1,
-        size: int | Unset = 20,
-        x_language: str | Unset = UNSET,
-    ) -> CustomerListResponse:
+        page: int | None = 1,
+        size: int | None = 20,
+        x_language: str | None = None,
+    ) -> CustomerPage:
         """List customers created in a period
 
         Pages through the CRM customers created between two times.
@@ -1135,6 +1161,7 @@ class AsyncBrokerWork(AsyncFacade):
                 from_=from_, to=to, page=page, size=size, x_language=x_language
             ),
             (200,),
+            shape="payload",
         )
 
     async def list_deals(
@@ -1142,10 +1169,10 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> DealsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Deal]:
         """List closed deals
 
         Returns the closed trades of trading accounts, optionally limited to a time window.
@@ -1176,13 +1203,14 @@ class AsyncBrokerWork(AsyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     async def list_levels(
         self,
         *,
-        x_language: str | Unset = UNSET,
-    ) -> CommissionLevelsResponse:
+        x_language: str | None = None,
+    ) -> list[CommissionLevel]:
         """List commission levels
 
         Returns the commission levels configured for the tenant; their ids are the `levelId` values
@@ -1203,6 +1231,7 @@ class AsyncBrokerWork(AsyncFacade):
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
             (200,),
+            shape="payload-list",
         )
 
     async def list_positions(
@@ -1210,10 +1239,10 @@ class AsyncBrokerWork(AsyncFacade):
         *,
         server_id: str,
         account_id: list[str],
-        from_: int | Unset = UNSET,
-        to: int | Unset = UNSET,
-        x_language: str | Unset = UNSET,
-    ) -> PositionsResponse:
+        from_: int | None = None,
+        to: int | None = None,
+        x_language: str | None = None,
+    ) -> list[Position]:
         """List open positions
 
         Returns the open positions of trading accounts, optionally limited to positions opened in a
@@ -1245,14 +1274,15 @@ class AsyncBrokerWork(AsyncFacade):
                 x_language=x_language,
             ),
             (200,),
+            shape="payload-list",
         )
 
     async def login_user(
         self,
         *,
         body: LoginUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> LoginUserResponse:
+        x_language: str | None = None,
+    ) -> LoginResult:
         """Check a user's credentials
 
         Verifies a user's email and password, e.g. for single sign-on from the broker's own site,
@@ -1278,14 +1308,15 @@ class AsyncBrokerWork(AsyncFacade):
             _login_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def open_commission_account(
         self,
         *,
         body: OpenCommissionAccountRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> CommissionAccountResponse:
+        x_language: str | None = None,
+    ) -> CommissionAccount:
         """Open a commission account
 
         Opens a trading account on a server to receive an agent's commission and answers its login
@@ -1312,14 +1343,15 @@ class AsyncBrokerWork(AsyncFacade):
             _open_commission_account._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload",
         )
 
     async def set_account_owner(
         self,
         *,
         body: SetAccountOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Assign a trading account to a user
 
         Makes a Broker Work user the owner of a trading account.
@@ -1344,14 +1376,15 @@ class AsyncBrokerWork(AsyncFacade):
             _set_account_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     async def set_customer_owner(
         self,
         *,
         body: SetCustomerOwnerRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Change a customer's owner or referrer
 
         Reassigns a CRM customer to another owner and/or referrer.
@@ -1376,14 +1409,15 @@ class AsyncBrokerWork(AsyncFacade):
             _set_customer_owner._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )
 
     async def update_user(
         self,
         *,
         body: UpdateUserRequest | Mapping[str, Any],
-        x_language: str | Unset = UNSET,
-    ) -> Envelope:
+        x_language: str | None = None,
+    ) -> None:
         """Update a user
 
         Changes the profile, role, level, superior or bound account of an existing user; only the
@@ -1409,4 +1443,5 @@ class AsyncBrokerWork(AsyncFacade):
             _update_user._get_kwargs(body=body, x_language=x_language),
             (200,),
             body=body,
+            shape="payload-none",
         )

@@ -22,7 +22,6 @@ from brokerlink._facade import (
 )
 
 from . import error_codes as _codes
-from .types import UNSET, Unset
 
 # Models for the annotations only; each method imports its operation's module (and the models
 # that module needs) on its first call, so that using one facade loads one operation's code.
@@ -32,11 +31,15 @@ if TYPE_CHECKING:
     from .models import (
         AccountFeatures,
         AccountState,
+        AccountStateValue,
         AccountType,
+        AccountTypeValue,
         ConfigurationLink,
         ConnectionStatus,
+        ConnectionStatusValue,
         CopyFactoryApiSettings,
         CopyFactoryRole,
+        CopyFactoryRoleValue,
         CreatedProvisioningProfile,
         CreatedResource,
         DemoAccountCredentials,
@@ -48,6 +51,7 @@ if TYPE_CHECKING:
         MetatraderAccountReplicaUpdate,
         MetatraderAccountUpdate,
         MetatraderVersion,
+        MetatraderVersionValue,
         NewExpertAdvisor,
         NewMetatraderAccount,
         NewMetatraderAccountReplica,
@@ -58,10 +62,13 @@ if TYPE_CHECKING:
         ProvisioningProfileFileUpload,
         ProvisioningProfileList,
         ProvisioningProfileStatus,
+        ProvisioningProfileStatusValue,
         ProvisioningProfileType,
+        ProvisioningProfileTypeValue,
         ProvisioningProfileUpdate,
         RegionQuotas,
         SortOrder,
+        SortOrderValue,
     )
 
 _API = "metaapi"
@@ -218,7 +225,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        ttl_in_days: int | Unset = UNSET,
+        ttl_in_days: int | None = None,
     ) -> ConfigurationLink:
         """Make a link for the end user to configure an account.
 
@@ -384,8 +391,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = False,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = False,
+    ) -> None:
         """Remove a trading account.
 
         Stops the account's API server and removes the account together with its stored state (such
@@ -419,7 +426,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove a replica.
 
         Stops the replica's API server and removes the replica.
@@ -451,7 +458,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         expert_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove an expert advisor.
 
         Removes the expert advisor and its uploaded file from the account.
@@ -482,7 +489,7 @@ class MetaApi(SyncFacade):
     def delete_provisioning_profile(
         self,
         provisioning_profile_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a provisioning profile.
 
         Removes a provisioning profile; the accounts created from it must be removed first.
@@ -516,8 +523,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Start the API server of an account.
 
         Starts the API server and trading terminal of the account; ignored when it already runs.
@@ -558,7 +565,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Start the API server of a replica.
 
         Starts the replica's API server and trading terminal; ignored when it already runs.
@@ -598,7 +605,7 @@ class MetaApi(SyncFacade):
         account_id: str,
         *,
         body: AccountFeatures | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on several paid features of an account at once.
 
         One call for what the enable-* switches do one by one (CopyFactory roles and slots, the risk
@@ -637,7 +644,7 @@ class MetaApi(SyncFacade):
         account_id: str,
         *,
         body: CopyFactoryApiSettings | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on the CopyFactory API for an account.
 
         Gives the account CopyFactory roles (strategy provider and/or subscriber) and reserves
@@ -673,7 +680,7 @@ class MetaApi(SyncFacade):
     def enable_metastats_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the MetaStats API for an account.
 
         Enables the (paid) MetaStats API on the account; the account is stopped briefly meanwhile.
@@ -702,7 +709,7 @@ class MetaApi(SyncFacade):
     def enable_risk_management_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the risk management API for an account.
 
         Enables the (paid) risk management API on the account; the account is stopped briefly
@@ -883,7 +890,7 @@ class MetaApi(SyncFacade):
     def increase_reliability(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Switch an account to high reliability.
 
         Raises the account's reliability to improve its expected uptime (a paid option). The account
@@ -942,24 +949,23 @@ class MetaApi(SyncFacade):
     def list_accounts(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: list[MetatraderVersion] | Unset = UNSET,
-        type_: list[AccountType] | Unset = UNSET,
-        state: list[AccountState] | Unset = UNSET,
-        deployment_status: list[str] | Unset = UNSET,
-        connection_status: list[ConnectionStatus] | Unset = UNSET,
-        query: str | Unset = UNSET,
-        provisioning_profile_id: str | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        region: list[str] | Unset = UNSET,
-        copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[MetatraderAccount] | MetatraderAccountList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> list[MetatraderAccount]:
         """List the user's trading accounts.
 
-        Returns the accounts of the current user, filtered and paginated by the query parameters.
-        Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of accounts to skip (0 or more). Defaults to 0.
@@ -974,8 +980,6 @@ class MetaApi(SyncFacade):
             sort_order: Sort direction.
             region: Keep only accounts deployed in these regions.
             copy_factory_roles: Keep only accounts having these CopyFactory roles.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
 
         Raises:
             ValidationError: HTTP 400.
@@ -1001,9 +1005,74 @@ class MetaApi(SyncFacade):
                 sort_order=sort_order,
                 region=region,
                 copy_factory_roles=copy_factory_roles,
-                api_version=api_version,
             ),
             (200,),
+            shape="items.items",
+        )
+
+    def list_accounts_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> MetatraderAccountList:
+        """List the user's trading accounts, as a counted page (``count`` and ``items``).
+
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of accounts to skip (0 or more). Defaults to 0.
+            limit: Maximum number of accounts to return (1 to 1000). Defaults to 1000.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
+            sort_order: Sort direction.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        from .api.accounts import list_accounts as _list_accounts
+
+        return self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
+                offset=offset,
+                limit=limit,
+                version=version,
+                type_=type_,
+                state=state,
+                deployment_status=deployment_status,
+                connection_status=connection_status,
+                query=query,
+                provisioning_profile_id=provisioning_profile_id,
+                sort_order=sort_order,
+                region=region,
+                copy_factory_roles=copy_factory_roles,
+                api_version="2",
+            ),
+            (200,),
+            shape="page",
         )
 
     def list_expert_advisors(
@@ -1039,18 +1108,17 @@ class MetaApi(SyncFacade):
     def list_provisioning_profiles(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: MetatraderVersion | Unset = UNSET,
-        type_: ProvisioningProfileType | Unset = UNSET,
-        status: ProvisioningProfileStatus | Unset = UNSET,
-        query: str | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[ProvisioningProfile] | ProvisioningProfileList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> list[ProvisioningProfile]:
         """List the user's provisioning profiles.
 
         Returns the provisioning profiles of the current user, filtered and paginated by the query
-        parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of profiles to skip (0 or more). Defaults to 0.
@@ -1061,8 +1129,51 @@ class MetaApi(SyncFacade):
                 activated by the vendor's staff after their files are uploaded.
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: Text matched against the profile name.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        from .api.provisioning_profiles import (
+            list_provisioning_profiles as _list_provisioning_profiles,
+        )
+
+        return self._call(  # type: ignore[no-any-return]
+            _list_provisioning_profiles,
+            _list_provisioning_profiles._get_kwargs(
+                offset=offset, limit=limit, version=version, type_=type_, status=status, query=query
+            ),
+            (200,),
+            shape="items.items",
+        )
+
+    def list_provisioning_profiles_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> ProvisioningProfileList:
+        """List the user's provisioning profiles, as a counted page (``count`` and ``items``).
+
+        Returns the provisioning profiles of the current user, filtered and paginated by the query
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of profiles to skip (0 or more). Defaults to 0.
+            limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
+            version: MetaTrader version number.
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
+            status: Profile status; a `new` profile becomes `active` once its files are uploaded.
+            query: Text matched against the profile name.
 
         Raises:
             ValidationError: HTTP 400.
@@ -1084,9 +1195,10 @@ class MetaApi(SyncFacade):
                 type_=type_,
                 status=status,
                 query=query,
-                api_version=api_version,
+                api_version="2",
             ),
             (200,),
+            shape="page",
         )
 
     def list_regions(
@@ -1114,8 +1226,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Restart the API server of an account.
 
         Stops and immediately starts the account again, for instance to apply updated settings.
@@ -1156,7 +1268,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Restart the API server of a replica.
 
         Stops and immediately starts the replica again.
@@ -1195,8 +1307,8 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Stop the API server of an account.
 
         Stops the API server and trading terminal of the account; ignored when it is already
@@ -1231,7 +1343,7 @@ class MetaApi(SyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Stop the API server of a replica.
 
         Stops the replica's API server and trading terminal; ignored when it is already stopped.
@@ -1264,7 +1376,7 @@ class MetaApi(SyncFacade):
         account_id: str,
         *,
         body: MetatraderAccountUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a trading account.
 
         Changes the writable settings of an account. The new settings take effect after the account
@@ -1309,7 +1421,7 @@ class MetaApi(SyncFacade):
         replica_id: str,
         *,
         body: MetatraderAccountReplicaUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a replica.
 
         Changes the writable settings of a replica.
@@ -1358,7 +1470,7 @@ class MetaApi(SyncFacade):
         expert_id: str,
         *,
         body: NewExpertAdvisor | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Create or update an expert advisor.
 
         Writes the advisor's chart settings and preset under the caller's id, creating the advisor
@@ -1402,7 +1514,7 @@ class MetaApi(SyncFacade):
         provisioning_profile_id: str,
         *,
         body: ProvisioningProfileUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a provisioning profile.
 
         Changes the writable fields of a provisioning profile (its name).
@@ -1445,7 +1557,7 @@ class MetaApi(SyncFacade):
         expert_id: str,
         *,
         body: ExpertAdvisorFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload the program file of an expert advisor.
 
         Stores the compiled advisor (an .ex4 or .ex5 file) for an advisor already written with
@@ -1488,7 +1600,7 @@ class MetaApi(SyncFacade):
         file_name: str,
         *,
         body: ProvisioningProfileFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload a server file to a provisioning profile.
 
         Uploads one of the broker files a profile needs (servers.dat for MetaTrader 5, broker.srv
@@ -1681,7 +1793,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        ttl_in_days: int | Unset = UNSET,
+        ttl_in_days: int | None = None,
     ) -> ConfigurationLink:
         """Make a link for the end user to configure an account.
 
@@ -1847,8 +1959,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = False,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = False,
+    ) -> None:
         """Remove a trading account.
 
         Stops the account's API server and removes the account together with its stored state (such
@@ -1882,7 +1994,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove a replica.
 
         Stops the replica's API server and removes the replica.
@@ -1914,7 +2026,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         expert_id: str,
-    ) -> Any:
+    ) -> None:
         """Remove an expert advisor.
 
         Removes the expert advisor and its uploaded file from the account.
@@ -1945,7 +2057,7 @@ class AsyncMetaApi(AsyncFacade):
     async def delete_provisioning_profile(
         self,
         provisioning_profile_id: str,
-    ) -> Any:
+    ) -> None:
         """Delete a provisioning profile.
 
         Removes a provisioning profile; the accounts created from it must be removed first.
@@ -1979,8 +2091,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Start the API server of an account.
 
         Starts the API server and trading terminal of the account; ignored when it already runs.
@@ -2021,7 +2133,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Start the API server of a replica.
 
         Starts the replica's API server and trading terminal; ignored when it already runs.
@@ -2061,7 +2173,7 @@ class AsyncMetaApi(AsyncFacade):
         account_id: str,
         *,
         body: AccountFeatures | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on several paid features of an account at once.
 
         One call for what the enable-* switches do one by one (CopyFactory roles and slots, the risk
@@ -2100,7 +2212,7 @@ class AsyncMetaApi(AsyncFacade):
         account_id: str,
         *,
         body: CopyFactoryApiSettings | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Turn on the CopyFactory API for an account.
 
         Gives the account CopyFactory roles (strategy provider and/or subscriber) and reserves
@@ -2136,7 +2248,7 @@ class AsyncMetaApi(AsyncFacade):
     async def enable_metastats_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the MetaStats API for an account.
 
         Enables the (paid) MetaStats API on the account; the account is stopped briefly meanwhile.
@@ -2165,7 +2277,7 @@ class AsyncMetaApi(AsyncFacade):
     async def enable_risk_management_api(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Turn on the risk management API for an account.
 
         Enables the (paid) risk management API on the account; the account is stopped briefly
@@ -2346,7 +2458,7 @@ class AsyncMetaApi(AsyncFacade):
     async def increase_reliability(
         self,
         account_id: str,
-    ) -> Any:
+    ) -> None:
         """Switch an account to high reliability.
 
         Raises the account's reliability to improve its expected uptime (a paid option). The account
@@ -2405,24 +2517,23 @@ class AsyncMetaApi(AsyncFacade):
     async def list_accounts(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: list[MetatraderVersion] | Unset = UNSET,
-        type_: list[AccountType] | Unset = UNSET,
-        state: list[AccountState] | Unset = UNSET,
-        deployment_status: list[str] | Unset = UNSET,
-        connection_status: list[ConnectionStatus] | Unset = UNSET,
-        query: str | Unset = UNSET,
-        provisioning_profile_id: str | Unset = UNSET,
-        sort_order: SortOrder | Unset = UNSET,
-        region: list[str] | Unset = UNSET,
-        copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[MetatraderAccount] | MetatraderAccountList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> list[MetatraderAccount]:
         """List the user's trading accounts.
 
-        Returns the accounts of the current user, filtered and paginated by the query parameters.
-        Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of accounts to skip (0 or more). Defaults to 0.
@@ -2437,8 +2548,6 @@ class AsyncMetaApi(AsyncFacade):
             sort_order: Sort direction.
             region: Keep only accounts deployed in these regions.
             copy_factory_roles: Keep only accounts having these CopyFactory roles.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
 
         Raises:
             ValidationError: HTTP 400.
@@ -2464,9 +2573,74 @@ class AsyncMetaApi(AsyncFacade):
                 sort_order=sort_order,
                 region=region,
                 copy_factory_roles=copy_factory_roles,
-                api_version=api_version,
             ),
             (200,),
+            shape="items.items",
+        )
+
+    async def list_accounts_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+    ) -> MetatraderAccountList:
+        """List the user's trading accounts, as a counted page (``count`` and ``items``).
+
+        Returns the accounts of the current user, filtered and paginated by the query parameters, as
+        a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of accounts to skip (0 or more). Defaults to 0.
+            limit: Maximum number of accounts to return (1 to 1000). Defaults to 1000.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
+            sort_order: Sort direction.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        from .api.accounts import list_accounts as _list_accounts
+
+        return await self._call(  # type: ignore[no-any-return]
+            _list_accounts,
+            _list_accounts._get_kwargs(
+                offset=offset,
+                limit=limit,
+                version=version,
+                type_=type_,
+                state=state,
+                deployment_status=deployment_status,
+                connection_status=connection_status,
+                query=query,
+                provisioning_profile_id=provisioning_profile_id,
+                sort_order=sort_order,
+                region=region,
+                copy_factory_roles=copy_factory_roles,
+                api_version="2",
+            ),
+            (200,),
+            shape="page",
         )
 
     async def list_expert_advisors(
@@ -2502,18 +2676,17 @@ class AsyncMetaApi(AsyncFacade):
     async def list_provisioning_profiles(
         self,
         *,
-        offset: int | Unset = UNSET,
-        limit: int | Unset = UNSET,
-        version: MetatraderVersion | Unset = UNSET,
-        type_: ProvisioningProfileType | Unset = UNSET,
-        status: ProvisioningProfileStatus | Unset = UNSET,
-        query: str | Unset = UNSET,
-        api_version: str | Unset = UNSET,
-    ) -> list[ProvisioningProfile] | ProvisioningProfileList:
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> list[ProvisioningProfile]:
         """List the user's provisioning profiles.
 
         Returns the provisioning profiles of the current user, filtered and paginated by the query
-        parameters. Send `api-version: 2` to get a `{count, items}` page instead of a bare array.
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
 
         Args:
             offset: Number of profiles to skip (0 or more). Defaults to 0.
@@ -2524,8 +2697,51 @@ class AsyncMetaApi(AsyncFacade):
                 activated by the vendor's staff after their files are uploaded.
             status: Profile status; a `new` profile becomes `active` once its files are uploaded.
             query: Text matched against the profile name.
-            api_version: Response format version. `1` (default) answers a bare array, `2` a `{count,
-                items}` page.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        from .api.provisioning_profiles import (
+            list_provisioning_profiles as _list_provisioning_profiles,
+        )
+
+        return await self._call(  # type: ignore[no-any-return]
+            _list_provisioning_profiles,
+            _list_provisioning_profiles._get_kwargs(
+                offset=offset, limit=limit, version=version, type_=type_, status=status, query=query
+            ),
+            (200,),
+            shape="items.items",
+        )
+
+    async def list_provisioning_profiles_page(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+    ) -> ProvisioningProfileList:
+        """List the user's provisioning profiles, as a counted page (``count`` and ``items``).
+
+        Returns the provisioning profiles of the current user, filtered and paginated by the query
+        parameters, as a bare array or, with `api-version: 2`, a counted `{count, items}` page.
+
+        Args:
+            offset: Number of profiles to skip (0 or more). Defaults to 0.
+            limit: Maximum number of profiles to return (1 to 1000). Defaults to 1000.
+            version: MetaTrader version number.
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
+            status: Profile status; a `new` profile becomes `active` once its files are uploaded.
+            query: Text matched against the profile name.
 
         Raises:
             ValidationError: HTTP 400.
@@ -2547,9 +2763,10 @@ class AsyncMetaApi(AsyncFacade):
                 type_=type_,
                 status=status,
                 query=query,
-                api_version=api_version,
+                api_version="2",
             ),
             (200,),
+            shape="page",
         )
 
     async def list_regions(
@@ -2577,8 +2794,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Restart the API server of an account.
 
         Stops and immediately starts the account again, for instance to apply updated settings.
@@ -2619,7 +2836,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Restart the API server of a replica.
 
         Stops and immediately starts the replica again.
@@ -2658,8 +2875,8 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         *,
-        execute_for_all_replicas: bool | Unset = True,
-    ) -> Any:
+        execute_for_all_replicas: bool | None = True,
+    ) -> None:
         """Stop the API server of an account.
 
         Stops the API server and trading terminal of the account; ignored when it is already
@@ -2694,7 +2911,7 @@ class AsyncMetaApi(AsyncFacade):
         self,
         account_id: str,
         replica_id: str,
-    ) -> Any:
+    ) -> None:
         """Stop the API server of a replica.
 
         Stops the replica's API server and trading terminal; ignored when it is already stopped.
@@ -2727,7 +2944,7 @@ class AsyncMetaApi(AsyncFacade):
         account_id: str,
         *,
         body: MetatraderAccountUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a trading account.
 
         Changes the writable settings of an account. The new settings take effect after the account
@@ -2772,7 +2989,7 @@ class AsyncMetaApi(AsyncFacade):
         replica_id: str,
         *,
         body: MetatraderAccountReplicaUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a replica.
 
         Changes the writable settings of a replica.
@@ -2821,7 +3038,7 @@ class AsyncMetaApi(AsyncFacade):
         expert_id: str,
         *,
         body: NewExpertAdvisor | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Create or update an expert advisor.
 
         Writes the advisor's chart settings and preset under the caller's id, creating the advisor
@@ -2865,7 +3082,7 @@ class AsyncMetaApi(AsyncFacade):
         provisioning_profile_id: str,
         *,
         body: ProvisioningProfileUpdate | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Update a provisioning profile.
 
         Changes the writable fields of a provisioning profile (its name).
@@ -2908,7 +3125,7 @@ class AsyncMetaApi(AsyncFacade):
         expert_id: str,
         *,
         body: ExpertAdvisorFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload the program file of an expert advisor.
 
         Stores the compiled advisor (an .ex4 or .ex5 file) for an advisor already written with
@@ -2951,7 +3168,7 @@ class AsyncMetaApi(AsyncFacade):
         file_name: str,
         *,
         body: ProvisioningProfileFileUpload | Mapping[str, Any],
-    ) -> Any:
+    ) -> None:
         """Upload a server file to a provisioning profile.
 
         Uploads one of the broker files a profile needs (servers.dat for MetaTrader 5, broker.srv

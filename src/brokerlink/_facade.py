@@ -39,6 +39,27 @@ class Endpoint(Protocol):
     def _parse_response(self, response: httpx.Response) -> Any: ...
 
 
+def _shaped(parsed: Any, endpoint: Any, shape: str) -> Any:
+    """The one form a method returns, whatever form the server chose (see generator/facades.py):
+    ``items.<field>`` the bare list of an answer that may wrap it in ``<field>``, ``page`` the
+    counted page (``endpoint.PAGE``); ``payload``, ``payload-list`` and ``payload-none`` an
+    envelope's ``data`` as its model, as a list (an item alone is a list of one) or not at all."""
+    if shape.startswith("items.") and not isinstance(parsed, list):
+        return list(getattr(parsed, shape[6:]) or [])
+    if shape == "page" and isinstance(parsed, list):
+        return endpoint.PAGE(count=len(parsed), items=parsed)
+    if shape == "payload-none":
+        return None
+    if shape == "payload":
+        if parsed.data is None:
+            raise ValueError("a success without the data it promises")
+        return parsed.data
+    if shape == "payload-list":
+        data = parsed.data
+        return [] if data is None else data if isinstance(data, list) else [data]
+    return parsed
+
+
 def new_transaction_id() -> str:
     """32 hex characters from the OS's cryptographic source, as MetaApi asks."""
     return secrets.token_hex(16)
@@ -196,7 +217,7 @@ class _Facade:
         return kwargs
 
     def _finish(
-        self, response: httpx.Response, endpoint: Endpoint, success: tuple[int, ...]
+        self, response: httpx.Response, endpoint: Endpoint, success: tuple[int, ...], shape: str
     ) -> Any:
         """Parse a response the hooks accepted as final into the operation's typed result."""
         operation = endpoint.OPERATION.operation_id
@@ -209,7 +230,7 @@ class _Facade:
                 body=response.content,
             )
         try:
-            return endpoint._parse_response(response)
+            return _shaped(endpoint._parse_response(response), endpoint, shape)
         except _PARSE_FAILURES as exc:
             raise UnexpectedResponse(
                 f"response body does not match the spec ({type(exc).__name__}: {exc})",
@@ -240,10 +261,11 @@ class SyncFacade(_Facade):
         *,
         body: Any = None,
         path: Mapping[str, str] = _NO_PATH,
+        shape: str = "",
     ) -> Any:
         """Send one operation's request through the hooks and parse the final answer."""
         response = self._http.request(**self._request(kwargs, endpoint, body, path))
-        return self._finish(response, endpoint, success)
+        return self._finish(response, endpoint, success, shape)
 
     def close(self) -> None:
         """Close the connection pool (a copy from ``with_options`` leaves it to the original)
@@ -281,9 +303,10 @@ class AsyncFacade(_Facade):
         *,
         body: Any = None,
         path: Mapping[str, str] = _NO_PATH,
+        shape: str = "",
     ) -> Any:
         response = await self._http.request(**self._request(kwargs, endpoint, body, path))
-        return self._finish(response, endpoint, success)
+        return self._finish(response, endpoint, success, shape)
 
     async def close(self) -> None:
         """As :meth:`SyncFacade.close`."""

@@ -71,7 +71,7 @@ def test_body_under_the_default_cap(hostile: HostileServer, asynchronous: bool) 
     result, caught, peak = traced(hostile, asynchronous)
     PEAKS[f"default cap, 50 MB body, {asynchronous=}"] = peak / MB
     check_typed(caught, None)
-    assert len(result.field_id) == BODY - len(b'{"_id": ""}')
+    assert len(result.id) == BODY - len(b'{"_id": ""}')
     del result
     # The body, its text and the parsed string are alive at once: about 3x, 4x async.
     assert peak < 5 * BODY, f"peak {peak / MB:.1f} MB for a {BODY / MB:.0f} MB body"

@@ -460,4 +460,4 @@ def test_gzip_that_is_gzip_still_works(hostile: HostileServer) -> None:
     )
     result, caught, _ = call(hostile, family, False)
     check_typed(caught, None)
-    assert result.field_id == "x"
+    assert result.id == "x"

@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 async def test_list_and_get_accounts(metaapi: Any) -> None:
     accounts = await metaapi.list_accounts()
     assert accounts
-    first = await metaapi.get_account(accounts[0].field_id)
-    assert (first.field_id, first.name) == (accounts[0].field_id, accounts[0].name)
+    first = await metaapi.get_account(accounts[0].id)
+    assert (first.id, first.name) == (accounts[0].id, accounts[0].name)
 
 
 async def test_list_accounts_filters_and_paged_form(metaapi: Any) -> None:
@@ -29,7 +29,7 @@ async def test_list_accounts_filters_and_paged_form(metaapi: Any) -> None:
     mt5 = await metaapi.list_accounts(version=[5], limit=10, offset=0)
     assert mt5 and all(a.version == 5 for a in mt5)
     assert len(mt5) < len(everything)
-    paged = await metaapi.list_accounts(api_version="2", limit=1)
+    paged = await metaapi.list_accounts_page(limit=1)
     assert isinstance(paged, MetatraderAccountList)
     assert paged.count == len(everything) and len(paged.items) == 1
 
@@ -45,7 +45,7 @@ async def test_create_update_delete_account(metaapi: Any) -> None:
     assert (updated.name, updated.magic, updated.tags) == ("Renamed", 7, ["cassette"])
     assert await metaapi.delete_account(account_id) is None
     remaining = await metaapi.list_accounts()
-    assert account_id not in {a.field_id for a in remaining}
+    assert account_id not in {a.id for a in remaining}
 
 
 @pytest.mark.writes

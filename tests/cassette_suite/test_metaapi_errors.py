@@ -152,7 +152,7 @@ async def test_details_code_on_demo_account(metaapi: Any, platform: str, code: s
     create = getattr(metaapi, f"create_{platform}_demo_account")
     body = {"balance": 1000, "email": "demo@example.com", "leverage": 100, "serverName": code}
     with pytest.raises(CODES[code]) as error:
-        await create(profiles[0].field_id, body=body)
+        await create(profiles[0].id, body=body)
     expect(error, f"create{platform.capitalize()}DemoAccount", 400)
 
 

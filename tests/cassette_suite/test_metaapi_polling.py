@@ -41,7 +41,7 @@ async def test_same_transaction_id_never_creates_twice(metaapi: Any, clock: Shar
     assert again.id == first.id
     assert clock.waits == [1.0]  # the repeat is answered at once with the same account
     accounts = await metaapi.list_accounts()
-    assert [a.field_id for a in accounts].count(first.id) == 1
+    assert [a.id for a in accounts].count(first.id) == 1
 
 
 async def test_poll_timeout_then_resume(clients: Clients, clock: SharedClock) -> None:
@@ -73,7 +73,7 @@ async def test_replica_creation_polls(metaapi: Any, clock: SharedClock) -> None:
 async def test_demo_account_polls(metaapi: Any, clock: SharedClock, platform: str) -> None:
     profiles = await metaapi.list_provisioning_profiles()
     create = getattr(metaapi, f"create_{platform}_demo_account")
-    demo = await create(profiles[0].field_id, body=DEMO, transaction_id=f"accepted2-{platform}")
+    demo = await create(profiles[0].id, body=DEMO, transaction_id=f"accepted2-{platform}")
     assert demo.login and demo.password
     assert clock.waits == [1.0, 1.0]
 

@@ -33,7 +33,7 @@ async def test_replica_cycle(metaapi: Any) -> None:
         account_id, body={"magic": 5, "region": "london", "tags": ["r"]}
     )
     replicas = await metaapi.list_account_replicas(account_id)
-    assert [r.field_id for r in replicas] == [created.id]
+    assert [r.id for r in replicas] == [created.id]
     replica = await metaapi.get_account_replica(account_id, created.id)
     assert (replica.region, replica.magic) == ("london", 5)
     assert (
@@ -56,9 +56,9 @@ async def test_replica_cycle(metaapi: Any) -> None:
 async def test_list_and_get_profiles(metaapi: Any) -> None:
     profiles = await metaapi.list_provisioning_profiles()
     assert profiles
-    one = await metaapi.get_provisioning_profile(profiles[0].field_id)
+    one = await metaapi.get_provisioning_profile(profiles[0].id)
     assert one.name == profiles[0].name
-    paged = await metaapi.list_provisioning_profiles(api_version="2", limit=1)
+    paged = await metaapi.list_provisioning_profiles_page(limit=1)
     assert isinstance(paged, ProvisioningProfileList)
     assert paged.count == len(profiles) and len(paged.items) == 1
 
@@ -80,7 +80,7 @@ async def test_profile_cycle_with_upload(metaapi: Any) -> None:
     assert (profile.name, profile.status) == ("Renamed", "active")
     assert await metaapi.delete_provisioning_profile(profile_id) is None
     remaining = await metaapi.list_provisioning_profiles()
-    assert profile_id not in {p.field_id for p in remaining}
+    assert profile_id not in {p.id for p in remaining}
 
 
 @pytest.mark.writes
@@ -107,7 +107,7 @@ async def test_expert_advisor_cycle(metaapi: Any) -> None:
 async def test_demo_account(metaapi: Any, platform: str) -> None:
     profiles = await metaapi.list_provisioning_profiles(version=4 if platform == "mt4" else 5)
     create = getattr(metaapi, f"create_{platform}_demo_account")
-    demo = await create(profiles[0].field_id, body=DEMO)
+    demo = await create(profiles[0].id, body=DEMO)
     assert demo.login and demo.password and demo.investor_password
     assert demo.server_name == "X-Demo"
 

@@ -3,7 +3,7 @@
 
 from .account import Account
 from .account_contacts import AccountContacts
-from .account_environment import AccountEnvironment
+from .account_environment import AccountEnvironment, AccountEnvironmentValue
 from .account_expansions import AccountExpansions
 from .account_filter import AccountFilter
 from .account_list import AccountList
@@ -12,14 +12,14 @@ from .account_metrics import AccountMetrics
 from .account_patch import AccountPatch
 from .account_platform import AccountPlatform
 from .account_profile import AccountProfile
-from .account_sort_key import AccountSortKey
-from .account_type import AccountType
+from .account_sort_key import AccountSortKey, AccountSortKeyValue
+from .account_type import AccountType, AccountTypeValue
 from .account_update import AccountUpdate
 from .error_body import ErrorBody
 from .error_body_errors_type_0 import ErrorBodyErrorsType0
-from .grant_type import GrantType
+from .grant_type import GrantType, GrantTypeValue
 from .new_account import NewAccount
-from .sort_order import SortOrder
+from .sort_order import SortOrder, SortOrderValue
 from .token import Token
 from .token_request import TokenRequest
 
@@ -27,6 +27,7 @@ __all__ = (
     "Account",
     "AccountContacts",
     "AccountEnvironment",
+    "AccountEnvironmentValue",
     "AccountExpansions",
     "AccountFilter",
     "AccountList",
@@ -36,13 +37,17 @@ __all__ = (
     "AccountPlatform",
     "AccountProfile",
     "AccountSortKey",
+    "AccountSortKeyValue",
     "AccountType",
+    "AccountTypeValue",
     "AccountUpdate",
     "ErrorBody",
     "ErrorBodyErrorsType0",
     "GrantType",
+    "GrantTypeValue",
     "NewAccount",
     "SortOrder",
+    "SortOrderValue",
     "Token",
     "TokenRequest",
 )

@@ -16,9 +16,7 @@ from ..types import (
     DECIMAL,
     NULL,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -39,63 +37,63 @@ class Account(Model):
 
     account_id: str
     """ Account id (hex string). """
-    platform_id: str | Unset = UNSET
+    platform_id: str | None = None
     """ Id of the trading platform. """
-    platform_name: str | Unset = UNSET
+    platform_name: str | None = None
     """ Name of the trading platform. """
-    platform_group_id: str | Unset = UNSET
+    platform_group_id: str | None = None
     """ Id of the platform group. """
-    platform_group_name: str | Unset = UNSET
+    platform_group_name: str | None = None
     """ Name of the platform group. """
-    profile_id: str | Unset = UNSET
+    profile_id: str | None = None
     """ Id of the owning user profile. """
-    number: str | Unset = UNSET
+    number: str | None = None
     """ Account number (login) on the trading platform. """
-    type_: AccountType | Unset = UNSET
+    type_: AccountType | None = None
     """ Kind of trading account: 0 default, 1 payment, 2 investment, 3 master, 4 B2Copy investment, 5 B2Copy master,
     6 PAMM investment, 7 PAMM master, 8 MAM investment, 9 MAM master. """
-    archived: bool | Unset = UNSET
+    archived: bool | None = None
     """ True once the account has been archived on the platform. """
-    enabled: bool | Unset = UNSET
+    enabled: bool | None = None
     """ True while data sync and reward payouts are active (the default). """
-    environment: AccountEnvironment | Unset = UNSET
+    environment: AccountEnvironment | None = None
     """ Whether the account lives on a live or a demo platform. """
-    currency: str | Unset = UNSET
+    currency: str | None = None
     """ Alphabetic currency code of the account. """
-    balance: Decimal | Unset = UNSET
+    balance: Decimal | None = None
     """ Current balance. """
-    credit: Decimal | Unset = UNSET
+    credit: Decimal | None = None
     """ Credit amount. """
-    equity: Decimal | Unset = UNSET
+    equity: Decimal | None = None
     """ Equity. """
-    commission: Decimal | Unset = UNSET
+    commission: Decimal | None = None
     """ Total commissions paid. """
-    swap: Decimal | Unset = UNSET
+    swap: Decimal | None = None
     """ Total swaps. """
-    profit: Decimal | Unset = UNSET
+    profit: Decimal | None = None
     """ Profit before commissions. """
-    pnl: Decimal | Unset = UNSET
+    pnl: Decimal | None = None
     """ Profit and loss computed for the account. """
-    deposits: Decimal | Unset = UNSET
+    deposits: Decimal | None = None
     """ Total deposited. """
-    withdrawals: Decimal | Unset = UNSET
+    withdrawals: Decimal | None = None
     """ Total withdrawn (the vendor sample shows it as a negative amount). """
-    uuid: None | str | Unset = UNSET
+    uuid: None | str = None
     """ External integration identifier, if one was assigned. """
-    create_time: datetime.datetime | Unset = UNSET
+    create_time: datetime.datetime | None = None
     """ When the account record was created. """
-    update_time: datetime.datetime | Unset = UNSET
+    update_time: datetime.datetime | None = None
     """ When the account record was last changed. """
-    platform: AccountPlatform | Unset = UNSET
+    platform: AccountPlatform | None = None
     """ Trading platform of the account, embedded when `query[platform]` is set. The vendor does not document its
     fields; all of them are kept. """
-    profile: AccountProfile | Unset = UNSET
+    profile: AccountProfile | None = None
     """ User profile owning the account, embedded when `query[profile]` is set. The vendor does not document its
     fields; all of them are kept. """
-    contacts: AccountContacts | list[AccountContacts] | Unset = UNSET
+    contacts: AccountContacts | list[AccountContacts] | None = None
     """ Contact details of the account's owner; present only when requested with `query[contacts]`. Undocumented
     shape: a single object or a list is accepted. """
-    metrics: AccountMetrics | Unset = UNSET
+    metrics: AccountMetrics | None = None
     """ Counters of an account as key/value pairs. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -109,62 +107,62 @@ class Account(Model):
         platform_group_name = self.platform_group_name
         profile_id = self.profile_id
         number = self.number
-        type_: int | Unset = UNSET
-        if not isinstance(self.type_, Unset):
+        type_: int | None = None
+        if self.type_ is not None:
             type_ = int(self.type_)
         archived = self.archived
         enabled = self.enabled
-        environment: str | Unset = UNSET
-        if not isinstance(self.environment, Unset):
+        environment: str | None = None
+        if self.environment is not None:
             environment = str(self.environment)
         currency = self.currency
-        balance: str | Unset = UNSET
-        if not isinstance(self.balance, Unset):
+        balance: str | None = None
+        if self.balance is not None:
             balance = format(Decimal(str(self.balance)), "f")
-        credit: str | Unset = UNSET
-        if not isinstance(self.credit, Unset):
+        credit: str | None = None
+        if self.credit is not None:
             credit = format(Decimal(str(self.credit)), "f")
-        equity: str | Unset = UNSET
-        if not isinstance(self.equity, Unset):
+        equity: str | None = None
+        if self.equity is not None:
             equity = format(Decimal(str(self.equity)), "f")
-        commission: str | Unset = UNSET
-        if not isinstance(self.commission, Unset):
+        commission: str | None = None
+        if self.commission is not None:
             commission = format(Decimal(str(self.commission)), "f")
-        swap: str | Unset = UNSET
-        if not isinstance(self.swap, Unset):
+        swap: str | None = None
+        if self.swap is not None:
             swap = format(Decimal(str(self.swap)), "f")
-        profit: str | Unset = UNSET
-        if not isinstance(self.profit, Unset):
+        profit: str | None = None
+        if self.profit is not None:
             profit = format(Decimal(str(self.profit)), "f")
-        pnl: str | Unset = UNSET
-        if not isinstance(self.pnl, Unset):
+        pnl: str | None = None
+        if self.pnl is not None:
             pnl = format(Decimal(str(self.pnl)), "f")
-        deposits: str | Unset = UNSET
-        if not isinstance(self.deposits, Unset):
+        deposits: str | None = None
+        if self.deposits is not None:
             deposits = format(Decimal(str(self.deposits)), "f")
-        withdrawals: str | Unset = UNSET
-        if not isinstance(self.withdrawals, Unset):
+        withdrawals: str | None = None
+        if self.withdrawals is not None:
             withdrawals = format(Decimal(str(self.withdrawals)), "f")
-        uuid: None | str | Unset
-        if isinstance(self.uuid, Unset):
-            uuid = UNSET
+        uuid: None | str
+        if self.uuid is None:
+            uuid = None
         else:
             uuid = self.uuid
-        create_time: str | Unset = UNSET
-        if not isinstance(self.create_time, Unset):
+        create_time: str | None = None
+        if self.create_time is not None:
             create_time = self.create_time.isoformat()
-        update_time: str | Unset = UNSET
-        if not isinstance(self.update_time, Unset):
+        update_time: str | None = None
+        if self.update_time is not None:
             update_time = self.update_time.isoformat()
-        platform: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.platform, Unset):
+        platform: dict[str, Any] | None = None
+        if self.platform is not None:
             platform = self.platform.to_dict()
-        profile: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.profile, Unset):
+        profile: dict[str, Any] | None = None
+        if self.profile is not None:
             profile = self.profile.to_dict()
-        contacts: dict[str, Any] | list[dict[str, Any]] | Unset
-        if isinstance(self.contacts, Unset):
-            contacts = UNSET
+        contacts: dict[str, Any] | list[dict[str, Any]] | None
+        if self.contacts is None:
+            contacts = None
         elif isinstance(self.contacts, AccountContacts):
             contacts = self.contacts.to_dict()
         else:
@@ -172,65 +170,65 @@ class Account(Model):
             for contacts_type_1_item_data in self.contacts:
                 contacts_type_1_item = contacts_type_1_item_data.to_dict()
                 contacts.append(contacts_type_1_item)
-        metrics: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metrics, Unset):
+        metrics: dict[str, Any] | None = None
+        if self.metrics is not None:
             metrics = self.metrics.to_dict()
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"accountId": account_id})
-        if platform_id is not UNSET:
+        if platform_id is not None:
             field_dict["platformId"] = platform_id
-        if platform_name is not UNSET:
+        if platform_name is not None:
             field_dict["platformName"] = platform_name
-        if platform_group_id is not UNSET:
+        if platform_group_id is not None:
             field_dict["platformGroupId"] = platform_group_id
-        if platform_group_name is not UNSET:
+        if platform_group_name is not None:
             field_dict["platformGroupName"] = platform_group_name
-        if profile_id is not UNSET:
+        if profile_id is not None:
             field_dict["profileId"] = profile_id
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if archived is not UNSET:
+        if archived is not None:
             field_dict["archived"] = archived
-        if enabled is not UNSET:
+        if enabled is not None:
             field_dict["enabled"] = enabled
-        if environment is not UNSET:
+        if environment is not None:
             field_dict["environment"] = environment
-        if currency is not UNSET:
+        if currency is not None:
             field_dict["currency"] = currency
-        if balance is not UNSET:
+        if balance is not None:
             field_dict["balance"] = balance
-        if credit is not UNSET:
+        if credit is not None:
             field_dict["credit"] = credit
-        if equity is not UNSET:
+        if equity is not None:
             field_dict["equity"] = equity
-        if commission is not UNSET:
+        if commission is not None:
             field_dict["commission"] = commission
-        if swap is not UNSET:
+        if swap is not None:
             field_dict["swap"] = swap
-        if profit is not UNSET:
+        if profit is not None:
             field_dict["profit"] = profit
-        if pnl is not UNSET:
+        if pnl is not None:
             field_dict["pnl"] = pnl
-        if deposits is not UNSET:
+        if deposits is not None:
             field_dict["deposits"] = deposits
-        if withdrawals is not UNSET:
+        if withdrawals is not None:
             field_dict["withdrawals"] = withdrawals
-        if uuid is not UNSET:
+        if uuid is not None:
             field_dict["uuid"] = uuid
-        if create_time is not UNSET:
+        if create_time is not None:
             field_dict["createTime"] = create_time
-        if update_time is not UNSET:
+        if update_time is not None:
             field_dict["updateTime"] = update_time
-        if platform is not UNSET:
+        if platform is not None:
             field_dict["platform"] = platform
-        if profile is not UNSET:
+        if profile is not None:
             field_dict["profile"] = profile
-        if contacts is not UNSET:
+        if contacts is not None:
             field_dict["contacts"] = contacts
-        if metrics is not UNSET:
+        if metrics is not None:
             field_dict["metrics"] = metrics
         return field_dict
 
@@ -244,38 +242,35 @@ class Account(Model):
         d = dict(src_dict)
         account = cls(
             account_id=take(d, "accountId", STR),
-            platform_id=take(d, "platformId", STR, UNSET),
-            platform_name=take(d, "platformName", STR, UNSET),
-            platform_group_id=take(d, "platformGroupId", STR, UNSET),
-            platform_group_name=take(d, "platformGroupName", STR, UNSET),
-            profile_id=take(d, "profileId", STR, UNSET),
-            number=take(d, "number", STR, UNSET),
-            type_=take(d, "type", enum(AccountType), UNSET),
-            archived=take(d, "archived", BOOL, UNSET),
-            enabled=take(d, "enabled", BOOL, UNSET),
-            environment=take(d, "environment", enum(AccountEnvironment), UNSET),
-            currency=take(d, "currency", STR, UNSET),
-            balance=take(d, "balance", DECIMAL, UNSET),
-            credit=take(d, "credit", DECIMAL, UNSET),
-            equity=take(d, "equity", DECIMAL, UNSET),
-            commission=take(d, "commission", DECIMAL, UNSET),
-            swap=take(d, "swap", DECIMAL, UNSET),
-            profit=take(d, "profit", DECIMAL, UNSET),
-            pnl=take(d, "pnl", DECIMAL, UNSET),
-            deposits=take(d, "deposits", DECIMAL, UNSET),
-            withdrawals=take(d, "withdrawals", DECIMAL, UNSET),
-            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
-            create_time=take(d, "createTime", DATETIME, UNSET),
-            update_time=take(d, "updateTime", DATETIME, UNSET),
-            platform=take(d, "platform", model(AccountPlatform), UNSET),
-            profile=take(d, "profile", model(AccountProfile), UNSET),
+            platform_id=take(d, "platformId", STR, None),
+            platform_name=take(d, "platformName", STR, None),
+            platform_group_id=take(d, "platformGroupId", STR, None),
+            platform_group_name=take(d, "platformGroupName", STR, None),
+            profile_id=take(d, "profileId", STR, None),
+            number=take(d, "number", STR, None),
+            type_=take(d, "type", enum(AccountType), None),
+            archived=take(d, "archived", BOOL, None),
+            enabled=take(d, "enabled", BOOL, None),
+            environment=take(d, "environment", enum(AccountEnvironment), None),
+            currency=take(d, "currency", STR, None),
+            balance=take(d, "balance", DECIMAL, None),
+            credit=take(d, "credit", DECIMAL, None),
+            equity=take(d, "equity", DECIMAL, None),
+            commission=take(d, "commission", DECIMAL, None),
+            swap=take(d, "swap", DECIMAL, None),
+            profit=take(d, "profit", DECIMAL, None),
+            pnl=take(d, "pnl", DECIMAL, None),
+            deposits=take(d, "deposits", DECIMAL, None),
+            withdrawals=take(d, "withdrawals", DECIMAL, None),
+            uuid=take(d, "uuid", one_of(STR, NULL), None),
+            create_time=take(d, "createTime", DATETIME, None),
+            update_time=take(d, "updateTime", DATETIME, None),
+            platform=take(d, "platform", model(AccountPlatform), None),
+            profile=take(d, "profile", model(AccountProfile), None),
             contacts=take(
-                d,
-                "contacts",
-                one_of(model(AccountContacts), list_of(model(AccountContacts))),
-                UNSET,
+                d, "contacts", one_of(model(AccountContacts), list_of(model(AccountContacts))), None
             ),
-            metrics=take(d, "metrics", model(AccountMetrics), UNSET),
+            metrics=take(d, "metrics", model(AccountMetrics), None),
         )
         account.additional_properties = d
         return account

@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     BOOL,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -19,13 +17,13 @@ from ..types import (
 class AccountExpansions(Model):
     """Related objects to embed in each returned account, sent as `query[<key>]=1`."""
 
-    platform: bool | Unset = UNSET
+    platform: bool | None = None
     """ Embed the trading platform. """
-    profile: bool | Unset = UNSET
+    profile: bool | None = None
     """ Embed the owner's user profile. """
-    contacts: bool | Unset = UNSET
+    contacts: bool | None = None
     """ Embed the owner's contact details. """
-    metrics: bool | Unset = UNSET
+    metrics: bool | None = None
     """ Embed the account metrics (trade count). """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -36,13 +34,13 @@ class AccountExpansions(Model):
         metrics = self.metrics
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if platform is not UNSET:
+        if platform is not None:
             field_dict["platform"] = platform
-        if profile is not UNSET:
+        if profile is not None:
             field_dict["profile"] = profile
-        if contacts is not UNSET:
+        if contacts is not None:
             field_dict["contacts"] = contacts
-        if metrics is not UNSET:
+        if metrics is not None:
             field_dict["metrics"] = metrics
         return field_dict
 
@@ -50,10 +48,10 @@ class AccountExpansions(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         account_expansions = cls(
-            platform=take(d, "platform", BOOL, UNSET),
-            profile=take(d, "profile", BOOL, UNSET),
-            contacts=take(d, "contacts", BOOL, UNSET),
-            metrics=take(d, "metrics", BOOL, UNSET),
+            platform=take(d, "platform", BOOL, None),
+            profile=take(d, "profile", BOOL, None),
+            contacts=take(d, "contacts", BOOL, None),
+            metrics=take(d, "metrics", BOOL, None),
         )
         account_expansions.additional_properties = d
         return account_expansions

@@ -12,9 +12,7 @@ from ..types import (
     DATETIME,
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -26,41 +24,41 @@ class AccountFilter(Model):
 
     """
 
-    archived: bool | Unset = UNSET
+    archived: bool | None = None
     """ Only archived (true) or only non-archived (false) accounts. """
-    start_time: datetime.datetime | Unset = UNSET
+    start_time: datetime.datetime | None = None
     """ Start of the time range (ISO 8601 with an offset). """
-    end_time: datetime.datetime | Unset = UNSET
+    end_time: datetime.datetime | None = None
     """ End of the time range (ISO 8601 with an offset). """
-    currency: str | Unset = UNSET
+    currency: str | None = None
     """ Currency code. """
-    number: str | Unset = UNSET
+    number: str | None = None
     """ Account number on the platform. """
-    enabled: bool | Unset = UNSET
+    enabled: bool | None = None
     """ Only enabled (true) or only disabled (false) accounts. """
-    platform_id: str | Unset = UNSET
+    platform_id: str | None = None
     """ Trading platform id. """
-    platform_group_id: str | Unset = UNSET
+    platform_group_id: str | None = None
     """ Platform group id. """
-    platform_group_name: str | Unset = UNSET
+    platform_group_name: str | None = None
     """ Platform group name. """
-    profile_id: str | Unset = UNSET
+    profile_id: str | None = None
     """ Owning profile id. """
-    user_id: str | Unset = UNSET
+    user_id: str | None = None
     """ Owning user id. """
-    type_: int | Unset = UNSET
+    type_: int | None = None
     """ Account type code (see AccountType). """
-    uuid: str | Unset = UNSET
+    uuid: str | None = None
     """ External integration identifier. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         archived = self.archived
-        start_time: str | Unset = UNSET
-        if not isinstance(self.start_time, Unset):
+        start_time: str | None = None
+        if self.start_time is not None:
             start_time = self.start_time.isoformat()
-        end_time: str | Unset = UNSET
-        if not isinstance(self.end_time, Unset):
+        end_time: str | None = None
+        if self.end_time is not None:
             end_time = self.end_time.isoformat()
         currency = self.currency
         number = self.number
@@ -74,31 +72,31 @@ class AccountFilter(Model):
         uuid = self.uuid
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if archived is not UNSET:
+        if archived is not None:
             field_dict["archived"] = archived
-        if start_time is not UNSET:
+        if start_time is not None:
             field_dict["startTime"] = start_time
-        if end_time is not UNSET:
+        if end_time is not None:
             field_dict["endTime"] = end_time
-        if currency is not UNSET:
+        if currency is not None:
             field_dict["currency"] = currency
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if enabled is not UNSET:
+        if enabled is not None:
             field_dict["enabled"] = enabled
-        if platform_id is not UNSET:
+        if platform_id is not None:
             field_dict["platformId"] = platform_id
-        if platform_group_id is not UNSET:
+        if platform_group_id is not None:
             field_dict["platformGroupId"] = platform_group_id
-        if platform_group_name is not UNSET:
+        if platform_group_name is not None:
             field_dict["platformGroupName"] = platform_group_name
-        if profile_id is not UNSET:
+        if profile_id is not None:
             field_dict["profileId"] = profile_id
-        if user_id is not UNSET:
+        if user_id is not None:
             field_dict["userId"] = user_id
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if uuid is not UNSET:
+        if uuid is not None:
             field_dict["uuid"] = uuid
         return field_dict
 
@@ -106,19 +104,19 @@ class AccountFilter(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         account_filter = cls(
-            archived=take(d, "archived", BOOL, UNSET),
-            start_time=take(d, "startTime", DATETIME, UNSET),
-            end_time=take(d, "endTime", DATETIME, UNSET),
-            currency=take(d, "currency", STR, UNSET),
-            number=take(d, "number", STR, UNSET),
-            enabled=take(d, "enabled", BOOL, UNSET),
-            platform_id=take(d, "platformId", STR, UNSET),
-            platform_group_id=take(d, "platformGroupId", STR, UNSET),
-            platform_group_name=take(d, "platformGroupName", STR, UNSET),
-            profile_id=take(d, "profileId", STR, UNSET),
-            user_id=take(d, "userId", STR, UNSET),
-            type_=take(d, "type", INT, UNSET),
-            uuid=take(d, "uuid", STR, UNSET),
+            archived=take(d, "archived", BOOL, None),
+            start_time=take(d, "startTime", DATETIME, None),
+            end_time=take(d, "endTime", DATETIME, None),
+            currency=take(d, "currency", STR, None),
+            number=take(d, "number", STR, None),
+            enabled=take(d, "enabled", BOOL, None),
+            platform_id=take(d, "platformId", STR, None),
+            platform_group_id=take(d, "platformGroupId", STR, None),
+            platform_group_name=take(d, "platformGroupName", STR, None),
+            profile_id=take(d, "profileId", STR, None),
+            user_id=take(d, "userId", STR, None),
+            type_=take(d, "type", INT, None),
+            uuid=take(d, "uuid", STR, None),
         )
         account_filter.additional_properties = d
         return account_filter

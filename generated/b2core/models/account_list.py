@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     INT,
-    UNSET,
     Model,
-    Unset,
     list_of,
     model,
     take,
@@ -26,9 +24,9 @@ class AccountList(Model):
 
     data: list[Account]
     """ The accounts of this page. """
-    total: int | Unset = UNSET
+    total: int | None = None
     """ Total number of matching accounts, if reported. """
-    count: int | Unset = UNSET
+    count: int | None = None
     """ Number of accounts in this page, if reported. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -42,9 +40,9 @@ class AccountList(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"data": data})
-        if total is not UNSET:
+        if total is not None:
             field_dict["total"] = total
-        if count is not UNSET:
+        if count is not None:
             field_dict["count"] = count
         return field_dict
 
@@ -55,8 +53,8 @@ class AccountList(Model):
         d = dict(src_dict)
         account_list = cls(
             data=take(d, "data", list_of(model(Account))),
-            total=take(d, "total", INT, UNSET),
-            count=take(d, "count", INT, UNSET),
+            total=take(d, "total", INT, None),
+            count=take(d, "count", INT, None),
         )
         account_list.additional_properties = d
         return account_list

@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     INT,
-    UNSET,
     Model,
-    Unset,
     list_of,
     model,
     take,
@@ -24,25 +22,25 @@ if TYPE_CHECKING:
 class AccountMetrics(Model):
     """Counters of an account as key/value pairs."""
 
-    total: int | Unset = UNSET
+    total: int | None = None
     """ Number of entries in `metrics`. """
-    metrics: list[AccountMetric] | Unset = UNSET
+    metrics: list[AccountMetric] | None = None
     """ The counters. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total
-        metrics: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.metrics, Unset):
+        metrics: list[dict[str, Any]] | None = None
+        if self.metrics is not None:
             metrics = []
             for metrics_item_data in self.metrics:
                 metrics_item = metrics_item_data.to_dict()
                 metrics.append(metrics_item)
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if total is not UNSET:
+        if total is not None:
             field_dict["total"] = total
-        if metrics is not UNSET:
+        if metrics is not None:
             field_dict["metrics"] = metrics
         return field_dict
 
@@ -52,8 +50,8 @@ class AccountMetrics(Model):
 
         d = dict(src_dict)
         account_metrics = cls(
-            total=take(d, "total", INT, UNSET),
-            metrics=take(d, "metrics", list_of(model(AccountMetric)), UNSET),
+            total=take(d, "total", INT, None),
+            metrics=take(d, "metrics", list_of(model(AccountMetric)), None),
         )
         account_metrics.additional_properties = d
         return account_metrics

@@ -10,9 +10,7 @@ from ..types import (
     BOOL,
     NULL,
     STR,
-    UNSET,
     Model,
-    Unset,
     one_of,
     take,
 )
@@ -22,33 +20,33 @@ from ..types import (
 class AccountPatch(Model):
     """Body of patchAccount (PATCH); send only the fields to change."""
 
-    number: str | Unset = UNSET
+    number: str | None = None
     """ Account number on the trading platform. """
-    enabled: bool | str | Unset = UNSET
+    enabled: bool | str | None = None
     """ Whether data sync and reward payouts are active; a boolean or its string form (`"false"`). """
-    uuid: None | str | Unset = UNSET
+    uuid: None | str = None
     """ External integration identifier. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
-        enabled: bool | str | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
+        enabled: bool | str | None
+        if self.enabled is None:
+            enabled = None
         else:
             enabled = self.enabled
-        uuid: None | str | Unset
-        if isinstance(self.uuid, Unset):
-            uuid = UNSET
+        uuid: None | str
+        if self.uuid is None:
+            uuid = None
         else:
             uuid = self.uuid
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if number is not UNSET:
+        if number is not None:
             field_dict["number"] = number
-        if enabled is not UNSET:
+        if enabled is not None:
             field_dict["enabled"] = enabled
-        if uuid is not UNSET:
+        if uuid is not None:
             field_dict["uuid"] = uuid
         return field_dict
 
@@ -56,9 +54,9 @@ class AccountPatch(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         account_patch = cls(
-            number=take(d, "number", STR, UNSET),
-            enabled=take(d, "enabled", one_of(BOOL, STR), UNSET),
-            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
+            number=take(d, "number", STR, None),
+            enabled=take(d, "enabled", one_of(BOOL, STR), None),
+            uuid=take(d, "uuid", one_of(STR, NULL), None),
         )
         account_patch.additional_properties = d
         return account_patch

@@ -10,9 +10,7 @@ from ..types import (
     BOOL,
     NULL,
     STR,
-    UNSET,
     Model,
-    Unset,
     one_of,
     take,
 )
@@ -24,31 +22,31 @@ class AccountUpdate(Model):
 
     number: str
     """ Account number on the trading platform. """
-    enabled: bool | str | Unset = UNSET
+    enabled: bool | str | None = None
     """ Whether data sync and reward payouts are active. The vendor's own example sends it as a string (`"false"`),
     so both forms are accepted. """
-    uuid: None | str | Unset = UNSET
+    uuid: None | str = None
     """ External integration identifier. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         number = self.number
-        enabled: bool | str | Unset
-        if isinstance(self.enabled, Unset):
-            enabled = UNSET
+        enabled: bool | str | None
+        if self.enabled is None:
+            enabled = None
         else:
             enabled = self.enabled
-        uuid: None | str | Unset
-        if isinstance(self.uuid, Unset):
-            uuid = UNSET
+        uuid: None | str
+        if self.uuid is None:
+            uuid = None
         else:
             uuid = self.uuid
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"number": number})
-        if enabled is not UNSET:
+        if enabled is not None:
             field_dict["enabled"] = enabled
-        if uuid is not UNSET:
+        if uuid is not None:
             field_dict["uuid"] = uuid
         return field_dict
 
@@ -57,8 +55,8 @@ class AccountUpdate(Model):
         d = dict(src_dict)
         account_update = cls(
             number=take(d, "number", STR),
-            enabled=take(d, "enabled", one_of(BOOL, STR), UNSET),
-            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
+            enabled=take(d, "enabled", one_of(BOOL, STR), None),
+            uuid=take(d, "uuid", one_of(STR, NULL), None),
         )
         account_update.additional_properties = d
         return account_update

@@ -10,9 +10,7 @@ from ..types import (
     ANY,
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     list_of,
     model,
     one_of,
@@ -30,11 +28,11 @@ class ErrorBody(Model):
 
     """
 
-    message: str | Unset = UNSET
+    message: str | None = None
     """ Human-readable error text. """
-    errors: ErrorBodyErrorsType0 | list[Any] | Unset = UNSET
+    errors: ErrorBodyErrorsType0 | list[Any] | None = None
     """ Validation details, either keyed by field or as a list. """
-    code: int | str | Unset = UNSET
+    code: int | str | None = None
     """ Error code, if any. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -42,25 +40,25 @@ class ErrorBody(Model):
         from ..models.error_body_errors_type_0 import ErrorBodyErrorsType0
 
         message = self.message
-        errors: dict[str, Any] | list[Any] | Unset
-        if isinstance(self.errors, Unset):
-            errors = UNSET
+        errors: dict[str, Any] | list[Any] | None
+        if self.errors is None:
+            errors = None
         elif isinstance(self.errors, ErrorBodyErrorsType0):
             errors = self.errors.to_dict()
         else:
             errors = self.errors
-        code: int | str | Unset
-        if isinstance(self.code, Unset):
-            code = UNSET
+        code: int | str | None
+        if self.code is None:
+            code = None
         else:
             code = self.code
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if message is not UNSET:
+        if message is not None:
             field_dict["message"] = message
-        if errors is not UNSET:
+        if errors is not None:
             field_dict["errors"] = errors
-        if code is not UNSET:
+        if code is not None:
             field_dict["code"] = code
         return field_dict
 
@@ -70,9 +68,9 @@ class ErrorBody(Model):
 
         d = dict(src_dict)
         error_body = cls(
-            message=take(d, "message", STR, UNSET),
-            errors=take(d, "errors", one_of(model(ErrorBodyErrorsType0), list_of(ANY)), UNSET),
-            code=take(d, "code", one_of(STR, INT), UNSET),
+            message=take(d, "message", STR, None),
+            errors=take(d, "errors", one_of(model(ErrorBodyErrorsType0), list_of(ANY)), None),
+            code=take(d, "code", one_of(STR, INT), None),
         )
         error_body.additional_properties = d
         return error_body

@@ -10,9 +10,7 @@ from ..types import (
     BOOL,
     NULL,
     STR,
-    UNSET,
     Model,
-    Unset,
     one_of,
     take,
 )
@@ -28,9 +26,9 @@ class NewAccount(Model):
     """ Trading platform id. """
     profile_id: str
     """ Owning user profile id. """
-    enabled: bool | Unset = UNSET
+    enabled: bool | None = None
     """ Whether data sync and reward payouts are active. """
-    uuid: None | str | Unset = UNSET
+    uuid: None | str = None
     """ External integration identifier. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -39,17 +37,17 @@ class NewAccount(Model):
         platform_id = self.platform_id
         profile_id = self.profile_id
         enabled = self.enabled
-        uuid: None | str | Unset
-        if isinstance(self.uuid, Unset):
-            uuid = UNSET
+        uuid: None | str
+        if self.uuid is None:
+            uuid = None
         else:
             uuid = self.uuid
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"number": number, "platformId": platform_id, "profileId": profile_id})
-        if enabled is not UNSET:
+        if enabled is not None:
             field_dict["enabled"] = enabled
-        if uuid is not UNSET:
+        if uuid is not None:
             field_dict["uuid"] = uuid
         return field_dict
 
@@ -60,8 +58,8 @@ class NewAccount(Model):
             number=take(d, "number", STR),
             platform_id=take(d, "platformId", STR),
             profile_id=take(d, "profileId", STR),
-            enabled=take(d, "enabled", BOOL, UNSET),
-            uuid=take(d, "uuid", one_of(STR, NULL), UNSET),
+            enabled=take(d, "enabled", BOOL, None),
+            uuid=take(d, "uuid", one_of(STR, NULL), None),
         )
         new_account.additional_properties = d
         return new_account

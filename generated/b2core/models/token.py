@@ -10,9 +10,7 @@ from attrs import field as _attrs_field
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -23,9 +21,9 @@ class Token(Model):
 
     access_token: str = _attrs_field(repr=False)
     """ The token to send as `Authorization: Bearer <token>`. """
-    token_type: str | Unset = UNSET
+    token_type: str | None = None
     """ Token scheme, `Bearer`. """
-    expires_in: int | Unset = UNSET
+    expires_in: int | None = None
     """ Lifetime of the token. The docs call it milliseconds, but the observed value (600) is seconds; treat it as
     seconds. """
     additional_properties: dict[str, Any] = Model.extra()
@@ -37,9 +35,9 @@ class Token(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"access_token": access_token})
-        if token_type is not UNSET:
+        if token_type is not None:
             field_dict["token_type"] = token_type
-        if expires_in is not UNSET:
+        if expires_in is not None:
             field_dict["expires_in"] = expires_in
         return field_dict
 
@@ -48,8 +46,8 @@ class Token(Model):
         d = dict(src_dict)
         token = cls(
             access_token=take(d, "access_token", STR),
-            token_type=take(d, "token_type", STR, UNSET),
-            expires_in=take(d, "expires_in", INT, UNSET),
+            token_type=take(d, "token_type", STR, None),
+            expires_in=take(d, "expires_in", INT, None),
         )
         token.additional_properties = d
         return token

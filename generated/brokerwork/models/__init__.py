@@ -6,15 +6,15 @@ from .account_info_response import AccountInfoResponse
 from .account_list_item import AccountListItem
 from .account_list_response import AccountListResponse
 from .account_page import AccountPage
-from .account_type import AccountType
-from .balance_change_type import BalanceChangeType
+from .account_type import AccountType, AccountTypeValue
+from .balance_change_type import BalanceChangeType, BalanceChangeTypeValue
 from .change_balance_request import ChangeBalanceRequest
 from .commission_account import CommissionAccount
 from .commission_account_response import CommissionAccountResponse
 from .commission_level import CommissionLevel
 from .commission_levels_response import CommissionLevelsResponse
 from .commission_report_detail import CommissionReportDetail
-from .commission_report_level import CommissionReportLevel
+from .commission_report_level import CommissionReportLevel, CommissionReportLevelValue
 from .commission_report_page import CommissionReportPage
 from .commission_report_request import CommissionReportRequest
 from .commission_report_response import CommissionReportResponse
@@ -30,27 +30,30 @@ from .deals_response import DealsResponse
 from .envelope import Envelope
 from .introduce_link import IntroduceLink
 from .introduce_link_response import IntroduceLinkResponse
-from .introduce_type import IntroduceType
+from .introduce_type import IntroduceType, IntroduceTypeValue
 from .login_result import LoginResult
 from .login_user_request import LoginUserRequest
 from .login_user_response import LoginUserResponse
 from .open_commission_account_request import OpenCommissionAccountRequest
-from .owner_type import OwnerType
+from .owner_type import OwnerType, OwnerTypeValue
 from .page_info import PageInfo
-from .parameter_type import ParameterType
+from .parameter_type import ParameterType, ParameterTypeValue
 from .phone import Phone
 from .position import Position
 from .positions_response import PositionsResponse
 from .set_account_owner_request import SetAccountOwnerRequest
 from .set_customer_owner_request import SetCustomerOwnerRequest
-from .total_margin_calculation_type import TotalMarginCalculationType
-from .trade_type import TradeType
+from .total_margin_calculation_type import (
+    TotalMarginCalculationType,
+    TotalMarginCalculationTypeValue,
+)
+from .trade_type import TradeType, TradeTypeValue
 from .update_user_request import UpdateUserRequest
 from .user import User
 from .user_id_match import UserIdMatch
 from .user_ids_response import UserIdsResponse
 from .user_list_response import UserListResponse
-from .visible_type import VisibleType
+from .visible_type import VisibleType, VisibleTypeValue
 
 __all__ = (
     "AccountInfo",
@@ -59,7 +62,9 @@ __all__ = (
     "AccountListResponse",
     "AccountPage",
     "AccountType",
+    "AccountTypeValue",
     "BalanceChangeType",
+    "BalanceChangeTypeValue",
     "ChangeBalanceRequest",
     "CommissionAccount",
     "CommissionAccountResponse",
@@ -67,6 +72,7 @@ __all__ = (
     "CommissionLevelsResponse",
     "CommissionReportDetail",
     "CommissionReportLevel",
+    "CommissionReportLevelValue",
     "CommissionReportPage",
     "CommissionReportRequest",
     "CommissionReportResponse",
@@ -83,24 +89,30 @@ __all__ = (
     "IntroduceLink",
     "IntroduceLinkResponse",
     "IntroduceType",
+    "IntroduceTypeValue",
     "LoginResult",
     "LoginUserRequest",
     "LoginUserResponse",
     "OpenCommissionAccountRequest",
     "OwnerType",
+    "OwnerTypeValue",
     "PageInfo",
     "ParameterType",
+    "ParameterTypeValue",
     "Phone",
     "Position",
     "PositionsResponse",
     "SetAccountOwnerRequest",
     "SetCustomerOwnerRequest",
     "TotalMarginCalculationType",
+    "TotalMarginCalculationTypeValue",
     "TradeType",
+    "TradeTypeValue",
     "UpdateUserRequest",
     "User",
     "UserIdMatch",
     "UserIdsResponse",
     "UserListResponse",
     "VisibleType",
+    "VisibleTypeValue",
 )

@@ -12,9 +12,7 @@ from ..types import (
     BOOL,
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     one_of,
     take,
@@ -27,33 +25,33 @@ class AccountInfo(Model):
 
     login: int | str
     """ Account login. """
-    currency: str | Unset = UNSET
+    currency: str | None = None
     """ Deposit currency. """
-    enable: int | Unset = UNSET
+    enable: int | None = None
     """ 1 when logging in is allowed, 0 when blocked. """
-    read_only: int | Unset = UNSET
+    read_only: int | None = None
     """ 1 when trading is blocked, 0 when allowed. """
-    send_reports: int | Unset = UNSET
+    send_reports: int | None = None
     """ 1 when daily statements are emailed. """
-    group: str | Unset = UNSET
+    group: str | None = None
     """ MT group. """
-    lead_source: int | str | Unset = UNSET
+    lead_source: int | str | None = None
     """ Lead source (documented as an integer, sent as a string). """
-    leverage: int | str | Unset = UNSET
+    leverage: int | str | None = None
     """ Leverage (documented as a string, sent as a number). """
-    regdate: str | Unset = UNSET
+    regdate: str | None = None
     """ Registration time, `yyyy-MM-dd HH:mm:ss` without zone. """
-    max_leverage: int | Unset = UNSET
+    max_leverage: int | None = None
     """ Maximum leverage (cTrader only). """
-    french_risk: bool | Unset = UNSET
+    french_risk: bool | None = None
     """ French risk rules apply (cTrader only). """
-    account_type: AccountType | Unset = UNSET
+    account_type: AccountType | None = None
     """ Position accounting of a cTrader account. """
-    total_margin_calculation_type: TotalMarginCalculationType | Unset = UNSET
+    total_margin_calculation_type: TotalMarginCalculationType | None = None
     """ How a cTrader account's total margin is computed. """
-    swap_free: bool | Unset = UNSET
+    swap_free: bool | None = None
     """ Swap-free (Islamic) account. """
-    owe_id: str | Unset = UNSET
+    owe_id: str | None = None
     """ Id of the owning user. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -65,57 +63,57 @@ class AccountInfo(Model):
         read_only = self.read_only
         send_reports = self.send_reports
         group = self.group
-        lead_source: int | str | Unset
-        if isinstance(self.lead_source, Unset):
-            lead_source = UNSET
+        lead_source: int | str | None
+        if self.lead_source is None:
+            lead_source = None
         else:
             lead_source = self.lead_source
-        leverage: int | str | Unset
-        if isinstance(self.leverage, Unset):
-            leverage = UNSET
+        leverage: int | str | None
+        if self.leverage is None:
+            leverage = None
         else:
             leverage = self.leverage
         regdate = self.regdate
         max_leverage = self.max_leverage
         french_risk = self.french_risk
-        account_type: str | Unset = UNSET
-        if not isinstance(self.account_type, Unset):
+        account_type: str | None = None
+        if self.account_type is not None:
             account_type = str(self.account_type)
-        total_margin_calculation_type: str | Unset = UNSET
-        if not isinstance(self.total_margin_calculation_type, Unset):
+        total_margin_calculation_type: str | None = None
+        if self.total_margin_calculation_type is not None:
             total_margin_calculation_type = str(self.total_margin_calculation_type)
         swap_free = self.swap_free
         owe_id = self.owe_id
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"login": login})
-        if currency is not UNSET:
+        if currency is not None:
             field_dict["currency"] = currency
-        if enable is not UNSET:
+        if enable is not None:
             field_dict["enable"] = enable
-        if read_only is not UNSET:
+        if read_only is not None:
             field_dict["readOnly"] = read_only
-        if send_reports is not UNSET:
+        if send_reports is not None:
             field_dict["sendReports"] = send_reports
-        if group is not UNSET:
+        if group is not None:
             field_dict["group"] = group
-        if lead_source is not UNSET:
+        if lead_source is not None:
             field_dict["leadSource"] = lead_source
-        if leverage is not UNSET:
+        if leverage is not None:
             field_dict["leverage"] = leverage
-        if regdate is not UNSET:
+        if regdate is not None:
             field_dict["regdate"] = regdate
-        if max_leverage is not UNSET:
+        if max_leverage is not None:
             field_dict["maxLeverage"] = max_leverage
-        if french_risk is not UNSET:
+        if french_risk is not None:
             field_dict["frenchRisk"] = french_risk
-        if account_type is not UNSET:
+        if account_type is not None:
             field_dict["accountType"] = account_type
-        if total_margin_calculation_type is not UNSET:
+        if total_margin_calculation_type is not None:
             field_dict["totalMarginCalculationType"] = total_margin_calculation_type
-        if swap_free is not UNSET:
+        if swap_free is not None:
             field_dict["swapFree"] = swap_free
-        if owe_id is not UNSET:
+        if owe_id is not None:
             field_dict["oweId"] = owe_id
         return field_dict
 
@@ -124,22 +122,22 @@ class AccountInfo(Model):
         d = dict(src_dict)
         account_info = cls(
             login=take(d, "login", one_of(INT, STR)),
-            currency=take(d, "currency", STR, UNSET),
-            enable=take(d, "enable", INT, UNSET),
-            read_only=take(d, "readOnly", INT, UNSET),
-            send_reports=take(d, "sendReports", INT, UNSET),
-            group=take(d, "group", STR, UNSET),
-            lead_source=take(d, "leadSource", one_of(INT, STR), UNSET),
-            leverage=take(d, "leverage", one_of(INT, STR), UNSET),
-            regdate=take(d, "regdate", STR, UNSET),
-            max_leverage=take(d, "maxLeverage", INT, UNSET),
-            french_risk=take(d, "frenchRisk", BOOL, UNSET),
-            account_type=take(d, "accountType", enum(AccountType), UNSET),
+            currency=take(d, "currency", STR, None),
+            enable=take(d, "enable", INT, None),
+            read_only=take(d, "readOnly", INT, None),
+            send_reports=take(d, "sendReports", INT, None),
+            group=take(d, "group", STR, None),
+            lead_source=take(d, "leadSource", one_of(INT, STR), None),
+            leverage=take(d, "leverage", one_of(INT, STR), None),
+            regdate=take(d, "regdate", STR, None),
+            max_leverage=take(d, "maxLeverage", INT, None),
+            french_risk=take(d, "frenchRisk", BOOL, None),
+            account_type=take(d, "accountType", enum(AccountType), None),
             total_margin_calculation_type=take(
-                d, "totalMarginCalculationType", enum(TotalMarginCalculationType), UNSET
+                d, "totalMarginCalculationType", enum(TotalMarginCalculationType), None
             ),
-            swap_free=take(d, "swapFree", BOOL, UNSET),
-            owe_id=take(d, "oweId", STR, UNSET),
+            swap_free=take(d, "swapFree", BOOL, None),
+            owe_id=take(d, "oweId", STR, None),
         )
         account_info.additional_properties = d
         return account_info

@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     one_of,
     take,
 )
@@ -23,21 +21,21 @@ class AccountListItem(Model):
 
     login: int | str
     """ Account login. """
-    name: str | Unset = UNSET
+    name: str | None = None
     """ Account holder name. """
-    parent_id: int | Unset = UNSET
+    parent_id: int | None = None
     """ Id of the owning user, 0 when none. """
-    email: str | Unset = UNSET
+    email: str | None = None
     """ Email address. """
-    phone: str | Unset = UNSET
+    phone: str | None = None
     """ Phone, prefix and number in one string. """
-    group: str | Unset = UNSET
+    group: str | None = None
     """ MT group. """
-    leverage: int | str | Unset = UNSET
+    leverage: int | str | None = None
     """ Leverage. """
-    currency: str | Unset = UNSET
+    currency: str | None = None
     """ Deposit currency. """
-    regdate: str | Unset = UNSET
+    regdate: str | None = None
     """ Registration time, `yyyy-MM-dd HH:mm:ss` without zone. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -49,9 +47,9 @@ class AccountListItem(Model):
         email = self.email
         phone = self.phone
         group = self.group
-        leverage: int | str | Unset
-        if isinstance(self.leverage, Unset):
-            leverage = UNSET
+        leverage: int | str | None
+        if self.leverage is None:
+            leverage = None
         else:
             leverage = self.leverage
         currency = self.currency
@@ -59,21 +57,21 @@ class AccountListItem(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"login": login})
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if parent_id is not UNSET:
+        if parent_id is not None:
             field_dict["parentId"] = parent_id
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
-        if group is not UNSET:
+        if group is not None:
             field_dict["group"] = group
-        if leverage is not UNSET:
+        if leverage is not None:
             field_dict["leverage"] = leverage
-        if currency is not UNSET:
+        if currency is not None:
             field_dict["currency"] = currency
-        if regdate is not UNSET:
+        if regdate is not None:
             field_dict["regdate"] = regdate
         return field_dict
 
@@ -82,14 +80,14 @@ class AccountListItem(Model):
         d = dict(src_dict)
         account_list_item = cls(
             login=take(d, "login", one_of(INT, STR)),
-            name=take(d, "name", STR, UNSET),
-            parent_id=take(d, "parentId", INT, UNSET),
-            email=take(d, "email", STR, UNSET),
-            phone=take(d, "phone", STR, UNSET),
-            group=take(d, "group", STR, UNSET),
-            leverage=take(d, "leverage", one_of(INT, STR), UNSET),
-            currency=take(d, "currency", STR, UNSET),
-            regdate=take(d, "regdate", STR, UNSET),
+            name=take(d, "name", STR, None),
+            parent_id=take(d, "parentId", INT, None),
+            email=take(d, "email", STR, None),
+            phone=take(d, "phone", STR, None),
+            group=take(d, "group", STR, None),
+            leverage=take(d, "leverage", one_of(INT, STR), None),
+            currency=take(d, "currency", STR, None),
+            regdate=take(d, "regdate", STR, None),
         )
         account_list_item.additional_properties = d
         return account_list_item

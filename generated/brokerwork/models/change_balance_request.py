@@ -11,9 +11,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     take,
 )
@@ -32,7 +30,7 @@ class ChangeBalanceRequest(Model):
     type_: BalanceChangeType
     """ Kind of balance operation. The table names `CREDIT_IN`, the sample sends `DEPOSITE` (sic); `WITHDRAWAL` is
     also used. """
-    comment: str | Unset = UNSET
+    comment: str | None = None
     """ Comment stored with the operation. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -47,7 +45,7 @@ class ChangeBalanceRequest(Model):
         field_dict.update(
             {"serverId": server_id, "accountId": account_id, "amount": amount, "type": type_}
         )
-        if comment is not UNSET:
+        if comment is not None:
             field_dict["comment"] = comment
         return field_dict
 
@@ -59,7 +57,7 @@ class ChangeBalanceRequest(Model):
             account_id=take(d, "accountId", INT),
             amount=take(d, "amount", NUM),
             type_=take(d, "type", enum(BalanceChangeType)),
-            comment=take(d, "comment", STR, UNSET),
+            comment=take(d, "comment", STR, None),
         )
         change_balance_request.additional_properties = d
         return change_balance_request

@@ -10,9 +10,7 @@ from attrs import field as _attrs_field
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     one_of,
     take,
 )
@@ -24,11 +22,11 @@ class CommissionAccount(Model):
 
     login: int | str
     """ Account login (documented as an integer, sent as a string). """
-    server_id: str | Unset = UNSET
+    server_id: str | None = None
     """ Trading server id. """
-    password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    password: str | None = _attrs_field(default=None, repr=False)
     """ Master password. """
-    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    investor_password: str | None = _attrs_field(default=None, repr=False)
     """ Investor (read-only) password. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -41,11 +39,11 @@ class CommissionAccount(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"login": login})
-        if server_id is not UNSET:
+        if server_id is not None:
             field_dict["serverId"] = server_id
-        if password is not UNSET:
+        if password is not None:
             field_dict["password"] = password
-        if investor_password is not UNSET:
+        if investor_password is not None:
             field_dict["investorPassword"] = investor_password
         return field_dict
 
@@ -54,9 +52,9 @@ class CommissionAccount(Model):
         d = dict(src_dict)
         commission_account = cls(
             login=take(d, "login", one_of(INT, STR)),
-            server_id=take(d, "serverId", STR, UNSET),
-            password=take(d, "password", STR, UNSET),
-            investor_password=take(d, "investorPassword", STR, UNSET),
+            server_id=take(d, "serverId", STR, None),
+            password=take(d, "password", STR, None),
+            investor_password=take(d, "investorPassword", STR, None),
         )
         commission_account.additional_properties = d
         return commission_account

@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -22,9 +20,9 @@ class CommissionLevel(Model):
 
     id: int
     """ Level id (the `levelId` of users). """
-    level: int | Unset = UNSET
+    level: int | None = None
     """ Depth in the commission hierarchy, 0 at the top. """
-    name: str | Unset = UNSET
+    name: str | None = None
     """ Display name. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -35,9 +33,9 @@ class CommissionLevel(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"id": id})
-        if level is not UNSET:
+        if level is not None:
             field_dict["level"] = level
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
         return field_dict
 
@@ -46,8 +44,8 @@ class CommissionLevel(Model):
         d = dict(src_dict)
         commission_level = cls(
             id=take(d, "id", INT),
-            level=take(d, "level", INT, UNSET),
-            name=take(d, "name", STR, UNSET),
+            level=take(d, "level", INT, None),
+            name=take(d, "name", STR, None),
         )
         commission_level.additional_properties = d
         return commission_level

@@ -10,9 +10,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -21,13 +19,13 @@ from ..types import (
 class CommissionReportDetail(Model):
     """Commission of one symbol within a report row."""
 
-    close_volume: float | Unset = UNSET
+    close_volume: float | None = None
     """ Closed volume in lots. """
-    commission_value: float | Unset = UNSET
+    commission_value: float | None = None
     """ Commission earned. """
-    symbol: str | Unset = UNSET
+    symbol: str | None = None
     """ Symbol. """
-    result_id: int | Unset = UNSET
+    result_id: int | None = None
     """ Id of the commission result (in the sample, not in the table). """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -38,13 +36,13 @@ class CommissionReportDetail(Model):
         result_id = self.result_id
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if close_volume is not UNSET:
+        if close_volume is not None:
             field_dict["closeVolume"] = close_volume
-        if commission_value is not UNSET:
+        if commission_value is not None:
             field_dict["commissionValue"] = commission_value
-        if symbol is not UNSET:
+        if symbol is not None:
             field_dict["symbol"] = symbol
-        if result_id is not UNSET:
+        if result_id is not None:
             field_dict["resultId"] = result_id
         return field_dict
 
@@ -52,10 +50,10 @@ class CommissionReportDetail(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         commission_report_detail = cls(
-            close_volume=take(d, "closeVolume", NUM, UNSET),
-            commission_value=take(d, "commissionValue", NUM, UNSET),
-            symbol=take(d, "symbol", STR, UNSET),
-            result_id=take(d, "resultId", INT, UNSET),
+            close_volume=take(d, "closeVolume", NUM, None),
+            commission_value=take(d, "commissionValue", NUM, None),
+            symbol=take(d, "symbol", STR, None),
+            result_id=take(d, "resultId", INT, None),
         )
         commission_report_detail.additional_properties = d
         return commission_report_detail

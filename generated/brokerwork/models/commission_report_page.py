@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     list_of,
     model,
     one_of,
@@ -28,15 +26,15 @@ class CommissionReportPage(Model):
 
     list_: list[CommissionReportRow]
     """ The report rows of this page. """
-    offset: int | str | Unset = UNSET
+    offset: int | str | None = None
     """ Index of the first item of this page (documented as a string, sent as a number). """
-    pager: int | Unset = UNSET
+    pager: int | None = None
     """ Current page number, 1-based. """
-    pages: int | Unset = UNSET
+    pages: int | None = None
     """ Number of pages. """
-    size: int | Unset = UNSET
+    size: int | None = None
     """ Items per page. """
-    total: int | str | Unset = UNSET
+    total: int | str | None = None
     """ Number of items over all pages (documented as a string, sent as a number). """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -45,31 +43,31 @@ class CommissionReportPage(Model):
         for list_item_data in self.list_:
             list_item = list_item_data.to_dict()
             list_.append(list_item)
-        offset: int | str | Unset
-        if isinstance(self.offset, Unset):
-            offset = UNSET
+        offset: int | str | None
+        if self.offset is None:
+            offset = None
         else:
             offset = self.offset
         pager = self.pager
         pages = self.pages
         size = self.size
-        total: int | str | Unset
-        if isinstance(self.total, Unset):
-            total = UNSET
+        total: int | str | None
+        if self.total is None:
+            total = None
         else:
             total = self.total
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"list": list_})
-        if offset is not UNSET:
+        if offset is not None:
             field_dict["offset"] = offset
-        if pager is not UNSET:
+        if pager is not None:
             field_dict["pager"] = pager
-        if pages is not UNSET:
+        if pages is not None:
             field_dict["pages"] = pages
-        if size is not UNSET:
+        if size is not None:
             field_dict["size"] = size
-        if total is not UNSET:
+        if total is not None:
             field_dict["total"] = total
         return field_dict
 
@@ -80,11 +78,11 @@ class CommissionReportPage(Model):
         d = dict(src_dict)
         commission_report_page = cls(
             list_=take(d, "list", list_of(model(CommissionReportRow))),
-            offset=take(d, "offset", one_of(INT, STR), UNSET),
-            pager=take(d, "pager", INT, UNSET),
-            pages=take(d, "pages", INT, UNSET),
-            size=take(d, "size", INT, UNSET),
-            total=take(d, "total", one_of(INT, STR), UNSET),
+            offset=take(d, "offset", one_of(INT, STR), None),
+            pager=take(d, "pager", INT, None),
+            pages=take(d, "pages", INT, None),
+            size=take(d, "size", INT, None),
+            total=take(d, "total", one_of(INT, STR), None),
         )
         commission_report_page.additional_properties = d
         return commission_report_page

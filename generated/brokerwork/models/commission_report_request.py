@@ -10,9 +10,7 @@ from ..models.commission_report_level import CommissionReportLevel
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     take,
 )
@@ -28,13 +26,13 @@ class CommissionReportRequest(Model):
     """ Trading server id. """
     level: CommissionReportLevel
     """ Which users a commission report covers, `0` all, `1` direct, `2` indirect subordinates. """
-    start: str | Unset = UNSET
+    start: str | None = None
     """ First day, `yyyy-MM-dd`; today when omitted. """
-    end: str | Unset = UNSET
+    end: str | None = None
     """ Last day, `yyyy-MM-dd`; today when omitted. """
-    index: int | Unset = 1
+    index: int | None = 1
     """ Page number, 1-based. """
-    page_size: int | Unset = 20
+    page_size: int | None = 20
     """ Rows per page; the server caps it at 500. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -49,13 +47,13 @@ class CommissionReportRequest(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"userId": user_id, "serverId": server_id, "level": level})
-        if start is not UNSET:
+        if start is not None:
             field_dict["start"] = start
-        if end is not UNSET:
+        if end is not None:
             field_dict["end"] = end
-        if index is not UNSET:
+        if index is not None:
             field_dict["index"] = index
-        if page_size is not UNSET:
+        if page_size is not None:
             field_dict["pageSize"] = page_size
         return field_dict
 
@@ -66,10 +64,10 @@ class CommissionReportRequest(Model):
             user_id=take(d, "userId", STR),
             server_id=take(d, "serverId", STR),
             level=take(d, "level", enum(CommissionReportLevel)),
-            start=take(d, "start", STR, UNSET),
-            end=take(d, "end", STR, UNSET),
-            index=take(d, "index", INT, UNSET),
-            page_size=take(d, "pageSize", INT, UNSET),
+            start=take(d, "start", STR, None),
+            end=take(d, "end", STR, None),
+            index=take(d, "index", INT, None),
+            page_size=take(d, "pageSize", INT, None),
         )
         commission_report_request.additional_properties = d
         return commission_report_request

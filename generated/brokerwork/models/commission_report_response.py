@@ -11,9 +11,7 @@ from ..types import (
     INT,
     NULL,
     STR,
-    UNSET,
     Model,
-    Unset,
     list_of,
     model,
     one_of,
@@ -32,13 +30,13 @@ class CommissionReportResponse(Model):
     """ True when the call succeeded. """
     mcode: str
     """ `m0000000` on success, otherwise the error code (see `x-brokerlink-error-codes`; the set is open). """
-    data: CommissionReportPage | None | Unset = UNSET
+    data: CommissionReportPage | None = None
     """ One page of report rows. """
-    error_message: list[str] | None | str | Unset = UNSET
+    error_message: list[str] | None | str = None
     """ Error details; documented as a list, usually sent as a (possibly empty) string. """
-    message: list[str] | None | str | Unset = UNSET
+    message: list[str] | None | str = None
     """ Error details under the name some operations use instead of `errorMessage`. """
-    time: int | Unset = UNSET
+    time: int | None = None
     """ Server time of the answer, epoch milliseconds. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -47,23 +45,23 @@ class CommissionReportResponse(Model):
 
         result = self.result
         mcode = self.mcode
-        data: dict[str, Any] | None | Unset
-        if isinstance(self.data, Unset):
-            data = UNSET
+        data: dict[str, Any] | None
+        if self.data is None:
+            data = None
         elif isinstance(self.data, CommissionReportPage):
             data = self.data.to_dict()
         else:
             data = self.data
-        error_message: list[str] | None | str | Unset
-        if isinstance(self.error_message, Unset):
-            error_message = UNSET
+        error_message: list[str] | None | str
+        if self.error_message is None:
+            error_message = None
         elif isinstance(self.error_message, list):
             error_message = self.error_message
         else:
             error_message = self.error_message
-        message: list[str] | None | str | Unset
-        if isinstance(self.message, Unset):
-            message = UNSET
+        message: list[str] | None | str
+        if self.message is None:
+            message = None
         elif isinstance(self.message, list):
             message = self.message
         else:
@@ -72,13 +70,13 @@ class CommissionReportResponse(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"result": result, "mcode": mcode})
-        if data is not UNSET:
+        if data is not None:
             field_dict["data"] = data
-        if error_message is not UNSET:
+        if error_message is not None:
             field_dict["errorMessage"] = error_message
-        if message is not UNSET:
+        if message is not None:
             field_dict["message"] = message
-        if time is not UNSET:
+        if time is not None:
             field_dict["time"] = time
         return field_dict
 
@@ -90,10 +88,10 @@ class CommissionReportResponse(Model):
         commission_report_response = cls(
             result=take(d, "result", BOOL),
             mcode=take(d, "mcode", STR),
-            data=take(d, "data", one_of(model(CommissionReportPage), NULL), UNSET),
-            error_message=take(d, "errorMessage", one_of(STR, list_of(STR), NULL), UNSET),
-            message=take(d, "message", one_of(STR, list_of(STR), NULL), UNSET),
-            time=take(d, "time", INT, UNSET),
+            data=take(d, "data", one_of(model(CommissionReportPage), NULL), None),
+            error_message=take(d, "errorMessage", one_of(STR, list_of(STR), NULL), None),
+            message=take(d, "message", one_of(STR, list_of(STR), NULL), None),
+            time=take(d, "time", INT, None),
         )
         commission_report_response.additional_properties = d
         return commission_report_response

@@ -10,9 +10,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     list_of,
     model,
     one_of,
@@ -27,21 +25,21 @@ if TYPE_CHECKING:
 class CommissionReportRow(Model):
     """Commission of one user on one day."""
 
-    close_volume: float | Unset = UNSET
+    close_volume: float | None = None
     """ Closed volume in lots. """
-    commission_value: float | Unset = UNSET
+    commission_value: float | None = None
     """ Commission earned. """
-    date: str | Unset = UNSET
+    date: str | None = None
     """ Day, `yyyy-MM-dd`. """
-    level_id: int | Unset = UNSET
+    level_id: int | None = None
     """ Commission level id. """
-    login: int | str | Unset = UNSET
+    login: int | str | None = None
     """ Trading account of the user. """
-    parent_id: int | Unset = UNSET
+    parent_id: int | None = None
     """ Id of the superior user. """
-    user_id: int | Unset = UNSET
+    user_id: int | None = None
     """ User id. """
-    details: list[CommissionReportDetail] | Unset = UNSET
+    details: list[CommissionReportDetail] | None = None
     """ Breakdown by symbol. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -50,36 +48,36 @@ class CommissionReportRow(Model):
         commission_value = self.commission_value
         date = self.date
         level_id = self.level_id
-        login: int | str | Unset
-        if isinstance(self.login, Unset):
-            login = UNSET
+        login: int | str | None
+        if self.login is None:
+            login = None
         else:
             login = self.login
         parent_id = self.parent_id
         user_id = self.user_id
-        details: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.details, Unset):
+        details: list[dict[str, Any]] | None = None
+        if self.details is not None:
             details = []
             for details_item_data in self.details:
                 details_item = details_item_data.to_dict()
                 details.append(details_item)
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if close_volume is not UNSET:
+        if close_volume is not None:
             field_dict["closeVolume"] = close_volume
-        if commission_value is not UNSET:
+        if commission_value is not None:
             field_dict["commissionValue"] = commission_value
-        if date is not UNSET:
+        if date is not None:
             field_dict["date"] = date
-        if level_id is not UNSET:
+        if level_id is not None:
             field_dict["levelId"] = level_id
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
-        if parent_id is not UNSET:
+        if parent_id is not None:
             field_dict["parentId"] = parent_id
-        if user_id is not UNSET:
+        if user_id is not None:
             field_dict["userId"] = user_id
-        if details is not UNSET:
+        if details is not None:
             field_dict["details"] = details
         return field_dict
 
@@ -89,14 +87,14 @@ class CommissionReportRow(Model):
 
         d = dict(src_dict)
         commission_report_row = cls(
-            close_volume=take(d, "closeVolume", NUM, UNSET),
-            commission_value=take(d, "commissionValue", NUM, UNSET),
-            date=take(d, "date", STR, UNSET),
-            level_id=take(d, "levelId", INT, UNSET),
-            login=take(d, "login", one_of(INT, STR), UNSET),
-            parent_id=take(d, "parentId", INT, UNSET),
-            user_id=take(d, "userId", INT, UNSET),
-            details=take(d, "details", list_of(model(CommissionReportDetail)), UNSET),
+            close_volume=take(d, "closeVolume", NUM, None),
+            commission_value=take(d, "commissionValue", NUM, None),
+            date=take(d, "date", STR, None),
+            level_id=take(d, "levelId", INT, None),
+            login=take(d, "login", one_of(INT, STR), None),
+            parent_id=take(d, "parentId", INT, None),
+            user_id=take(d, "userId", INT, None),
+            details=take(d, "details", list_of(model(CommissionReportDetail)), None),
         )
         commission_report_row.additional_properties = d
         return commission_report_row

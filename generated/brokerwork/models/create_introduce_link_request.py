@@ -14,9 +14,7 @@ from ..types import (
     BOOL,
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     one_of,
@@ -34,29 +32,29 @@ class CreateIntroduceLinkRequest(Model):
     """ Audience of a promotion link, agents or direct clients. """
     visible_type: VisibleType
     """ Which users see a promotion link. """
-    entity_no: str | Unset = UNSET
+    entity_no: str | None = None
     """ Link code; generated when omitted. """
-    visible_user_id: list[int | str] | Unset = UNSET
+    visible_user_id: list[int | str] | None = None
     """ Users who see the link; required with `UserPartVisible`. """
-    target_url: str | Unset = UNSET
+    target_url: str | None = None
     """ Landing page; required with `StraightGuest`. """
-    parameter_type: ParameterType | Unset = UNSET
+    parameter_type: ParameterType | None = None
     """ Name of the query parameter that carries the referrer in a promotion link. """
-    server_id: str | Unset = UNSET
+    server_id: str | None = None
     """ Trading server for accounts opened through the link. """
-    vendor: bool | str | Unset = UNSET
+    vendor: bool | str | None = None
     """ Trading platform, e.g. `MT4` (documented as a boolean). """
-    mt_group: str | Unset = UNSET
+    mt_group: str | None = None
     """ MT group for accounts opened through the link. """
-    account_group: int | str | Unset = UNSET
+    account_group: int | str | None = None
     """ Account group id for accounts opened through the link. """
-    leverage: int | str | Unset = UNSET
+    leverage: int | str | None = None
     """ Leverage for accounts opened through the link. """
-    owner_type: OwnerType | Unset = UNSET
+    owner_type: OwnerType | None = None
     """ How the owner of clients from a promotion link is chosen, by role or by user id. """
-    owner_id: str | Unset = UNSET
+    owner_id: str | None = None
     """ Owner of clients from the link (a role id or user id per `ownerType`). """
-    owner_name: str | Unset = UNSET
+    owner_name: str | None = None
     """ Owner name, for display only. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -65,36 +63,36 @@ class CreateIntroduceLinkRequest(Model):
         introduce_type = str(self.introduce_type)
         visible_type = str(self.visible_type)
         entity_no = self.entity_no
-        visible_user_id: list[int | str] | Unset = UNSET
-        if not isinstance(self.visible_user_id, Unset):
+        visible_user_id: list[int | str] | None = None
+        if self.visible_user_id is not None:
             visible_user_id = []
             for visible_user_id_item_data in self.visible_user_id:
                 visible_user_id_item: int | str
                 visible_user_id_item = visible_user_id_item_data
                 visible_user_id.append(visible_user_id_item)
         target_url = self.target_url
-        parameter_type: str | Unset = UNSET
-        if not isinstance(self.parameter_type, Unset):
+        parameter_type: str | None = None
+        if self.parameter_type is not None:
             parameter_type = str(self.parameter_type)
         server_id = self.server_id
-        vendor: bool | str | Unset
-        if isinstance(self.vendor, Unset):
-            vendor = UNSET
+        vendor: bool | str | None
+        if self.vendor is None:
+            vendor = None
         else:
             vendor = self.vendor
         mt_group = self.mt_group
-        account_group: int | str | Unset
-        if isinstance(self.account_group, Unset):
-            account_group = UNSET
+        account_group: int | str | None
+        if self.account_group is None:
+            account_group = None
         else:
             account_group = self.account_group
-        leverage: int | str | Unset
-        if isinstance(self.leverage, Unset):
-            leverage = UNSET
+        leverage: int | str | None
+        if self.leverage is None:
+            leverage = None
         else:
             leverage = self.leverage
-        owner_type: str | Unset = UNSET
-        if not isinstance(self.owner_type, Unset):
+        owner_type: str | None = None
+        if self.owner_type is not None:
             owner_type = str(self.owner_type)
         owner_id = self.owner_id
         owner_name = self.owner_name
@@ -103,29 +101,29 @@ class CreateIntroduceLinkRequest(Model):
         field_dict.update(
             {"name": name, "introduceType": introduce_type, "visibleType": visible_type}
         )
-        if entity_no is not UNSET:
+        if entity_no is not None:
             field_dict["entityNo"] = entity_no
-        if visible_user_id is not UNSET:
+        if visible_user_id is not None:
             field_dict["visibleUserId"] = visible_user_id
-        if target_url is not UNSET:
+        if target_url is not None:
             field_dict["targetUrl"] = target_url
-        if parameter_type is not UNSET:
+        if parameter_type is not None:
             field_dict["parameterType"] = parameter_type
-        if server_id is not UNSET:
+        if server_id is not None:
             field_dict["serverId"] = server_id
-        if vendor is not UNSET:
+        if vendor is not None:
             field_dict["vendor"] = vendor
-        if mt_group is not UNSET:
+        if mt_group is not None:
             field_dict["mtGroup"] = mt_group
-        if account_group is not UNSET:
+        if account_group is not None:
             field_dict["accountGroup"] = account_group
-        if leverage is not UNSET:
+        if leverage is not None:
             field_dict["leverage"] = leverage
-        if owner_type is not UNSET:
+        if owner_type is not None:
             field_dict["ownerType"] = owner_type
-        if owner_id is not UNSET:
+        if owner_id is not None:
             field_dict["ownerId"] = owner_id
-        if owner_name is not UNSET:
+        if owner_name is not None:
             field_dict["ownerName"] = owner_name
         return field_dict
 
@@ -136,18 +134,18 @@ class CreateIntroduceLinkRequest(Model):
             name=take(d, "name", STR),
             introduce_type=take(d, "introduceType", enum(IntroduceType)),
             visible_type=take(d, "visibleType", enum(VisibleType)),
-            entity_no=take(d, "entityNo", STR, UNSET),
-            visible_user_id=take(d, "visibleUserId", list_of(one_of(INT, STR)), UNSET),
-            target_url=take(d, "targetUrl", STR, UNSET),
-            parameter_type=take(d, "parameterType", enum(ParameterType), UNSET),
-            server_id=take(d, "serverId", STR, UNSET),
-            vendor=take(d, "vendor", one_of(BOOL, STR), UNSET),
-            mt_group=take(d, "mtGroup", STR, UNSET),
-            account_group=take(d, "accountGroup", one_of(INT, STR), UNSET),
-            leverage=take(d, "leverage", one_of(INT, STR), UNSET),
-            owner_type=take(d, "ownerType", enum(OwnerType), UNSET),
-            owner_id=take(d, "ownerId", STR, UNSET),
-            owner_name=take(d, "ownerName", STR, UNSET),
+            entity_no=take(d, "entityNo", STR, None),
+            visible_user_id=take(d, "visibleUserId", list_of(one_of(INT, STR)), None),
+            target_url=take(d, "targetUrl", STR, None),
+            parameter_type=take(d, "parameterType", enum(ParameterType), None),
+            server_id=take(d, "serverId", STR, None),
+            vendor=take(d, "vendor", one_of(BOOL, STR), None),
+            mt_group=take(d, "mtGroup", STR, None),
+            account_group=take(d, "accountGroup", one_of(INT, STR), None),
+            leverage=take(d, "leverage", one_of(INT, STR), None),
+            owner_type=take(d, "ownerType", enum(OwnerType), None),
+            owner_id=take(d, "ownerId", STR, None),
+            owner_name=take(d, "ownerName", STR, None),
         )
         create_introduce_link_request.additional_properties = d
         return create_introduce_link_request

@@ -12,9 +12,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     model,
     one_of,
     take,
@@ -32,33 +30,33 @@ class CreateUserRequest(Model):
     """ Email address. """
     role_id: int
     """ Role id. """
-    password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    password: str | None = _attrs_field(default=None, repr=False)
     """ Plain-text password; generated (and emailed) when omitted. """
-    level_id: int | str | Unset = UNSET
+    level_id: int | str | None = None
     """ Commission level id. """
-    parent_id: int | str | Unset = UNSET
+    parent_id: int | str | None = None
     """ Id of the superior user. """
-    entity_no: float | str | Unset = UNSET
+    entity_no: float | str | None = None
     """ User code; generated when omitted. """
-    name: float | str | Unset = UNSET
+    name: float | str | None = None
     """ User name. """
-    address: str | Unset = UNSET
+    address: str | None = None
     """ Postal address. """
-    phone: Phone | Unset = UNSET
+    phone: Phone | None = None
     """ A phone number split into country code and number. """
-    country: str | Unset = UNSET
+    country: str | None = None
     """ Country id. """
-    province: str | Unset = UNSET
+    province: str | None = None
     """ Province id. """
-    city: str | Unset = UNSET
+    city: str | None = None
     """ City id. """
-    comment: str | Unset = UNSET
+    comment: str | None = None
     """ Free-text comment. """
-    send_email: bool | Unset = UNSET
+    send_email: bool | None = None
     """ Send a welcome email; always sent when no password is given. """
-    server_id: int | Unset = UNSET
+    server_id: int | None = None
     """ Server of `login`; required when `login` is sent. """
-    login: int | Unset = UNSET
+    login: int | None = None
     """ Trading account login to bind to the user. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -66,29 +64,29 @@ class CreateUserRequest(Model):
         email = self.email
         role_id = self.role_id
         password = self.password
-        level_id: int | str | Unset
-        if isinstance(self.level_id, Unset):
-            level_id = UNSET
+        level_id: int | str | None
+        if self.level_id is None:
+            level_id = None
         else:
             level_id = self.level_id
-        parent_id: int | str | Unset
-        if isinstance(self.parent_id, Unset):
-            parent_id = UNSET
+        parent_id: int | str | None
+        if self.parent_id is None:
+            parent_id = None
         else:
             parent_id = self.parent_id
-        entity_no: float | str | Unset
-        if isinstance(self.entity_no, Unset):
-            entity_no = UNSET
+        entity_no: float | str | None
+        if self.entity_no is None:
+            entity_no = None
         else:
             entity_no = self.entity_no
-        name: float | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
+        name: float | str | None
+        if self.name is None:
+            name = None
         else:
             name = self.name
         address = self.address
-        phone: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.phone, Unset):
+        phone: dict[str, Any] | None = None
+        if self.phone is not None:
             phone = self.phone.to_dict()
         country = self.country
         province = self.province
@@ -100,33 +98,33 @@ class CreateUserRequest(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"email": email, "roleId": role_id})
-        if password is not UNSET:
+        if password is not None:
             field_dict["password"] = password
-        if level_id is not UNSET:
+        if level_id is not None:
             field_dict["levelId"] = level_id
-        if parent_id is not UNSET:
+        if parent_id is not None:
             field_dict["parentId"] = parent_id
-        if entity_no is not UNSET:
+        if entity_no is not None:
             field_dict["entityNo"] = entity_no
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if address is not UNSET:
+        if address is not None:
             field_dict["address"] = address
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
-        if country is not UNSET:
+        if country is not None:
             field_dict["country"] = country
-        if province is not UNSET:
+        if province is not None:
             field_dict["province"] = province
-        if city is not UNSET:
+        if city is not None:
             field_dict["city"] = city
-        if comment is not UNSET:
+        if comment is not None:
             field_dict["comment"] = comment
-        if send_email is not UNSET:
+        if send_email is not None:
             field_dict["sendEmail"] = send_email
-        if server_id is not UNSET:
+        if server_id is not None:
             field_dict["serverId"] = server_id
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
         return field_dict
 
@@ -138,20 +136,20 @@ class CreateUserRequest(Model):
         create_user_request = cls(
             email=take(d, "email", STR),
             role_id=take(d, "roleId", INT),
-            password=take(d, "password", STR, UNSET),
-            level_id=take(d, "levelId", one_of(INT, STR), UNSET),
-            parent_id=take(d, "parentId", one_of(INT, STR), UNSET),
-            entity_no=take(d, "entityNo", one_of(STR, NUM), UNSET),
-            name=take(d, "name", one_of(STR, NUM), UNSET),
-            address=take(d, "address", STR, UNSET),
-            phone=take(d, "phone", model(Phone), UNSET),
-            country=take(d, "country", STR, UNSET),
-            province=take(d, "province", STR, UNSET),
-            city=take(d, "city", STR, UNSET),
-            comment=take(d, "comment", STR, UNSET),
-            send_email=take(d, "sendEmail", BOOL, UNSET),
-            server_id=take(d, "serverId", INT, UNSET),
-            login=take(d, "login", INT, UNSET),
+            password=take(d, "password", STR, None),
+            level_id=take(d, "levelId", one_of(INT, STR), None),
+            parent_id=take(d, "parentId", one_of(INT, STR), None),
+            entity_no=take(d, "entityNo", one_of(STR, NUM), None),
+            name=take(d, "name", one_of(STR, NUM), None),
+            address=take(d, "address", STR, None),
+            phone=take(d, "phone", model(Phone), None),
+            country=take(d, "country", STR, None),
+            province=take(d, "province", STR, None),
+            city=take(d, "city", STR, None),
+            comment=take(d, "comment", STR, None),
+            send_email=take(d, "sendEmail", BOOL, None),
+            server_id=take(d, "serverId", INT, None),
+            login=take(d, "login", INT, None),
         )
         create_user_request.additional_properties = d
         return create_user_request

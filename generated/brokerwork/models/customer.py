@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     ANY,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -20,28 +18,28 @@ from ..types import (
 class Customer(Model):
     """A CRM customer."""
 
-    field_id: str
+    id: str
     """ Customer id. """
-    custom_name: str | Unset = UNSET
+    custom_name: str | None = None
     """ Customer name. """
-    email: str | Unset = UNSET
+    email: str | None = None
     """ Email address. """
-    custom_no: str | Unset = UNSET
+    custom_no: str | None = None
     """ Customer number. """
-    owe_id: str | Unset = UNSET
+    owe_id: str | None = None
     """ Id of the owning user. """
-    customer_state: str | Unset = UNSET
+    customer_state: str | None = None
     """ Lifecycle state, e.g. `Potential`. """
-    commend_id: str | Unset = UNSET
+    commend_id: str | None = None
     """ Id of the referrer. """
-    phones: Any | Unset = UNSET
+    phones: Any | None = None
     """ Phone numbers, as free JSON (no sample shows the shape). """
-    create_time: str | Unset = UNSET
+    create_time: str | None = None
     """ Creation time, `yyyy-MM-dd HH:mm:ss` without zone. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
         custom_name = self.custom_name
         email = self.email
         custom_no = self.custom_no
@@ -52,22 +50,22 @@ class Customer(Model):
         create_time = self.create_time
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({"_id": field_id})
-        if custom_name is not UNSET:
+        field_dict.update({"_id": id})
+        if custom_name is not None:
             field_dict["customName"] = custom_name
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
-        if custom_no is not UNSET:
+        if custom_no is not None:
             field_dict["customNo"] = custom_no
-        if owe_id is not UNSET:
+        if owe_id is not None:
             field_dict["oweId"] = owe_id
-        if customer_state is not UNSET:
+        if customer_state is not None:
             field_dict["customerState"] = customer_state
-        if commend_id is not UNSET:
+        if commend_id is not None:
             field_dict["commendId"] = commend_id
-        if phones is not UNSET:
+        if phones is not None:
             field_dict["phones"] = phones
-        if create_time is not UNSET:
+        if create_time is not None:
             field_dict["createTime"] = create_time
         return field_dict
 
@@ -75,15 +73,15 @@ class Customer(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         customer = cls(
-            field_id=take(d, "_id", STR),
-            custom_name=take(d, "customName", STR, UNSET),
-            email=take(d, "email", STR, UNSET),
-            custom_no=take(d, "customNo", STR, UNSET),
-            owe_id=take(d, "oweId", STR, UNSET),
-            customer_state=take(d, "customerState", STR, UNSET),
-            commend_id=take(d, "commendId", STR, UNSET),
-            phones=take(d, "phones", ANY, UNSET),
-            create_time=take(d, "createTime", STR, UNSET),
+            id=take(d, "_id", STR),
+            custom_name=take(d, "customName", STR, None),
+            email=take(d, "email", STR, None),
+            custom_no=take(d, "customNo", STR, None),
+            owe_id=take(d, "oweId", STR, None),
+            customer_state=take(d, "customerState", STR, None),
+            commend_id=take(d, "commendId", STR, None),
+            phones=take(d, "phones", ANY, None),
+            create_time=take(d, "createTime", STR, None),
         )
         customer.additional_properties = d
         return customer

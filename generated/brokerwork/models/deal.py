@@ -11,9 +11,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     one_of,
     take,
@@ -26,48 +24,48 @@ class Deal(Model):
 
     ticket: int | str
     """ Ticket (documented as a string, sent as a number). """
-    account_id: int | str | Unset = UNSET
+    account_id: int | str | None = None
     """ Account login (documented as a string, sent as a number). """
-    open_time: str | Unset = UNSET
+    open_time: str | None = None
     """ Open time, `yyyy-MM-dd HH:mm:ss` without zone. """
-    open_price: float | Unset = UNSET
+    open_price: float | None = None
     """ Open price. """
-    close_time: str | Unset = UNSET
+    close_time: str | None = None
     """ Close time, `yyyy-MM-dd HH:mm:ss` without zone. """
-    close_price: float | Unset = UNSET
+    close_price: float | None = None
     """ Close price. """
-    type_: TradeType | Unset = UNSET
+    type_: TradeType | None = None
     """ Direction of a position or deal. """
-    symbol: str | Unset = UNSET
+    symbol: str | None = None
     """ Symbol. """
-    volume: float | Unset = UNSET
+    volume: float | None = None
     """ Volume in lots. """
-    profit: float | Unset = UNSET
+    profit: float | None = None
     """ Realised profit or loss. """
-    swap: float | Unset = UNSET
+    swap: float | None = None
     """ Swap charged. """
-    commission: float | Unset = UNSET
+    commission: float | None = None
     """ Commission charged. """
-    sl: float | Unset = UNSET
+    sl: float | None = None
     """ Stop loss price, 0 when none. """
-    tp: float | Unset = UNSET
+    tp: float | None = None
     """ Take profit price, 0 when none. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         ticket: int | str
         ticket = self.ticket
-        account_id: int | str | Unset
-        if isinstance(self.account_id, Unset):
-            account_id = UNSET
+        account_id: int | str | None
+        if self.account_id is None:
+            account_id = None
         else:
             account_id = self.account_id
         open_time = self.open_time
         open_price = self.open_price
         close_time = self.close_time
         close_price = self.close_price
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
+        type_: str | None = None
+        if self.type_ is not None:
             type_ = str(self.type_)
         symbol = self.symbol
         volume = self.volume
@@ -79,31 +77,31 @@ class Deal(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"ticket": ticket})
-        if account_id is not UNSET:
+        if account_id is not None:
             field_dict["accountId"] = account_id
-        if open_time is not UNSET:
+        if open_time is not None:
             field_dict["openTime"] = open_time
-        if open_price is not UNSET:
+        if open_price is not None:
             field_dict["openPrice"] = open_price
-        if close_time is not UNSET:
+        if close_time is not None:
             field_dict["closeTime"] = close_time
-        if close_price is not UNSET:
+        if close_price is not None:
             field_dict["closePrice"] = close_price
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if symbol is not UNSET:
+        if symbol is not None:
             field_dict["symbol"] = symbol
-        if volume is not UNSET:
+        if volume is not None:
             field_dict["volume"] = volume
-        if profit is not UNSET:
+        if profit is not None:
             field_dict["profit"] = profit
-        if swap is not UNSET:
+        if swap is not None:
             field_dict["swap"] = swap
-        if commission is not UNSET:
+        if commission is not None:
             field_dict["commission"] = commission
-        if sl is not UNSET:
+        if sl is not None:
             field_dict["sl"] = sl
-        if tp is not UNSET:
+        if tp is not None:
             field_dict["tp"] = tp
         return field_dict
 
@@ -112,19 +110,19 @@ class Deal(Model):
         d = dict(src_dict)
         deal = cls(
             ticket=take(d, "ticket", one_of(INT, STR)),
-            account_id=take(d, "accountId", one_of(INT, STR), UNSET),
-            open_time=take(d, "openTime", STR, UNSET),
-            open_price=take(d, "openPrice", NUM, UNSET),
-            close_time=take(d, "closeTime", STR, UNSET),
-            close_price=take(d, "closePrice", NUM, UNSET),
-            type_=take(d, "type", enum(TradeType), UNSET),
-            symbol=take(d, "symbol", STR, UNSET),
-            volume=take(d, "volume", NUM, UNSET),
-            profit=take(d, "profit", NUM, UNSET),
-            swap=take(d, "swap", NUM, UNSET),
-            commission=take(d, "commission", NUM, UNSET),
-            sl=take(d, "sl", NUM, UNSET),
-            tp=take(d, "tp", NUM, UNSET),
+            account_id=take(d, "accountId", one_of(INT, STR), None),
+            open_time=take(d, "openTime", STR, None),
+            open_price=take(d, "openPrice", NUM, None),
+            close_time=take(d, "closeTime", STR, None),
+            close_price=take(d, "closePrice", NUM, None),
+            type_=take(d, "type", enum(TradeType), None),
+            symbol=take(d, "symbol", STR, None),
+            volume=take(d, "volume", NUM, None),
+            profit=take(d, "profit", NUM, None),
+            swap=take(d, "swap", NUM, None),
+            commission=take(d, "commission", NUM, None),
+            sl=take(d, "sl", NUM, None),
+            tp=take(d, "tp", NUM, None),
         )
         deal.additional_properties = d
         return deal

@@ -14,9 +14,7 @@ from ..types import (
     BOOL,
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     one_of,
@@ -28,51 +26,51 @@ from ..types import (
 class IntroduceLink(Model):
     """A promotion link as stored."""
 
-    name: str | Unset = UNSET
+    name: str | None = None
     """ Link name. """
-    entity_no: str | Unset = UNSET
+    entity_no: str | None = None
     """ Link code. """
-    introduce_type: IntroduceType | Unset = UNSET
+    introduce_type: IntroduceType | None = None
     """ Audience of a promotion link, agents or direct clients. """
-    visible_type: VisibleType | Unset = UNSET
+    visible_type: VisibleType | None = None
     """ Which users see a promotion link. """
-    visible_user_id: list[int | str] | Unset = UNSET
+    visible_user_id: list[int | str] | None = None
     """ Users who see the link. """
-    target_url: str | Unset = UNSET
+    target_url: str | None = None
     """ Landing page. """
-    display_url: str | Unset = UNSET
+    display_url: str | None = None
     """ The link as shown to users. """
-    parameter_type: ParameterType | Unset = UNSET
+    parameter_type: ParameterType | None = None
     """ Name of the query parameter that carries the referrer in a promotion link. """
-    server_id: str | Unset = UNSET
+    server_id: str | None = None
     """ Trading server for accounts opened through the link. """
-    vendor: bool | str | Unset = UNSET
+    vendor: bool | str | None = None
     """ Trading platform, e.g. `MT4` (documented as a boolean). """
-    mt_group: str | Unset = UNSET
+    mt_group: str | None = None
     """ MT group for accounts opened through the link. """
-    account_group: int | str | Unset = UNSET
+    account_group: int | str | None = None
     """ Account group id for accounts opened through the link. """
-    leverage: int | str | Unset = UNSET
+    leverage: int | str | None = None
     """ Leverage for accounts opened through the link. """
-    owner_type: OwnerType | Unset = UNSET
+    owner_type: OwnerType | None = None
     """ How the owner of clients from a promotion link is chosen, by role or by user id. """
-    owner_id: str | Unset = UNSET
+    owner_id: str | None = None
     """ Owner of clients from the link. """
-    owner_name: str | Unset = UNSET
+    owner_name: str | None = None
     """ Owner name, for display only. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
         entity_no = self.entity_no
-        introduce_type: str | Unset = UNSET
-        if not isinstance(self.introduce_type, Unset):
+        introduce_type: str | None = None
+        if self.introduce_type is not None:
             introduce_type = str(self.introduce_type)
-        visible_type: str | Unset = UNSET
-        if not isinstance(self.visible_type, Unset):
+        visible_type: str | None = None
+        if self.visible_type is not None:
             visible_type = str(self.visible_type)
-        visible_user_id: list[int | str] | Unset = UNSET
-        if not isinstance(self.visible_user_id, Unset):
+        visible_user_id: list[int | str] | None = None
+        if self.visible_user_id is not None:
             visible_user_id = []
             for visible_user_id_item_data in self.visible_user_id:
                 visible_user_id_item: int | str
@@ -80,64 +78,64 @@ class IntroduceLink(Model):
                 visible_user_id.append(visible_user_id_item)
         target_url = self.target_url
         display_url = self.display_url
-        parameter_type: str | Unset = UNSET
-        if not isinstance(self.parameter_type, Unset):
+        parameter_type: str | None = None
+        if self.parameter_type is not None:
             parameter_type = str(self.parameter_type)
         server_id = self.server_id
-        vendor: bool | str | Unset
-        if isinstance(self.vendor, Unset):
-            vendor = UNSET
+        vendor: bool | str | None
+        if self.vendor is None:
+            vendor = None
         else:
             vendor = self.vendor
         mt_group = self.mt_group
-        account_group: int | str | Unset
-        if isinstance(self.account_group, Unset):
-            account_group = UNSET
+        account_group: int | str | None
+        if self.account_group is None:
+            account_group = None
         else:
             account_group = self.account_group
-        leverage: int | str | Unset
-        if isinstance(self.leverage, Unset):
-            leverage = UNSET
+        leverage: int | str | None
+        if self.leverage is None:
+            leverage = None
         else:
             leverage = self.leverage
-        owner_type: str | Unset = UNSET
-        if not isinstance(self.owner_type, Unset):
+        owner_type: str | None = None
+        if self.owner_type is not None:
             owner_type = str(self.owner_type)
         owner_id = self.owner_id
         owner_name = self.owner_name
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if entity_no is not UNSET:
+        if entity_no is not None:
             field_dict["entityNo"] = entity_no
-        if introduce_type is not UNSET:
+        if introduce_type is not None:
             field_dict["introduceType"] = introduce_type
-        if visible_type is not UNSET:
+        if visible_type is not None:
             field_dict["visibleType"] = visible_type
-        if visible_user_id is not UNSET:
+        if visible_user_id is not None:
             field_dict["visibleUserId"] = visible_user_id
-        if target_url is not UNSET:
+        if target_url is not None:
             field_dict["targetUrl"] = target_url
-        if display_url is not UNSET:
+        if display_url is not None:
             field_dict["displayUrl"] = display_url
-        if parameter_type is not UNSET:
+        if parameter_type is not None:
             field_dict["parameterType"] = parameter_type
-        if server_id is not UNSET:
+        if server_id is not None:
             field_dict["serverId"] = server_id
-        if vendor is not UNSET:
+        if vendor is not None:
             field_dict["vendor"] = vendor
-        if mt_group is not UNSET:
+        if mt_group is not None:
             field_dict["mtGroup"] = mt_group
-        if account_group is not UNSET:
+        if account_group is not None:
             field_dict["accountGroup"] = account_group
-        if leverage is not UNSET:
+        if leverage is not None:
             field_dict["leverage"] = leverage
-        if owner_type is not UNSET:
+        if owner_type is not None:
             field_dict["ownerType"] = owner_type
-        if owner_id is not UNSET:
+        if owner_id is not None:
             field_dict["ownerId"] = owner_id
-        if owner_name is not UNSET:
+        if owner_name is not None:
             field_dict["ownerName"] = owner_name
         return field_dict
 
@@ -145,22 +143,22 @@ class IntroduceLink(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         introduce_link = cls(
-            name=take(d, "name", STR, UNSET),
-            entity_no=take(d, "entityNo", STR, UNSET),
-            introduce_type=take(d, "introduceType", enum(IntroduceType), UNSET),
-            visible_type=take(d, "visibleType", enum(VisibleType), UNSET),
-            visible_user_id=take(d, "visibleUserId", list_of(one_of(INT, STR)), UNSET),
-            target_url=take(d, "targetUrl", STR, UNSET),
-            display_url=take(d, "displayUrl", STR, UNSET),
-            parameter_type=take(d, "parameterType", enum(ParameterType), UNSET),
-            server_id=take(d, "serverId", STR, UNSET),
-            vendor=take(d, "vendor", one_of(BOOL, STR), UNSET),
-            mt_group=take(d, "mtGroup", STR, UNSET),
-            account_group=take(d, "accountGroup", one_of(INT, STR), UNSET),
-            leverage=take(d, "leverage", one_of(INT, STR), UNSET),
-            owner_type=take(d, "ownerType", enum(OwnerType), UNSET),
-            owner_id=take(d, "ownerId", STR, UNSET),
-            owner_name=take(d, "ownerName", STR, UNSET),
+            name=take(d, "name", STR, None),
+            entity_no=take(d, "entityNo", STR, None),
+            introduce_type=take(d, "introduceType", enum(IntroduceType), None),
+            visible_type=take(d, "visibleType", enum(VisibleType), None),
+            visible_user_id=take(d, "visibleUserId", list_of(one_of(INT, STR)), None),
+            target_url=take(d, "targetUrl", STR, None),
+            display_url=take(d, "displayUrl", STR, None),
+            parameter_type=take(d, "parameterType", enum(ParameterType), None),
+            server_id=take(d, "serverId", STR, None),
+            vendor=take(d, "vendor", one_of(BOOL, STR), None),
+            mt_group=take(d, "mtGroup", STR, None),
+            account_group=take(d, "accountGroup", one_of(INT, STR), None),
+            leverage=take(d, "leverage", one_of(INT, STR), None),
+            owner_type=take(d, "ownerType", enum(OwnerType), None),
+            owner_id=take(d, "ownerId", STR, None),
+            owner_name=take(d, "ownerName", STR, None),
         )
         introduce_link.additional_properties = d
         return introduce_link

@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     INT,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -21,7 +19,7 @@ class LoginResult(Model):
 
     user_id: int
     """ User id. """
-    last_login_time: int | Unset = UNSET
+    last_login_time: int | None = None
     """ Time of the previous login, epoch milliseconds. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -31,7 +29,7 @@ class LoginResult(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"userId": user_id})
-        if last_login_time is not UNSET:
+        if last_login_time is not None:
             field_dict["lastLoginTime"] = last_login_time
         return field_dict
 
@@ -39,7 +37,7 @@ class LoginResult(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         login_result = cls(
-            user_id=take(d, "userId", INT), last_login_time=take(d, "lastLoginTime", INT, UNSET)
+            user_id=take(d, "userId", INT), last_login_time=take(d, "lastLoginTime", INT, None)
         )
         login_result.additional_properties = d
         return login_result

@@ -10,9 +10,7 @@ from attrs import field as _attrs_field
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     model,
     one_of,
     take,
@@ -41,25 +39,25 @@ class OpenCommissionAccountRequest(Model):
     """ Leverage. """
     name: str
     """ Account holder name. """
-    login: int | Unset = UNSET
+    login: int | None = None
     """ Wanted login; assigned by the server when omitted. """
-    customer_id: str | Unset = UNSET
+    customer_id: str | None = None
     """ CRM customer id. """
-    email: str | Unset = UNSET
+    email: str | None = None
     """ Email address. """
-    phone: Phone | Unset = UNSET
+    phone: Phone | None = None
     """ A phone number split into country code and number. """
-    password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    password: str | None = _attrs_field(default=None, repr=False)
     """ Master password. """
-    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    investor_password: str | None = _attrs_field(default=None, repr=False)
     """ Investor (read-only) password. """
-    user_id: int | Unset = UNSET
+    user_id: int | None = None
     """ Broker Work user the account is opened for. """
-    user_group: str | Unset = UNSET
+    user_group: str | None = None
     """ User group id. """
-    lead_source: str | Unset = UNSET
+    lead_source: str | None = None
     """ Lead source. """
-    send_reports: int | str | Unset = UNSET
+    send_reports: int | str | None = None
     """ 1 to email daily statements. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -76,17 +74,17 @@ class OpenCommissionAccountRequest(Model):
         login = self.login
         customer_id = self.customer_id
         email = self.email
-        phone: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.phone, Unset):
+        phone: dict[str, Any] | None = None
+        if self.phone is not None:
             phone = self.phone.to_dict()
         password = self.password
         investor_password = self.investor_password
         user_id = self.user_id
         user_group = self.user_group
         lead_source = self.lead_source
-        send_reports: int | str | Unset
-        if isinstance(self.send_reports, Unset):
-            send_reports = UNSET
+        send_reports: int | str | None
+        if self.send_reports is None:
+            send_reports = None
         else:
             send_reports = self.send_reports
         field_dict: dict[str, Any] = {}
@@ -101,25 +99,25 @@ class OpenCommissionAccountRequest(Model):
                 "name": name,
             }
         )
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
-        if customer_id is not UNSET:
+        if customer_id is not None:
             field_dict["customerId"] = customer_id
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
-        if password is not UNSET:
+        if password is not None:
             field_dict["password"] = password
-        if investor_password is not UNSET:
+        if investor_password is not None:
             field_dict["investorPassword"] = investor_password
-        if user_id is not UNSET:
+        if user_id is not None:
             field_dict["userId"] = user_id
-        if user_group is not UNSET:
+        if user_group is not None:
             field_dict["userGroup"] = user_group
-        if lead_source is not UNSET:
+        if lead_source is not None:
             field_dict["leadSource"] = lead_source
-        if send_reports is not UNSET:
+        if send_reports is not None:
             field_dict["sendReports"] = send_reports
         return field_dict
 
@@ -135,16 +133,16 @@ class OpenCommissionAccountRequest(Model):
             group=take(d, "group", STR),
             leverage=take(d, "leverage", one_of(INT, STR)),
             name=take(d, "name", STR),
-            login=take(d, "login", INT, UNSET),
-            customer_id=take(d, "customerId", STR, UNSET),
-            email=take(d, "email", STR, UNSET),
-            phone=take(d, "phone", model(Phone), UNSET),
-            password=take(d, "password", STR, UNSET),
-            investor_password=take(d, "investorPassword", STR, UNSET),
-            user_id=take(d, "userId", INT, UNSET),
-            user_group=take(d, "userGroup", STR, UNSET),
-            lead_source=take(d, "leadSource", STR, UNSET),
-            send_reports=take(d, "sendReports", one_of(INT, STR), UNSET),
+            login=take(d, "login", INT, None),
+            customer_id=take(d, "customerId", STR, None),
+            email=take(d, "email", STR, None),
+            phone=take(d, "phone", model(Phone), None),
+            password=take(d, "password", STR, None),
+            investor_password=take(d, "investorPassword", STR, None),
+            user_id=take(d, "userId", INT, None),
+            user_group=take(d, "userGroup", STR, None),
+            lead_source=take(d, "leadSource", STR, None),
+            send_reports=take(d, "sendReports", one_of(INT, STR), None),
         )
         open_commission_account_request.additional_properties = d
         return open_commission_account_request

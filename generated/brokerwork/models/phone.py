@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -19,11 +17,11 @@ from ..types import (
 class Phone(Model):
     """A phone number split into country code and number."""
 
-    country_code: str | Unset = UNSET
+    country_code: str | None = None
     """ Dialling prefix, e.g. `+86`. """
-    phone: str | Unset = UNSET
+    phone: str | None = None
     """ Number without the prefix. """
-    phone_str: str | Unset = UNSET
+    phone_str: str | None = None
     """ Prefix and number joined by a space (answers only). """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -33,11 +31,11 @@ class Phone(Model):
         phone_str = self.phone_str
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if country_code is not UNSET:
+        if country_code is not None:
             field_dict["countryCode"] = country_code
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
-        if phone_str is not UNSET:
+        if phone_str is not None:
             field_dict["phoneStr"] = phone_str
         return field_dict
 
@@ -45,9 +43,9 @@ class Phone(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         phone = cls(
-            country_code=take(d, "countryCode", STR, UNSET),
-            phone=take(d, "phone", STR, UNSET),
-            phone_str=take(d, "phoneStr", STR, UNSET),
+            country_code=take(d, "countryCode", STR, None),
+            phone=take(d, "phone", STR, None),
+            phone_str=take(d, "phoneStr", STR, None),
         )
         phone.additional_properties = d
         return phone

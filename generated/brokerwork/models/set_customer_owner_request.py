@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -21,9 +19,9 @@ class SetCustomerOwnerRequest(Model):
 
     custom_id: str
     """ Customer id. """
-    commend_id: str | Unset = UNSET
+    commend_id: str | None = None
     """ Id of the new referrer. """
-    owe_id: str | Unset = UNSET
+    owe_id: str | None = None
     """ Id of the new owning user. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -34,9 +32,9 @@ class SetCustomerOwnerRequest(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"customId": custom_id})
-        if commend_id is not UNSET:
+        if commend_id is not None:
             field_dict["commendId"] = commend_id
-        if owe_id is not UNSET:
+        if owe_id is not None:
             field_dict["oweId"] = owe_id
         return field_dict
 
@@ -45,8 +43,8 @@ class SetCustomerOwnerRequest(Model):
         d = dict(src_dict)
         set_customer_owner_request = cls(
             custom_id=take(d, "customId", STR),
-            commend_id=take(d, "commendId", STR, UNSET),
-            owe_id=take(d, "oweId", STR, UNSET),
+            commend_id=take(d, "commendId", STR, None),
+            owe_id=take(d, "oweId", STR, None),
         )
         set_customer_owner_request.additional_properties = d
         return set_customer_owner_request

@@ -10,9 +10,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     model,
     one_of,
     take,
@@ -29,76 +27,76 @@ class UpdateUserRequest(Model):
 
     """
 
-    id: int | Unset = UNSET
+    id: int | None = None
     """ Id of the user to change. """
-    role_id: int | Unset = UNSET
+    role_id: int | None = None
     """ Role id. """
-    level_id: int | str | Unset = UNSET
+    level_id: int | str | None = None
     """ Commission level id. """
-    parent_id: int | str | Unset = UNSET
+    parent_id: int | str | None = None
     """ Id of the superior user. """
-    entity_no: float | str | Unset = UNSET
+    entity_no: float | str | None = None
     """ User code. """
-    name: float | str | Unset = UNSET
+    name: float | str | None = None
     """ User name. """
-    address: str | Unset = UNSET
+    address: str | None = None
     """ Postal address. """
-    phone: Phone | Unset = UNSET
+    phone: Phone | None = None
     """ A phone number split into country code and number. """
-    country: str | Unset = UNSET
+    country: str | None = None
     """ Country id. """
-    province: str | Unset = UNSET
+    province: str | None = None
     """ Province id. """
-    city: str | Unset = UNSET
+    city: str | None = None
     """ City id. """
-    comment: str | Unset = UNSET
+    comment: str | None = None
     """ Free-text comment. """
-    server_id: int | Unset = UNSET
+    server_id: int | None = None
     """ Server of `login`. """
-    login: int | Unset = UNSET
+    login: int | None = None
     """ Trading account login to bind to the user. """
-    points1: str | Unset = UNSET
+    points1: str | None = None
     """ Custom field 1. """
-    points2: str | Unset = UNSET
+    points2: str | None = None
     """ Custom field 2. """
-    points3: str | Unset = UNSET
+    points3: str | None = None
     """ Custom field 3. """
-    points4: str | Unset = UNSET
+    points4: str | None = None
     """ Custom field 4. """
-    points5: str | Unset = UNSET
+    points5: str | None = None
     """ Custom field 5. """
-    points6: str | Unset = UNSET
+    points6: str | None = None
     """ Custom field 6. """
-    points7: str | Unset = UNSET
+    points7: str | None = None
     """ Custom field 7. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
         role_id = self.role_id
-        level_id: int | str | Unset
-        if isinstance(self.level_id, Unset):
-            level_id = UNSET
+        level_id: int | str | None
+        if self.level_id is None:
+            level_id = None
         else:
             level_id = self.level_id
-        parent_id: int | str | Unset
-        if isinstance(self.parent_id, Unset):
-            parent_id = UNSET
+        parent_id: int | str | None
+        if self.parent_id is None:
+            parent_id = None
         else:
             parent_id = self.parent_id
-        entity_no: float | str | Unset
-        if isinstance(self.entity_no, Unset):
-            entity_no = UNSET
+        entity_no: float | str | None
+        if self.entity_no is None:
+            entity_no = None
         else:
             entity_no = self.entity_no
-        name: float | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
+        name: float | str | None
+        if self.name is None:
+            name = None
         else:
             name = self.name
         address = self.address
-        phone: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.phone, Unset):
+        phone: dict[str, Any] | None = None
+        if self.phone is not None:
             phone = self.phone.to_dict()
         country = self.country
         province = self.province
@@ -115,47 +113,47 @@ class UpdateUserRequest(Model):
         points7 = self.points7
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if id is not UNSET:
+        if id is not None:
             field_dict["id"] = id
-        if role_id is not UNSET:
+        if role_id is not None:
             field_dict["roleId"] = role_id
-        if level_id is not UNSET:
+        if level_id is not None:
             field_dict["levelId"] = level_id
-        if parent_id is not UNSET:
+        if parent_id is not None:
             field_dict["parentId"] = parent_id
-        if entity_no is not UNSET:
+        if entity_no is not None:
             field_dict["entityNo"] = entity_no
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if address is not UNSET:
+        if address is not None:
             field_dict["address"] = address
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
-        if country is not UNSET:
+        if country is not None:
             field_dict["country"] = country
-        if province is not UNSET:
+        if province is not None:
             field_dict["province"] = province
-        if city is not UNSET:
+        if city is not None:
             field_dict["city"] = city
-        if comment is not UNSET:
+        if comment is not None:
             field_dict["comment"] = comment
-        if server_id is not UNSET:
+        if server_id is not None:
             field_dict["serverId"] = server_id
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
-        if points1 is not UNSET:
+        if points1 is not None:
             field_dict["points1"] = points1
-        if points2 is not UNSET:
+        if points2 is not None:
             field_dict["points2"] = points2
-        if points3 is not UNSET:
+        if points3 is not None:
             field_dict["points3"] = points3
-        if points4 is not UNSET:
+        if points4 is not None:
             field_dict["points4"] = points4
-        if points5 is not UNSET:
+        if points5 is not None:
             field_dict["points5"] = points5
-        if points6 is not UNSET:
+        if points6 is not None:
             field_dict["points6"] = points6
-        if points7 is not UNSET:
+        if points7 is not None:
             field_dict["points7"] = points7
         return field_dict
 
@@ -165,27 +163,27 @@ class UpdateUserRequest(Model):
 
         d = dict(src_dict)
         update_user_request = cls(
-            id=take(d, "id", INT, UNSET),
-            role_id=take(d, "roleId", INT, UNSET),
-            level_id=take(d, "levelId", one_of(INT, STR), UNSET),
-            parent_id=take(d, "parentId", one_of(INT, STR), UNSET),
-            entity_no=take(d, "entityNo", one_of(STR, NUM), UNSET),
-            name=take(d, "name", one_of(STR, NUM), UNSET),
-            address=take(d, "address", STR, UNSET),
-            phone=take(d, "phone", model(Phone), UNSET),
-            country=take(d, "country", STR, UNSET),
-            province=take(d, "province", STR, UNSET),
-            city=take(d, "city", STR, UNSET),
-            comment=take(d, "comment", STR, UNSET),
-            server_id=take(d, "serverId", INT, UNSET),
-            login=take(d, "login", INT, UNSET),
-            points1=take(d, "points1", STR, UNSET),
-            points2=take(d, "points2", STR, UNSET),
-            points3=take(d, "points3", STR, UNSET),
-            points4=take(d, "points4", STR, UNSET),
-            points5=take(d, "points5", STR, UNSET),
-            points6=take(d, "points6", STR, UNSET),
-            points7=take(d, "points7", STR, UNSET),
+            id=take(d, "id", INT, None),
+            role_id=take(d, "roleId", INT, None),
+            level_id=take(d, "levelId", one_of(INT, STR), None),
+            parent_id=take(d, "parentId", one_of(INT, STR), None),
+            entity_no=take(d, "entityNo", one_of(STR, NUM), None),
+            name=take(d, "name", one_of(STR, NUM), None),
+            address=take(d, "address", STR, None),
+            phone=take(d, "phone", model(Phone), None),
+            country=take(d, "country", STR, None),
+            province=take(d, "province", STR, None),
+            city=take(d, "city", STR, None),
+            comment=take(d, "comment", STR, None),
+            server_id=take(d, "serverId", INT, None),
+            login=take(d, "login", INT, None),
+            points1=take(d, "points1", STR, None),
+            points2=take(d, "points2", STR, None),
+            points3=take(d, "points3", STR, None),
+            points4=take(d, "points4", STR, None),
+            points5=take(d, "points5", STR, None),
+            points6=take(d, "points6", STR, None),
+            points7=take(d, "points7", STR, None),
         )
         update_user_request.additional_properties = d
         return update_user_request

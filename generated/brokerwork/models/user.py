@@ -12,9 +12,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     model,
     one_of,
     take,
@@ -32,35 +30,35 @@ class User(Model):
     """ User id. """
     email: str
     """ Email address (also the login name). """
-    role_id: int | Unset = UNSET
+    role_id: int | None = None
     """ Role id. """
-    level_id: int | Unset = UNSET
+    level_id: int | None = None
     """ Commission level id (see listLevels). """
-    parent_id: int | Unset = UNSET
+    parent_id: int | None = None
     """ Id of the superior user; absent at the top of the hierarchy. """
-    entity_no: float | str | Unset = UNSET
+    entity_no: float | str | None = None
     """ User code (documented as a number, sent as a string such as `EMIP`). """
-    name: float | str | Unset = UNSET
+    name: float | str | None = None
     """ User name (documented as a number, sent as a string). """
-    password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    password: str | None = _attrs_field(default=None, repr=False)
     """ Plain-text password; only filled when the server generated it, else empty. """
-    address: str | Unset = UNSET
+    address: str | None = None
     """ Postal address. """
-    phone: Phone | str | Unset = UNSET
+    phone: Phone | str | None = None
     """ Phone (documented as a string on createUser, sent as an object). """
-    country: str | Unset = UNSET
+    country: str | None = None
     """ Country id. """
-    province: str | Unset = UNSET
+    province: str | None = None
     """ Province id. """
-    city: str | Unset = UNSET
+    city: str | None = None
     """ City id. """
-    comment: str | Unset = UNSET
+    comment: str | None = None
     """ Free-text comment. """
-    send_email: bool | Unset = UNSET
+    send_email: bool | None = None
     """ Whether a welcome email was sent. """
-    server_id: int | Unset = UNSET
+    server_id: int | None = None
     """ Server of the bound trading account. """
-    login: int | str | Unset = UNSET
+    login: int | str | None = None
     """ Bound trading account login. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -72,21 +70,21 @@ class User(Model):
         role_id = self.role_id
         level_id = self.level_id
         parent_id = self.parent_id
-        entity_no: float | str | Unset
-        if isinstance(self.entity_no, Unset):
-            entity_no = UNSET
+        entity_no: float | str | None
+        if self.entity_no is None:
+            entity_no = None
         else:
             entity_no = self.entity_no
-        name: float | str | Unset
-        if isinstance(self.name, Unset):
-            name = UNSET
+        name: float | str | None
+        if self.name is None:
+            name = None
         else:
             name = self.name
         password = self.password
         address = self.address
-        phone: dict[str, Any] | str | Unset
-        if isinstance(self.phone, Unset):
-            phone = UNSET
+        phone: dict[str, Any] | str | None
+        if self.phone is None:
+            phone = None
         elif isinstance(self.phone, Phone):
             phone = self.phone.to_dict()
         else:
@@ -97,43 +95,43 @@ class User(Model):
         comment = self.comment
         send_email = self.send_email
         server_id = self.server_id
-        login: int | str | Unset
-        if isinstance(self.login, Unset):
-            login = UNSET
+        login: int | str | None
+        if self.login is None:
+            login = None
         else:
             login = self.login
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"id": id, "email": email})
-        if role_id is not UNSET:
+        if role_id is not None:
             field_dict["roleId"] = role_id
-        if level_id is not UNSET:
+        if level_id is not None:
             field_dict["levelId"] = level_id
-        if parent_id is not UNSET:
+        if parent_id is not None:
             field_dict["parentId"] = parent_id
-        if entity_no is not UNSET:
+        if entity_no is not None:
             field_dict["entityNo"] = entity_no
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if password is not UNSET:
+        if password is not None:
             field_dict["password"] = password
-        if address is not UNSET:
+        if address is not None:
             field_dict["address"] = address
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
-        if country is not UNSET:
+        if country is not None:
             field_dict["country"] = country
-        if province is not UNSET:
+        if province is not None:
             field_dict["province"] = province
-        if city is not UNSET:
+        if city is not None:
             field_dict["city"] = city
-        if comment is not UNSET:
+        if comment is not None:
             field_dict["comment"] = comment
-        if send_email is not UNSET:
+        if send_email is not None:
             field_dict["sendEmail"] = send_email
-        if server_id is not UNSET:
+        if server_id is not None:
             field_dict["serverId"] = server_id
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
         return field_dict
 
@@ -145,21 +143,21 @@ class User(Model):
         user = cls(
             id=take(d, "id", INT),
             email=take(d, "email", STR),
-            role_id=take(d, "roleId", INT, UNSET),
-            level_id=take(d, "levelId", INT, UNSET),
-            parent_id=take(d, "parentId", INT, UNSET),
-            entity_no=take(d, "entityNo", one_of(STR, NUM), UNSET),
-            name=take(d, "name", one_of(STR, NUM), UNSET),
-            password=take(d, "password", STR, UNSET),
-            address=take(d, "address", STR, UNSET),
-            phone=take(d, "phone", one_of(model(Phone), STR), UNSET),
-            country=take(d, "country", STR, UNSET),
-            province=take(d, "province", STR, UNSET),
-            city=take(d, "city", STR, UNSET),
-            comment=take(d, "comment", STR, UNSET),
-            send_email=take(d, "sendEmail", BOOL, UNSET),
-            server_id=take(d, "serverId", INT, UNSET),
-            login=take(d, "login", one_of(INT, STR), UNSET),
+            role_id=take(d, "roleId", INT, None),
+            level_id=take(d, "levelId", INT, None),
+            parent_id=take(d, "parentId", INT, None),
+            entity_no=take(d, "entityNo", one_of(STR, NUM), None),
+            name=take(d, "name", one_of(STR, NUM), None),
+            password=take(d, "password", STR, None),
+            address=take(d, "address", STR, None),
+            phone=take(d, "phone", one_of(model(Phone), STR), None),
+            country=take(d, "country", STR, None),
+            province=take(d, "province", STR, None),
+            city=take(d, "city", STR, None),
+            comment=take(d, "comment", STR, None),
+            send_email=take(d, "sendEmail", BOOL, None),
+            server_id=take(d, "serverId", INT, None),
+            login=take(d, "login", one_of(INT, STR), None),
         )
         user.additional_properties = d
         return user

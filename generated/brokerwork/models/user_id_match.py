@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -22,7 +20,7 @@ class UserIdMatch(Model):
 
     user_id: int
     """ User id. """
-    email: str | Unset = UNSET
+    email: str | None = None
     """ Email address. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -32,13 +30,13 @@ class UserIdMatch(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"userId": user_id})
-        if email is not UNSET:
+        if email is not None:
             field_dict["email"] = email
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        user_id_match = cls(user_id=take(d, "userId", INT), email=take(d, "email", STR, UNSET))
+        user_id_match = cls(user_id=take(d, "userId", INT), email=take(d, "email", STR, None))
         user_id_match.additional_properties = d
         return user_id_match

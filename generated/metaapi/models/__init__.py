@@ -5,24 +5,24 @@ from .accepted_error import AcceptedError
 from .accepted_error_metadata import AcceptedErrorMetadata
 from .account_connection import AccountConnection
 from .account_features import AccountFeatures
-from .account_state import AccountState
-from .account_type import AccountType
-from .allocate_dedicated_ip import AllocateDedicatedIp
+from .account_state import AccountState, AccountStateValue
+from .account_type import AccountType, AccountTypeValue
+from .allocate_dedicated_ip import AllocateDedicatedIp, AllocateDedicatedIpValue
 from .configuration_link import ConfigurationLink
-from .connection_status import ConnectionStatus
+from .connection_status import ConnectionStatus, ConnectionStatusValue
 from .copy_factory_api_settings import CopyFactoryApiSettings
-from .copy_factory_role import CopyFactoryRole
+from .copy_factory_role import CopyFactoryRole, CopyFactoryRoleValue
 from .created_provisioning_profile import CreatedProvisioningProfile
 from .created_resource import CreatedResource
 from .demo_account_credentials import DemoAccountCredentials
 from .error import Error
-from .error_code import ErrorCode
+from .error_code import ErrorCode, ErrorCodeValue
 from .error_code_details import ErrorCodeDetails
 from .error_code_details_servers_by_brokers import ErrorCodeDetailsServersByBrokers
 from .error_metadata import ErrorMetadata
 from .expert_advisor import ExpertAdvisor
 from .expert_advisor_file_upload import ExpertAdvisorFileUpload
-from .expert_advisor_period import ExpertAdvisorPeriod
+from .expert_advisor_period import ExpertAdvisorPeriod, ExpertAdvisorPeriodValue
 from .field_error import FieldError
 from .metatrader_account import MetatraderAccount
 from .metatrader_account_list import MetatraderAccountList
@@ -34,7 +34,7 @@ from .metatrader_account_replica_update import MetatraderAccountReplicaUpdate
 from .metatrader_account_replica_update_metadata import MetatraderAccountReplicaUpdateMetadata
 from .metatrader_account_update import MetatraderAccountUpdate
 from .metatrader_account_update_metadata import MetatraderAccountUpdateMetadata
-from .metatrader_version import MetatraderVersion
+from .metatrader_version import MetatraderVersion, MetatraderVersionValue
 from .new_expert_advisor import NewExpertAdvisor
 from .new_metatrader_account import NewMetatraderAccount
 from .new_metatrader_account_metadata import NewMetatraderAccountMetadata
@@ -43,17 +43,20 @@ from .new_metatrader_account_replica_metadata import NewMetatraderAccountReplica
 from .new_mt_4_demo_account import NewMt4DemoAccount
 from .new_mt_5_demo_account import NewMt5DemoAccount
 from .new_provisioning_profile import NewProvisioningProfile
-from .platform import Platform
+from .platform import Platform, PlatformValue
 from .provisioning_profile import ProvisioningProfile
-from .provisioning_profile_file_name import ProvisioningProfileFileName
+from .provisioning_profile_file_name import (
+    ProvisioningProfileFileName,
+    ProvisioningProfileFileNameValue,
+)
 from .provisioning_profile_file_upload import ProvisioningProfileFileUpload
 from .provisioning_profile_list import ProvisioningProfileList
-from .provisioning_profile_status import ProvisioningProfileStatus
-from .provisioning_profile_type import ProvisioningProfileType
+from .provisioning_profile_status import ProvisioningProfileStatus, ProvisioningProfileStatusValue
+from .provisioning_profile_type import ProvisioningProfileType, ProvisioningProfileTypeValue
 from .provisioning_profile_update import ProvisioningProfileUpdate
 from .region_quotas import RegionQuotas
-from .reliability import Reliability
-from .sort_order import SortOrder
+from .reliability import Reliability, ReliabilityValue
+from .sort_order import SortOrder, SortOrderValue
 from .too_many_requests_error import TooManyRequestsError
 from .too_many_requests_error_metadata import TooManyRequestsErrorMetadata
 
@@ -63,12 +66,17 @@ __all__ = (
     "AccountConnection",
     "AccountFeatures",
     "AccountState",
+    "AccountStateValue",
     "AccountType",
+    "AccountTypeValue",
     "AllocateDedicatedIp",
+    "AllocateDedicatedIpValue",
     "ConfigurationLink",
     "ConnectionStatus",
+    "ConnectionStatusValue",
     "CopyFactoryApiSettings",
     "CopyFactoryRole",
+    "CopyFactoryRoleValue",
     "CreatedProvisioningProfile",
     "CreatedResource",
     "DemoAccountCredentials",
@@ -76,10 +84,12 @@ __all__ = (
     "ErrorCode",
     "ErrorCodeDetails",
     "ErrorCodeDetailsServersByBrokers",
+    "ErrorCodeValue",
     "ErrorMetadata",
     "ExpertAdvisor",
     "ExpertAdvisorFileUpload",
     "ExpertAdvisorPeriod",
+    "ExpertAdvisorPeriodValue",
     "FieldError",
     "MetatraderAccount",
     "MetatraderAccountList",
@@ -92,6 +102,7 @@ __all__ = (
     "MetatraderAccountUpdate",
     "MetatraderAccountUpdateMetadata",
     "MetatraderVersion",
+    "MetatraderVersionValue",
     "NewExpertAdvisor",
     "NewMetatraderAccount",
     "NewMetatraderAccountMetadata",
@@ -101,16 +112,22 @@ __all__ = (
     "NewMt5DemoAccount",
     "NewProvisioningProfile",
     "Platform",
+    "PlatformValue",
     "ProvisioningProfile",
     "ProvisioningProfileFileName",
+    "ProvisioningProfileFileNameValue",
     "ProvisioningProfileFileUpload",
     "ProvisioningProfileList",
     "ProvisioningProfileStatus",
+    "ProvisioningProfileStatusValue",
     "ProvisioningProfileType",
+    "ProvisioningProfileTypeValue",
     "ProvisioningProfileUpdate",
     "RegionQuotas",
     "Reliability",
+    "ReliabilityValue",
     "SortOrder",
+    "SortOrderValue",
     "TooManyRequestsError",
     "TooManyRequestsErrorMetadata",
 )

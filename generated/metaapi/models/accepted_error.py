@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     model,
     take,
 )
@@ -29,11 +27,11 @@ class AcceptedError(Model):
 
     message: str
     """ What is in progress and when to retry. """
-    id: int | Unset = UNSET
+    id: int | None = None
     """ Numeric error id. """
-    error: str | Unset = UNSET
+    error: str | None = None
     """ Always `AcceptedError` when sent. """
-    metadata: AcceptedErrorMetadata | Unset = UNSET
+    metadata: AcceptedErrorMetadata | None = None
     """ Extra data of an AcceptedError. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -41,17 +39,17 @@ class AcceptedError(Model):
         message = self.message
         id = self.id
         error = self.error
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"message": message})
-        if id is not UNSET:
+        if id is not None:
             field_dict["id"] = id
-        if error is not UNSET:
+        if error is not None:
             field_dict["error"] = error
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
         return field_dict
 
@@ -62,9 +60,9 @@ class AcceptedError(Model):
         d = dict(src_dict)
         accepted_error = cls(
             message=take(d, "message", STR),
-            id=take(d, "id", INT, UNSET),
-            error=take(d, "error", STR, UNSET),
-            metadata=take(d, "metadata", model(AcceptedErrorMetadata), UNSET),
+            id=take(d, "id", INT, None),
+            error=take(d, "error", STR, None),
+            metadata=take(d, "metadata", model(AcceptedErrorMetadata), None),
         )
         accepted_error.additional_properties = d
         return accepted_error

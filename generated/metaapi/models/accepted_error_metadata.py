@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     DATETIME,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -20,17 +18,17 @@ from ..types import (
 class AcceptedErrorMetadata(Model):
     """Extra data of an AcceptedError."""
 
-    recommended_retry_time: datetime.datetime | Unset = UNSET
+    recommended_retry_time: datetime.datetime | None = None
     """ When to repeat the request; use it when `Retry-After` is missing. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
-        recommended_retry_time: str | Unset = UNSET
-        if not isinstance(self.recommended_retry_time, Unset):
+        recommended_retry_time: str | None = None
+        if self.recommended_retry_time is not None:
             recommended_retry_time = self.recommended_retry_time.isoformat()
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if recommended_retry_time is not UNSET:
+        if recommended_retry_time is not None:
             field_dict["recommendedRetryTime"] = recommended_retry_time
         return field_dict
 
@@ -38,7 +36,7 @@ class AcceptedErrorMetadata(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         accepted_error_metadata = cls(
-            recommended_retry_time=take(d, "recommendedRetryTime", DATETIME, UNSET)
+            recommended_retry_time=take(d, "recommendedRetryTime", DATETIME, None)
         )
         accepted_error_metadata.additional_properties = d
         return accepted_error_metadata

@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -19,11 +17,11 @@ from ..types import (
 class AccountConnection(Model):
     """One active connection of an account."""
 
-    region: str | Unset = UNSET
+    region: str | None = None
     """ Region of the connection. """
-    zone: str | Unset = UNSET
+    zone: str | None = None
     """ Availability zone of the connection. """
-    application: str | Unset = UNSET
+    application: str | None = None
     """ Application using the account, e.g. `MetaApi`, `CopyFactory subscriber`, `Risk management`. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -33,11 +31,11 @@ class AccountConnection(Model):
         application = self.application
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if region is not UNSET:
+        if region is not None:
             field_dict["region"] = region
-        if zone is not UNSET:
+        if zone is not None:
             field_dict["zone"] = zone
-        if application is not UNSET:
+        if application is not None:
             field_dict["application"] = application
         return field_dict
 
@@ -45,9 +43,9 @@ class AccountConnection(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         account_connection = cls(
-            region=take(d, "region", STR, UNSET),
-            zone=take(d, "zone", STR, UNSET),
-            application=take(d, "application", STR, UNSET),
+            region=take(d, "region", STR, None),
+            zone=take(d, "zone", STR, None),
+            application=take(d, "application", STR, None),
         )
         account_connection.additional_properties = d
         return account_connection

@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..models.allocate_dedicated_ip import AllocateDedicatedIp
 from ..types import (
     BOOL,
-    UNSET,
     Model,
-    Unset,
     enum,
     model,
     take,
@@ -25,39 +23,39 @@ if TYPE_CHECKING:
 class AccountFeatures(Model):
     """Features to enable on an account; those left out stay as they are."""
 
-    copy_factory_api: CopyFactoryApiSettings | Unset = UNSET
+    copy_factory_api: CopyFactoryApiSettings | None = None
     """ CopyFactory roles and slots to enable on an account. """
-    risk_management_api_enabled: bool | Unset = UNSET
+    risk_management_api_enabled: bool | None = None
     """ Enable the risk management API. """
-    metastats_api_enabled: bool | Unset = UNSET
+    metastats_api_enabled: bool | None = None
     """ Enable the MetaStats API. """
-    reliability_increased: bool | Unset = UNSET
+    reliability_increased: bool | None = None
     """ Increase reliability (a second terminal in another zone). """
-    allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
+    allocate_dedicated_ip: AllocateDedicatedIp | None = None
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
-        copy_factory_api: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.copy_factory_api, Unset):
+        copy_factory_api: dict[str, Any] | None = None
+        if self.copy_factory_api is not None:
             copy_factory_api = self.copy_factory_api.to_dict()
         risk_management_api_enabled = self.risk_management_api_enabled
         metastats_api_enabled = self.metastats_api_enabled
         reliability_increased = self.reliability_increased
-        allocate_dedicated_ip: str | Unset = UNSET
-        if not isinstance(self.allocate_dedicated_ip, Unset):
+        allocate_dedicated_ip: str | None = None
+        if self.allocate_dedicated_ip is not None:
             allocate_dedicated_ip = str(self.allocate_dedicated_ip)
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if copy_factory_api is not UNSET:
+        if copy_factory_api is not None:
             field_dict["copyFactoryApi"] = copy_factory_api
-        if risk_management_api_enabled is not UNSET:
+        if risk_management_api_enabled is not None:
             field_dict["riskManagementApiEnabled"] = risk_management_api_enabled
-        if metastats_api_enabled is not UNSET:
+        if metastats_api_enabled is not None:
             field_dict["metastatsApiEnabled"] = metastats_api_enabled
-        if reliability_increased is not UNSET:
+        if reliability_increased is not None:
             field_dict["reliabilityIncreased"] = reliability_increased
-        if allocate_dedicated_ip is not UNSET:
+        if allocate_dedicated_ip is not None:
             field_dict["allocateDedicatedIp"] = allocate_dedicated_ip
         return field_dict
 
@@ -67,11 +65,11 @@ class AccountFeatures(Model):
 
         d = dict(src_dict)
         account_features = cls(
-            copy_factory_api=take(d, "copyFactoryApi", model(CopyFactoryApiSettings), UNSET),
-            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, UNSET),
-            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, UNSET),
-            reliability_increased=take(d, "reliabilityIncreased", BOOL, UNSET),
-            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), UNSET),
+            copy_factory_api=take(d, "copyFactoryApi", model(CopyFactoryApiSettings), None),
+            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, None),
+            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, None),
+            reliability_increased=take(d, "reliabilityIncreased", BOOL, None),
+            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), None),
         )
         account_features.additional_properties = d
         return account_features

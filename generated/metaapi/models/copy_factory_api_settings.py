@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..models.copy_factory_role import CopyFactoryRole
 from ..types import (
     INT,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     take,
@@ -24,7 +22,7 @@ class CopyFactoryApiSettings(Model):
 
     copy_factory_roles: list[CopyFactoryRole]
     """ Roles to give the account. """
-    copy_factory_resource_slots: int | Unset = UNSET
+    copy_factory_resource_slots: int | None = None
     """ CopyFactory resource slots to allocate (extra slots are paid). Defaults to 1. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -37,7 +35,7 @@ class CopyFactoryApiSettings(Model):
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"copyFactoryRoles": copy_factory_roles})
-        if copy_factory_resource_slots is not UNSET:
+        if copy_factory_resource_slots is not None:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
         return field_dict
 
@@ -46,7 +44,7 @@ class CopyFactoryApiSettings(Model):
         d = dict(src_dict)
         copy_factory_api_settings = cls(
             copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole))),
-            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, None),
         )
         copy_factory_api_settings.additional_properties = d
         return copy_factory_api_settings

@@ -9,9 +9,7 @@ from attrs import field as _attrs_field
 
 from ..types import (
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -20,13 +18,13 @@ from ..types import (
 class DemoAccountCredentials(Model):
     """Credentials of a newly opened demo account."""
 
-    login: str | Unset = UNSET
+    login: str | None = None
     """ Account login. """
-    password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    password: str | None = _attrs_field(default=None, repr=False)
     """ Master (trading) password. """
-    investor_password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    investor_password: str | None = _attrs_field(default=None, repr=False)
     """ Investor (read-only) password. """
-    server_name: str | Unset = UNSET
+    server_name: str | None = None
     """ MetaTrader server of the account. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -37,13 +35,13 @@ class DemoAccountCredentials(Model):
         server_name = self.server_name
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
-        if password is not UNSET:
+        if password is not None:
             field_dict["password"] = password
-        if investor_password is not UNSET:
+        if investor_password is not None:
             field_dict["investorPassword"] = investor_password
-        if server_name is not UNSET:
+        if server_name is not None:
             field_dict["serverName"] = server_name
         return field_dict
 
@@ -51,10 +49,10 @@ class DemoAccountCredentials(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         demo_account_credentials = cls(
-            login=take(d, "login", STR, UNSET),
-            password=take(d, "password", STR, UNSET),
-            investor_password=take(d, "investorPassword", STR, UNSET),
-            server_name=take(d, "serverName", STR, UNSET),
+            login=take(d, "login", STR, None),
+            password=take(d, "password", STR, None),
+            investor_password=take(d, "investorPassword", STR, None),
+            server_name=take(d, "serverName", STR, None),
         )
         demo_account_credentials.additional_properties = d
         return demo_account_credentials

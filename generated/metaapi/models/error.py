@@ -10,9 +10,7 @@ from ..models.error_code import ErrorCode
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -36,14 +34,14 @@ class Error(Model):
     """ Error class name, e.g. `ValidationError`, `NotFoundError`, `UnauthorizedError`. """
     message: str
     """ Human-readable explanation. """
-    details: ErrorCode | ErrorCodeDetails | list[FieldError] | Unset = UNSET
+    details: ErrorCode | ErrorCodeDetails | list[FieldError] | None = None
     """ Further information, in one of three shapes: a bare error code, an object with a code and extra fields, or a
     list of rejected fields. """
-    numeric_code: int | Unset = UNSET
+    numeric_code: int | None = None
     """ Numeric code of the error, when sent. """
-    string_code: str | Unset = UNSET
+    string_code: str | None = None
     """ String code of the error, when sent. """
-    metadata: ErrorMetadata | Unset = UNSET
+    metadata: ErrorMetadata | None = None
     """ Further machine-readable facts about the error, when sent. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -53,9 +51,9 @@ class Error(Model):
         id = self.id
         error = self.error
         message = self.message
-        details: dict[str, Any] | list[dict[str, Any]] | str | Unset
-        if isinstance(self.details, Unset):
-            details = UNSET
+        details: dict[str, Any] | list[dict[str, Any]] | str | None
+        if self.details is None:
+            details = None
         elif isinstance(self.details, ErrorCode):
             details = str(self.details)
         elif isinstance(self.details, ErrorCodeDetails):
@@ -67,19 +65,19 @@ class Error(Model):
                 details.append(details_type_2_item)
         numeric_code = self.numeric_code
         string_code = self.string_code
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"id": id, "error": error, "message": message})
-        if details is not UNSET:
+        if details is not None:
             field_dict["details"] = details
-        if numeric_code is not UNSET:
+        if numeric_code is not None:
             field_dict["numericCode"] = numeric_code
-        if string_code is not UNSET:
+        if string_code is not None:
             field_dict["stringCode"] = string_code
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
         return field_dict
 
@@ -98,11 +96,11 @@ class Error(Model):
                 d,
                 "details",
                 one_of(enum(ErrorCode), model(ErrorCodeDetails), list_of(model(FieldError))),
-                UNSET,
+                None,
             ),
-            numeric_code=take(d, "numericCode", INT, UNSET),
-            string_code=take(d, "stringCode", STR, UNSET),
-            metadata=take(d, "metadata", model(ErrorMetadata), UNSET),
+            numeric_code=take(d, "numericCode", INT, None),
+            string_code=take(d, "stringCode", STR, None),
+            metadata=take(d, "metadata", model(ErrorMetadata), None),
         )
         error.additional_properties = d
         return error

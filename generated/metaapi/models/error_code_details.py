@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..models.error_code import ErrorCode
 from ..types import (
     NUM,
-    UNSET,
     Model,
-    Unset,
     enum,
     model,
     take,
@@ -31,24 +29,24 @@ class ErrorCodeDetails(Model):
     code: ErrorCode
     """ Machine-readable reason of a failed broker connection or validation. Repeating a request that failed with
     one of these codes may be charged, so cache failures rather than retrying blindly. """
-    servers_by_brokers: ErrorCodeDetailsServersByBrokers | Unset = UNSET
+    servers_by_brokers: ErrorCodeDetailsServersByBrokers | None = None
     """ With E_SRV_NOT_FOUND, similar known server names grouped by broker company. """
-    recommended_resource_slots: float | Unset = UNSET
+    recommended_resource_slots: float | None = None
     """ With E_RESOURCE_SLOTS, the resource slots the account needs. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         code = str(self.code)
-        servers_by_brokers: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.servers_by_brokers, Unset):
+        servers_by_brokers: dict[str, Any] | None = None
+        if self.servers_by_brokers is not None:
             servers_by_brokers = self.servers_by_brokers.to_dict()
         recommended_resource_slots = self.recommended_resource_slots
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"code": code})
-        if servers_by_brokers is not UNSET:
+        if servers_by_brokers is not None:
             field_dict["serversByBrokers"] = servers_by_brokers
-        if recommended_resource_slots is not UNSET:
+        if recommended_resource_slots is not None:
             field_dict["recommendedResourceSlots"] = recommended_resource_slots
         return field_dict
 
@@ -60,9 +58,9 @@ class ErrorCodeDetails(Model):
         error_code_details = cls(
             code=take(d, "code", enum(ErrorCode)),
             servers_by_brokers=take(
-                d, "serversByBrokers", model(ErrorCodeDetailsServersByBrokers), UNSET
+                d, "serversByBrokers", model(ErrorCodeDetailsServersByBrokers), None
             ),
-            recommended_resource_slots=take(d, "recommendedResourceSlots", NUM, UNSET),
+            recommended_resource_slots=take(d, "recommendedResourceSlots", NUM, None),
         )
         error_code_details.additional_properties = d
         return error_code_details

@@ -10,9 +10,7 @@ from ..models.expert_advisor_period import ExpertAdvisorPeriod
 from ..types import (
     BOOL,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     take,
 )
@@ -24,30 +22,30 @@ class ExpertAdvisor(Model):
 
     expert_id: str
     """ Expert advisor id (chosen by the caller). """
-    period: ExpertAdvisorPeriod | Unset = UNSET
+    period: ExpertAdvisorPeriod | None = None
     """ Chart timeframe of an expert advisor. MetaTrader 4 accepts 1m, 5m, 15m, 30m, 1h, 4h, 1d, 1w and 1mn;
     MetaTrader 5 also 2m, 3m, 4m, 6m, 10m, 12m, 20m, 2h, 3h, 6h, 8h and 12h. """
-    symbol: str | Unset = UNSET
+    symbol: str | None = None
     """ Symbol of the chart the advisor runs on. """
-    file_uploaded: bool | Unset = UNSET
+    file_uploaded: bool | None = None
     """ Whether the advisor's program file has been uploaded. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         expert_id = self.expert_id
-        period: str | Unset = UNSET
-        if not isinstance(self.period, Unset):
+        period: str | None = None
+        if self.period is not None:
             period = str(self.period)
         symbol = self.symbol
         file_uploaded = self.file_uploaded
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"expertId": expert_id})
-        if period is not UNSET:
+        if period is not None:
             field_dict["period"] = period
-        if symbol is not UNSET:
+        if symbol is not None:
             field_dict["symbol"] = symbol
-        if file_uploaded is not UNSET:
+        if file_uploaded is not None:
             field_dict["fileUploaded"] = file_uploaded
         return field_dict
 
@@ -56,9 +54,9 @@ class ExpertAdvisor(Model):
         d = dict(src_dict)
         expert_advisor = cls(
             expert_id=take(d, "expertId", STR),
-            period=take(d, "period", enum(ExpertAdvisorPeriod), UNSET),
-            symbol=take(d, "symbol", STR, UNSET),
-            file_uploaded=take(d, "fileUploaded", BOOL, UNSET),
+            period=take(d, "period", enum(ExpertAdvisorPeriod), None),
+            symbol=take(d, "symbol", STR, None),
+            file_uploaded=take(d, "fileUploaded", BOOL, None),
         )
         expert_advisor.additional_properties = d
         return expert_advisor

@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     ANY,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -20,11 +18,11 @@ from ..types import (
 class FieldError(Model):
     """One rejected request field."""
 
-    parameter: str | Unset = UNSET
+    parameter: str | None = None
     """ Name of the field. """
-    value: Any | Unset = UNSET
+    value: Any | None = None
     """ Value that was sent (any JSON type). """
-    message: str | Unset = UNSET
+    message: str | None = None
     """ Why the value was rejected. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -34,11 +32,11 @@ class FieldError(Model):
         message = self.message
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if parameter is not UNSET:
+        if parameter is not None:
             field_dict["parameter"] = parameter
-        if value is not UNSET:
+        if value is not None:
             field_dict["value"] = value
-        if message is not UNSET:
+        if message is not None:
             field_dict["message"] = message
         return field_dict
 
@@ -46,9 +44,9 @@ class FieldError(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         field_error = cls(
-            parameter=take(d, "parameter", STR, UNSET),
-            value=take(d, "value", ANY, UNSET),
-            message=take(d, "message", STR, UNSET),
+            parameter=take(d, "parameter", STR, None),
+            value=take(d, "value", ANY, None),
+            message=take(d, "message", STR, None),
         )
         field_error.additional_properties = d
         return field_error

@@ -20,9 +20,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -39,203 +37,203 @@ if TYPE_CHECKING:
 class MetatraderAccount(Model):
     """A MetaTrader account added to MetaApi, as returned by the API."""
 
-    field_id: str
+    id: str
     """ Account id. """
-    login: str | Unset = UNSET
+    login: str | None = None
     """ MetaTrader login (digits only). """
-    name: str | Unset = UNSET
+    name: str | None = None
     """ Display name of the account. """
-    server: str | Unset = UNSET
+    server: str | None = None
     """ MetaTrader server the account connects to. """
-    provisioning_profile_id: str | Unset = UNSET
+    provisioning_profile_id: str | None = None
     """ Provisioning profile the account was created from, if any. """
-    magic: int | Unset = UNSET
+    magic: int | None = None
     """ Magic number put on the trades the API places. """
-    connection_status: ConnectionStatus | Unset = UNSET
+    connection_status: ConnectionStatus | None = None
     """ Whether the cloud terminal is connected to the application and to the broker. """
-    state: AccountState | Unset = UNSET
+    state: AccountState | None = None
     """ Lifecycle state of an account or replica. """
-    type_: AccountType | Unset = UNSET
+    type_: AccountType | None = None
     """ Infrastructure the account runs on (`cloud-g2` is faster and cheaper; `cloud` and `self-hosted` are legacy).
     """
-    region: str | Unset = UNSET
+    region: str | None = None
     """ Region the account is deployed in. """
-    version: MetatraderVersion | Unset = UNSET
+    version: MetatraderVersion | None = None
     """ MetaTrader version number. """
-    manual_trades: bool | Unset = UNSET
+    manual_trades: bool | None = None
     """ Whether trades are placed as manual trades (G2 only). """
-    slippage: float | Unset = UNSET
+    slippage: float | None = None
     """ Default slippage for trades, in points. """
-    quote_streaming_interval_in_seconds: float | Unset = UNSET
+    quote_streaming_interval_in_seconds: float | None = None
     """ Interval between streamed quotes in seconds; 0 streams every tick. """
-    symbol: str | Unset = UNSET
+    symbol: str | None = None
     """ Symbol used to check the connection (G1 only). """
-    base_currency: str | Unset = UNSET
+    base_currency: str | None = None
     """ Three-letter ISO code of the account's base currency. """
-    tags: list[str] | Unset = UNSET
+    tags: list[str] | None = None
     """ User-defined tags. """
-    metadata: MetatraderAccountMetadata | Unset = UNSET
+    metadata: MetatraderAccountMetadata | None = None
     """ User data stored with the account (at most 1024 characters as JSON). """
-    reliability: Reliability | Unset = UNSET
+    reliability: Reliability | None = None
     """ Reliability level; `high` runs redundant infrastructure and is advised for production. """
-    resource_slots: int | Unset = UNSET
+    resource_slots: int | None = None
     """ Resource slots allocated to the account. """
-    copy_factory_resource_slots: int | Unset = UNSET
+    copy_factory_resource_slots: int | None = None
     """ CopyFactory resource slots allocated to the account. """
-    copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
+    copy_factory_roles: list[CopyFactoryRole] | None = None
     """ CopyFactory roles of the account. """
-    risk_management_api_enabled: bool | Unset = UNSET
+    risk_management_api_enabled: bool | None = None
     """ Whether the risk management API is enabled. """
-    metastats_api_enabled: bool | Unset = UNSET
+    metastats_api_enabled: bool | None = None
     """ Whether the MetaStats API is enabled. """
-    allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
+    allocate_dedicated_ip: AllocateDedicatedIp | None = None
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
-    hash_: float | Unset = UNSET
+    hash_: float | None = None
     """ Hash code of the account. """
-    primary_replica: bool | Unset = UNSET
+    primary_replica: bool | None = None
     """ Whether this is the primary account rather than a replica. """
-    user_id: str | Unset = UNSET
+    user_id: str | None = None
     """ Id of the owning user. """
-    primary_account_id: str | Unset = UNSET
+    primary_account_id: str | None = None
     """ Id of the primary account; set on replicas only. """
-    account_replicas: list[MetatraderAccountReplica] | Unset = UNSET
+    account_replicas: list[MetatraderAccountReplica] | None = None
     """ Replicas of the account. """
-    connections: list[AccountConnection] | Unset = UNSET
+    connections: list[AccountConnection] | None = None
     """ Active connections of the account. """
-    created_at: datetime.datetime | Unset = UNSET
+    created_at: datetime.datetime | None = None
     """ When the account was created. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
         login = self.login
         name = self.name
         server = self.server
         provisioning_profile_id = self.provisioning_profile_id
         magic = self.magic
-        connection_status: str | Unset = UNSET
-        if not isinstance(self.connection_status, Unset):
+        connection_status: str | None = None
+        if self.connection_status is not None:
             connection_status = str(self.connection_status)
-        state: str | Unset = UNSET
-        if not isinstance(self.state, Unset):
+        state: str | None = None
+        if self.state is not None:
             state = str(self.state)
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
+        type_: str | None = None
+        if self.type_ is not None:
             type_ = str(self.type_)
         region = self.region
-        version: int | Unset = UNSET
-        if not isinstance(self.version, Unset):
+        version: int | None = None
+        if self.version is not None:
             version = int(self.version)
         manual_trades = self.manual_trades
         slippage = self.slippage
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
         symbol = self.symbol
         base_currency = self.base_currency
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
+        tags: list[str] | None = None
+        if self.tags is not None:
             tags = self.tags
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
-        reliability: str | Unset = UNSET
-        if not isinstance(self.reliability, Unset):
+        reliability: str | None = None
+        if self.reliability is not None:
             reliability = str(self.reliability)
         resource_slots = self.resource_slots
         copy_factory_resource_slots = self.copy_factory_resource_slots
-        copy_factory_roles: list[str] | Unset = UNSET
-        if not isinstance(self.copy_factory_roles, Unset):
+        copy_factory_roles: list[str] | None = None
+        if self.copy_factory_roles is not None:
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
                 copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
         risk_management_api_enabled = self.risk_management_api_enabled
         metastats_api_enabled = self.metastats_api_enabled
-        allocate_dedicated_ip: str | Unset = UNSET
-        if not isinstance(self.allocate_dedicated_ip, Unset):
+        allocate_dedicated_ip: str | None = None
+        if self.allocate_dedicated_ip is not None:
             allocate_dedicated_ip = str(self.allocate_dedicated_ip)
         hash_ = self.hash_
         primary_replica = self.primary_replica
         user_id = self.user_id
         primary_account_id = self.primary_account_id
-        account_replicas: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.account_replicas, Unset):
+        account_replicas: list[dict[str, Any]] | None = None
+        if self.account_replicas is not None:
             account_replicas = []
             for account_replicas_item_data in self.account_replicas:
                 account_replicas_item = account_replicas_item_data.to_dict()
                 account_replicas.append(account_replicas_item)
-        connections: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.connections, Unset):
+        connections: list[dict[str, Any]] | None = None
+        if self.connections is not None:
             connections = []
             for connections_item_data in self.connections:
                 connections_item = connections_item_data.to_dict()
                 connections.append(connections_item)
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
+        created_at: str | None = None
+        if self.created_at is not None:
             created_at = self.created_at.isoformat()
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({"_id": field_id})
-        if login is not UNSET:
+        field_dict.update({"_id": id})
+        if login is not None:
             field_dict["login"] = login
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if server is not UNSET:
+        if server is not None:
             field_dict["server"] = server
-        if provisioning_profile_id is not UNSET:
+        if provisioning_profile_id is not None:
             field_dict["provisioningProfileId"] = provisioning_profile_id
-        if magic is not UNSET:
+        if magic is not None:
             field_dict["magic"] = magic
-        if connection_status is not UNSET:
+        if connection_status is not None:
             field_dict["connectionStatus"] = connection_status
-        if state is not UNSET:
+        if state is not None:
             field_dict["state"] = state
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if region is not UNSET:
+        if region is not None:
             field_dict["region"] = region
-        if version is not UNSET:
+        if version is not None:
             field_dict["version"] = version
-        if manual_trades is not UNSET:
+        if manual_trades is not None:
             field_dict["manualTrades"] = manual_trades
-        if slippage is not UNSET:
+        if slippage is not None:
             field_dict["slippage"] = slippage
-        if quote_streaming_interval_in_seconds is not UNSET:
+        if quote_streaming_interval_in_seconds is not None:
             field_dict["quoteStreamingIntervalInSeconds"] = quote_streaming_interval_in_seconds
-        if symbol is not UNSET:
+        if symbol is not None:
             field_dict["symbol"] = symbol
-        if base_currency is not UNSET:
+        if base_currency is not None:
             field_dict["baseCurrency"] = base_currency
-        if tags is not UNSET:
+        if tags is not None:
             field_dict["tags"] = tags
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
-        if reliability is not UNSET:
+        if reliability is not None:
             field_dict["reliability"] = reliability
-        if resource_slots is not UNSET:
+        if resource_slots is not None:
             field_dict["resourceSlots"] = resource_slots
-        if copy_factory_resource_slots is not UNSET:
+        if copy_factory_resource_slots is not None:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
-        if copy_factory_roles is not UNSET:
+        if copy_factory_roles is not None:
             field_dict["copyFactoryRoles"] = copy_factory_roles
-        if risk_management_api_enabled is not UNSET:
+        if risk_management_api_enabled is not None:
             field_dict["riskManagementApiEnabled"] = risk_management_api_enabled
-        if metastats_api_enabled is not UNSET:
+        if metastats_api_enabled is not None:
             field_dict["metastatsApiEnabled"] = metastats_api_enabled
-        if allocate_dedicated_ip is not UNSET:
+        if allocate_dedicated_ip is not None:
             field_dict["allocateDedicatedIp"] = allocate_dedicated_ip
-        if hash_ is not UNSET:
+        if hash_ is not None:
             field_dict["hash"] = hash_
-        if primary_replica is not UNSET:
+        if primary_replica is not None:
             field_dict["primaryReplica"] = primary_replica
-        if user_id is not UNSET:
+        if user_id is not None:
             field_dict["userId"] = user_id
-        if primary_account_id is not UNSET:
+        if primary_account_id is not None:
             field_dict["primaryAccountId"] = primary_account_id
-        if account_replicas is not UNSET:
+        if account_replicas is not None:
             field_dict["accountReplicas"] = account_replicas
-        if connections is not UNSET:
+        if connections is not None:
             field_dict["connections"] = connections
-        if created_at is not UNSET:
+        if created_at is not None:
             field_dict["createdAt"] = created_at
         return field_dict
 
@@ -247,42 +245,42 @@ class MetatraderAccount(Model):
 
         d = dict(src_dict)
         metatrader_account = cls(
-            field_id=take(d, "_id", STR),
-            login=take(d, "login", STR, UNSET),
-            name=take(d, "name", STR, UNSET),
-            server=take(d, "server", STR, UNSET),
-            provisioning_profile_id=take(d, "provisioningProfileId", STR, UNSET),
-            magic=take(d, "magic", INT, UNSET),
-            connection_status=take(d, "connectionStatus", enum(ConnectionStatus), UNSET),
-            state=take(d, "state", enum(AccountState), UNSET),
-            type_=take(d, "type", enum(AccountType), UNSET),
-            region=take(d, "region", STR, UNSET),
-            version=take(d, "version", enum(MetatraderVersion), UNSET),
-            manual_trades=take(d, "manualTrades", BOOL, UNSET),
-            slippage=take(d, "slippage", NUM, UNSET),
+            id=take(d, "_id", STR),
+            login=take(d, "login", STR, None),
+            name=take(d, "name", STR, None),
+            server=take(d, "server", STR, None),
+            provisioning_profile_id=take(d, "provisioningProfileId", STR, None),
+            magic=take(d, "magic", INT, None),
+            connection_status=take(d, "connectionStatus", enum(ConnectionStatus), None),
+            state=take(d, "state", enum(AccountState), None),
+            type_=take(d, "type", enum(AccountType), None),
+            region=take(d, "region", STR, None),
+            version=take(d, "version", enum(MetatraderVersion), None),
+            manual_trades=take(d, "manualTrades", BOOL, None),
+            slippage=take(d, "slippage", NUM, None),
             quote_streaming_interval_in_seconds=take(
-                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+                d, "quoteStreamingIntervalInSeconds", NUM, None
             ),
-            symbol=take(d, "symbol", STR, UNSET),
-            base_currency=take(d, "baseCurrency", STR, UNSET),
-            tags=take(d, "tags", list_of(STR), UNSET),
-            metadata=take(d, "metadata", model(MetatraderAccountMetadata), UNSET),
-            reliability=take(d, "reliability", enum(Reliability), UNSET),
-            resource_slots=take(d, "resourceSlots", INT, UNSET),
-            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
-            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), UNSET),
-            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, UNSET),
-            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, UNSET),
-            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), UNSET),
-            hash_=take(d, "hash", NUM, UNSET),
-            primary_replica=take(d, "primaryReplica", BOOL, UNSET),
-            user_id=take(d, "userId", STR, UNSET),
-            primary_account_id=take(d, "primaryAccountId", STR, UNSET),
+            symbol=take(d, "symbol", STR, None),
+            base_currency=take(d, "baseCurrency", STR, None),
+            tags=take(d, "tags", list_of(STR), None),
+            metadata=take(d, "metadata", model(MetatraderAccountMetadata), None),
+            reliability=take(d, "reliability", enum(Reliability), None),
+            resource_slots=take(d, "resourceSlots", INT, None),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, None),
+            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), None),
+            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, None),
+            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, None),
+            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), None),
+            hash_=take(d, "hash", NUM, None),
+            primary_replica=take(d, "primaryReplica", BOOL, None),
+            user_id=take(d, "userId", STR, None),
+            primary_account_id=take(d, "primaryAccountId", STR, None),
             account_replicas=take(
-                d, "accountReplicas", list_of(model(MetatraderAccountReplica)), UNSET
+                d, "accountReplicas", list_of(model(MetatraderAccountReplica)), None
             ),
-            connections=take(d, "connections", list_of(model(AccountConnection)), UNSET),
-            created_at=take(d, "createdAt", DATETIME, UNSET),
+            connections=take(d, "connections", list_of(model(AccountConnection)), None),
+            created_at=take(d, "createdAt", DATETIME, None),
         )
         metatrader_account.additional_properties = d
         return metatrader_account

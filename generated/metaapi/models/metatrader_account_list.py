@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     INT,
-    UNSET,
     Model,
-    Unset,
     list_of,
     model,
     take,
@@ -24,25 +22,25 @@ if TYPE_CHECKING:
 class MetatraderAccountList(Model):
     """A page of accounts with the total count (answer to `api-version: 2`)."""
 
-    count: int | Unset = UNSET
+    count: int | None = None
     """ Number of accounts matching the filter, ignoring pagination. """
-    items: list[MetatraderAccount] | Unset = UNSET
+    items: list[MetatraderAccount] | None = None
     """ Accounts on this page. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         count = self.count
-        items: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.items, Unset):
+        items: list[dict[str, Any]] | None = None
+        if self.items is not None:
             items = []
             for items_item_data in self.items:
                 items_item = items_item_data.to_dict()
                 items.append(items_item)
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if count is not UNSET:
+        if count is not None:
             field_dict["count"] = count
-        if items is not UNSET:
+        if items is not None:
             field_dict["items"] = items
         return field_dict
 
@@ -52,8 +50,8 @@ class MetatraderAccountList(Model):
 
         d = dict(src_dict)
         metatrader_account_list = cls(
-            count=take(d, "count", INT, UNSET),
-            items=take(d, "items", list_of(model(MetatraderAccount)), UNSET),
+            count=take(d, "count", INT, None),
+            items=take(d, "items", list_of(model(MetatraderAccount)), None),
         )
         metatrader_account_list.additional_properties = d
         return metatrader_account_list

@@ -15,9 +15,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -35,72 +33,72 @@ if TYPE_CHECKING:
 class MetatraderAccountReplica(Model):
     """A copy of an account deployed in another region."""
 
-    field_id: str
+    id: str
     """ Replica id. """
-    state: AccountState | Unset = UNSET
+    state: AccountState | None = None
     """ Lifecycle state of an account or replica. """
-    magic: int | Unset = UNSET
+    magic: int | None = None
     """ Magic number put on the trades the API places. """
-    connection_status: ConnectionStatus | Unset = UNSET
+    connection_status: ConnectionStatus | None = None
     """ Whether the cloud terminal is connected to the application and to the broker. """
-    quote_streaming_interval_in_seconds: float | Unset = UNSET
+    quote_streaming_interval_in_seconds: float | None = None
     """ Interval between streamed quotes in seconds; 0 streams every tick. """
-    symbol: str | Unset = UNSET
+    symbol: str | None = None
     """ Symbol used to check the connection (G1 only). """
-    reliability: Reliability | Unset = UNSET
+    reliability: Reliability | None = None
     """ Reliability level; `high` runs redundant infrastructure and is advised for production. """
-    tags: list[str] | Unset = UNSET
+    tags: list[str] | None = None
     """ User-defined tags. """
-    metadata: MetatraderAccountReplicaMetadata | Unset = UNSET
+    metadata: MetatraderAccountReplicaMetadata | None = None
     """ User data stored with the replica. """
-    resource_slots: int | Unset = UNSET
+    resource_slots: int | None = None
     """ Resource slots allocated to the replica. """
-    copy_factory_resource_slots: int | Unset = UNSET
+    copy_factory_resource_slots: int | None = None
     """ CopyFactory resource slots allocated to the replica. """
-    region: str | Unset = UNSET
+    region: str | None = None
     """ Region the replica is deployed in. """
-    created_at: datetime.datetime | Unset = UNSET
+    created_at: datetime.datetime | None = None
     """ When the replica was created. """
-    primary_account: MetatraderAccountReplicaPrimaryAccount | Unset = UNSET
+    primary_account: MetatraderAccountReplicaPrimaryAccount | None = None
     """ The primary account of the replica (account fields, possibly partial). """
-    name: str | Unset = UNSET
+    name: str | None = None
     """ Name of the primary account, repeated on the replica. """
-    login: str | Unset = UNSET
+    login: str | None = None
     """ MetaTrader login of the primary account. """
-    server: str | Unset = UNSET
+    server: str | None = None
     """ Broker server name of the primary account. """
-    provisioning_profile_id: str | Unset = UNSET
+    provisioning_profile_id: str | None = None
     """ Provisioning profile the primary account was created from, if any. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
-        state: str | Unset = UNSET
-        if not isinstance(self.state, Unset):
+        id = self.id
+        state: str | None = None
+        if self.state is not None:
             state = str(self.state)
         magic = self.magic
-        connection_status: str | Unset = UNSET
-        if not isinstance(self.connection_status, Unset):
+        connection_status: str | None = None
+        if self.connection_status is not None:
             connection_status = str(self.connection_status)
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
         symbol = self.symbol
-        reliability: str | Unset = UNSET
-        if not isinstance(self.reliability, Unset):
+        reliability: str | None = None
+        if self.reliability is not None:
             reliability = str(self.reliability)
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
+        tags: list[str] | None = None
+        if self.tags is not None:
             tags = self.tags
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
         resource_slots = self.resource_slots
         copy_factory_resource_slots = self.copy_factory_resource_slots
         region = self.region
-        created_at: str | Unset = UNSET
-        if not isinstance(self.created_at, Unset):
+        created_at: str | None = None
+        if self.created_at is not None:
             created_at = self.created_at.isoformat()
-        primary_account: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.primary_account, Unset):
+        primary_account: dict[str, Any] | None = None
+        if self.primary_account is not None:
             primary_account = self.primary_account.to_dict()
         name = self.name
         login = self.login
@@ -108,40 +106,40 @@ class MetatraderAccountReplica(Model):
         provisioning_profile_id = self.provisioning_profile_id
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({"_id": field_id})
-        if state is not UNSET:
+        field_dict.update({"_id": id})
+        if state is not None:
             field_dict["state"] = state
-        if magic is not UNSET:
+        if magic is not None:
             field_dict["magic"] = magic
-        if connection_status is not UNSET:
+        if connection_status is not None:
             field_dict["connectionStatus"] = connection_status
-        if quote_streaming_interval_in_seconds is not UNSET:
+        if quote_streaming_interval_in_seconds is not None:
             field_dict["quoteStreamingIntervalInSeconds"] = quote_streaming_interval_in_seconds
-        if symbol is not UNSET:
+        if symbol is not None:
             field_dict["symbol"] = symbol
-        if reliability is not UNSET:
+        if reliability is not None:
             field_dict["reliability"] = reliability
-        if tags is not UNSET:
+        if tags is not None:
             field_dict["tags"] = tags
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
-        if resource_slots is not UNSET:
+        if resource_slots is not None:
             field_dict["resourceSlots"] = resource_slots
-        if copy_factory_resource_slots is not UNSET:
+        if copy_factory_resource_slots is not None:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
-        if region is not UNSET:
+        if region is not None:
             field_dict["region"] = region
-        if created_at is not UNSET:
+        if created_at is not None:
             field_dict["createdAt"] = created_at
-        if primary_account is not UNSET:
+        if primary_account is not None:
             field_dict["primaryAccount"] = primary_account
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
-        if server is not UNSET:
+        if server is not None:
             field_dict["server"] = server
-        if provisioning_profile_id is not UNSET:
+        if provisioning_profile_id is not None:
             field_dict["provisioningProfileId"] = provisioning_profile_id
         return field_dict
 
@@ -154,28 +152,28 @@ class MetatraderAccountReplica(Model):
 
         d = dict(src_dict)
         metatrader_account_replica = cls(
-            field_id=take(d, "_id", STR),
-            state=take(d, "state", enum(AccountState), UNSET),
-            magic=take(d, "magic", INT, UNSET),
-            connection_status=take(d, "connectionStatus", enum(ConnectionStatus), UNSET),
+            id=take(d, "_id", STR),
+            state=take(d, "state", enum(AccountState), None),
+            magic=take(d, "magic", INT, None),
+            connection_status=take(d, "connectionStatus", enum(ConnectionStatus), None),
             quote_streaming_interval_in_seconds=take(
-                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+                d, "quoteStreamingIntervalInSeconds", NUM, None
             ),
-            symbol=take(d, "symbol", STR, UNSET),
-            reliability=take(d, "reliability", enum(Reliability), UNSET),
-            tags=take(d, "tags", list_of(STR), UNSET),
-            metadata=take(d, "metadata", model(MetatraderAccountReplicaMetadata), UNSET),
-            resource_slots=take(d, "resourceSlots", INT, UNSET),
-            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
-            region=take(d, "region", STR, UNSET),
-            created_at=take(d, "createdAt", DATETIME, UNSET),
+            symbol=take(d, "symbol", STR, None),
+            reliability=take(d, "reliability", enum(Reliability), None),
+            tags=take(d, "tags", list_of(STR), None),
+            metadata=take(d, "metadata", model(MetatraderAccountReplicaMetadata), None),
+            resource_slots=take(d, "resourceSlots", INT, None),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, None),
+            region=take(d, "region", STR, None),
+            created_at=take(d, "createdAt", DATETIME, None),
             primary_account=take(
-                d, "primaryAccount", model(MetatraderAccountReplicaPrimaryAccount), UNSET
+                d, "primaryAccount", model(MetatraderAccountReplicaPrimaryAccount), None
             ),
-            name=take(d, "name", STR, UNSET),
-            login=take(d, "login", STR, UNSET),
-            server=take(d, "server", STR, UNSET),
-            provisioning_profile_id=take(d, "provisioningProfileId", STR, UNSET),
+            name=take(d, "name", STR, None),
+            login=take(d, "login", STR, None),
+            server=take(d, "server", STR, None),
+            provisioning_profile_id=take(d, "provisioningProfileId", STR, None),
         )
         metatrader_account_replica.additional_properties = d
         return metatrader_account_replica

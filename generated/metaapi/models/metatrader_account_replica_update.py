@@ -11,9 +11,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -30,33 +28,33 @@ if TYPE_CHECKING:
 class MetatraderAccountReplicaUpdate(Model):
     """New values for the writable settings of a replica."""
 
-    magic: int | Unset = UNSET
+    magic: int | None = None
     """ Magic number for the API's trades. """
-    quote_streaming_interval_in_seconds: float | Unset = UNSET
+    quote_streaming_interval_in_seconds: float | None = None
     """ Interval between streamed quotes in seconds; 0 streams every tick. """
-    tags: list[str] | Unset = UNSET
+    tags: list[str] | None = None
     """ User-defined tags. """
-    metadata: MetatraderAccountReplicaUpdateMetadata | Unset = UNSET
+    metadata: MetatraderAccountReplicaUpdateMetadata | None = None
     """ User data stored with the replica. """
-    copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
+    copy_factory_roles: list[CopyFactoryRole] | None = None
     """ CopyFactory roles of the replica. """
-    resource_slots: int | Unset = UNSET
+    resource_slots: int | None = None
     """ Resource slots to allocate (extra slots are paid). """
-    copy_factory_resource_slots: int | Unset = UNSET
+    copy_factory_resource_slots: int | None = None
     """ CopyFactory resource slots to allocate (extra slots are paid). """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         magic = self.magic
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
+        tags: list[str] | None = None
+        if self.tags is not None:
             tags = self.tags
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
-        copy_factory_roles: list[str] | Unset = UNSET
-        if not isinstance(self.copy_factory_roles, Unset):
+        copy_factory_roles: list[str] | None = None
+        if self.copy_factory_roles is not None:
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
                 copy_factory_roles_item = str(copy_factory_roles_item_data)
@@ -65,19 +63,19 @@ class MetatraderAccountReplicaUpdate(Model):
         copy_factory_resource_slots = self.copy_factory_resource_slots
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if magic is not UNSET:
+        if magic is not None:
             field_dict["magic"] = magic
-        if quote_streaming_interval_in_seconds is not UNSET:
+        if quote_streaming_interval_in_seconds is not None:
             field_dict["quoteStreamingIntervalInSeconds"] = quote_streaming_interval_in_seconds
-        if tags is not UNSET:
+        if tags is not None:
             field_dict["tags"] = tags
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
-        if copy_factory_roles is not UNSET:
+        if copy_factory_roles is not None:
             field_dict["copyFactoryRoles"] = copy_factory_roles
-        if resource_slots is not UNSET:
+        if resource_slots is not None:
             field_dict["resourceSlots"] = resource_slots
-        if copy_factory_resource_slots is not UNSET:
+        if copy_factory_resource_slots is not None:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
         return field_dict
 
@@ -89,15 +87,15 @@ class MetatraderAccountReplicaUpdate(Model):
 
         d = dict(src_dict)
         metatrader_account_replica_update = cls(
-            magic=take(d, "magic", INT, UNSET),
+            magic=take(d, "magic", INT, None),
             quote_streaming_interval_in_seconds=take(
-                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+                d, "quoteStreamingIntervalInSeconds", NUM, None
             ),
-            tags=take(d, "tags", list_of(STR), UNSET),
-            metadata=take(d, "metadata", model(MetatraderAccountReplicaUpdateMetadata), UNSET),
-            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), UNSET),
-            resource_slots=take(d, "resourceSlots", INT, UNSET),
-            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
+            tags=take(d, "tags", list_of(STR), None),
+            metadata=take(d, "metadata", model(MetatraderAccountReplicaUpdateMetadata), None),
+            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), None),
+            resource_slots=take(d, "resourceSlots", INT, None),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, None),
         )
         metatrader_account_replica_update.additional_properties = d
         return metatrader_account_replica_update

@@ -13,9 +13,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -34,25 +32,25 @@ class MetatraderAccountUpdate(Model):
     """ Display name of the account. """
     server: str
     """ MetaTrader server to connect to. """
-    password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    password: str | None = _attrs_field(default=None, repr=False)
     """ Master password (trading) or investor password (read-only access). """
-    magic: int | Unset = UNSET
+    magic: int | None = None
     """ Magic number for the API's trades; must be 0 when `manualTrades` is true. """
-    manual_trades: bool | Unset = UNSET
+    manual_trades: bool | None = None
     """ Place trades as manual trades (G2 only). """
-    slippage: float | Unset = UNSET
+    slippage: float | None = None
     """ Default slippage for trades, in points (0 or more). """
-    quote_streaming_interval_in_seconds: float | Unset = UNSET
+    quote_streaming_interval_in_seconds: float | None = None
     """ Interval between streamed quotes in seconds; 0 streams every tick. """
-    tags: list[str] | Unset = UNSET
+    tags: list[str] | None = None
     """ User-defined tags. """
-    metadata: MetatraderAccountUpdateMetadata | Unset = UNSET
+    metadata: MetatraderAccountUpdateMetadata | None = None
     """ User data stored with the account (at most 1024 characters as JSON). """
-    resource_slots: int | Unset = UNSET
+    resource_slots: int | None = None
     """ Resource slots to allocate (extra slots are paid). """
-    copy_factory_resource_slots: int | Unset = UNSET
+    copy_factory_resource_slots: int | None = None
     """ CopyFactory resource slots to allocate (extra slots are paid). """
-    allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
+    allocate_dedicated_ip: AllocateDedicatedIp | None = None
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -64,39 +62,39 @@ class MetatraderAccountUpdate(Model):
         manual_trades = self.manual_trades
         slippage = self.slippage
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
+        tags: list[str] | None = None
+        if self.tags is not None:
             tags = self.tags
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
         resource_slots = self.resource_slots
         copy_factory_resource_slots = self.copy_factory_resource_slots
-        allocate_dedicated_ip: str | Unset = UNSET
-        if not isinstance(self.allocate_dedicated_ip, Unset):
+        allocate_dedicated_ip: str | None = None
+        if self.allocate_dedicated_ip is not None:
             allocate_dedicated_ip = str(self.allocate_dedicated_ip)
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"name": name, "server": server})
-        if password is not UNSET:
+        if password is not None:
             field_dict["password"] = password
-        if magic is not UNSET:
+        if magic is not None:
             field_dict["magic"] = magic
-        if manual_trades is not UNSET:
+        if manual_trades is not None:
             field_dict["manualTrades"] = manual_trades
-        if slippage is not UNSET:
+        if slippage is not None:
             field_dict["slippage"] = slippage
-        if quote_streaming_interval_in_seconds is not UNSET:
+        if quote_streaming_interval_in_seconds is not None:
             field_dict["quoteStreamingIntervalInSeconds"] = quote_streaming_interval_in_seconds
-        if tags is not UNSET:
+        if tags is not None:
             field_dict["tags"] = tags
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
-        if resource_slots is not UNSET:
+        if resource_slots is not None:
             field_dict["resourceSlots"] = resource_slots
-        if copy_factory_resource_slots is not UNSET:
+        if copy_factory_resource_slots is not None:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
-        if allocate_dedicated_ip is not UNSET:
+        if allocate_dedicated_ip is not None:
             field_dict["allocateDedicatedIp"] = allocate_dedicated_ip
         return field_dict
 
@@ -108,18 +106,18 @@ class MetatraderAccountUpdate(Model):
         metatrader_account_update = cls(
             name=take(d, "name", STR),
             server=take(d, "server", STR),
-            password=take(d, "password", STR, UNSET),
-            magic=take(d, "magic", INT, UNSET),
-            manual_trades=take(d, "manualTrades", BOOL, UNSET),
-            slippage=take(d, "slippage", NUM, UNSET),
+            password=take(d, "password", STR, None),
+            magic=take(d, "magic", INT, None),
+            manual_trades=take(d, "manualTrades", BOOL, None),
+            slippage=take(d, "slippage", NUM, None),
             quote_streaming_interval_in_seconds=take(
-                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+                d, "quoteStreamingIntervalInSeconds", NUM, None
             ),
-            tags=take(d, "tags", list_of(STR), UNSET),
-            metadata=take(d, "metadata", model(MetatraderAccountUpdateMetadata), UNSET),
-            resource_slots=take(d, "resourceSlots", INT, UNSET),
-            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
-            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), UNSET),
+            tags=take(d, "tags", list_of(STR), None),
+            metadata=take(d, "metadata", model(MetatraderAccountUpdateMetadata), None),
+            resource_slots=take(d, "resourceSlots", INT, None),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, None),
+            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), None),
         )
         metatrader_account_update.additional_properties = d
         return metatrader_account_update

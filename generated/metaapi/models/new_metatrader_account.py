@@ -17,9 +17,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -43,50 +41,50 @@ class NewMetatraderAccount(Model):
     """ MetaTrader server to connect to. """
     magic: int
     """ Magic number for the API's trades; must be 0 when `manualTrades` is true. """
-    login: str | Unset = UNSET
+    login: str | None = None
     """ MetaTrader login (digits only). """
-    password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    password: str | None = _attrs_field(default=None, repr=False)
     """ Master password (trading) or investor password (read-only access). """
-    platform: Platform | Unset = UNSET
+    platform: Platform | None = None
     """ MetaTrader platform. """
-    provisioning_profile_id: str | Unset = UNSET
+    provisioning_profile_id: str | None = None
     """ Provisioning profile to use; omit it for automatic broker settings detection. """
-    type_: AccountType | Unset = UNSET
+    type_: AccountType | None = None
     """ Infrastructure the account runs on (`cloud-g2` is faster and cheaper; `cloud` and `self-hosted` are legacy).
     """
-    region: str | Unset = UNSET
+    region: str | None = None
     """ Region to deploy to, one of those returned by listRegions. """
-    application: str | Unset = UNSET
+    application: str | None = None
     """ Application the account is added for (the vendor's examples send `MetaApi`). """
-    manual_trades: bool | Unset = UNSET
+    manual_trades: bool | None = None
     """ Place trades as manual trades (G2 only). Defaults to false. """
-    slippage: float | Unset = UNSET
+    slippage: float | None = None
     """ Default slippage for trades, in points (0 or more). """
-    quote_streaming_interval_in_seconds: float | Unset = UNSET
+    quote_streaming_interval_in_seconds: float | None = None
     """ Interval between streamed quotes in seconds; 0 streams every tick. Defaults to 2.5. """
-    symbol: str | Unset = UNSET
+    symbol: str | None = None
     """ Symbol with broker history, needed only when a G1 account fails to connect. """
-    base_currency: str | Unset = UNSET
+    base_currency: str | None = None
     """ Three-letter ISO code of the base currency. Defaults to USD. """
-    tags: list[str] | Unset = UNSET
+    tags: list[str] | None = None
     """ User-defined tags. """
-    metadata: NewMetatraderAccountMetadata | Unset = UNSET
+    metadata: NewMetatraderAccountMetadata | None = None
     """ User data stored with the account (at most 1024 characters as JSON). """
-    reliability: Reliability | Unset = UNSET
+    reliability: Reliability | None = None
     """ Reliability level; `high` runs redundant infrastructure and is advised for production. """
-    resource_slots: int | Unset = UNSET
+    resource_slots: int | None = None
     """ Resource slots to allocate (extra slots are paid). Defaults to 1. """
-    copy_factory_resource_slots: int | Unset = UNSET
+    copy_factory_resource_slots: int | None = None
     """ CopyFactory resource slots to allocate (extra slots are paid). Defaults to 1. """
-    copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET
+    copy_factory_roles: list[CopyFactoryRole] | None = None
     """ CopyFactory roles to give the account. """
-    risk_management_api_enabled: bool | Unset = UNSET
+    risk_management_api_enabled: bool | None = None
     """ Enable the risk management API. Defaults to false. """
-    metastats_api_enabled: bool | Unset = UNSET
+    metastats_api_enabled: bool | None = None
     """ Enable the MetaStats API. Defaults to false. """
-    keywords: list[str] | Unset = UNSET
+    keywords: list[str] | None = None
     """ Words to help find the broker's server, ideally the broker's company name. """
-    allocate_dedicated_ip: AllocateDedicatedIp | Unset = UNSET
+    allocate_dedicated_ip: AllocateDedicatedIp | None = None
     """ Dedicated IP protocol for the terminal's broker connection; `none` releases it. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -96,12 +94,12 @@ class NewMetatraderAccount(Model):
         magic = self.magic
         login = self.login
         password = self.password
-        platform: str | Unset = UNSET
-        if not isinstance(self.platform, Unset):
+        platform: str | None = None
+        if self.platform is not None:
             platform = str(self.platform)
         provisioning_profile_id = self.provisioning_profile_id
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
+        type_: str | None = None
+        if self.type_ is not None:
             type_ = str(self.type_)
         region = self.region
         application = self.application
@@ -110,77 +108,77 @@ class NewMetatraderAccount(Model):
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
         symbol = self.symbol
         base_currency = self.base_currency
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
+        tags: list[str] | None = None
+        if self.tags is not None:
             tags = self.tags
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
-        reliability: str | Unset = UNSET
-        if not isinstance(self.reliability, Unset):
+        reliability: str | None = None
+        if self.reliability is not None:
             reliability = str(self.reliability)
         resource_slots = self.resource_slots
         copy_factory_resource_slots = self.copy_factory_resource_slots
-        copy_factory_roles: list[str] | Unset = UNSET
-        if not isinstance(self.copy_factory_roles, Unset):
+        copy_factory_roles: list[str] | None = None
+        if self.copy_factory_roles is not None:
             copy_factory_roles = []
             for copy_factory_roles_item_data in self.copy_factory_roles:
                 copy_factory_roles_item = str(copy_factory_roles_item_data)
                 copy_factory_roles.append(copy_factory_roles_item)
         risk_management_api_enabled = self.risk_management_api_enabled
         metastats_api_enabled = self.metastats_api_enabled
-        keywords: list[str] | Unset = UNSET
-        if not isinstance(self.keywords, Unset):
+        keywords: list[str] | None = None
+        if self.keywords is not None:
             keywords = self.keywords
-        allocate_dedicated_ip: str | Unset = UNSET
-        if not isinstance(self.allocate_dedicated_ip, Unset):
+        allocate_dedicated_ip: str | None = None
+        if self.allocate_dedicated_ip is not None:
             allocate_dedicated_ip = str(self.allocate_dedicated_ip)
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"name": name, "server": server, "magic": magic})
-        if login is not UNSET:
+        if login is not None:
             field_dict["login"] = login
-        if password is not UNSET:
+        if password is not None:
             field_dict["password"] = password
-        if platform is not UNSET:
+        if platform is not None:
             field_dict["platform"] = platform
-        if provisioning_profile_id is not UNSET:
+        if provisioning_profile_id is not None:
             field_dict["provisioningProfileId"] = provisioning_profile_id
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if region is not UNSET:
+        if region is not None:
             field_dict["region"] = region
-        if application is not UNSET:
+        if application is not None:
             field_dict["application"] = application
-        if manual_trades is not UNSET:
+        if manual_trades is not None:
             field_dict["manualTrades"] = manual_trades
-        if slippage is not UNSET:
+        if slippage is not None:
             field_dict["slippage"] = slippage
-        if quote_streaming_interval_in_seconds is not UNSET:
+        if quote_streaming_interval_in_seconds is not None:
             field_dict["quoteStreamingIntervalInSeconds"] = quote_streaming_interval_in_seconds
-        if symbol is not UNSET:
+        if symbol is not None:
             field_dict["symbol"] = symbol
-        if base_currency is not UNSET:
+        if base_currency is not None:
             field_dict["baseCurrency"] = base_currency
-        if tags is not UNSET:
+        if tags is not None:
             field_dict["tags"] = tags
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
-        if reliability is not UNSET:
+        if reliability is not None:
             field_dict["reliability"] = reliability
-        if resource_slots is not UNSET:
+        if resource_slots is not None:
             field_dict["resourceSlots"] = resource_slots
-        if copy_factory_resource_slots is not UNSET:
+        if copy_factory_resource_slots is not None:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
-        if copy_factory_roles is not UNSET:
+        if copy_factory_roles is not None:
             field_dict["copyFactoryRoles"] = copy_factory_roles
-        if risk_management_api_enabled is not UNSET:
+        if risk_management_api_enabled is not None:
             field_dict["riskManagementApiEnabled"] = risk_management_api_enabled
-        if metastats_api_enabled is not UNSET:
+        if metastats_api_enabled is not None:
             field_dict["metastatsApiEnabled"] = metastats_api_enabled
-        if keywords is not UNSET:
+        if keywords is not None:
             field_dict["keywords"] = keywords
-        if allocate_dedicated_ip is not UNSET:
+        if allocate_dedicated_ip is not None:
             field_dict["allocateDedicatedIp"] = allocate_dedicated_ip
         return field_dict
 
@@ -193,30 +191,30 @@ class NewMetatraderAccount(Model):
             name=take(d, "name", STR),
             server=take(d, "server", STR),
             magic=take(d, "magic", INT),
-            login=take(d, "login", STR, UNSET),
-            password=take(d, "password", STR, UNSET),
-            platform=take(d, "platform", enum(Platform), UNSET),
-            provisioning_profile_id=take(d, "provisioningProfileId", STR, UNSET),
-            type_=take(d, "type", enum(AccountType), UNSET),
-            region=take(d, "region", STR, UNSET),
-            application=take(d, "application", STR, UNSET),
-            manual_trades=take(d, "manualTrades", BOOL, UNSET),
-            slippage=take(d, "slippage", NUM, UNSET),
+            login=take(d, "login", STR, None),
+            password=take(d, "password", STR, None),
+            platform=take(d, "platform", enum(Platform), None),
+            provisioning_profile_id=take(d, "provisioningProfileId", STR, None),
+            type_=take(d, "type", enum(AccountType), None),
+            region=take(d, "region", STR, None),
+            application=take(d, "application", STR, None),
+            manual_trades=take(d, "manualTrades", BOOL, None),
+            slippage=take(d, "slippage", NUM, None),
             quote_streaming_interval_in_seconds=take(
-                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+                d, "quoteStreamingIntervalInSeconds", NUM, None
             ),
-            symbol=take(d, "symbol", STR, UNSET),
-            base_currency=take(d, "baseCurrency", STR, UNSET),
-            tags=take(d, "tags", list_of(STR), UNSET),
-            metadata=take(d, "metadata", model(NewMetatraderAccountMetadata), UNSET),
-            reliability=take(d, "reliability", enum(Reliability), UNSET),
-            resource_slots=take(d, "resourceSlots", INT, UNSET),
-            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
-            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), UNSET),
-            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, UNSET),
-            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, UNSET),
-            keywords=take(d, "keywords", list_of(STR), UNSET),
-            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), UNSET),
+            symbol=take(d, "symbol", STR, None),
+            base_currency=take(d, "baseCurrency", STR, None),
+            tags=take(d, "tags", list_of(STR), None),
+            metadata=take(d, "metadata", model(NewMetatraderAccountMetadata), None),
+            reliability=take(d, "reliability", enum(Reliability), None),
+            resource_slots=take(d, "resourceSlots", INT, None),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, None),
+            copy_factory_roles=take(d, "copyFactoryRoles", list_of(enum(CopyFactoryRole)), None),
+            risk_management_api_enabled=take(d, "riskManagementApiEnabled", BOOL, None),
+            metastats_api_enabled=take(d, "metastatsApiEnabled", BOOL, None),
+            keywords=take(d, "keywords", list_of(STR), None),
+            allocate_dedicated_ip=take(d, "allocateDedicatedIp", enum(AllocateDedicatedIp), None),
         )
         new_metatrader_account.additional_properties = d
         return new_metatrader_account

@@ -11,9 +11,7 @@ from ..types import (
     INT,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     list_of,
     model,
@@ -32,19 +30,19 @@ class NewMetatraderAccountReplica(Model):
     """ Magic number for the API's trades; must be 0 when the account uses manual trades. """
     region: str
     """ Region to deploy the replica to, one of those returned by listRegions. """
-    symbol: str | Unset = UNSET
+    symbol: str | None = None
     """ Symbol with broker history, needed only when a G1 account fails to connect. """
-    quote_streaming_interval_in_seconds: float | Unset = UNSET
+    quote_streaming_interval_in_seconds: float | None = None
     """ Interval between streamed quotes in seconds; 0 streams every tick. Defaults to 2.5. """
-    tags: list[str] | Unset = UNSET
+    tags: list[str] | None = None
     """ User-defined tags. """
-    metadata: NewMetatraderAccountReplicaMetadata | Unset = UNSET
+    metadata: NewMetatraderAccountReplicaMetadata | None = None
     """ User data stored with the replica (at most 1024 characters as JSON). """
-    reliability: Reliability | Unset = UNSET
+    reliability: Reliability | None = None
     """ Reliability level; `high` runs redundant infrastructure and is advised for production. """
-    resource_slots: int | Unset = UNSET
+    resource_slots: int | None = None
     """ Resource slots to allocate (extra slots are paid). Defaults to 1. """
-    copy_factory_resource_slots: int | Unset = UNSET
+    copy_factory_resource_slots: int | None = None
     """ CopyFactory resource slots to allocate (extra slots are paid). Defaults to 1. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -53,33 +51,33 @@ class NewMetatraderAccountReplica(Model):
         region = self.region
         symbol = self.symbol
         quote_streaming_interval_in_seconds = self.quote_streaming_interval_in_seconds
-        tags: list[str] | Unset = UNSET
-        if not isinstance(self.tags, Unset):
+        tags: list[str] | None = None
+        if self.tags is not None:
             tags = self.tags
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
-        reliability: str | Unset = UNSET
-        if not isinstance(self.reliability, Unset):
+        reliability: str | None = None
+        if self.reliability is not None:
             reliability = str(self.reliability)
         resource_slots = self.resource_slots
         copy_factory_resource_slots = self.copy_factory_resource_slots
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"magic": magic, "region": region})
-        if symbol is not UNSET:
+        if symbol is not None:
             field_dict["symbol"] = symbol
-        if quote_streaming_interval_in_seconds is not UNSET:
+        if quote_streaming_interval_in_seconds is not None:
             field_dict["quoteStreamingIntervalInSeconds"] = quote_streaming_interval_in_seconds
-        if tags is not UNSET:
+        if tags is not None:
             field_dict["tags"] = tags
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
-        if reliability is not UNSET:
+        if reliability is not None:
             field_dict["reliability"] = reliability
-        if resource_slots is not UNSET:
+        if resource_slots is not None:
             field_dict["resourceSlots"] = resource_slots
-        if copy_factory_resource_slots is not UNSET:
+        if copy_factory_resource_slots is not None:
             field_dict["copyFactoryResourceSlots"] = copy_factory_resource_slots
         return field_dict
 
@@ -93,15 +91,15 @@ class NewMetatraderAccountReplica(Model):
         new_metatrader_account_replica = cls(
             magic=take(d, "magic", INT),
             region=take(d, "region", STR),
-            symbol=take(d, "symbol", STR, UNSET),
+            symbol=take(d, "symbol", STR, None),
             quote_streaming_interval_in_seconds=take(
-                d, "quoteStreamingIntervalInSeconds", NUM, UNSET
+                d, "quoteStreamingIntervalInSeconds", NUM, None
             ),
-            tags=take(d, "tags", list_of(STR), UNSET),
-            metadata=take(d, "metadata", model(NewMetatraderAccountReplicaMetadata), UNSET),
-            reliability=take(d, "reliability", enum(Reliability), UNSET),
-            resource_slots=take(d, "resourceSlots", INT, UNSET),
-            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, UNSET),
+            tags=take(d, "tags", list_of(STR), None),
+            metadata=take(d, "metadata", model(NewMetatraderAccountReplicaMetadata), None),
+            reliability=take(d, "reliability", enum(Reliability), None),
+            resource_slots=take(d, "resourceSlots", INT, None),
+            copy_factory_resource_slots=take(d, "copyFactoryResourceSlots", INT, None),
         )
         new_metatrader_account_replica.additional_properties = d
         return new_metatrader_account_replica

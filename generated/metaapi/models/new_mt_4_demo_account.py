@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     list_of,
     take,
 )
@@ -29,13 +27,13 @@ class NewMt4DemoAccount(Model):
     """ Account leverage. """
     server_name: str
     """ MetaTrader server to open the account on. """
-    account_type: str | Unset = UNSET
+    account_type: str | None = None
     """ Broker's account type, as listed in the broker's MetaTrader terminal or app. """
-    name: str | Unset = UNSET
+    name: str | None = None
     """ Name of the account holder. """
-    phone: str | Unset = UNSET
+    phone: str | None = None
     """ Phone number of the account holder. """
-    keywords: list[str] | Unset = UNSET
+    keywords: list[str] | None = None
     """ Words to help find the broker's server, ideally the broker's company name. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -47,21 +45,21 @@ class NewMt4DemoAccount(Model):
         account_type = self.account_type
         name = self.name
         phone = self.phone
-        keywords: list[str] | Unset = UNSET
-        if not isinstance(self.keywords, Unset):
+        keywords: list[str] | None = None
+        if self.keywords is not None:
             keywords = self.keywords
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {"balance": balance, "email": email, "leverage": leverage, "serverName": server_name}
         )
-        if account_type is not UNSET:
+        if account_type is not None:
             field_dict["accountType"] = account_type
-        if name is not UNSET:
+        if name is not None:
             field_dict["name"] = name
-        if phone is not UNSET:
+        if phone is not None:
             field_dict["phone"] = phone
-        if keywords is not UNSET:
+        if keywords is not None:
             field_dict["keywords"] = keywords
         return field_dict
 
@@ -73,10 +71,10 @@ class NewMt4DemoAccount(Model):
             email=take(d, "email", STR),
             leverage=take(d, "leverage", NUM),
             server_name=take(d, "serverName", STR),
-            account_type=take(d, "accountType", STR, UNSET),
-            name=take(d, "name", STR, UNSET),
-            phone=take(d, "phone", STR, UNSET),
-            keywords=take(d, "keywords", list_of(STR), UNSET),
+            account_type=take(d, "accountType", STR, None),
+            name=take(d, "name", STR, None),
+            phone=take(d, "phone", STR, None),
+            keywords=take(d, "keywords", list_of(STR), None),
         )
         new_mt_4_demo_account.additional_properties = d
         return new_mt_4_demo_account

@@ -12,9 +12,7 @@ from ..models.provisioning_profile_type import ProvisioningProfileType
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     take,
 )
@@ -32,15 +30,15 @@ class NewProvisioningProfile(Model):
     """ Broker time zone, as an IANA time zone name. """
     broker_dst_switch_timezone: str
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
-    type_: ProvisioningProfileType | Unset = UNSET
+    type_: ProvisioningProfileType | None = None
     """ What the profile serves: trading terminals (`mtTerminal`, the default), the manager API (`managerApi`) or
     the manager terminal (`managerUi`). Manager profiles are activated by the vendor's staff after their files are
     uploaded. """
-    manager_login: int | Unset = UNSET
+    manager_login: int | None = None
     """ MetaTrader manager login (manager profiles). """
-    manager_server: str | Unset = UNSET
+    manager_server: str | None = None
     """ Address and port of the manager server, colon-separated (manager profiles). """
-    manager_password: str | Unset = _attrs_field(default=UNSET, repr=False)
+    manager_password: str | None = _attrs_field(default=None, repr=False)
     """ MetaTrader manager password (manager profiles). """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -49,8 +47,8 @@ class NewProvisioningProfile(Model):
         version = int(self.version)
         broker_timezone = self.broker_timezone
         broker_dst_switch_timezone = self.broker_dst_switch_timezone
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
+        type_: str | None = None
+        if self.type_ is not None:
             type_ = str(self.type_)
         manager_login = self.manager_login
         manager_server = self.manager_server
@@ -65,13 +63,13 @@ class NewProvisioningProfile(Model):
                 "brokerDSTSwitchTimezone": broker_dst_switch_timezone,
             }
         )
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if manager_login is not UNSET:
+        if manager_login is not None:
             field_dict["managerLogin"] = manager_login
-        if manager_server is not UNSET:
+        if manager_server is not None:
             field_dict["managerServer"] = manager_server
-        if manager_password is not UNSET:
+        if manager_password is not None:
             field_dict["managerPassword"] = manager_password
         return field_dict
 
@@ -83,10 +81,10 @@ class NewProvisioningProfile(Model):
             version=take(d, "version", enum(MetatraderVersion)),
             broker_timezone=take(d, "brokerTimezone", STR),
             broker_dst_switch_timezone=take(d, "brokerDSTSwitchTimezone", STR),
-            type_=take(d, "type", enum(ProvisioningProfileType), UNSET),
-            manager_login=take(d, "managerLogin", INT, UNSET),
-            manager_server=take(d, "managerServer", STR, UNSET),
-            manager_password=take(d, "managerPassword", STR, UNSET),
+            type_=take(d, "type", enum(ProvisioningProfileType), None),
+            manager_login=take(d, "managerLogin", INT, None),
+            manager_server=take(d, "managerServer", STR, None),
+            manager_password=take(d, "managerPassword", STR, None),
         )
         new_provisioning_profile.additional_properties = d
         return new_provisioning_profile

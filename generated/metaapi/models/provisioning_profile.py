@@ -12,9 +12,7 @@ from ..models.provisioning_profile_type import ProvisioningProfileType
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     enum,
     take,
 )
@@ -24,39 +22,39 @@ from ..types import (
 class ProvisioningProfile(Model):
     """Broker server settings used to connect accounts."""
 
-    field_id: str
+    id: str
     """ Profile id. """
-    name: str | Unset = UNSET
+    name: str | None = None
     """ Profile name. """
-    version: MetatraderVersion | Unset = UNSET
+    version: MetatraderVersion | None = None
     """ MetaTrader version number. """
-    status: ProvisioningProfileStatus | Unset = UNSET
+    status: ProvisioningProfileStatus | None = None
     """ Profile status; a `new` profile becomes `active` once its files are uploaded. """
-    type_: ProvisioningProfileType | Unset = UNSET
+    type_: ProvisioningProfileType | None = None
     """ What the profile serves: trading terminals (`mtTerminal`, the default), the manager API (`managerApi`) or
     the manager terminal (`managerUi`). Manager profiles are activated by the vendor's staff after their files are
     uploaded. """
-    broker_timezone: str | Unset = UNSET
+    broker_timezone: str | None = None
     """ Broker time zone, as an IANA time zone name. """
-    broker_dst_switch_timezone: str | Unset = UNSET
+    broker_dst_switch_timezone: str | None = None
     """ Time zone whose daylight-saving switches the broker follows, as an IANA name. """
-    manager_login: int | Unset = UNSET
+    manager_login: int | None = None
     """ MetaTrader manager login (manager profiles). """
-    manager_server: str | Unset = UNSET
+    manager_server: str | None = None
     """ Address and port of the manager server, colon-separated (manager profiles). """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
         name = self.name
-        version: int | Unset = UNSET
-        if not isinstance(self.version, Unset):
+        version: int | None = None
+        if self.version is not None:
             version = int(self.version)
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
+        status: str | None = None
+        if self.status is not None:
             status = str(self.status)
-        type_: str | Unset = UNSET
-        if not isinstance(self.type_, Unset):
+        type_: str | None = None
+        if self.type_ is not None:
             type_ = str(self.type_)
         broker_timezone = self.broker_timezone
         broker_dst_switch_timezone = self.broker_dst_switch_timezone
@@ -64,22 +62,22 @@ class ProvisioningProfile(Model):
         manager_server = self.manager_server
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({"_id": field_id})
-        if name is not UNSET:
+        field_dict.update({"_id": id})
+        if name is not None:
             field_dict["name"] = name
-        if version is not UNSET:
+        if version is not None:
             field_dict["version"] = version
-        if status is not UNSET:
+        if status is not None:
             field_dict["status"] = status
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
-        if broker_timezone is not UNSET:
+        if broker_timezone is not None:
             field_dict["brokerTimezone"] = broker_timezone
-        if broker_dst_switch_timezone is not UNSET:
+        if broker_dst_switch_timezone is not None:
             field_dict["brokerDSTSwitchTimezone"] = broker_dst_switch_timezone
-        if manager_login is not UNSET:
+        if manager_login is not None:
             field_dict["managerLogin"] = manager_login
-        if manager_server is not UNSET:
+        if manager_server is not None:
             field_dict["managerServer"] = manager_server
         return field_dict
 
@@ -87,15 +85,15 @@ class ProvisioningProfile(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         provisioning_profile = cls(
-            field_id=take(d, "_id", STR),
-            name=take(d, "name", STR, UNSET),
-            version=take(d, "version", enum(MetatraderVersion), UNSET),
-            status=take(d, "status", enum(ProvisioningProfileStatus), UNSET),
-            type_=take(d, "type", enum(ProvisioningProfileType), UNSET),
-            broker_timezone=take(d, "brokerTimezone", STR, UNSET),
-            broker_dst_switch_timezone=take(d, "brokerDSTSwitchTimezone", STR, UNSET),
-            manager_login=take(d, "managerLogin", INT, UNSET),
-            manager_server=take(d, "managerServer", STR, UNSET),
+            id=take(d, "_id", STR),
+            name=take(d, "name", STR, None),
+            version=take(d, "version", enum(MetatraderVersion), None),
+            status=take(d, "status", enum(ProvisioningProfileStatus), None),
+            type_=take(d, "type", enum(ProvisioningProfileType), None),
+            broker_timezone=take(d, "brokerTimezone", STR, None),
+            broker_dst_switch_timezone=take(d, "brokerDSTSwitchTimezone", STR, None),
+            manager_login=take(d, "managerLogin", INT, None),
+            manager_server=take(d, "managerServer", STR, None),
         )
         provisioning_profile.additional_properties = d
         return provisioning_profile

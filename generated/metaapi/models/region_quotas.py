@@ -8,9 +8,7 @@ from attrs import define as _attrs_define
 
 from ..types import (
     INT,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -19,13 +17,13 @@ from ..types import (
 class RegionQuotas(Model):
     """Limits on the user's accounts in one region."""
 
-    max_accounts: int | Unset = UNSET
+    max_accounts: int | None = None
     """ Most accounts the user may have in the region. """
-    max_deployed_g1_accounts: int | Unset = UNSET
+    max_deployed_g1_accounts: int | None = None
     """ Most G1 accounts that may be deployed at once. """
-    max_deployed_g2_accounts: int | Unset = UNSET
+    max_deployed_g2_accounts: int | None = None
     """ Most G2 accounts that may be deployed at once. """
-    max_deployed_copy_factory_accounts: int | Unset = UNSET
+    max_deployed_copy_factory_accounts: int | None = None
     """ Most CopyFactory accounts that may be deployed at once. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -36,13 +34,13 @@ class RegionQuotas(Model):
         max_deployed_copy_factory_accounts = self.max_deployed_copy_factory_accounts
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if max_accounts is not UNSET:
+        if max_accounts is not None:
             field_dict["maxAccounts"] = max_accounts
-        if max_deployed_g1_accounts is not UNSET:
+        if max_deployed_g1_accounts is not None:
             field_dict["maxDeployedG1Accounts"] = max_deployed_g1_accounts
-        if max_deployed_g2_accounts is not UNSET:
+        if max_deployed_g2_accounts is not None:
             field_dict["maxDeployedG2Accounts"] = max_deployed_g2_accounts
-        if max_deployed_copy_factory_accounts is not UNSET:
+        if max_deployed_copy_factory_accounts is not None:
             field_dict["maxDeployedCopyFactoryAccounts"] = max_deployed_copy_factory_accounts
         return field_dict
 
@@ -50,12 +48,10 @@ class RegionQuotas(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         region_quotas = cls(
-            max_accounts=take(d, "maxAccounts", INT, UNSET),
-            max_deployed_g1_accounts=take(d, "maxDeployedG1Accounts", INT, UNSET),
-            max_deployed_g2_accounts=take(d, "maxDeployedG2Accounts", INT, UNSET),
-            max_deployed_copy_factory_accounts=take(
-                d, "maxDeployedCopyFactoryAccounts", INT, UNSET
-            ),
+            max_accounts=take(d, "maxAccounts", INT, None),
+            max_deployed_g1_accounts=take(d, "maxDeployedG1Accounts", INT, None),
+            max_deployed_g2_accounts=take(d, "maxDeployedG2Accounts", INT, None),
+            max_deployed_copy_factory_accounts=take(d, "maxDeployedCopyFactoryAccounts", INT, None),
         )
         region_quotas.additional_properties = d
         return region_quotas

@@ -9,9 +9,7 @@ from attrs import define as _attrs_define
 from ..types import (
     INT,
     STR,
-    UNSET,
     Model,
-    Unset,
     model,
     take,
 )
@@ -26,11 +24,11 @@ class TooManyRequestsError(Model):
 
     message: str
     """ Human-readable explanation. """
-    id: int | Unset = UNSET
+    id: int | None = None
     """ Numeric error id. """
-    error: str | Unset = UNSET
+    error: str | None = None
     """ Always `TooManyRequestsError` when sent. """
-    metadata: TooManyRequestsErrorMetadata | Unset = UNSET
+    metadata: TooManyRequestsErrorMetadata | None = None
     """ Rate limit data; only `recommendedRetryTime` is dependable, other keys vary by service. """
     additional_properties: dict[str, Any] = Model.extra()
 
@@ -38,17 +36,17 @@ class TooManyRequestsError(Model):
         message = self.message
         id = self.id
         error = self.error
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None = None
+        if self.metadata is not None:
             metadata = self.metadata.to_dict()
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({"message": message})
-        if id is not UNSET:
+        if id is not None:
             field_dict["id"] = id
-        if error is not UNSET:
+        if error is not None:
             field_dict["error"] = error
-        if metadata is not UNSET:
+        if metadata is not None:
             field_dict["metadata"] = metadata
         return field_dict
 
@@ -59,9 +57,9 @@ class TooManyRequestsError(Model):
         d = dict(src_dict)
         too_many_requests_error = cls(
             message=take(d, "message", STR),
-            id=take(d, "id", INT, UNSET),
-            error=take(d, "error", STR, UNSET),
-            metadata=take(d, "metadata", model(TooManyRequestsErrorMetadata), UNSET),
+            id=take(d, "id", INT, None),
+            error=take(d, "error", STR, None),
+            metadata=take(d, "metadata", model(TooManyRequestsErrorMetadata), None),
         )
         too_many_requests_error.additional_properties = d
         return too_many_requests_error

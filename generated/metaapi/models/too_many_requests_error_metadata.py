@@ -11,9 +11,7 @@ from ..types import (
     DATETIME,
     NUM,
     STR,
-    UNSET,
     Model,
-    Unset,
     take,
 )
 
@@ -22,32 +20,32 @@ from ..types import (
 class TooManyRequestsErrorMetadata(Model):
     """Rate limit data; only `recommendedRetryTime` is dependable, other keys vary by service."""
 
-    period_in_minutes: float | Unset = UNSET
+    period_in_minutes: float | None = None
     """ Length of the rate limit window in minutes. """
-    requests_per_period_allowed: float | Unset = UNSET
+    requests_per_period_allowed: float | None = None
     """ Requests allowed per window. """
-    recommended_retry_time: datetime.datetime | Unset = UNSET
+    recommended_retry_time: datetime.datetime | None = None
     """ When to retry. """
-    type_: str | Unset = UNSET
+    type_: str | None = None
     """ Kind of limit that was hit. """
     additional_properties: dict[str, Any] = Model.extra()
 
     def to_dict(self) -> dict[str, Any]:
         period_in_minutes = self.period_in_minutes
         requests_per_period_allowed = self.requests_per_period_allowed
-        recommended_retry_time: str | Unset = UNSET
-        if not isinstance(self.recommended_retry_time, Unset):
+        recommended_retry_time: str | None = None
+        if self.recommended_retry_time is not None:
             recommended_retry_time = self.recommended_retry_time.isoformat()
         type_ = self.type_
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        if period_in_minutes is not UNSET:
+        if period_in_minutes is not None:
             field_dict["periodInMinutes"] = period_in_minutes
-        if requests_per_period_allowed is not UNSET:
+        if requests_per_period_allowed is not None:
             field_dict["requestsPerPeriodAllowed"] = requests_per_period_allowed
-        if recommended_retry_time is not UNSET:
+        if recommended_retry_time is not None:
             field_dict["recommendedRetryTime"] = recommended_retry_time
-        if type_ is not UNSET:
+        if type_ is not None:
             field_dict["type"] = type_
         return field_dict
 
@@ -55,10 +53,10 @@ class TooManyRequestsErrorMetadata(Model):
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
         too_many_requests_error_metadata = cls(
-            period_in_minutes=take(d, "periodInMinutes", NUM, UNSET),
-            requests_per_period_allowed=take(d, "requestsPerPeriodAllowed", NUM, UNSET),
-            recommended_retry_time=take(d, "recommendedRetryTime", DATETIME, UNSET),
-            type_=take(d, "type", STR, UNSET),
+            period_in_minutes=take(d, "periodInMinutes", NUM, None),
+            requests_per_period_allowed=take(d, "requestsPerPeriodAllowed", NUM, None),
+            recommended_retry_time=take(d, "recommendedRetryTime", DATETIME, None),
+            type_=take(d, "type", STR, None),
         )
         too_many_requests_error_metadata.additional_properties = d
         return too_many_requests_error_metadata

@@ -226,9 +226,9 @@ class Scenario:
                 )
             )
         for (server, logins), answer in zip(BROKERWORK_QUERIES.items(), answers, strict=True):
-            found = sorted(str(a.login) for a in answer.data)
+            found = sorted(str(a.login) for a in answer)
             _expect(found == sorted(logins), f"server {server}: logins {found}")
-            for account in answer.data:
+            for account in answer:
                 self.out.result(
                     f"server {server} login {account.login}: {account.currency}, "
                     f"leverage 1:{account.leverage}, group {account.group}"
@@ -253,8 +253,6 @@ class Scenario:
             "use); money is Decimal, exact to all 18 decimal places."
         )
         accounts = b2.list_accounts(filter_=B2CORE_FILTER, sort_by="number", sort_order="asc")
-        if not isinstance(accounts, list):  # installations that wrap the list as {data, total}
-            accounts = accounts.data
         _expect(all(isinstance(a.balance, Decimal) for a in accounts), "balances are not Decimal")
         rows = [[a.number, a.currency, _money(a.balance), _money(a.equity)] for a in accounts]
         self.out.table(

@@ -39,7 +39,7 @@ def to_jsonable(value: Any) -> Any:
 
 def as_sent(result: Any, body: bytes | None) -> Any:
     """The JSON the server answered with (numbers keep their digits), else ``result``'s."""
-    if result is not None and body:
+    if body:
         from brokerlink.cli.arguments import JsonNumber
 
         try:

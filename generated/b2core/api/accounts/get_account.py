@@ -9,7 +9,7 @@ from brokerlink.hooks import Operation
 from ...models.account import Account
 from ...models.account_expansions import AccountExpansions
 from ...models.error_body import ErrorBody
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("b2core", "getAccount", idempotent=True, polls=False)
 
@@ -17,16 +17,16 @@ OPERATION = Operation("b2core", "getAccount", idempotent=True, polls=False)
 def _get_kwargs(
     account_id: str,
     *,
-    query: AccountExpansions | Unset = UNSET,
+    query: AccountExpansions | None = None,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
-    if not isinstance(query, Unset):
+    if query is not None:
         for _key, _value in query.to_dict().items():
             params[f"query[{_key}]"] = (
                 ("1" if _value else "0") if isinstance(_value, bool) else _value
             )
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/accounts/{account_id}".format(

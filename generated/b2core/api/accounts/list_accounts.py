@@ -12,43 +12,43 @@ from ...models.account_list import AccountList
 from ...models.account_sort_key import AccountSortKey
 from ...models.error_body import ErrorBody
 from ...models.sort_order import SortOrder
-from ...types import UNSET, Unset, body, list_of, model, one_of
+from ...types import body, list_of, model, one_of
 
 OPERATION = Operation("b2core", "listAccounts", idempotent=True, polls=False)
 
 
 def _get_kwargs(
     *,
-    limit: int | Unset = UNSET,
-    offset: int | Unset = UNSET,
-    sort_by: AccountSortKey | Unset = UNSET,
-    sort_order: SortOrder | Unset = UNSET,
-    filter_: AccountFilter | Unset = UNSET,
-    query: AccountExpansions | Unset = UNSET,
+    limit: int | None = None,
+    offset: int | None = None,
+    sort_by: AccountSortKey | None = None,
+    sort_order: SortOrder | None = None,
+    filter_: AccountFilter | None = None,
+    query: AccountExpansions | None = None,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
     params["limit"] = limit
     params["offset"] = offset
-    json_sort_by: str | Unset = UNSET
-    if not isinstance(sort_by, Unset):
+    json_sort_by: str | None = None
+    if sort_by is not None:
         json_sort_by = str(sort_by)
     params["sort_by"] = json_sort_by
-    json_sort_order: str | Unset = UNSET
-    if not isinstance(sort_order, Unset):
+    json_sort_order: str | None = None
+    if sort_order is not None:
         json_sort_order = str(sort_order)
     params["sort_order"] = json_sort_order
-    if not isinstance(filter_, Unset):
+    if filter_ is not None:
         for _key, _value in filter_.to_dict().items():
             params[f"filter[{_key}]"] = (
                 ("1" if _value else "0") if isinstance(_value, bool) else _value
             )
-    if not isinstance(query, Unset):
+    if query is not None:
         for _key, _value in query.to_dict().items():
             params[f"query[{_key}]"] = (
                 ("1" if _value else "0") if isinstance(_value, bool) else _value
             )
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/accounts",

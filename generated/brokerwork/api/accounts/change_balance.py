@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.change_balance_request import ChangeBalanceRequest
 from ...models.envelope import Envelope
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "changeBalance", idempotent=False, polls=False)
 
@@ -16,11 +16,11 @@ def _get_kwargs(
     *,
     body: ChangeBalanceRequest,
     x_api_signature: str,
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["x-api-signature"] = x_api_signature
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     _kwargs: dict[str, Any] = {
         "method": "post",

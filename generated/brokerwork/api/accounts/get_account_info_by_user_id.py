@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.account_info_response import AccountInfoResponse
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "getAccountInfoByUserId", idempotent=True, polls=False)
 
@@ -14,16 +14,16 @@ OPERATION = Operation("brokerwork", "getAccountInfoByUserId", idempotent=True, p
 def _get_kwargs(
     *,
     user_ids: list[str],
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     params: dict[str, Any] = {}
     json_user_ids = user_ids
-    if not isinstance(json_user_ids, Unset):
+    if json_user_ids is not None:
         params["userIds"] = ",".join(str(_item) for _item in json_user_ids)
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/account/info/byUserId",

@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.account_list_response import AccountListResponse
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "listAccounts", idempotent=True, polls=False)
 
@@ -16,12 +16,12 @@ def _get_kwargs(
     server_id: str,
     from_: str,
     to: str,
-    page: int | Unset = 1,
-    size: int | Unset = 20,
-    x_language: str | Unset = UNSET,
+    page: int | None = 1,
+    size: int | None = 20,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     params: dict[str, Any] = {}
     params["serverId"] = server_id
@@ -29,7 +29,7 @@ def _get_kwargs(
     params["to"] = to
     params["page"] = page
     params["size"] = size
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/account/list",

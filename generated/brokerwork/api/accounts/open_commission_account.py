@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.commission_account_response import CommissionAccountResponse
 from ...models.open_commission_account_request import OpenCommissionAccountRequest
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "openCommissionAccount", idempotent=False, polls=False)
 
@@ -15,10 +15,10 @@ OPERATION = Operation("brokerwork", "openCommissionAccount", idempotent=False, p
 def _get_kwargs(
     *,
     body: OpenCommissionAccountRequest,
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     _kwargs: dict[str, Any] = {
         "method": "post",

@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.envelope import Envelope
 from ...models.set_account_owner_request import SetAccountOwnerRequest
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "setAccountOwner", idempotent=False, polls=False)
 
@@ -15,10 +15,10 @@ OPERATION = Operation("brokerwork", "setAccountOwner", idempotent=False, polls=F
 def _get_kwargs(
     *,
     body: SetAccountOwnerRequest,
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     _kwargs: dict[str, Any] = {
         "method": "post",

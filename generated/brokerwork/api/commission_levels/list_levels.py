@@ -6,17 +6,17 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.commission_levels_response import CommissionLevelsResponse
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "listLevels", idempotent=True, polls=False)
 
 
 def _get_kwargs(
     *,
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     _kwargs: dict[str, Any] = {
         "method": "get",

@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.create_introduce_link_request import CreateIntroduceLinkRequest
 from ...models.introduce_link_response import IntroduceLinkResponse
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "createIntroduceLink", idempotent=False, polls=False)
 
@@ -15,10 +15,10 @@ OPERATION = Operation("brokerwork", "createIntroduceLink", idempotent=False, pol
 def _get_kwargs(
     *,
     body: CreateIntroduceLinkRequest,
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     _kwargs: dict[str, Any] = {
         "method": "post",

@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.deals_response import DealsResponse
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "listDeals", idempotent=True, polls=False)
 
@@ -15,21 +15,21 @@ def _get_kwargs(
     *,
     server_id: str,
     account_id: list[str],
-    from_: int | Unset = UNSET,
-    to: int | Unset = UNSET,
-    x_language: str | Unset = UNSET,
+    from_: int | None = None,
+    to: int | None = None,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     params: dict[str, Any] = {}
     params["serverId"] = server_id
     json_account_id = account_id
-    if not isinstance(json_account_id, Unset):
+    if json_account_id is not None:
         params["accountId"] = ",".join(str(_item) for _item in json_account_id)
     params["from"] = from_
     params["to"] = to
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/trade/deal",

@@ -7,7 +7,7 @@ from brokerlink.hooks import Operation
 
 from ...models.create_user_request import CreateUserRequest
 from ...models.create_user_response import CreateUserResponse
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "createUser", idempotent=False, polls=False)
 
@@ -15,10 +15,10 @@ OPERATION = Operation("brokerwork", "createUser", idempotent=False, polls=False)
 def _get_kwargs(
     *,
     body: CreateUserRequest,
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     _kwargs: dict[str, Any] = {
         "method": "post",

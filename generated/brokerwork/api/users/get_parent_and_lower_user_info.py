@@ -6,7 +6,7 @@ import httpx
 from brokerlink.hooks import Operation
 
 from ...models.user_list_response import UserListResponse
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("brokerwork", "getParentAndLowerUserInfo", idempotent=True, polls=False)
 
@@ -14,14 +14,14 @@ OPERATION = Operation("brokerwork", "getParentAndLowerUserInfo", idempotent=True
 def _get_kwargs(
     *,
     user_id: str,
-    x_language: str | Unset = UNSET,
+    x_language: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(x_language, Unset):
+    if x_language is not None:
         headers["x-language"] = x_language
     params: dict[str, Any] = {}
     params["userId"] = user_id
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/api/user/getParentAndLowerUserInfo",

@@ -9,7 +9,7 @@ from brokerlink.hooks import Operation
 from ...models.configuration_link import ConfigurationLink
 from ...models.error import Error
 from ...models.too_many_requests_error import TooManyRequestsError
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("metaapi", "createConfigurationLink", idempotent=True, polls=False)
 
@@ -17,12 +17,12 @@ OPERATION = Operation("metaapi", "createConfigurationLink", idempotent=True, pol
 def _get_kwargs(
     account_id: str,
     *,
-    ttl_in_days: int | Unset = UNSET,
+    ttl_in_days: int | None = None,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
     params["ttlInDays"] = ttl_in_days
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/users/current/accounts/{account_id}/configuration-link".format(

@@ -8,7 +8,7 @@ from brokerlink.hooks import Operation
 
 from ...models.error import Error
 from ...models.too_many_requests_error import TooManyRequestsError
-from ...types import UNSET, Unset, body, model
+from ...types import body, model
 
 OPERATION = Operation("metaapi", "deployAccount", idempotent=True, polls=False)
 
@@ -16,12 +16,12 @@ OPERATION = Operation("metaapi", "deployAccount", idempotent=True, polls=False)
 def _get_kwargs(
     account_id: str,
     *,
-    execute_for_all_replicas: bool | Unset = True,
+    execute_for_all_replicas: bool | None = True,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
     params["executeForAllReplicas"] = execute_for_all_replicas
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/users/current/accounts/{account_id}/deploy".format(

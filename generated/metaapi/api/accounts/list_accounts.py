@@ -15,60 +15,62 @@ from ...models.metatrader_account_list import MetatraderAccountList
 from ...models.metatrader_version import MetatraderVersion
 from ...models.sort_order import SortOrder
 from ...models.too_many_requests_error import TooManyRequestsError
-from ...types import UNSET, Unset, body, list_of, model, one_of
+from ...types import body, list_of, model, one_of
 
 OPERATION = Operation("metaapi", "listAccounts", idempotent=True, polls=False)
+PAGE = MetatraderAccountList
+"""The counted page this list operation answers with ``api-version: 2``."""
 
 
 def _get_kwargs(
     *,
-    offset: int | Unset = UNSET,
-    limit: int | Unset = UNSET,
-    version: list[MetatraderVersion] | Unset = UNSET,
-    type_: list[AccountType] | Unset = UNSET,
-    state: list[AccountState] | Unset = UNSET,
-    deployment_status: list[str] | Unset = UNSET,
-    connection_status: list[ConnectionStatus] | Unset = UNSET,
-    query: str | Unset = UNSET,
-    provisioning_profile_id: str | Unset = UNSET,
-    sort_order: SortOrder | Unset = UNSET,
-    region: list[str] | Unset = UNSET,
-    copy_factory_roles: list[CopyFactoryRole] | Unset = UNSET,
-    api_version: str | Unset = UNSET,
+    offset: int | None = None,
+    limit: int | None = None,
+    version: list[MetatraderVersion] | None = None,
+    type_: list[AccountType] | None = None,
+    state: list[AccountState] | None = None,
+    deployment_status: list[str] | None = None,
+    connection_status: list[ConnectionStatus] | None = None,
+    query: str | None = None,
+    provisioning_profile_id: str | None = None,
+    sort_order: SortOrder | None = None,
+    region: list[str] | None = None,
+    copy_factory_roles: list[CopyFactoryRole] | None = None,
+    api_version: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(api_version, Unset):
+    if api_version is not None:
         headers["api-version"] = api_version
     params: dict[str, Any] = {}
     params["offset"] = offset
     params["limit"] = limit
-    json_version: list[int] | Unset = UNSET
-    if not isinstance(version, Unset):
+    json_version: list[int] | None = None
+    if version is not None:
         json_version = []
         for version_item_data in version:
             version_item = int(version_item_data)
             json_version.append(version_item)
     params["version"] = json_version
-    json_type_: list[str] | Unset = UNSET
-    if not isinstance(type_, Unset):
+    json_type_: list[str] | None = None
+    if type_ is not None:
         json_type_ = []
         for type_item_data in type_:
             type_item = str(type_item_data)
             json_type_.append(type_item)
     params["type"] = json_type_
-    json_state: list[str] | Unset = UNSET
-    if not isinstance(state, Unset):
+    json_state: list[str] | None = None
+    if state is not None:
         json_state = []
         for state_item_data in state:
             state_item = str(state_item_data)
             json_state.append(state_item)
     params["state"] = json_state
-    json_deployment_status: list[str] | Unset = UNSET
-    if not isinstance(deployment_status, Unset):
+    json_deployment_status: list[str] | None = None
+    if deployment_status is not None:
         json_deployment_status = deployment_status
     params["deploymentStatus"] = json_deployment_status
-    json_connection_status: list[str] | Unset = UNSET
-    if not isinstance(connection_status, Unset):
+    json_connection_status: list[str] | None = None
+    if connection_status is not None:
         json_connection_status = []
         for connection_status_item_data in connection_status:
             connection_status_item = str(connection_status_item_data)
@@ -76,22 +78,22 @@ def _get_kwargs(
     params["connectionStatus"] = json_connection_status
     params["query"] = query
     params["provisioningProfileId"] = provisioning_profile_id
-    json_sort_order: str | Unset = UNSET
-    if not isinstance(sort_order, Unset):
+    json_sort_order: str | None = None
+    if sort_order is not None:
         json_sort_order = str(sort_order)
     params["sortOrder"] = json_sort_order
-    json_region: list[str] | Unset = UNSET
-    if not isinstance(region, Unset):
+    json_region: list[str] | None = None
+    if region is not None:
         json_region = region
     params["region"] = json_region
-    json_copy_factory_roles: list[str] | Unset = UNSET
-    if not isinstance(copy_factory_roles, Unset):
+    json_copy_factory_roles: list[str] | None = None
+    if copy_factory_roles is not None:
         json_copy_factory_roles = []
         for copy_factory_roles_item_data in copy_factory_roles:
             copy_factory_roles_item = str(copy_factory_roles_item_data)
             json_copy_factory_roles.append(copy_factory_roles_item)
     params["copyFactoryRoles"] = json_copy_factory_roles
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/users/current/accounts",

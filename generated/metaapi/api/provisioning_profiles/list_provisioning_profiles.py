@@ -12,41 +12,43 @@ from ...models.provisioning_profile_list import ProvisioningProfileList
 from ...models.provisioning_profile_status import ProvisioningProfileStatus
 from ...models.provisioning_profile_type import ProvisioningProfileType
 from ...models.too_many_requests_error import TooManyRequestsError
-from ...types import UNSET, Unset, body, list_of, model, one_of
+from ...types import body, list_of, model, one_of
 
 OPERATION = Operation("metaapi", "listProvisioningProfiles", idempotent=True, polls=False)
+PAGE = ProvisioningProfileList
+"""The counted page this list operation answers with ``api-version: 2``."""
 
 
 def _get_kwargs(
     *,
-    offset: int | Unset = UNSET,
-    limit: int | Unset = UNSET,
-    version: MetatraderVersion | Unset = UNSET,
-    type_: ProvisioningProfileType | Unset = UNSET,
-    status: ProvisioningProfileStatus | Unset = UNSET,
-    query: str | Unset = UNSET,
-    api_version: str | Unset = UNSET,
+    offset: int | None = None,
+    limit: int | None = None,
+    version: MetatraderVersion | None = None,
+    type_: ProvisioningProfileType | None = None,
+    status: ProvisioningProfileStatus | None = None,
+    query: str | None = None,
+    api_version: str | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-    if not isinstance(api_version, Unset):
+    if api_version is not None:
         headers["api-version"] = api_version
     params: dict[str, Any] = {}
     params["offset"] = offset
     params["limit"] = limit
-    json_version: int | Unset = UNSET
-    if not isinstance(version, Unset):
+    json_version: int | None = None
+    if version is not None:
         json_version = int(version)
     params["version"] = json_version
-    json_type_: str | Unset = UNSET
-    if not isinstance(type_, Unset):
+    json_type_: str | None = None
+    if type_ is not None:
         json_type_ = str(type_)
     params["type"] = json_type_
-    json_status: str | Unset = UNSET
-    if not isinstance(status, Unset):
+    json_status: str | None = None
+    if status is not None:
         json_status = str(status)
     params["status"] = json_status
     params["query"] = query
-    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+    params = {k: v for k, v in params.items() if v is not None}
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/users/current/provisioning-profiles",
