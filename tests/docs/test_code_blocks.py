@@ -61,7 +61,7 @@ def test_getting_started_prints_what_it_says() -> None:
 
 def test_the_readme_runs_against_a_sandbox() -> None:
     run = document_run(ROOT / "README.md")
-    assert run.namespace["created"].id and run.namespace["info"].data
+    assert run.namespace["created"].id and run.namespace["info"]
     assert "currency='BTC'" in run.stdout
 
 
