@@ -10,20 +10,22 @@ generated ``OPERATION`` and the credential guard's table add to the API's errors
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import re
-from types import ModuleType
 from typing import Any
 
 _MARKER = re.compile(r"^<!-- (operations|models): (\w+) -->$", re.M)
 _ERR = "brokerlink.errors"
 
 
-def _operations(facade: ModuleType) -> dict[str, Any]:
-    """operationId -> the generated ``OPERATION`` of every operation module the facade uses."""
+def _operations(api: str) -> dict[str, Any]:
+    """operationId -> the generated ``OPERATION`` of every operation module of ``api`` (the
+    facades import them lazily, so they are found in the package, not on the facade)."""
+    package = importlib.import_module(f"brokerlink.generated.{api}.api")
     found = {}
-    for value in vars(facade).values():
-        operation = getattr(value, "OPERATION", None)
-        if isinstance(value, ModuleType) and operation is not None:
+    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        operation = getattr(importlib.import_module(info.name), "OPERATION", None)
+        if operation is not None:
             found[operation.operation_id] = operation
     return found
 
@@ -39,7 +41,7 @@ def table(api: str) -> str:
     spec = APIS[api]
     module = spec["facade_module"]
     sync = spec["facade"]
-    operations = _operations(importlib.import_module(module))
+    operations = _operations(api)
     rows = [
         "| method | what it does | also raises | resent when transient |",
         "| --- | --- | --- | --- |",
@@ -91,12 +93,14 @@ def models(api: str) -> str:
     kinds: dict[str, list[str]] = {"Models": [], "Enums": []}
     for name in names:
         value = getattr(importlib.import_module(package), name)
-        kinds["Enums" if issubclass(value, Enum) else "Models"].append(name)
+        if isinstance(value, type):  # not the enums' <Enum>Value Literal aliases
+            kinds["Enums" if issubclass(value, Enum) else "Models"].append(name)
     intro = {
         "Models": "attrs classes: each field with its type and description. Fields the spec "
         "does not list are kept in `additional_properties` and sent back unchanged.",
         "Enums": "Open `StrEnum`s: a value the spec does not list becomes an extra member "
-        "(`.is_known` is False), kept and sent back unchanged.",
+        "(`.is_known` is False), kept and sent back unchanged. Each enum `E` has beside it "
+        "`EValue`, the `Literal` of its plain values, which parameters accept as well.",
     }
     out = []
     for kind, members in kinds.items():
