@@ -62,15 +62,19 @@ class B2Core(SyncFacade):
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            client_id: App client id, exchanged with the secret for a bearer token.
+            client_secret: App client secret.
+            base_url: Root URL of the API (per installation: no default).
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -78,6 +82,7 @@ class B2Core(SyncFacade):
                 "client_id": client_id,
                 "client_secret": client_secret,
             },
+            secrets=(client_secret,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -87,6 +92,7 @@ class B2Core(SyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     def create_account(
@@ -300,15 +306,19 @@ class AsyncB2Core(AsyncFacade):
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            client_id: App client id, exchanged with the secret for a bearer token.
+            client_secret: App client secret.
+            base_url: Root URL of the API (per installation: no default).
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -316,6 +326,7 @@ class AsyncB2Core(AsyncFacade):
                 "client_id": client_id,
                 "client_secret": client_secret,
             },
+            secrets=(client_secret,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -325,6 +336,7 @@ class AsyncB2Core(AsyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     async def create_account(

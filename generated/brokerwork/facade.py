@@ -84,15 +84,19 @@ class BrokerWork(SyncFacade):
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+            base_url: Root URL of the API (per installation: no default).
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -100,6 +104,7 @@ class BrokerWork(SyncFacade):
                 "tenant_id": tenant_id,
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -109,6 +114,7 @@ class BrokerWork(SyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     def change_balance(
@@ -583,15 +589,19 @@ class AsyncBrokerWork(AsyncFacade):
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+            base_url: Root URL of the API (per installation: no default).
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -599,6 +609,7 @@ class AsyncBrokerWork(AsyncFacade):
                 "tenant_id": tenant_id,
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -608,6 +619,7 @@ class AsyncBrokerWork(AsyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     async def change_balance(

@@ -106,17 +106,20 @@ class MetaApi(SyncFacade):
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
         poll_timeout: float | None = None,
         credential_cache: str | CredentialStore | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            token: MetaApi API token. Sent as the `auth-token` header.
+            base_url: Root URL of the API (default: the vendor's public endpoint).
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
             poll_timeout: Seconds a 202-answered call may keep polling (None: 10 minutes).
             credential_cache: Where rejected credentials are remembered: a URL (``memory://``,
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
@@ -127,6 +130,7 @@ class MetaApi(SyncFacade):
             credentials={
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -136,6 +140,7 @@ class MetaApi(SyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
         )
@@ -954,17 +959,20 @@ class AsyncMetaApi(AsyncFacade):
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
         poll_timeout: float | None = None,
         credential_cache: str | CredentialStore | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            token: MetaApi API token. Sent as the `auth-token` header.
+            base_url: Root URL of the API (default: the vendor's public endpoint).
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
             poll_timeout: Seconds a 202-answered call may keep polling (None: 10 minutes).
             credential_cache: Where rejected credentials are remembered: a URL (``memory://``,
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
@@ -975,6 +983,7 @@ class AsyncMetaApi(AsyncFacade):
             credentials={
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -984,6 +993,7 @@ class AsyncMetaApi(AsyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
         )
