@@ -188,8 +188,8 @@ class _Facade:
         """A copy with other per-call options, sharing this client's connection pool and token.
 
         Accepts ``timeout``, ``max_retries``, ``retry_deadline``, ``poll_timeout``,
-        ``poll_interval``, ``credential_guard``, ``end_user_id`` and ``max_response_bytes``. Closing the copy leaves the
-        pool open; close the original.
+        ``poll_interval``, ``credential_guard``, ``end_user_id`` and ``max_response_bytes``.
+        Closing the copy leaves the pool open; close the original.
         """
         unknown = set(overrides) - _OPTION_NAMES
         if unknown:

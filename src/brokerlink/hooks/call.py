@@ -168,9 +168,10 @@ class Call:
 
     def mask(self, text: str) -> str:
         """``text`` with the client's secrets and the body's secret fields (``repr=False``, as the
-        generator marks them) replaced by ``***``: for a message a server may have echoed."""
+        generator marks them) replaced by ``***``: for a message a server may have echoed.
+        Values under 4 characters are left: masking them would garble the message."""
         found = {*self.client.secrets, *_secret_fields(self.body)}
-        for secret in sorted(filter(None, found), key=len, reverse=True):
+        for secret in sorted((s for s in found if len(s) >= 4), key=len, reverse=True):
             text = text.replace(secret, "***")
         return text
 
