@@ -29,10 +29,11 @@ _deadline: ContextVar[float | None] = ContextVar("brokerlink.exchange_deadline",
 def exchange_seconds(request: httpx.Request) -> float | None:
     """The whole-exchange bound: a float ``timeout``, or the longest phase of an
     ``httpx.Timeout``; None (unbounded) when reads are."""
-    timeouts = request.extensions.get("timeout") or {}
-    if timeouts.get("read") is None:
+    phases = request.extensions.get("timeout") or {}
+    if phases.get("read") is None:
         return None
-    return max(float(v) for v in timeouts.values() if v is not None)
+    others = phases.get("connect") or 0.0, phases.get("write") or 0.0, phases.get("pool") or 0.0
+    return float(max(phases["read"], *others))
 
 
 def _left(timeout: float | None, kind: type[Exception]) -> float | None:
@@ -110,8 +111,9 @@ class _Capped(httpx.SyncByteStream, httpx.AsyncByteStream):
     """The raw body, counted against the cap (first ``HEAD`` bytes kept); sync reads also
     checked against the deadline, for transports that do not keep to it themselves."""
 
-    def __init__(self, inner: Any, cap: int, deadline: float | None = None) -> None:
-        self.inner, self.cap, self.deadline = inner, cap, deadline
+    def __init__(self, inner: Any, call: Call, deadline: float | None = None) -> None:
+        self.inner, self.deadline = inner, deadline
+        self.cap = call.options.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
         self.size, self.head = 0, b""
 
     def _count(self, chunk: bytes) -> bytes:
@@ -158,7 +160,7 @@ def exchange(inner: httpx.BaseTransport, request: httpx.Request, call: Call) -> 
     token = _deadline.set(deadline)
     try:
         response = inner.handle_request(request)
-        response.stream = body = _Capped(response.stream, _cap(call), deadline)
+        response.stream = body = _Capped(response.stream, call, deadline)
         try:
             response.read()
         except (_TooLarge, httpx.DecodingError) as exc:
@@ -179,7 +181,7 @@ async def aexchange(
     try:
         async with asyncio.timeout(exchange_seconds(request)):
             response = await inner.handle_async_request(request)
-            response.stream = body = _Capped(response.stream, _cap(call))
+            response.stream = body = _Capped(response.stream, call)
             try:
                 await response.aread()
             except (_TooLarge, httpx.DecodingError) as exc:
@@ -191,7 +193,3 @@ async def aexchange(
     except TimeoutError:
         raise httpx.ReadTimeout("the exchange outlasted its timeout", request=request) from None
     return response
-
-
-def _cap(call: Call) -> int:
-    return call.options.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
