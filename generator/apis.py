@@ -22,6 +22,7 @@ class Credential:
     name: str
     scheme: str | None = None
     doc: str = ""
+    secret: bool = True  # masked in error messages a server echoes back
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ APIS: tuple[Api, ...] = (
         spec="brokerwork.yaml",
         facade="BrokerWork",
         credentials=(
-            Credential("tenant_id", scheme="tenantId"),
+            Credential("tenant_id", scheme="tenantId", secret=False),
             Credential("token", scheme="apiToken"),
         ),
     ),
@@ -71,7 +72,9 @@ APIS: tuple[Api, ...] = (
         facade="B2Core",
         credentials=(
             Credential(
-                "client_id", doc="App client id, exchanged with the secret for a bearer token."
+                "client_id",
+                doc="App client id, exchanged with the secret for a bearer token.",
+                secret=False,
             ),
             Credential("client_secret", doc="App client secret."),
         ),

@@ -88,7 +88,7 @@ def build_error(
 ) -> Exception:
     """An exception of ``cls`` carrying everything about the failed answer (``extra``: what a
     vendor's subclass takes besides, e.g. MetaApi's suggested servers)."""
-    text = message or response.reason_phrase or f"HTTP {response.status_code}"
+    text = call.mask(message or response.reason_phrase or f"HTTP {response.status_code}")
     request_id = next(
         (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
     )

@@ -265,3 +265,103 @@ def test_client_options_never_show_the_end_user() -> None:
         options = meta.with_options(end_user_id="alice@example.com").options
         assert options.end_user_id == "alice@example.com"
         assert "alice" not in repr(options) and "alice" not in str(options)
+
+
+# --- secrets a server echoes back ----------------------------------------------------------
+
+
+@MODES
+def test_a_password_the_server_echoes_is_masked(
+    server: RecordingServer, asynchronous: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A MetaApi 400 quoting the body's password: masked in str, message and repr."""
+    server.reply(400, {"error": "ValidationError", "message": "password 'hunter2' is invalid"})
+    body = {**CREATE, "login": "123", "password": "hunter2"}
+    client = make("metaapi", server.url, asynchronous, max_retries=0)
+    with pytest.raises(errors.ValidationError) as caught:
+        call(client, "create_account", body=body, asynchronous=asynchronous)
+    error = caught.value
+    assert error.message == "password '***' is invalid"
+    assert str(error).endswith(": password '***' is invalid")
+    assert "hunter2" not in repr(error) and "'***'" in repr(error)
+    assert b"hunter2" in server.requests[-1].body  # it was sent, only the message is masked
+
+
+@MODES
+@pytest.mark.parametrize(
+    ("api", "method", "kwargs", "replies", "secret"),
+    [
+        (
+            "metaapi",
+            "get_account",
+            {},
+            [(503, {"message": "bad token meta-secret"})],
+            "meta-secret",
+        ),
+        (
+            "brokerwork",
+            "get_account_info",
+            {"server_id": "1", "account_id": ["3"]},
+            [(503, {"message": "token bw-secret refused"})],
+            "bw-secret",
+        ),
+        (
+            "b2core",
+            "get_account",
+            {},
+            [(200, {**TOKEN, "access_token": "b2-access-1"}), (503, {"message": "b2-access-1?"})],
+            "b2-access-1",
+        ),
+        (
+            "b2core",
+            "get_account",
+            {},
+            [(200, TOKEN), (503, {"message": "secret app-secret is not allowed"})],
+            "app-secret",
+        ),
+    ],
+)
+def test_the_clients_own_secrets_are_masked_in_messages_and_logs(
+    server: RecordingServer,
+    caplog: pytest.LogCaptureFixture,
+    asynchronous: bool,
+    api: str,
+    method: str,
+    kwargs: dict[str, Any],
+    replies: list[tuple[int, Any]],
+    secret: str,
+) -> None:
+    """Its key, client secret and access token: masked in the error and in the retry's log."""
+    for status, body in replies:
+        server.reply(status, body)
+    server.reply(*replies[-1])
+    args = () if api == "brokerwork" else ("a1",)
+    caplog.set_level("INFO", logger="brokerlink")
+    with instant_waits(), pytest.raises(errors.ServerError) as caught:
+        client = make(api, server.url, asynchronous, max_retries=1)
+        call(client, method, *args, asynchronous=asynchronous, **kwargs)
+    shown = [str(caught.value), repr(caught.value), caught.value.message, caplog.text]
+    assert all(secret not in text for text in shown), shown
+    assert "***" in caught.value.message and "***" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("url", "hidden"),
+    [
+        ("127.0.0.1:8787/metaapi?password=pw-secret", "pw-secret"),
+        ("https://user:pw-secret@h/x?api_key=key-secret", "pw-secret"),
+        ("https://user:pw-secret@h/x?api_key=key-secret", "key-secret"),
+        ("ftp://u:pw-secret@h/x", "pw-secret"),
+        ("http://h/#token=pw-secret", "pw-secret"),
+        ("http://[::1/x?pw-secret", "pw-secret"),
+    ],
+)
+def test_a_refused_base_url_is_shown_without_its_secrets(url: str, hidden: str) -> None:
+    with pytest.raises(errors.InvalidRequest, match="base_url") as caught:
+        brokerlink.MetaApi(token="t", base_url=url)
+    assert hidden not in str(caught.value) and "***" in str(caught.value)
+
+
+def test_a_base_url_with_user_info_is_shown_without_it() -> None:
+    with brokerlink.MetaApi(token="t", base_url="https://u:pw-secret@h/x") as meta:
+        assert repr(meta) == "MetaApi(base_url='https://***@h/x')"

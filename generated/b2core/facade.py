@@ -58,6 +58,7 @@ class B2Core(SyncFacade):
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
@@ -65,10 +66,11 @@ class B2Core(SyncFacade):
             client_id: App client id, exchanged with the secret for a bearer token.
             client_secret: App client secret.
             base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -76,6 +78,7 @@ class B2Core(SyncFacade):
                 "client_id": client_id,
                 "client_secret": client_secret,
             },
+            secrets=(client_secret,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -85,6 +88,7 @@ class B2Core(SyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     def create_account(
@@ -387,6 +391,7 @@ class AsyncB2Core(AsyncFacade):
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
@@ -394,10 +399,11 @@ class AsyncB2Core(AsyncFacade):
             client_id: App client id, exchanged with the secret for a bearer token.
             client_secret: App client secret.
             base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -405,6 +411,7 @@ class AsyncB2Core(AsyncFacade):
                 "client_id": client_id,
                 "client_secret": client_secret,
             },
+            secrets=(client_secret,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -414,6 +421,7 @@ class AsyncB2Core(AsyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     async def create_account(

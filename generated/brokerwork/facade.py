@@ -66,6 +66,7 @@ class BrokerWork(SyncFacade):
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
@@ -73,10 +74,11 @@ class BrokerWork(SyncFacade):
             tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
             token: The tenant's API token. Sent as the `x-api-token` header.
             base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -84,6 +86,7 @@ class BrokerWork(SyncFacade):
                 "tenant_id": tenant_id,
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -93,6 +96,7 @@ class BrokerWork(SyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     def change_balance(
@@ -763,6 +767,7 @@ class AsyncBrokerWork(AsyncFacade):
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
@@ -770,10 +775,11 @@ class AsyncBrokerWork(AsyncFacade):
             tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
             token: The tenant's API token. Sent as the `x-api-token` header.
             base_url: Root URL of the API (per installation: no default).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
         super().__init__(
             api=_API,
@@ -781,6 +787,7 @@ class AsyncBrokerWork(AsyncFacade):
                 "tenant_id": tenant_id,
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -790,6 +797,7 @@ class AsyncBrokerWork(AsyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
         )
 
     async def change_balance(

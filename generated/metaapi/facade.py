@@ -87,6 +87,7 @@ class MetaApi(SyncFacade):
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
         poll_timeout: float | None = None,
         credential_cache: str | CredentialStore | None = None,
     ) -> None:
@@ -95,10 +96,11 @@ class MetaApi(SyncFacade):
         Args:
             token: MetaApi API token. Sent as the `auth-token` header.
             base_url: Root URL of the API (default: the vendor's public endpoint).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
             poll_timeout: Seconds a 202-answered call may keep polling (None: 10 minutes).
             credential_cache: Where rejected credentials are remembered: a URL (``memory://``,
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
@@ -109,6 +111,7 @@ class MetaApi(SyncFacade):
             credentials={
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -118,6 +121,7 @@ class MetaApi(SyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
         )
@@ -1655,6 +1659,7 @@ class AsyncMetaApi(AsyncFacade):
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
         poll_timeout: float | None = None,
         credential_cache: str | CredentialStore | None = None,
     ) -> None:
@@ -1663,10 +1668,11 @@ class AsyncMetaApi(AsyncFacade):
         Args:
             token: MetaApi API token. Sent as the `auth-token` header.
             base_url: Root URL of the API (default: the vendor's public endpoint).
-            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
+            max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
             poll_timeout: Seconds a 202-answered call may keep polling (None: 10 minutes).
             credential_cache: Where rejected credentials are remembered: a URL (``memory://``,
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
@@ -1677,6 +1683,7 @@ class AsyncMetaApi(AsyncFacade):
             credentials={
                 "token": token,
             },
+            secrets=(token,),
             key_headers=_KEY_HEADERS,
             error_codes=_codes.CODES,
             code_prefixes=_codes.PREFIXES,
@@ -1686,6 +1693,7 @@ class AsyncMetaApi(AsyncFacade):
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
+            max_response_bytes=max_response_bytes,
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
         )

@@ -16,7 +16,7 @@ import httpx
 
 from brokerlink import timing
 from brokerlink.errors import UnexpectedResponse
-from brokerlink.hooks import Invocation, Operation, hookimpl
+from brokerlink.hooks import ClientState, Invocation, Operation, hookimpl
 
 VENDOR = "b2core"
 TOKEN_OPERATION = Operation(VENDOR, "createToken", idempotent=True)
@@ -64,11 +64,13 @@ class B2CoreTokenAuth(httpx.Auth):
         *,
         clock: Callable[[], float] | None = None,
         margin: float = 30.0,
+        secrets: set[str] | None = None,
     ) -> None:
         self._base = httpx.URL(base_url if base_url.endswith("/") else base_url + "/")
         self._basic = httpx.BasicAuth(client_id, client_secret)._auth_header
         self._clock = clock or _now
         self._margin = margin
+        self._secrets = set() if secrets is None else secrets  # the client's: tokens join it
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = threading.Lock()
@@ -115,6 +117,8 @@ class B2CoreTokenAuth(httpx.Auth):
                 status=response.status_code,
                 body=response.content,
             ) from exc
+        self._secrets.discard(self._token or "")
+        self._secrets.add(token)
         self._token = token
         self._expires_at = self._clock() + max(lifetime - min(self._margin, lifetime / 10), 0.0)
 
@@ -177,8 +181,9 @@ class B2CoreTokenAuth(httpx.Auth):
 
 @hookimpl
 def brokerlink_client_auth(
-    api: str, base_url: str, credentials: Mapping[str, str]
+    api: str, base_url: str, credentials: Mapping[str, str], client: ClientState
 ) -> httpx.Auth | None:
     if api != VENDOR:
         return None
-    return B2CoreTokenAuth(base_url, credentials["client_id"], credentials["client_secret"])
+    secret = credentials["client_secret"]
+    return B2CoreTokenAuth(base_url, credentials["client_id"], secret, secrets=client.secrets)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -18,6 +19,7 @@ from typing import Any, Protocol, Self
 import httpx
 
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
+from brokerlink.hooks.bounds import sync_transport
 from brokerlink.hooks.call import CallOptions, ClientState, Invocation, Operation
 from brokerlink.hooks.executors import AsyncHookTransport, HookTransport
 from brokerlink.hooks.manager import Hooks, plugin_manager
@@ -77,18 +79,26 @@ def _coerce_model(model: Any, value: Any, what: str) -> Any:
     return value
 
 
+def redacted(url: str) -> str:
+    """``url`` fit for a message or repr: its userinfo, query and fragment (where a password or
+    key may sit) replaced by ``***``; leniently, so it also works on what does not parse."""
+    url = re.sub(r"([?#]).*", r"\1***", url, count=1, flags=re.DOTALL)
+    return re.sub(r"^([a-zA-Z][\w+.-]*://)?[^?#]*@", r"\1***@", url, count=1)
+
+
 def _checked_base_url(base_url: str) -> str:
     """``base_url`` without its trailing slash; a configuration error (``InvalidRequest``) unless
     it is an absolute http(s) URL with a host and no query or fragment."""
     if not isinstance(base_url, str) or not base_url:
         raise InvalidRequest("base_url is required for this API")
+    shown = redacted(base_url)
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as exc:
-        raise InvalidRequest(f"base_url {base_url!r} is not a URL: {exc}") from None
+        raise InvalidRequest(f"base_url {shown!r} is not a URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host or url.query or url.fragment:
         raise InvalidRequest(
-            f"base_url {base_url!r}: give http:// or https://, a host, and no query or fragment"
+            f"base_url {shown!r}: give http:// or https://, a host, and no query or fragment"
         )
     return base_url.rstrip("/")
 
@@ -117,8 +127,10 @@ class _Facade:
         transport: Any,
         plugins: Sequence[object],
         max_retries: int | None = None,
+        max_response_bytes: int | None = None,
         poll_timeout: float | None = None,
         credential_cache: Any = None,
+        secrets: Sequence[str] = (),
         error_codes: Mapping[str, type[Exception]] | None = None,
         code_prefixes: Sequence[tuple[str, type[Exception]]] = (),
         retryable_codes: frozenset[str] = frozenset(),
@@ -129,7 +141,11 @@ class _Facade:
         self._api = api
         self._base_url = _checked_base_url(base_url)
         self._timeout = timeout
-        self._options = CallOptions(max_retries=max_retries, poll_timeout=poll_timeout)
+        self._options = CallOptions(
+            max_retries=max_retries,
+            poll_timeout=poll_timeout,
+            max_response_bytes=max_response_bytes,
+        )
         self._manager = manager = plugin_manager(plugins, api)
         self._hooks = Hooks(manager)
         # Shared with the plugins and by with_options copies.
@@ -141,9 +157,10 @@ class _Facade:
             code_prefixes=tuple(code_prefixes),
             retryable_codes=frozenset(retryable_codes),
             credential_cache=credential_cache,
+            secrets=set(secrets),
         )
         self._auth = manager.hook.brokerlink_client_auth(
-            api=api, base_url=self._base_url, credentials=dict(credentials)
+            api=api, base_url=self._base_url, credentials=dict(credentials), client=self._state
         )
         self._headers = {header: credentials[name] for name, header in key_headers.items()}
         self._inner = transport if transport is not None else self._default_transport()
@@ -193,8 +210,8 @@ class _Facade:
         """A copy with other per-call options, sharing this client's connection pool and token.
 
         Accepts ``timeout``, ``max_retries``, ``retry_deadline``, ``poll_timeout``,
-        ``poll_interval``, ``credential_guard`` and ``end_user_id``. Closing the copy leaves the
-        pool open; close the original.
+        ``poll_interval``, ``credential_guard``, ``end_user_id`` and ``max_response_bytes``.
+        Closing the copy leaves the pool open; close the original.
         """
         unknown = set(overrides) - _OPTION_NAMES
         if unknown:
@@ -208,7 +225,7 @@ class _Facade:
         return clone
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r})"
+        return f"{type(self).__name__}(base_url={redacted(self._base_url)!r})"
 
     def _request(
         self, kwargs: dict[str, Any], endpoint: Endpoint, body: Any, path: Mapping[str, str]
@@ -251,7 +268,7 @@ class SyncFacade(_Facade):
     _client_class = httpx.Client
 
     def _default_transport(self) -> httpx.BaseTransport:
-        return httpx.HTTPTransport()
+        return sync_transport()
 
     def _call(
         self,

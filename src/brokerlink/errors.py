@@ -60,7 +60,7 @@ class TransportError(BrokerLinkError):
 
 
 class ApiTimeout(TransportError):
-    """No answer within the configured timeout."""
+    """No whole answer within the configured timeout (it bounds connect to last byte)."""
 
 
 class ApiError(BrokerLinkError):

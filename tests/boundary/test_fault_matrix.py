@@ -216,17 +216,11 @@ FAULTS: list[Fault] = [
         for style in ("missing", "huge-date")
     ],
 ]
-# Open in issue 16 (the client's bounded read: a deadline for the whole exchange, a size cap, an
-# undecodable body as UnexpectedResponse): these cells are expected to fail until it lands, and
-# fail the suite once they pass (xfail_strict), so the mark goes with the fix.
-NOT_YET = {"drip", "drip-body", "gzip-not-gzip"}
-PENDING = pytest.mark.xfail(reason="issue 16: bounded read not yet in the client", strict=True)
 CELLS = [
     pytest.param(
         fault,
         FAMILIES[name],
         id=f"{fault.name}-{name}",
-        marks=[PENDING] if fault.name in NOT_YET else [],
     )
     for fault in FAULTS
     for name in fault.families

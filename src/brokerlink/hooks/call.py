@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+import attrs
 import httpx
 
+from brokerlink.errors import InvalidRequest
 from brokerlink.timing import SYSTEM, Timing
 
 if TYPE_CHECKING:
@@ -51,6 +53,12 @@ class CallOptions:
     poll_interval: float | None = None
     credential_guard: bool = True
     end_user_id: str | None = field(default=None, repr=False)
+    max_response_bytes: int | None = None  # None: 64 MiB
+
+    def __post_init__(self) -> None:
+        cap = self.max_response_bytes
+        if cap is not None and (type(cap) is not int or cap <= 0):
+            raise InvalidRequest(f"max_response_bytes must be a positive int, not {cap!r}")
 
 
 @dataclass(slots=True)
@@ -61,7 +69,9 @@ class ClientState:
     add through ``brokerlink_error_classes``; ``code_prefixes`` the classes of unlisted codes by
     prefix and ``retryable_codes`` the vendor codes worth resending (both from the spec).
     ``credential_cache`` is the MetaApi setting the credential guard plugin turns into ``guard``
-    on the first guarded call; ``base_url`` scopes the store it opens.
+    on the first guarded call; ``base_url`` scopes the store it opens. ``secrets`` are the
+    client's own (its key, client secret, access token), masked in the error messages a server
+    echoes back.
     """
 
     api: str
@@ -71,6 +81,7 @@ class ClientState:
     retryable_codes: frozenset[str] = frozenset()
     credential_cache: object = None
     guard: Guard | None = None
+    secrets: set[str] = field(default_factory=set, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def close(self) -> None:
@@ -156,6 +167,29 @@ class Call:
     def take_effects(self) -> list[Effect]:
         effects, self.effects = self.effects, []
         return effects
+
+    def mask(self, text: str) -> str:
+        """``text`` with the client's secrets and the body's secret fields (``repr=False``, as the
+        generator marks them) replaced by ``***``: for a message a server may have echoed.
+        Values under 4 characters are left: masking them would garble the message."""
+        found = {*self.client.secrets, *_secret_fields(self.body)}
+        for secret in sorted((s for s in found if len(s) >= 4), key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return text
+
+
+def _secret_fields(value: Any) -> Iterator[str]:
+    """The string values of the fields an attrs model (at any depth) keeps out of its repr."""
+    if isinstance(value, list | tuple):
+        for item in value:
+            yield from _secret_fields(item)
+    elif attrs.has(type(value)):
+        for attribute in attrs.fields(type(value)):
+            item = getattr(value, attribute.name)
+            if attribute.repr is False and isinstance(item, str):
+                yield item
+            else:
+                yield from _secret_fields(item)
 
 
 @dataclass(frozen=True)

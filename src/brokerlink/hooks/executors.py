@@ -15,6 +15,7 @@ import httpx
 
 from brokerlink import timing
 from brokerlink.errors import ApiError, ApiTimeout, TransportError
+from brokerlink.hooks.bounds import aexchange, exchange
 from brokerlink.hooks.call import (
     Call,
     CallOptions,
@@ -163,12 +164,7 @@ class HookTransport(httpx.BaseTransport):
             if local is not None:
                 return local  # type: ignore[no-any-return]
             try:
-                response = self.inner.handle_request(request)
-                try:
-                    response.read()
-                except BaseException:
-                    response.close()
-                    raise
+                response = exchange(self.inner, request, call)
             except httpx.TransportError as exc:
                 try:
                     decision: Resend = _on_transport_error(hooks, call, request, exc)
@@ -233,12 +229,7 @@ class AsyncHookTransport(httpx.AsyncBaseTransport):
                 if gate is not None:
                     await gate.acquire()
                 try:
-                    response = await self.inner.handle_async_request(request)
-                    try:
-                        await response.aread()
-                    except BaseException:
-                        await response.aclose()
-                        raise
+                    response = await aexchange(self.inner, request, call)
                 finally:
                     if gate is not None:
                         gate.release()

@@ -35,7 +35,7 @@ import httpx
 import pluggy
 
 from brokerlink.errors import ApiError
-from brokerlink.hooks.call import Call, Resend
+from brokerlink.hooks.call import Call, ClientState, Resend
 
 PROJECT = "brokerlink"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -123,10 +123,11 @@ def brokerlink_error_classes(vendor: str) -> Mapping[str, type[Exception]] | Non
 
 @hookspec(firstresult=True)
 def brokerlink_client_auth(
-    api: str, base_url: str, credentials: Mapping[str, str]
+    api: str, base_url: str, credentials: Mapping[str, str], client: ClientState
 ) -> httpx.Auth | None:
     """Runs once per client when it is made: return the ``httpx.Auth`` flow the API needs beyond
     its static key headers (B2Core's bearer token), or None.
 
-    Firstresult. ``credentials`` are the constructor's credential keywords by name.
+    Firstresult. ``credentials`` are the constructor's credential keywords by name; a flow adds
+    the tokens it obtains to ``client.secrets`` (masked in error messages).
     """

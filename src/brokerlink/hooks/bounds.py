@@ -1,0 +1,195 @@
+"""Bounds on one exchange: ``timeout`` over the whole of it (connect to last byte), not per read,
+and a cap on the body's size, so a dripping or endless server cannot hold a call or its memory.
+
+The sync default transport runs on a network backend that gives each socket read and write only
+what is left of the exchange's deadline (httpx's own timeouts are per read: a byte every half
+second never trips them). Async exchanges run under ``asyncio.timeout``, whatever the transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import httpcore
+import httpx
+
+from brokerlink.errors import UnexpectedResponse
+from brokerlink.hooks.call import Call
+
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+HEAD = 1024
+"""Bytes of a refused body kept on its ``UnexpectedResponse``."""
+_deadline: ContextVar[float | None] = ContextVar("brokerlink.exchange_deadline", default=None)
+
+
+def exchange_seconds(request: httpx.Request) -> float | None:
+    """The whole-exchange bound: a float ``timeout``, or the longest phase of an
+    ``httpx.Timeout``; None (unbounded) when reads are."""
+    phases = request.extensions.get("timeout") or {}
+    if phases.get("read") is None:
+        return None
+    others = phases.get("connect") or 0.0, phases.get("write") or 0.0, phases.get("pool") or 0.0
+    return float(max(phases["read"], *others))
+
+
+def _left(timeout: float | None, kind: type[Exception]) -> float | None:
+    """``timeout`` shortened to what is left of this exchange's deadline; ``kind`` once past it."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise kind("the exchange outlasted its timeout")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's sync backend (TCP only), each connect, read and write held to the exchange's
+    deadline."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+
+def sync_transport() -> httpx.HTTPTransport:
+    """httpx's default sync transport (and its default limits) over :class:`DeadlineBackend`."""
+    transport = httpx.HTTPTransport()
+    transport._pool = httpcore.ConnectionPool(  # httpx takes no network backend of its own
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=100,
+        max_keepalive_connections=20,
+        keepalive_expiry=5.0,
+        network_backend=DeadlineBackend(),
+    )
+    return transport
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Capped(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """The raw body, counted against the cap (first ``HEAD`` bytes kept); sync reads also
+    checked against the deadline, for transports that do not keep to it themselves."""
+
+    def __init__(self, inner: Any, call: Call, deadline: float | None = None) -> None:
+        self.inner, self.deadline = inner, deadline
+        self.cap = call.options.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
+        self.size, self.head = 0, b""
+
+    def _count(self, chunk: bytes) -> bytes:
+        self.size += len(chunk)
+        if len(self.head) < HEAD:
+            self.head += chunk[: HEAD - len(self.head)]
+        if self.size > self.cap:
+            raise _TooLarge
+        return chunk
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise httpx.ReadTimeout("the exchange outlasted its timeout")
+            yield self._count(chunk)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self.inner:
+            yield self._count(chunk)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def _refused(call: Call, response: httpx.Response, body: _Capped, exc: Exception) -> Exception:
+    why = (
+        f"response body over max_response_bytes ({body.cap} bytes)"
+        if isinstance(exc, _TooLarge)
+        else f"response body cannot be decoded ({type(exc).__name__}: {exc})"
+    )
+    status = response.status_code
+    return UnexpectedResponse(
+        why, vendor=call.api, operation=call.operation_id, status=status, body=body.head
+    )
+
+
+def exchange(inner: httpx.BaseTransport, request: httpx.Request, call: Call) -> httpx.Response:
+    """Send ``request`` and read the whole answer, within its deadline and the size cap."""
+    seconds = exchange_seconds(request)
+    deadline = None if seconds is None else time.monotonic() + seconds
+    token = _deadline.set(deadline)
+    try:
+        response = inner.handle_request(request)
+        response.stream = body = _Capped(response.stream, call, deadline)
+        try:
+            response.read()
+        except (_TooLarge, httpx.DecodingError) as exc:
+            response.close()
+            raise _refused(call, response, body, exc) from None
+        except BaseException:
+            response.close()
+            raise
+    finally:
+        _deadline.reset(token)
+    return response
+
+
+async def aexchange(
+    inner: httpx.AsyncBaseTransport, request: httpx.Request, call: Call
+) -> httpx.Response:
+    """As :func:`exchange`, the deadline kept by ``asyncio.timeout`` over send and read."""
+    try:
+        async with asyncio.timeout(exchange_seconds(request)):
+            response = await inner.handle_async_request(request)
+            response.stream = body = _Capped(response.stream, call)
+            try:
+                await response.aread()
+            except (_TooLarge, httpx.DecodingError) as exc:
+                await response.aclose()
+                raise _refused(call, response, body, exc) from None
+            except BaseException:
+                await response.aclose()
+                raise
+    except TimeoutError:
+        raise httpx.ReadTimeout("the exchange outlasted its timeout", request=request) from None
+    return response
