@@ -93,6 +93,10 @@ def spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
     return f"{mid * scale:.2f}{unit} ({low * scale:.2f}-{high * scale:.2f})"
 
 
+def ratio(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}x ({min(values):.2f}-{max(values):.2f})"
+
+
 def report(samples: dict[str, dict[str, list[Sample]]]) -> None:
     for workload, (what, calls, per_call) in WORKLOADS.items():
         runs = samples[workload]
@@ -111,8 +115,8 @@ def report(samples: dict[str, dict[str, list[Sample]]]) -> None:
                 for kind in ("wall", "cpu")
             }
             print(
-                f"peer     {slow} / {fast}: wall {spread(ratios['wall'])}x, "
-                f"client CPU {spread(ratios['cpu'])}x"
+                f"peer     {slow} / {fast}: wall {ratio(ratios['wall'])}, "
+                f"client CPU {ratio(ratios['cpu'])}"
             )
 
 
