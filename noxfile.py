@@ -1,6 +1,7 @@
 """Sessions: ``nox`` runs tests, lint, typecheck, generate_check and docs (the documentation site);
 ``nox -s generate`` rewrites generated/ from specs/; ``nox -s record`` re-records the cassettes;
-``nox -s bench`` runs the benchmarks; ``nox -s fuzz`` fuzzes response bodies at length."""
+``nox -s bench`` runs the benchmarks (then ``bench_peer``: against the official MetaApi SDK);
+``nox -s fuzz`` fuzzes response bodies at length."""
 
 from __future__ import annotations
 
@@ -117,9 +118,22 @@ def record(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: ratios against a baseline measured in the same run."""
+    """Benchmarks: ratios against a baseline measured in the same run; then ``bench_peer``."""
     session.install("-e", ".", *group("test"), *group("generate"))
     session.run("python", "-m", "benchmarks", *session.posargs)
+    session.notify("bench_peer", posargs=[])
+
+
+PEER = "metaapi-cloud-sdk==29.1.1"
+
+
+@nox.session
+def bench_peer(session: nox.Session) -> None:
+    """brokerlink next to the official MetaApi SDK and raw httpx, against one sandbox process
+    (``benchmarks/peer.py``). The SDK is installed only here, never with the tests;
+    ``nox -s bench_peer -- ROUNDS`` sets the number of interleaved rounds (5)."""
+    session.install("-e", ".[sandbox]", PEER)
+    session.run("python", "-m", "benchmarks.peer", *session.posargs)
 
 
 @nox.session

@@ -6,6 +6,9 @@ start, credential-guard checks, hook-layer overhead per call, 1,000 concurrent p
 - generate: wall time of ``python -m generator`` into a temporary folder; target under 15 s.
 - cli: ``brokerlink --help`` and one operation's help against a bare interpreter; target 300 ms.
 - credential guard: cost of the check before a guarded call (``benchmarks/credential_guard.py``).
+
+The official MetaApi SDK is compared in ``benchmarks/peer.py`` (``nox -s bench_peer``, which
+``nox -s bench`` runs next): it needs the SDK installed, in that session's environment only.
 """
 
 from __future__ import annotations
