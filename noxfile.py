@@ -16,7 +16,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.timing"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
-    *("-p", "brokerlink.hooks"),
+    *("-p", "brokerlink.hooks", "-m", "brokerlink.raw_response"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
     *("-p", "brokerlink.credentials", "-m", "brokerlink.transports", "-m", "brokerlink.__main__"),
 ]

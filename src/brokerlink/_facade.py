@@ -10,17 +10,22 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import functools
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Protocol, Self
 
 import httpx
 
+from brokerlink import timing
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
 from brokerlink.hooks.call import CallOptions, ClientState, Invocation, Operation
 from brokerlink.hooks.executors import AsyncHookTransport, HookTransport
 from brokerlink.hooks.manager import Hooks, plugin_manager
+from brokerlink.plugins.error_body import request_id
+from brokerlink.raw_response import RawResponse
 
 DEFAULT_TIMEOUT = 30.0
 POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
@@ -37,6 +42,10 @@ class Endpoint(Protocol):
     OPERATION: Operation
 
     def _parse_response(self, response: httpx.Response) -> Any: ...
+
+
+def _monotonic() -> float:
+    return timing.current().monotonic()
 
 
 def new_transaction_id() -> str:
@@ -84,6 +93,7 @@ def _error_classes(manager: Any, api: str) -> dict[str, type[Exception]]:
 class _Facade:
     _http: Any
     _transport: Any
+    _raw_responses = False  # True on the copy behind ``with_raw_response``
 
     def __init__(
         self,
@@ -195,7 +205,11 @@ class _Facade:
         return kwargs
 
     def _finish(
-        self, response: httpx.Response, endpoint: Endpoint, success: tuple[int, ...]
+        self,
+        response: httpx.Response,
+        endpoint: Endpoint,
+        success: tuple[int, ...],
+        started: float = 0.0,
     ) -> Any:
         """Parse a response the hooks accepted as final into the operation's typed result."""
         operation = endpoint.OPERATION.operation_id
@@ -207,13 +221,20 @@ class _Facade:
                 status=response.status_code,
                 body=response.content,
             )
+        if self._raw_responses:  # elapsed on brokerlink's clock: virtual in tests
+            response.elapsed = timedelta(seconds=_monotonic() - started)
+            parse = functools.partial(self._parse, response, endpoint)
+            return RawResponse(response, request_id(response), parse)
+        return self._parse(response, endpoint)
+
+    def _parse(self, response: httpx.Response, endpoint: Endpoint) -> Any:
         try:
             return endpoint._parse_response(response)
         except _PARSE_FAILURES as exc:
             raise UnexpectedResponse(
                 f"response body does not match the spec ({type(exc).__name__}: {exc})",
                 vendor=self._api,
-                operation=operation,
+                operation=endpoint.OPERATION.operation_id,
                 status=response.status_code,
                 body=response.content,
             ) from exc
@@ -241,8 +262,9 @@ class SyncFacade(_Facade):
         path: Mapping[str, str] = _NO_PATH,
     ) -> Any:
         """Send one operation's request through the hooks and parse the final answer."""
+        started = _monotonic() if self._raw_responses else 0.0
         response = self._http.request(**self._request(kwargs, endpoint, body, path))
-        return self._finish(response, endpoint, success)
+        return self._finish(response, endpoint, success, started)
 
     def close(self) -> None:
         """Close the connection pool (a copy from ``with_options`` leaves it to the original)
@@ -285,8 +307,9 @@ class AsyncFacade(_Facade):
         body: Any = None,
         path: Mapping[str, str] = _NO_PATH,
     ) -> Any:
+        started = _monotonic() if self._raw_responses else 0.0
         response = await self._http.request(**self._request(kwargs, endpoint, body, path))
-        return self._finish(response, endpoint, success)
+        return self._finish(response, endpoint, success, started)
 
     async def close(self) -> None:
         """As :meth:`SyncFacade.close`."""

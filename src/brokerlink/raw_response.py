@@ -1,0 +1,78 @@
+"""``client.with_raw_response``: the same operations, answering the HTTP response around the result.
+
+Each generated facade has a ``...WithRawResponse`` view whose attributes wrap the facade's own
+methods (one line per operation, typed by ``ParamSpec``): the view calls them on a copy of the
+client that hands back a :class:`RawResponse` instead of the parsed result. Failures are still
+raised, typed, before anything is returned.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
+
+import httpx
+
+P = ParamSpec("P")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class RawResponse(Generic[T]):
+    """The final HTTP answer of one call (after retries and polls) and its parser."""
+
+    def __init__(self, response: httpx.Response, request_id: str | None, parse: Callable[[], T]):
+        self.http_response = response
+        self.request_id = request_id  # the vendor's request-id header, None without one
+        self._parse = parse
+
+    @property
+    def status_code(self) -> int:
+        return self.http_response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.http_response.headers
+
+    @property
+    def elapsed(self) -> timedelta:
+        """From sending the request to the end of the final answer (retries and polls included)."""
+        return self.http_response.elapsed
+
+    def parse(self) -> T:
+        """The typed result the plain method returns (``UnexpectedResponse`` if it does not fit)."""
+        return self._parse()
+
+    def __repr__(self) -> str:
+        return f"<RawResponse [{self.status_code}] request_id={self.request_id!r}>"
+
+
+class RawResponses:
+    """Base of the generated views: holds a copy of the client that answers raw responses."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = copy.copy(client)  # shares the pool; closing stays with the original
+        self._client._raw_responses = True
+
+
+class _RawMethod(Generic[P, R]):
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self._method = method
+
+    def __get__(self, view: RawResponses, owner: object = None) -> Callable[P, R]:
+        return cast("Callable[P, R]", functools.partial(self._method, view._client))
+
+
+def raw(method: Callable[Concatenate[Any, P], T]) -> _RawMethod[P, RawResponse[T]]:
+    """A view attribute calling the synchronous facade ``method`` for its raw response."""
+    return _RawMethod(method)
+
+
+def araw(
+    method: Callable[Concatenate[Any, P], Awaitable[T]],
+) -> _RawMethod[P, Awaitable[RawResponse[T]]]:
+    """As :func:`raw`, for an asynchronous facade method."""
+    return _RawMethod(method)
