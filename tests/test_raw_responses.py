@@ -107,7 +107,9 @@ def test_a_failure_is_still_raised_typed(
 
 
 @MODES
-def test_a_body_off_the_spec_fails_only_on_parse(server: RecordingServer, asynchronous: bool) -> None:
+def test_a_body_off_the_spec_fails_only_on_parse(
+    server: RecordingServer, asynchronous: bool
+) -> None:
     server.reply(200, {"_id": 5})
     answer = raw("metaapi", server, asynchronous, lambda r: r.get_account("acc-1"))
     assert answer.status_code == 200

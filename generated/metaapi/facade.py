@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from brokerlink.plugins.metaapi.waiters import AsyncWaiters, Waiters
 
 from brokerlink._facade import (
     DEFAULT_TIMEOUT,
@@ -105,7 +106,7 @@ _API = "metaapi"
 _KEY_HEADERS = {"token": "auth-token"}
 
 
-class MetaApi(SyncFacade):
+class MetaApi(Waiters, SyncFacade):
     """Synchronous client for the MetaApi provisioning API."""
 
     def __init__(
@@ -1136,7 +1137,7 @@ class MetaApi(SyncFacade):
         )
 
 
-class AsyncMetaApi(AsyncFacade):
+class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     """Asynchronous client for the MetaApi provisioning API (same methods, awaitable)."""
 
     def __init__(
