@@ -31,10 +31,6 @@ MAX_INTERVAL = 10.0
 STUCK = frozenset(
     {"DEPLOY_FAILED", "UNDEPLOY_FAILED", "REDEPLOY_FAILED", "DELETE_FAILED", "DELETING"}
 )
-_READS = (
-    Operation("metaapi", "getAccount", idempotent=True),
-    Operation("metaapi", "getAccountReplica", idempotent=True),
-)
 
 
 def _seen(document: Any, field: str) -> str | None:
@@ -46,20 +42,30 @@ class _Wait:
     """One wait's reads, clock, deadline and hook calls; the sync and async loops only sleep."""
 
     def __init__(
-        self, client: Any, field: str, wanted: str, account_id: str, replica_id: str | None
+        self,
+        client: Any,
+        field: str,
+        wanted: str,
+        account_id: str,
+        *,
+        replica_id: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self.timing = timing.current()
-        self.field, self.wanted, self.interval = field, wanted, FIRST_INTERVAL
-        self.resource, self.hooks = account_id, client._hooks
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+            raise InvalidRequest(f"timeout must be a number of seconds >= 0, not {timeout!r}")
+        self.field, self.wanted, self.timeout = field, wanted, timeout
+        self.interval = FIRST_INTERVAL
+        self.resource, self.hooks, self.timing = account_id, client._hooks, timing.current()
         self.read = functools.partial(client.get_account, account_id)
         if replica_id is not None:
             self.resource = f"{account_id}/{replica_id}"
             self.read = functools.partial(client.get_account_replica, account_id, replica_id)
-        read = _READS[replica_id is not None]
+        read = "getAccountReplica" if replica_id else "getAccount"
         started = self.timing.monotonic()
-        self.call = Call(read, client._options, client._state, started, timing=self.timing)
+        operation = Operation("metaapi", read, idempotent=True)
+        self.call = Call(operation, client._options, client._state, started, timing=self.timing)
 
-    def pause(self, document: Any, timeout: float) -> float | None:
+    def pause(self, document: Any) -> float | None:
         """Seconds to wait before the next read; None once ``document`` is in the wanted state."""
         seen, state = _seen(document, self.field), _seen(document, "state")
         if seen == self.wanted:
@@ -69,7 +75,7 @@ class _Wait:
         if state in STUCK:
             error, seen = WaitFailed, state
             text = f"is {state}: it will not become {self.wanted} without a new request"
-        elif elapsed >= timeout:
+        elif elapsed >= self.timeout:
             error = WaitTimeout
             text = f"not {self.wanted} after {elapsed:.1f} s (last seen {self.field}: {seen})"
         if error is not None:
@@ -80,18 +86,12 @@ class _Wait:
                 last_seen=seen,
                 elapsed=elapsed,
             )
-        seconds = min(self.interval, timeout - elapsed)
+        seconds = min(self.interval, self.timeout - elapsed)
         self.interval = min(self.interval * 2, MAX_INTERVAL)
         message = f"{self.field} {seen}, not yet {self.wanted}"
         self.hooks.before_wait(self.call, self.call.attempt, seconds, "waiting", message)
         self.call.attempt += 1
         return seconds
-
-
-def _checked(timeout: float) -> float:
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
-        raise InvalidRequest(f"timeout must be a number of seconds >= 0, not {timeout!r}")
-    return float(timeout)
 
 
 class SyncWaiter(Protocol):
@@ -143,20 +143,11 @@ class Waiters:
     wait_connected = _Waiter[SyncWaiter]("connection_status", "CONNECTED")
     """Read the account (or its replica) until its ``connection_status`` is CONNECTED."""
 
-    def _wait_for(
-        self,
-        field: str,
-        wanted: str,
-        account_id: str,
-        *,
-        replica_id: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> Any:
-        timeout = _checked(timeout)
-        wait = _Wait(self, field, wanted, account_id, replica_id)
+    def _wait_for(self, field: str, wanted: str, account_id: str, **options: Any) -> Any:
+        wait = _Wait(self, field, wanted, account_id, **options)  # options: the waiter's keywords
         while True:
             document = wait.read()
-            seconds = wait.pause(document, timeout)
+            seconds = wait.pause(document)
             if seconds is None:
                 return document
             wait.timing.sleep(seconds)
@@ -172,20 +163,11 @@ class AsyncWaiters:
     wait_connected = _Waiter[AsyncWaiter]("connection_status", "CONNECTED")
     """As :attr:`Waiters.wait_connected`."""
 
-    async def _wait_for(
-        self,
-        field: str,
-        wanted: str,
-        account_id: str,
-        *,
-        replica_id: str | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> Any:
-        timeout = _checked(timeout)
-        wait = _Wait(self, field, wanted, account_id, replica_id)
+    async def _wait_for(self, field: str, wanted: str, account_id: str, **options: Any) -> Any:
+        wait = _Wait(self, field, wanted, account_id, **options)  # options: the waiter's keywords
         while True:
             document = await wait.read()
-            seconds = wait.pause(document, timeout)
+            seconds = wait.pause(document)
             if seconds is None:
                 return document
             await wait.timing.asleep(seconds)

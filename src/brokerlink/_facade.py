@@ -222,9 +222,9 @@ class _Facade:
                 body=response.content,
             )
         if self._raw_responses:  # elapsed on brokerlink's clock: virtual in tests
-            response.elapsed = timedelta(seconds=_monotonic() - started)
+            elapsed = timedelta(seconds=_monotonic() - started)
             parse = functools.partial(self._parse, response, endpoint)
-            return RawResponse(response, request_id(response), parse)
+            return RawResponse(response, request_id(response), elapsed, parse)
         return self._parse(response, endpoint)
 
     def _parse(self, response: httpx.Response, endpoint: Endpoint) -> Any:

@@ -22,29 +22,24 @@ R = TypeVar("R")
 
 
 class RawResponse(Generic[T]):
-    """The final HTTP answer of one call (after retries and polls) and its parser."""
+    """The final HTTP answer of one call (after its retries and polls) and the parser of its body.
 
-    def __init__(self, response: httpx.Response, request_id: str | None, parse: Callable[[], T]):
-        self.http_response = response
-        self.request_id = request_id  # the vendor's request-id header, None without one
-        self._parse = parse
+    ``status_code`` and ``headers`` are the answer's, ``request_id`` the vendor's request-id
+    header (None without one), ``elapsed`` the time from the first send to the final answer on
+    brokerlink's clock, ``http_response`` the ``httpx.Response`` itself; ``parse()`` returns what
+    the plain method would (``UnexpectedResponse`` when the body does not fit the spec).
+    """
 
-    @property
-    def status_code(self) -> int:
-        return self.http_response.status_code
-
-    @property
-    def headers(self) -> httpx.Headers:
-        return self.http_response.headers
-
-    @property
-    def elapsed(self) -> timedelta:
-        """From sending the request to the end of the final answer (retries and polls included)."""
-        return self.http_response.elapsed
-
-    def parse(self) -> T:
-        """The typed result the plain method returns (``UnexpectedResponse`` if it does not fit)."""
-        return self._parse()
+    def __init__(
+        self,
+        response: httpx.Response,
+        request_id: str | None,
+        elapsed: timedelta,
+        parse: Callable[[], T],
+    ) -> None:
+        self.http_response, self.status_code = response, response.status_code
+        self.headers, self.request_id, self.elapsed = response.headers, request_id, elapsed
+        self.parse = parse
 
     def __repr__(self) -> str:
         return f"<RawResponse [{self.status_code}] request_id={self.request_id!r}>"
