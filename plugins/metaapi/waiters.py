@@ -130,6 +130,8 @@ class _Waiter(Generic[W]):
         self.field, self.wanted = field, wanted
 
     def __get__(self, client: Any, owner: object = None) -> W:
+        if client is None:  # read on the class (help(), docs): the attribute itself
+            return cast(W, self)
         return cast(W, functools.partial(client._wait_for, self.field, self.wanted))
 
 

@@ -57,7 +57,9 @@ class _RawMethod(Generic[P, R]):
     def __init__(self, method: Callable[..., Any]) -> None:
         self._method = method
 
-    def __get__(self, view: RawResponses, owner: object = None) -> Callable[P, R]:
+    def __get__(self, view: RawResponses | None, owner: object = None) -> Callable[P, R]:
+        if view is None:  # read on the class (help(), docs): the attribute itself
+            return cast("Callable[P, R]", self)
         return cast("Callable[P, R]", functools.partial(self._method, view._client))
 
 
