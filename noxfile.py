@@ -17,7 +17,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.timing"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
-    *("-p", "brokerlink.hooks", "-m", "brokerlink.log_env"),
+    *("-p", "brokerlink.hooks", "-m", "brokerlink.log_env", "-m", "brokerlink.raw_response"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
     *(
         "-p",

@@ -39,6 +39,8 @@ class Api:
     facade: str  # sync facade class; the async one is "Async" + facade
     credentials: tuple[Credential, ...]
     guarded: bool = False  # the credential guard plugin covers some operations: credential_cache
+    # hand-written behaviour the facades inherit: (module, sync mixin, async mixin)
+    mixins: tuple[str, str, str] | None = None
     # from the spec (see generator.build.resolve)
     title: str = ""
     default_base_url: str | None = None
@@ -56,6 +58,7 @@ APIS: tuple[Api, ...] = (
         facade="MetaApi",
         credentials=(Credential("token", scheme="authToken"),),
         guarded=True,
+        mixins=("brokerlink.plugins.metaapi.waiters", "Waiters", "AsyncWaiters"),
     ),
     Api(
         name="brokerwork",

@@ -36,6 +36,11 @@ def json_object(response: httpx.Response) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def request_id(response: httpx.Response) -> str | None:
+    """The vendor's request id from the first of ``REQUEST_ID_HEADERS`` present, else None."""
+    return next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
+
+
 def class_for_status(status: int) -> type[errors.ApiError]:
     fallback = errors.ServerError if status >= 500 else errors.UnexpectedResponse
     return BY_STATUS.get(status, fallback)
@@ -89,9 +94,6 @@ def build_error(
     """An exception of ``cls`` carrying everything about the failed answer (``extra``: what a
     vendor's subclass takes besides, e.g. MetaApi's suggested servers)."""
     text = call.mask(message or response.reason_phrase or f"HTTP {response.status_code}")
-    request_id = next(
-        (response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None
-    )
     fields: dict[str, Any] = dict(
         vendor=call.api,
         operation=call.operation_id,
@@ -99,7 +101,7 @@ def build_error(
         code=code,
         details=details,
         body=response.content,
-        request_id=request_id,
+        request_id=request_id(response),
     )
     if issubclass(cls, errors.RateLimited):
         return cls(text, retry_after=retry_after, **fields)

@@ -19,6 +19,7 @@ from brokerlink._facade import (
     SyncFacade,
     _coerce_model,
 )
+from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
 
@@ -90,6 +91,12 @@ class B2Core(SyncFacade):
             max_retries=max_retries,
             max_response_bytes=max_response_bytes,
         )
+
+    @property
+    def with_raw_response(self) -> B2CoreWithRawResponse:
+        """The same operations, each answering a ``RawResponse`` (status, headers, request id,
+        ``parse()``) instead of the parsed result; failures are still raised, typed."""
+        return B2CoreWithRawResponse(self)
 
     def create_account(
         self,
@@ -424,6 +431,12 @@ class AsyncB2Core(AsyncFacade):
             max_response_bytes=max_response_bytes,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncB2CoreWithRawResponse:
+        """The same operations, each answering a ``RawResponse`` (status, headers, request id,
+        ``parse()``) instead of the parsed result; failures are still raised, typed."""
+        return AsyncB2CoreWithRawResponse(self)
+
     async def create_account(
         self,
         *,
@@ -709,3 +722,29 @@ class AsyncB2Core(AsyncFacade):
                 "account_id": account_id,
             },
         )
+
+
+class B2CoreWithRawResponse(RawResponses):
+    """``B2Core(...).with_raw_response``: each operation answers a ``RawResponse``."""
+
+    create_account = raw(B2Core.create_account)
+    create_token = raw(B2Core.create_token)
+    delete_account = raw(B2Core.delete_account)
+    get_account = raw(B2Core.get_account)
+    get_account_metrics = raw(B2Core.get_account_metrics)
+    list_accounts = raw(B2Core.list_accounts)
+    patch_account = raw(B2Core.patch_account)
+    update_account = raw(B2Core.update_account)
+
+
+class AsyncB2CoreWithRawResponse(RawResponses):
+    """``AsyncB2Core(...).with_raw_response``: each operation answers a ``RawResponse``."""
+
+    create_account = araw(AsyncB2Core.create_account)
+    create_token = araw(AsyncB2Core.create_token)
+    delete_account = araw(AsyncB2Core.delete_account)
+    get_account = araw(AsyncB2Core.get_account)
+    get_account_metrics = araw(AsyncB2Core.get_account_metrics)
+    list_accounts = araw(AsyncB2Core.list_accounts)
+    patch_account = araw(AsyncB2Core.patch_account)
+    update_account = araw(AsyncB2Core.update_account)

@@ -19,6 +19,7 @@ from brokerlink._facade import (
     SyncFacade,
     _coerce_model,
 )
+from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
 
@@ -98,6 +99,12 @@ class BrokerWork(SyncFacade):
             max_retries=max_retries,
             max_response_bytes=max_response_bytes,
         )
+
+    @property
+    def with_raw_response(self) -> BrokerWorkWithRawResponse:
+        """The same operations, each answering a ``RawResponse`` (status, headers, request id,
+        ``parse()``) instead of the parsed result; failures are still raised, typed."""
+        return BrokerWorkWithRawResponse(self)
 
     def change_balance(
         self,
@@ -800,6 +807,12 @@ class AsyncBrokerWork(AsyncFacade):
             max_response_bytes=max_response_bytes,
         )
 
+    @property
+    def with_raw_response(self) -> AsyncBrokerWorkWithRawResponse:
+        """The same operations, each answering a ``RawResponse`` (status, headers, request id,
+        ``parse()``) instead of the parsed result; failures are still raised, typed."""
+        return AsyncBrokerWorkWithRawResponse(self)
+
     async def change_balance(
         self,
         *,
@@ -1453,3 +1466,51 @@ class AsyncBrokerWork(AsyncFacade):
             body=body,
             shape="payload-none",
         )
+
+
+class BrokerWorkWithRawResponse(RawResponses):
+    """``BrokerWork(...).with_raw_response``: each operation answers a ``RawResponse``."""
+
+    change_balance = raw(BrokerWork.change_balance)
+    create_introduce_link = raw(BrokerWork.create_introduce_link)
+    create_user = raw(BrokerWork.create_user)
+    get_account_info = raw(BrokerWork.get_account_info)
+    get_account_info_by_user_id = raw(BrokerWork.get_account_info_by_user_id)
+    get_parent_and_lower_user_info = raw(BrokerWork.get_parent_and_lower_user_info)
+    get_user_commission_report = raw(BrokerWork.get_user_commission_report)
+    get_user_ids = raw(BrokerWork.get_user_ids)
+    get_user_info = raw(BrokerWork.get_user_info)
+    list_accounts = raw(BrokerWork.list_accounts)
+    list_customers = raw(BrokerWork.list_customers)
+    list_deals = raw(BrokerWork.list_deals)
+    list_levels = raw(BrokerWork.list_levels)
+    list_positions = raw(BrokerWork.list_positions)
+    login_user = raw(BrokerWork.login_user)
+    open_commission_account = raw(BrokerWork.open_commission_account)
+    set_account_owner = raw(BrokerWork.set_account_owner)
+    set_customer_owner = raw(BrokerWork.set_customer_owner)
+    update_user = raw(BrokerWork.update_user)
+
+
+class AsyncBrokerWorkWithRawResponse(RawResponses):
+    """``AsyncBrokerWork(...).with_raw_response``: each operation answers a ``RawResponse``."""
+
+    change_balance = araw(AsyncBrokerWork.change_balance)
+    create_introduce_link = araw(AsyncBrokerWork.create_introduce_link)
+    create_user = araw(AsyncBrokerWork.create_user)
+    get_account_info = araw(AsyncBrokerWork.get_account_info)
+    get_account_info_by_user_id = araw(AsyncBrokerWork.get_account_info_by_user_id)
+    get_parent_and_lower_user_info = araw(AsyncBrokerWork.get_parent_and_lower_user_info)
+    get_user_commission_report = araw(AsyncBrokerWork.get_user_commission_report)
+    get_user_ids = araw(AsyncBrokerWork.get_user_ids)
+    get_user_info = araw(AsyncBrokerWork.get_user_info)
+    list_accounts = araw(AsyncBrokerWork.list_accounts)
+    list_customers = araw(AsyncBrokerWork.list_customers)
+    list_deals = araw(AsyncBrokerWork.list_deals)
+    list_levels = araw(AsyncBrokerWork.list_levels)
+    list_positions = araw(AsyncBrokerWork.list_positions)
+    login_user = araw(AsyncBrokerWork.login_user)
+    open_commission_account = araw(AsyncBrokerWork.open_commission_account)
+    set_account_owner = araw(AsyncBrokerWork.set_account_owner)
+    set_customer_owner = araw(AsyncBrokerWork.set_customer_owner)
+    update_user = araw(AsyncBrokerWork.update_user)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from brokerlink.plugins.metaapi.waiters import AsyncWaiters, Waiters
 
 from brokerlink._facade import (
     DEFAULT_TIMEOUT,
@@ -20,6 +21,7 @@ from brokerlink._facade import (
     _coerce_model,
     new_transaction_id,
 )
+from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
 
@@ -75,7 +77,7 @@ _API = "metaapi"
 _KEY_HEADERS = {"token": "auth-token"}
 
 
-class MetaApi(SyncFacade):
+class MetaApi(Waiters, SyncFacade):
     """Synchronous client for the MetaApi provisioning API."""
 
     def __init__(
@@ -125,6 +127,12 @@ class MetaApi(SyncFacade):
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
         )
+
+    @property
+    def with_raw_response(self) -> MetaApiWithRawResponse:
+        """The same operations, each answering a ``RawResponse`` (status, headers, request id,
+        ``parse()``) instead of the parsed result; failures are still raised, typed."""
+        return MetaApiWithRawResponse(self)
 
     def create_account(
         self,
@@ -1647,7 +1655,7 @@ class MetaApi(SyncFacade):
         )
 
 
-class AsyncMetaApi(AsyncFacade):
+class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     """Asynchronous client for the MetaApi provisioning API (same methods, awaitable)."""
 
     def __init__(
@@ -1697,6 +1705,12 @@ class AsyncMetaApi(AsyncFacade):
             poll_timeout=poll_timeout,
             credential_cache=credential_cache,
         )
+
+    @property
+    def with_raw_response(self) -> AsyncMetaApiWithRawResponse:
+        """The same operations, each answering a ``RawResponse`` (status, headers, request id,
+        ``parse()``) instead of the parsed result; failures are still raised, typed."""
+        return AsyncMetaApiWithRawResponse(self)
 
     async def create_account(
         self,
@@ -3217,3 +3231,91 @@ class AsyncMetaApi(AsyncFacade):
                 "file_name": file_name,
             },
         )
+
+
+class MetaApiWithRawResponse(RawResponses):
+    """``MetaApi(...).with_raw_response``: each operation answers a ``RawResponse``."""
+
+    create_account = raw(MetaApi.create_account)
+    create_account_replica = raw(MetaApi.create_account_replica)
+    create_configuration_link = raw(MetaApi.create_configuration_link)
+    create_mt4_demo_account = raw(MetaApi.create_mt4_demo_account)
+    create_mt5_demo_account = raw(MetaApi.create_mt5_demo_account)
+    create_provisioning_profile = raw(MetaApi.create_provisioning_profile)
+    delete_account = raw(MetaApi.delete_account)
+    delete_account_replica = raw(MetaApi.delete_account_replica)
+    delete_expert_advisor = raw(MetaApi.delete_expert_advisor)
+    delete_provisioning_profile = raw(MetaApi.delete_provisioning_profile)
+    deploy_account = raw(MetaApi.deploy_account)
+    deploy_account_replica = raw(MetaApi.deploy_account_replica)
+    enable_account_features = raw(MetaApi.enable_account_features)
+    enable_copy_factory_api = raw(MetaApi.enable_copy_factory_api)
+    enable_metastats_api = raw(MetaApi.enable_metastats_api)
+    enable_risk_management_api = raw(MetaApi.enable_risk_management_api)
+    get_account = raw(MetaApi.get_account)
+    get_account_replica = raw(MetaApi.get_account_replica)
+    get_expert_advisor = raw(MetaApi.get_expert_advisor)
+    get_provisioning_profile = raw(MetaApi.get_provisioning_profile)
+    get_region_quotas = raw(MetaApi.get_region_quotas)
+    increase_reliability = raw(MetaApi.increase_reliability)
+    list_account_replicas = raw(MetaApi.list_account_replicas)
+    list_accounts = raw(MetaApi.list_accounts)
+    list_accounts_page = raw(MetaApi.list_accounts_page)
+    list_expert_advisors = raw(MetaApi.list_expert_advisors)
+    list_provisioning_profiles = raw(MetaApi.list_provisioning_profiles)
+    list_provisioning_profiles_page = raw(MetaApi.list_provisioning_profiles_page)
+    list_regions = raw(MetaApi.list_regions)
+    redeploy_account = raw(MetaApi.redeploy_account)
+    redeploy_account_replica = raw(MetaApi.redeploy_account_replica)
+    undeploy_account = raw(MetaApi.undeploy_account)
+    undeploy_account_replica = raw(MetaApi.undeploy_account_replica)
+    update_account = raw(MetaApi.update_account)
+    update_account_replica = raw(MetaApi.update_account_replica)
+    update_expert_advisor = raw(MetaApi.update_expert_advisor)
+    update_provisioning_profile = raw(MetaApi.update_provisioning_profile)
+    upload_expert_advisor_file = raw(MetaApi.upload_expert_advisor_file)
+    upload_provisioning_profile_file = raw(MetaApi.upload_provisioning_profile_file)
+
+
+class AsyncMetaApiWithRawResponse(RawResponses):
+    """``AsyncMetaApi(...).with_raw_response``: each operation answers a ``RawResponse``."""
+
+    create_account = araw(AsyncMetaApi.create_account)
+    create_account_replica = araw(AsyncMetaApi.create_account_replica)
+    create_configuration_link = araw(AsyncMetaApi.create_configuration_link)
+    create_mt4_demo_account = araw(AsyncMetaApi.create_mt4_demo_account)
+    create_mt5_demo_account = araw(AsyncMetaApi.create_mt5_demo_account)
+    create_provisioning_profile = araw(AsyncMetaApi.create_provisioning_profile)
+    delete_account = araw(AsyncMetaApi.delete_account)
+    delete_account_replica = araw(AsyncMetaApi.delete_account_replica)
+    delete_expert_advisor = araw(AsyncMetaApi.delete_expert_advisor)
+    delete_provisioning_profile = araw(AsyncMetaApi.delete_provisioning_profile)
+    deploy_account = araw(AsyncMetaApi.deploy_account)
+    deploy_account_replica = araw(AsyncMetaApi.deploy_account_replica)
+    enable_account_features = araw(AsyncMetaApi.enable_account_features)
+    enable_copy_factory_api = araw(AsyncMetaApi.enable_copy_factory_api)
+    enable_metastats_api = araw(AsyncMetaApi.enable_metastats_api)
+    enable_risk_management_api = araw(AsyncMetaApi.enable_risk_management_api)
+    get_account = araw(AsyncMetaApi.get_account)
+    get_account_replica = araw(AsyncMetaApi.get_account_replica)
+    get_expert_advisor = araw(AsyncMetaApi.get_expert_advisor)
+    get_provisioning_profile = araw(AsyncMetaApi.get_provisioning_profile)
+    get_region_quotas = araw(AsyncMetaApi.get_region_quotas)
+    increase_reliability = araw(AsyncMetaApi.increase_reliability)
+    list_account_replicas = araw(AsyncMetaApi.list_account_replicas)
+    list_accounts = araw(AsyncMetaApi.list_accounts)
+    list_accounts_page = araw(AsyncMetaApi.list_accounts_page)
+    list_expert_advisors = araw(AsyncMetaApi.list_expert_advisors)
+    list_provisioning_profiles = araw(AsyncMetaApi.list_provisioning_profiles)
+    list_provisioning_profiles_page = araw(AsyncMetaApi.list_provisioning_profiles_page)
+    list_regions = araw(AsyncMetaApi.list_regions)
+    redeploy_account = araw(AsyncMetaApi.redeploy_account)
+    redeploy_account_replica = araw(AsyncMetaApi.redeploy_account_replica)
+    undeploy_account = araw(AsyncMetaApi.undeploy_account)
+    undeploy_account_replica = araw(AsyncMetaApi.undeploy_account_replica)
+    update_account = araw(AsyncMetaApi.update_account)
+    update_account_replica = araw(AsyncMetaApi.update_account_replica)
+    update_expert_advisor = araw(AsyncMetaApi.update_expert_advisor)
+    update_provisioning_profile = araw(AsyncMetaApi.update_provisioning_profile)
+    upload_expert_advisor_file = araw(AsyncMetaApi.upload_expert_advisor_file)
+    upload_provisioning_profile_file = araw(AsyncMetaApi.upload_provisioning_profile_file)

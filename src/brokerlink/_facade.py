@@ -10,19 +10,24 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import functools
 import re
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, Protocol, Self
 
 import httpx
 
+from brokerlink import timing
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
 from brokerlink.hooks.bounds import sync_transport
 from brokerlink.hooks.call import CallOptions, ClientState, Invocation, Operation
 from brokerlink.hooks.executors import AsyncHookTransport, HookTransport
 from brokerlink.hooks.manager import Hooks, plugin_manager
+from brokerlink.plugins.error_body import request_id
+from brokerlink.raw_response import RawResponse
 
 DEFAULT_TIMEOUT = 30.0
 POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
@@ -60,6 +65,10 @@ def _shaped(parsed: Any, endpoint: Any, shape: str) -> Any:
         data = parsed.data
         return [] if data is None else data if isinstance(data, list) else [data]
     return parsed
+
+
+def _monotonic() -> float:
+    return timing.current().monotonic()
 
 
 def new_transaction_id() -> str:
@@ -115,6 +124,7 @@ def _error_classes(manager: Any, api: str) -> dict[str, type[Exception]]:
 class _Facade:
     _http: Any
     _transport: Any
+    _raw_responses = False  # True on the copy behind ``with_raw_response``
 
     def __init__(
         self,
@@ -234,7 +244,12 @@ class _Facade:
         return kwargs
 
     def _finish(
-        self, response: httpx.Response, endpoint: Endpoint, success: tuple[int, ...], shape: str
+        self,
+        response: httpx.Response,
+        endpoint: Endpoint,
+        success: tuple[int, ...],
+        shape: str = "",
+        started: float = 0.0,
     ) -> Any:
         """Parse a response the hooks accepted as final into the operation's typed result."""
         operation = endpoint.OPERATION.operation_id
@@ -246,13 +261,20 @@ class _Facade:
                 status=response.status_code,
                 body=response.content,
             )
+        if self._raw_responses:  # elapsed on brokerlink's clock: virtual in tests
+            elapsed = timedelta(seconds=_monotonic() - started)
+            parse = functools.partial(self._parse, response, endpoint, shape)
+            return RawResponse(response, request_id(response), elapsed, parse)
+        return self._parse(response, endpoint, shape)
+
+    def _parse(self, response: httpx.Response, endpoint: Endpoint, shape: str) -> Any:
         try:
             return _shaped(endpoint._parse_response(response), endpoint, shape)
         except _PARSE_FAILURES as exc:
             raise UnexpectedResponse(
                 f"response body does not match the spec ({type(exc).__name__}: {exc})",
                 vendor=self._api,
-                operation=operation,
+                operation=endpoint.OPERATION.operation_id,
                 status=response.status_code,
                 body=response.content,
             ) from exc
@@ -281,8 +303,9 @@ class SyncFacade(_Facade):
         shape: str = "",
     ) -> Any:
         """Send one operation's request through the hooks and parse the final answer."""
+        started = _monotonic() if self._raw_responses else 0.0
         response = self._http.request(**self._request(kwargs, endpoint, body, path))
-        return self._finish(response, endpoint, success, shape)
+        return self._finish(response, endpoint, success, shape, started)
 
     def close(self) -> None:
         """Close the connection pool (a copy from ``with_options`` leaves it to the original)
@@ -322,8 +345,9 @@ class AsyncFacade(_Facade):
         path: Mapping[str, str] = _NO_PATH,
         shape: str = "",
     ) -> Any:
+        started = _monotonic() if self._raw_responses else 0.0
         response = await self._http.request(**self._request(kwargs, endpoint, body, path))
-        return self._finish(response, endpoint, success, shape)
+        return self._finish(response, endpoint, success, shape, started)
 
     async def close(self) -> None:
         """As :meth:`SyncFacade.close`."""

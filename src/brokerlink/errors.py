@@ -221,6 +221,29 @@ class PollTimeout(BrokerLinkError, TimeoutError):
         self.last_message = last_message
 
 
+class WaitError(BrokerLinkError):
+    """A waiter (``wait_deployed`` ...) gave up: ``resource_id`` (account, or ``account/replica``)
+    never showed the ``wanted`` state; ``last_seen`` is the last one read, ``elapsed`` seconds."""
+
+    def __init__(
+        self, message: str, *, resource_id: str, wanted: str, last_seen: str | None, elapsed: float
+    ) -> None:
+        super().__init__(message)
+        self.resource_id = resource_id
+        self.wanted = wanted
+        self.last_seen = last_seen
+        self.elapsed = elapsed
+
+
+class WaitTimeout(WaitError, TimeoutError):
+    """The wanted state did not come within the waiter's ``timeout``."""
+
+
+class WaitFailed(WaitError):
+    """The account reached a state it does not leave by itself (``DEPLOY_FAILED``, ``DELETING``
+    ...): waiting longer cannot help."""
+
+
 # --- credential guard (local refusals, nothing sent) ---------------------------------------------
 
 

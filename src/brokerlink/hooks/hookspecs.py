@@ -106,7 +106,8 @@ def brokerlink_before_wait(
 
     Not firstresult; return values are ignored. ``attempt`` is the number of the send that just
     ended, ``reason`` a short word (``"accepted"``, ``"rate-limited"``, ``"server-error"``,
-    ``"transport-error"``), ``message`` the server's own words if it gave any.
+    ``"transport-error"``; ``"waiting"`` between the reads of a waiter such as
+    ``MetaApi.wait_deployed``), ``message`` the server's own words if it gave any.
     """
 
 
