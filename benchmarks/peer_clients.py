@@ -54,7 +54,7 @@ class BrokerlinkPeer:
         )
 
     async def get(self, account_id: str) -> str:
-        return (await self.client.get_account(account_id)).field_id
+        return (await self.client.get_account(account_id)).id
 
     async def redeploy(self, account_id: str) -> None:
         await self.client.redeploy_account(account_id)

@@ -35,7 +35,7 @@ STUCK = frozenset(
 
 def _seen(document: Any, field: str) -> str | None:
     value = getattr(document, field, None)
-    return str(value) if isinstance(value, str) else None  # absent (Unset or None): None
+    return str(value) if isinstance(value, str) else None  # absent: None
 
 
 class _Wait:
