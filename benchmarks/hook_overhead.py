@@ -127,10 +127,23 @@ async def run_async(url: str, calls: int) -> float:
     import brokerlink
     from brokerlink.generated.metaapi.api.regions import list_regions
 
+    from brokerlink.transports import aiohttp_transport
+
     base = url + "/metaapi"
     facade = brokerlink.AsyncMetaApi(base_url=base, token="bench-token")
-    plain = httpx.AsyncClient(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
-    raw = httpx.AsyncClient(base_url=base, headers={"auth-token": "bench-token"}, timeout=TIMEOUT)
+    # like for like: the plain clients on the facades' async default transport (aiohttp)
+    plain = httpx.AsyncClient(
+        base_url=base,
+        headers={"auth-token": "bench-token"},
+        timeout=TIMEOUT,
+        transport=aiohttp_transport(),
+    )
+    raw = httpx.AsyncClient(
+        base_url=base,
+        headers={"auth-token": "bench-token"},
+        timeout=TIMEOUT,
+        transport=aiohttp_transport(),
+    )
 
     async def raw_call() -> object:
         return (await raw.get("/users/current/regions")).json()

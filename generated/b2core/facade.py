@@ -18,6 +18,7 @@ from brokerlink._facade import (
     AsyncFacade,
     SyncFacade,
     _coerce_model,
+    _lazy,
 )
 from brokerlink.raw_response import RawResponses, araw, raw
 
@@ -119,9 +120,8 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import create_account as _create_account
-        from .models.new_account import NewAccount
-
+        _create_account = _lazy(__package__, ".api.accounts.create_account")
+        NewAccount = _lazy(__package__, ".models.new_account", "NewAccount")
         body = _coerce_model(NewAccount, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -150,9 +150,8 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.tokens import create_token as _create_token
-        from .models.token_request import TokenRequest
-
+        _create_token = _lazy(__package__, ".api.tokens.create_token")
+        TokenRequest = _lazy(__package__, ".models.token_request", "TokenRequest")
         body = _coerce_model(TokenRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_token,
@@ -180,8 +179,7 @@ class B2Core(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import delete_account as _delete_account
-
+        _delete_account = _lazy(__package__, ".api.accounts.delete_account")
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -214,9 +212,8 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account as _get_account
-        from .models.account_expansions import AccountExpansions
-
+        _get_account = _lazy(__package__, ".api.accounts.get_account")
+        AccountExpansions = _lazy(__package__, ".models.account_expansions", "AccountExpansions")
         query = _coerce_model(AccountExpansions, query, "query")
         return self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -246,8 +243,7 @@ class B2Core(SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account_metrics as _get_account_metrics
-
+        _get_account_metrics = _lazy(__package__, ".api.accounts.get_account_metrics")
         return self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
             _get_account_metrics._get_kwargs(account_id=account_id),
@@ -289,10 +285,9 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-        from .models.account_expansions import AccountExpansions
-        from .models.account_filter import AccountFilter
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
+        AccountFilter = _lazy(__package__, ".models.account_filter", "AccountFilter")
+        AccountExpansions = _lazy(__package__, ".models.account_expansions", "AccountExpansions")
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
         return self._call(  # type: ignore[no-any-return]
@@ -332,9 +327,8 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import patch_account as _patch_account
-        from .models.account_patch import AccountPatch
-
+        _patch_account = _lazy(__package__, ".api.accounts.patch_account")
+        AccountPatch = _lazy(__package__, ".models.account_patch", "AccountPatch")
         body = _coerce_model(AccountPatch, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _patch_account,
@@ -370,9 +364,8 @@ class B2Core(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import update_account as _update_account
-        from .models.account_update import AccountUpdate
-
+        _update_account = _lazy(__package__, ".api.accounts.update_account")
+        AccountUpdate = _lazy(__package__, ".models.account_update", "AccountUpdate")
         body = _coerce_model(AccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -458,9 +451,8 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import create_account as _create_account
-        from .models.new_account import NewAccount
-
+        _create_account = _lazy(__package__, ".api.accounts.create_account")
+        NewAccount = _lazy(__package__, ".models.new_account", "NewAccount")
         body = _coerce_model(NewAccount, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -489,9 +481,8 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.tokens import create_token as _create_token
-        from .models.token_request import TokenRequest
-
+        _create_token = _lazy(__package__, ".api.tokens.create_token")
+        TokenRequest = _lazy(__package__, ".models.token_request", "TokenRequest")
         body = _coerce_model(TokenRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_token,
@@ -519,8 +510,7 @@ class AsyncB2Core(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import delete_account as _delete_account
-
+        _delete_account = _lazy(__package__, ".api.accounts.delete_account")
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(account_id=account_id),
@@ -553,9 +543,8 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account as _get_account
-        from .models.account_expansions import AccountExpansions
-
+        _get_account = _lazy(__package__, ".api.accounts.get_account")
+        AccountExpansions = _lazy(__package__, ".models.account_expansions", "AccountExpansions")
         query = _coerce_model(AccountExpansions, query, "query")
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
@@ -585,8 +574,7 @@ class AsyncB2Core(AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account_metrics as _get_account_metrics
-
+        _get_account_metrics = _lazy(__package__, ".api.accounts.get_account_metrics")
         return await self._call(  # type: ignore[no-any-return]
             _get_account_metrics,
             _get_account_metrics._get_kwargs(account_id=account_id),
@@ -628,10 +616,9 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-        from .models.account_expansions import AccountExpansions
-        from .models.account_filter import AccountFilter
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
+        AccountFilter = _lazy(__package__, ".models.account_filter", "AccountFilter")
+        AccountExpansions = _lazy(__package__, ".models.account_expansions", "AccountExpansions")
         filter_ = _coerce_model(AccountFilter, filter_, "filter_")
         query = _coerce_model(AccountExpansions, query, "query")
         return await self._call(  # type: ignore[no-any-return]
@@ -671,9 +658,8 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import patch_account as _patch_account
-        from .models.account_patch import AccountPatch
-
+        _patch_account = _lazy(__package__, ".api.accounts.patch_account")
+        AccountPatch = _lazy(__package__, ".models.account_patch", "AccountPatch")
         body = _coerce_model(AccountPatch, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _patch_account,
@@ -709,9 +695,8 @@ class AsyncB2Core(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import update_account as _update_account
-        from .models.account_update import AccountUpdate
-
+        _update_account = _lazy(__package__, ".api.accounts.update_account")
+        AccountUpdate = _lazy(__package__, ".models.account_update", "AccountUpdate")
         body = _coerce_model(AccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account,

@@ -18,6 +18,7 @@ from brokerlink._facade import (
     AsyncFacade,
     SyncFacade,
     _coerce_model,
+    _lazy,
 )
 from brokerlink.raw_response import RawResponses, araw, raw
 
@@ -133,9 +134,10 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import change_balance as _change_balance
-        from .models.change_balance_request import ChangeBalanceRequest
-
+        _change_balance = _lazy(__package__, ".api.accounts.change_balance")
+        ChangeBalanceRequest = _lazy(
+            __package__, ".models.change_balance_request", "ChangeBalanceRequest"
+        )
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _change_balance,
@@ -170,9 +172,10 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.promotion_links import create_introduce_link as _create_introduce_link
-        from .models.create_introduce_link_request import CreateIntroduceLinkRequest
-
+        _create_introduce_link = _lazy(__package__, ".api.promotion_links.create_introduce_link")
+        CreateIntroduceLinkRequest = _lazy(
+            __package__, ".models.create_introduce_link_request", "CreateIntroduceLinkRequest"
+        )
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
@@ -204,9 +207,8 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import create_user as _create_user
-        from .models.create_user_request import CreateUserRequest
-
+        _create_user = _lazy(__package__, ".api.users.create_user")
+        CreateUserRequest = _lazy(__package__, ".models.create_user_request", "CreateUserRequest")
         body = _coerce_model(CreateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_user,
@@ -238,8 +240,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account_info as _get_account_info
-
+        _get_account_info = _lazy(__package__, ".api.accounts.get_account_info")
         return self._call(  # type: ignore[no-any-return]
             _get_account_info,
             _get_account_info._get_kwargs(
@@ -269,8 +270,9 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
-
+        _get_account_info_by_user_id = _lazy(
+            __package__, ".api.accounts.get_account_info_by_user_id"
+        )
         return self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -299,8 +301,9 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
-
+        _get_parent_and_lower_user_info = _lazy(
+            __package__, ".api.users.get_parent_and_lower_user_info"
+        )
         return self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
@@ -330,9 +333,10 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.reports import get_user_commission_report as _get_user_commission_report
-        from .models.commission_report_request import CommissionReportRequest
-
+        _get_user_commission_report = _lazy(__package__, ".api.reports.get_user_commission_report")
+        CommissionReportRequest = _lazy(
+            __package__, ".models.commission_report_request", "CommissionReportRequest"
+        )
         body = _coerce_model(CommissionReportRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
@@ -362,8 +366,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import get_user_ids as _get_user_ids
-
+        _get_user_ids = _lazy(__package__, ".api.users.get_user_ids")
         return self._call(  # type: ignore[no-any-return]
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
@@ -391,8 +394,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import get_user_info as _get_user_info
-
+        _get_user_info = _lazy(__package__, ".api.users.get_user_info")
         return self._call(  # type: ignore[no-any-return]
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -429,8 +431,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -467,8 +468,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.customers import list_customers as _list_customers
-
+        _list_customers = _lazy(__package__, ".api.customers.list_customers")
         return self._call(  # type: ignore[no-any-return]
             _list_customers,
             _list_customers._get_kwargs(
@@ -505,8 +505,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.trades import list_deals as _list_deals
-
+        _list_deals = _lazy(__package__, ".api.trades.list_deals")
         return self._call(  # type: ignore[no-any-return]
             _list_deals,
             _list_deals._get_kwargs(
@@ -539,8 +538,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.commission_levels import list_levels as _list_levels
-
+        _list_levels = _lazy(__package__, ".api.commission_levels.list_levels")
         return self._call(  # type: ignore[no-any-return]
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
@@ -576,8 +574,7 @@ class BrokerWork(SyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.trades import list_positions as _list_positions
-
+        _list_positions = _lazy(__package__, ".api.trades.list_positions")
         return self._call(  # type: ignore[no-any-return]
             _list_positions,
             _list_positions._get_kwargs(
@@ -613,9 +610,8 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import login_user as _login_user
-        from .models.login_user_request import LoginUserRequest
-
+        _login_user = _lazy(__package__, ".api.users.login_user")
+        LoginUserRequest = _lazy(__package__, ".models.login_user_request", "LoginUserRequest")
         body = _coerce_model(LoginUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _login_user,
@@ -648,9 +644,10 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import open_commission_account as _open_commission_account
-        from .models.open_commission_account_request import OpenCommissionAccountRequest
-
+        _open_commission_account = _lazy(__package__, ".api.accounts.open_commission_account")
+        OpenCommissionAccountRequest = _lazy(
+            __package__, ".models.open_commission_account_request", "OpenCommissionAccountRequest"
+        )
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _open_commission_account,
@@ -681,9 +678,10 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import set_account_owner as _set_account_owner
-        from .models.set_account_owner_request import SetAccountOwnerRequest
-
+        _set_account_owner = _lazy(__package__, ".api.accounts.set_account_owner")
+        SetAccountOwnerRequest = _lazy(
+            __package__, ".models.set_account_owner_request", "SetAccountOwnerRequest"
+        )
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _set_account_owner,
@@ -714,9 +712,10 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.customers import set_customer_owner as _set_customer_owner
-        from .models.set_customer_owner_request import SetCustomerOwnerRequest
-
+        _set_customer_owner = _lazy(__package__, ".api.customers.set_customer_owner")
+        SetCustomerOwnerRequest = _lazy(
+            __package__, ".models.set_customer_owner_request", "SetCustomerOwnerRequest"
+        )
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
@@ -748,9 +747,8 @@ class BrokerWork(SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import update_user as _update_user
-        from .models.update_user_request import UpdateUserRequest
-
+        _update_user = _lazy(__package__, ".api.users.update_user")
+        UpdateUserRequest = _lazy(__package__, ".models.update_user_request", "UpdateUserRequest")
         body = _coerce_model(UpdateUserRequest, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_user,
@@ -840,9 +838,10 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import change_balance as _change_balance
-        from .models.change_balance_request import ChangeBalanceRequest
-
+        _change_balance = _lazy(__package__, ".api.accounts.change_balance")
+        ChangeBalanceRequest = _lazy(
+            __package__, ".models.change_balance_request", "ChangeBalanceRequest"
+        )
         body = _coerce_model(ChangeBalanceRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _change_balance,
@@ -877,9 +876,10 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.promotion_links import create_introduce_link as _create_introduce_link
-        from .models.create_introduce_link_request import CreateIntroduceLinkRequest
-
+        _create_introduce_link = _lazy(__package__, ".api.promotion_links.create_introduce_link")
+        CreateIntroduceLinkRequest = _lazy(
+            __package__, ".models.create_introduce_link_request", "CreateIntroduceLinkRequest"
+        )
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
@@ -911,9 +911,8 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import create_user as _create_user
-        from .models.create_user_request import CreateUserRequest
-
+        _create_user = _lazy(__package__, ".api.users.create_user")
+        CreateUserRequest = _lazy(__package__, ".models.create_user_request", "CreateUserRequest")
         body = _coerce_model(CreateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_user,
@@ -945,8 +944,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account_info as _get_account_info
-
+        _get_account_info = _lazy(__package__, ".api.accounts.get_account_info")
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info,
             _get_account_info._get_kwargs(
@@ -976,8 +974,9 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account_info_by_user_id as _get_account_info_by_user_id
-
+        _get_account_info_by_user_id = _lazy(
+            __package__, ".api.accounts.get_account_info_by_user_id"
+        )
         return await self._call(  # type: ignore[no-any-return]
             _get_account_info_by_user_id,
             _get_account_info_by_user_id._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -1006,8 +1005,9 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import get_parent_and_lower_user_info as _get_parent_and_lower_user_info
-
+        _get_parent_and_lower_user_info = _lazy(
+            __package__, ".api.users.get_parent_and_lower_user_info"
+        )
         return await self._call(  # type: ignore[no-any-return]
             _get_parent_and_lower_user_info,
             _get_parent_and_lower_user_info._get_kwargs(user_id=user_id, x_language=x_language),
@@ -1037,9 +1037,10 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.reports import get_user_commission_report as _get_user_commission_report
-        from .models.commission_report_request import CommissionReportRequest
-
+        _get_user_commission_report = _lazy(__package__, ".api.reports.get_user_commission_report")
+        CommissionReportRequest = _lazy(
+            __package__, ".models.commission_report_request", "CommissionReportRequest"
+        )
         body = _coerce_model(CommissionReportRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
@@ -1069,8 +1070,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import get_user_ids as _get_user_ids
-
+        _get_user_ids = _lazy(__package__, ".api.users.get_user_ids")
         return await self._call(  # type: ignore[no-any-return]
             _get_user_ids,
             _get_user_ids._get_kwargs(email=email, x_language=x_language),
@@ -1098,8 +1098,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import get_user_info as _get_user_info
-
+        _get_user_info = _lazy(__package__, ".api.users.get_user_info")
         return await self._call(  # type: ignore[no-any-return]
             _get_user_info,
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
@@ -1136,8 +1135,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -1174,8 +1172,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.customers import list_customers as _list_customers
-
+        _list_customers = _lazy(__package__, ".api.customers.list_customers")
         return await self._call(  # type: ignore[no-any-return]
             _list_customers,
             _list_customers._get_kwargs(
@@ -1212,8 +1209,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.trades import list_deals as _list_deals
-
+        _list_deals = _lazy(__package__, ".api.trades.list_deals")
         return await self._call(  # type: ignore[no-any-return]
             _list_deals,
             _list_deals._get_kwargs(
@@ -1246,8 +1242,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.commission_levels import list_levels as _list_levels
-
+        _list_levels = _lazy(__package__, ".api.commission_levels.list_levels")
         return await self._call(  # type: ignore[no-any-return]
             _list_levels,
             _list_levels._get_kwargs(x_language=x_language),
@@ -1283,8 +1278,7 @@ class AsyncBrokerWork(AsyncFacade):
                 Conflict.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.trades import list_positions as _list_positions
-
+        _list_positions = _lazy(__package__, ".api.trades.list_positions")
         return await self._call(  # type: ignore[no-any-return]
             _list_positions,
             _list_positions._get_kwargs(
@@ -1320,9 +1314,8 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import login_user as _login_user
-        from .models.login_user_request import LoginUserRequest
-
+        _login_user = _lazy(__package__, ".api.users.login_user")
+        LoginUserRequest = _lazy(__package__, ".models.login_user_request", "LoginUserRequest")
         body = _coerce_model(LoginUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _login_user,
@@ -1355,9 +1348,10 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import open_commission_account as _open_commission_account
-        from .models.open_commission_account_request import OpenCommissionAccountRequest
-
+        _open_commission_account = _lazy(__package__, ".api.accounts.open_commission_account")
+        OpenCommissionAccountRequest = _lazy(
+            __package__, ".models.open_commission_account_request", "OpenCommissionAccountRequest"
+        )
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _open_commission_account,
@@ -1388,9 +1382,10 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import set_account_owner as _set_account_owner
-        from .models.set_account_owner_request import SetAccountOwnerRequest
-
+        _set_account_owner = _lazy(__package__, ".api.accounts.set_account_owner")
+        SetAccountOwnerRequest = _lazy(
+            __package__, ".models.set_account_owner_request", "SetAccountOwnerRequest"
+        )
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _set_account_owner,
@@ -1421,9 +1416,10 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.customers import set_customer_owner as _set_customer_owner
-        from .models.set_customer_owner_request import SetCustomerOwnerRequest
-
+        _set_customer_owner = _lazy(__package__, ".api.customers.set_customer_owner")
+        SetCustomerOwnerRequest = _lazy(
+            __package__, ".models.set_customer_owner_request", "SetCustomerOwnerRequest"
+        )
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
@@ -1455,9 +1451,8 @@ class AsyncBrokerWork(AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.users import update_user as _update_user
-        from .models.update_user_request import UpdateUserRequest
-
+        _update_user = _lazy(__package__, ".api.users.update_user")
+        UpdateUserRequest = _lazy(__package__, ".models.update_user_request", "UpdateUserRequest")
         body = _coerce_model(UpdateUserRequest, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_user,

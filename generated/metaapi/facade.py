@@ -19,6 +19,7 @@ from brokerlink._facade import (
     AsyncFacade,
     SyncFacade,
     _coerce_model,
+    _lazy,
     new_transaction_id,
 )
 from brokerlink.raw_response import RawResponses, araw, raw
@@ -168,9 +169,10 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import create_account as _create_account
-        from .models.new_metatrader_account import NewMetatraderAccount
-
+        _create_account = _lazy(__package__, ".api.accounts.create_account")
+        NewMetatraderAccount = _lazy(
+            __package__, ".models.new_metatrader_account", "NewMetatraderAccount"
+        )
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -216,9 +218,10 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import create_account_replica as _create_account_replica
-        from .models.new_metatrader_account_replica import NewMetatraderAccountReplica
-
+        _create_account_replica = _lazy(__package__, ".api.replicas.create_account_replica")
+        NewMetatraderAccountReplica = _lazy(
+            __package__, ".models.new_metatrader_account_replica", "NewMetatraderAccountReplica"
+        )
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -256,8 +259,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import create_configuration_link as _create_configuration_link
-
+        _create_configuration_link = _lazy(__package__, ".api.accounts.create_configuration_link")
         return self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
             _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
@@ -297,9 +299,10 @@ class MetaApi(Waiters, SyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
-        from .models.new_mt_4_demo_account import NewMt4DemoAccount
-
+        _create_mt_4_demo_account = _lazy(
+            __package__, ".api.demo_accounts.create_mt_4_demo_account"
+        )
+        NewMt4DemoAccount = _lazy(__package__, ".models.new_mt_4_demo_account", "NewMt4DemoAccount")
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -346,9 +349,10 @@ class MetaApi(Waiters, SyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
-        from .models.new_mt_5_demo_account import NewMt5DemoAccount
-
+        _create_mt_5_demo_account = _lazy(
+            __package__, ".api.demo_accounts.create_mt_5_demo_account"
+        )
+        NewMt5DemoAccount = _lazy(__package__, ".models.new_mt_5_demo_account", "NewMt5DemoAccount")
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
@@ -386,11 +390,12 @@ class MetaApi(Waiters, SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            create_provisioning_profile as _create_provisioning_profile,
+        _create_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.create_provisioning_profile"
         )
-        from .models.new_provisioning_profile import NewProvisioningProfile
-
+        NewProvisioningProfile = _lazy(
+            __package__, ".models.new_provisioning_profile", "NewProvisioningProfile"
+        )
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
@@ -421,8 +426,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import delete_account as _delete_account
-
+        _delete_account = _lazy(__package__, ".api.accounts.delete_account")
         return self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(
@@ -454,8 +458,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import delete_account_replica as _delete_account_replica
-
+        _delete_account_replica = _lazy(__package__, ".api.replicas.delete_account_replica")
         return self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
             _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -486,8 +489,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import delete_expert_advisor as _delete_expert_advisor
-
+        _delete_expert_advisor = _lazy(__package__, ".api.expert_advisors.delete_expert_advisor")
         return self._call(  # type: ignore[no-any-return]
             _delete_expert_advisor,
             _delete_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -516,10 +518,9 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            delete_provisioning_profile as _delete_provisioning_profile,
+        _delete_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.delete_provisioning_profile"
         )
-
         return self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
             _delete_provisioning_profile._get_kwargs(
@@ -560,8 +561,7 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import deploy_account as _deploy_account
-
+        _deploy_account = _lazy(__package__, ".api.accounts.deploy_account")
         return self._call(  # type: ignore[no-any-return]
             _deploy_account,
             _deploy_account._get_kwargs(
@@ -600,8 +600,7 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import deploy_account_replica as _deploy_account_replica
-
+        _deploy_account_replica = _lazy(__package__, ".api.replicas.deploy_account_replica")
         return self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
             _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -637,9 +636,8 @@ class MetaApi(Waiters, SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_account_features as _enable_account_features
-        from .models.account_features import AccountFeatures
-
+        _enable_account_features = _lazy(__package__, ".api.accounts.enable_account_features")
+        AccountFeatures = _lazy(__package__, ".models.account_features", "AccountFeatures")
         body = _coerce_model(AccountFeatures, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _enable_account_features,
@@ -675,9 +673,10 @@ class MetaApi(Waiters, SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
-        from .models.copy_factory_api_settings import CopyFactoryApiSettings
-
+        _enable_copy_factory_api = _lazy(__package__, ".api.accounts.enable_copy_factory_api")
+        CopyFactoryApiSettings = _lazy(
+            __package__, ".models.copy_factory_api_settings", "CopyFactoryApiSettings"
+        )
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
@@ -707,8 +706,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_metastats_api as _enable_metastats_api
-
+        _enable_metastats_api = _lazy(__package__, ".api.accounts.enable_metastats_api")
         return self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
             _enable_metastats_api._get_kwargs(account_id=account_id),
@@ -737,8 +735,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_risk_management_api as _enable_risk_management_api
-
+        _enable_risk_management_api = _lazy(__package__, ".api.accounts.enable_risk_management_api")
         return self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
             _enable_risk_management_api._get_kwargs(account_id=account_id),
@@ -766,8 +763,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account as _get_account
-
+        _get_account = _lazy(__package__, ".api.accounts.get_account")
         return self._call(  # type: ignore[no-any-return]
             _get_account,
             _get_account._get_kwargs(account_id=account_id),
@@ -797,8 +793,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import get_account_replica as _get_account_replica
-
+        _get_account_replica = _lazy(__package__, ".api.replicas.get_account_replica")
         return self._call(  # type: ignore[no-any-return]
             _get_account_replica,
             _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -829,8 +824,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import get_expert_advisor as _get_expert_advisor
-
+        _get_expert_advisor = _lazy(__package__, ".api.expert_advisors.get_expert_advisor")
         return self._call(  # type: ignore[no-any-return]
             _get_expert_advisor,
             _get_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -859,8 +853,9 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
-
+        _get_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.get_provisioning_profile"
+        )
         return self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
             _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
@@ -888,8 +883,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.regions import get_region_quotas as _get_region_quotas
-
+        _get_region_quotas = _lazy(__package__, ".api.regions.get_region_quotas")
         return self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
             _get_region_quotas._get_kwargs(region=region),
@@ -918,8 +912,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import increase_reliability as _increase_reliability
-
+        _increase_reliability = _lazy(__package__, ".api.accounts.increase_reliability")
         return self._call(  # type: ignore[no-any-return]
             _increase_reliability,
             _increase_reliability._get_kwargs(account_id=account_id),
@@ -947,8 +940,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import list_account_replicas as _list_account_replicas
-
+        _list_account_replicas = _lazy(__package__, ".api.replicas.list_account_replicas")
         return self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
             _list_account_replicas._get_kwargs(account_id=account_id),
@@ -1000,8 +992,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -1064,8 +1055,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
         return self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -1106,8 +1096,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import list_expert_advisors as _list_expert_advisors
-
+        _list_expert_advisors = _lazy(__package__, ".api.expert_advisors.list_expert_advisors")
         return self._call(  # type: ignore[no-any-return]
             _list_expert_advisors,
             _list_expert_advisors._get_kwargs(account_id=account_id),
@@ -1149,10 +1138,9 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            list_provisioning_profiles as _list_provisioning_profiles,
+        _list_provisioning_profiles = _lazy(
+            __package__, ".api.provisioning_profiles.list_provisioning_profiles"
         )
-
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -1194,10 +1182,9 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            list_provisioning_profiles as _list_provisioning_profiles,
+        _list_provisioning_profiles = _lazy(
+            __package__, ".api.provisioning_profiles.list_provisioning_profiles"
         )
-
         return self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -1226,8 +1213,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.regions import list_regions as _list_regions
-
+        _list_regions = _lazy(__package__, ".api.regions.list_regions")
         return self._call(  # type: ignore[no-any-return]
             _list_regions,
             _list_regions._get_kwargs(),
@@ -1263,8 +1249,7 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import redeploy_account as _redeploy_account
-
+        _redeploy_account = _lazy(__package__, ".api.accounts.redeploy_account")
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account,
             _redeploy_account._get_kwargs(
@@ -1303,8 +1288,7 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import redeploy_account_replica as _redeploy_account_replica
-
+        _redeploy_account_replica = _lazy(__package__, ".api.replicas.redeploy_account_replica")
         return self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
             _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1338,8 +1322,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import undeploy_account as _undeploy_account
-
+        _undeploy_account = _lazy(__package__, ".api.accounts.undeploy_account")
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account,
             _undeploy_account._get_kwargs(
@@ -1371,8 +1354,7 @@ class MetaApi(Waiters, SyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import undeploy_account_replica as _undeploy_account_replica
-
+        _undeploy_account_replica = _lazy(__package__, ".api.replicas.undeploy_account_replica")
         return self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
             _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -1413,9 +1395,10 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import update_account as _update_account
-        from .models.metatrader_account_update import MetatraderAccountUpdate
-
+        _update_account = _lazy(__package__, ".api.accounts.update_account")
+        MetatraderAccountUpdate = _lazy(
+            __package__, ".models.metatrader_account_update", "MetatraderAccountUpdate"
+        )
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -1459,9 +1442,12 @@ class MetaApi(Waiters, SyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import update_account_replica as _update_account_replica
-        from .models.metatrader_account_replica_update import MetatraderAccountReplicaUpdate
-
+        _update_account_replica = _lazy(__package__, ".api.replicas.update_account_replica")
+        MetatraderAccountReplicaUpdate = _lazy(
+            __package__,
+            ".models.metatrader_account_replica_update",
+            "MetatraderAccountReplicaUpdate",
+        )
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_account_replica,
@@ -1504,9 +1490,8 @@ class MetaApi(Waiters, SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import update_expert_advisor as _update_expert_advisor
-        from .models.new_expert_advisor import NewExpertAdvisor
-
+        _update_expert_advisor = _lazy(__package__, ".api.expert_advisors.update_expert_advisor")
+        NewExpertAdvisor = _lazy(__package__, ".models.new_expert_advisor", "NewExpertAdvisor")
         body = _coerce_model(NewExpertAdvisor, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_expert_advisor,
@@ -1545,11 +1530,12 @@ class MetaApi(Waiters, SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            update_provisioning_profile as _update_provisioning_profile,
+        _update_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.update_provisioning_profile"
         )
-        from .models.provisioning_profile_update import ProvisioningProfileUpdate
-
+        ProvisioningProfileUpdate = _lazy(
+            __package__, ".models.provisioning_profile_update", "ProvisioningProfileUpdate"
+        )
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
@@ -1589,9 +1575,12 @@ class MetaApi(Waiters, SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import upload_expert_advisor_file as _upload_expert_advisor_file
-        from .models.expert_advisor_file_upload import ExpertAdvisorFileUpload
-
+        _upload_expert_advisor_file = _lazy(
+            __package__, ".api.expert_advisors.upload_expert_advisor_file"
+        )
+        ExpertAdvisorFileUpload = _lazy(
+            __package__, ".models.expert_advisor_file_upload", "ExpertAdvisorFileUpload"
+        )
         body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _upload_expert_advisor_file,
@@ -1635,11 +1624,12 @@ class MetaApi(Waiters, SyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            upload_provisioning_profile_file as _upload_provisioning_profile_file,
+        _upload_provisioning_profile_file = _lazy(
+            __package__, ".api.provisioning_profiles.upload_provisioning_profile_file"
         )
-        from .models.provisioning_profile_file_upload import ProvisioningProfileFileUpload
-
+        ProvisioningProfileFileUpload = _lazy(
+            __package__, ".models.provisioning_profile_file_upload", "ProvisioningProfileFileUpload"
+        )
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return self._call(  # type: ignore[no-any-return]
             _upload_provisioning_profile_file,
@@ -1746,9 +1736,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import create_account as _create_account
-        from .models.new_metatrader_account import NewMetatraderAccount
-
+        _create_account = _lazy(__package__, ".api.accounts.create_account")
+        NewMetatraderAccount = _lazy(
+            __package__, ".models.new_metatrader_account", "NewMetatraderAccount"
+        )
         body = _coerce_model(NewMetatraderAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1794,9 +1785,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import create_account_replica as _create_account_replica
-        from .models.new_metatrader_account_replica import NewMetatraderAccountReplica
-
+        _create_account_replica = _lazy(__package__, ".api.replicas.create_account_replica")
+        NewMetatraderAccountReplica = _lazy(
+            __package__, ".models.new_metatrader_account_replica", "NewMetatraderAccountReplica"
+        )
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1834,8 +1826,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import create_configuration_link as _create_configuration_link
-
+        _create_configuration_link = _lazy(__package__, ".api.accounts.create_configuration_link")
         return await self._call(  # type: ignore[no-any-return]
             _create_configuration_link,
             _create_configuration_link._get_kwargs(account_id=account_id, ttl_in_days=ttl_in_days),
@@ -1875,9 +1866,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.demo_accounts import create_mt_4_demo_account as _create_mt_4_demo_account
-        from .models.new_mt_4_demo_account import NewMt4DemoAccount
-
+        _create_mt_4_demo_account = _lazy(
+            __package__, ".api.demo_accounts.create_mt_4_demo_account"
+        )
+        NewMt4DemoAccount = _lazy(__package__, ".models.new_mt_4_demo_account", "NewMt4DemoAccount")
         body = _coerce_model(NewMt4DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1924,9 +1916,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             PollTimeout: Still answered 202 at `poll_timeout`; resume with its transaction id.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.demo_accounts import create_mt_5_demo_account as _create_mt_5_demo_account
-        from .models.new_mt_5_demo_account import NewMt5DemoAccount
-
+        _create_mt_5_demo_account = _lazy(
+            __package__, ".api.demo_accounts.create_mt_5_demo_account"
+        )
+        NewMt5DemoAccount = _lazy(__package__, ".models.new_mt_5_demo_account", "NewMt5DemoAccount")
         body = _coerce_model(NewMt5DemoAccount, body, "body")
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
@@ -1964,11 +1957,12 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            create_provisioning_profile as _create_provisioning_profile,
+        _create_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.create_provisioning_profile"
         )
-        from .models.new_provisioning_profile import NewProvisioningProfile
-
+        NewProvisioningProfile = _lazy(
+            __package__, ".models.new_provisioning_profile", "NewProvisioningProfile"
+        )
         body = _coerce_model(NewProvisioningProfile, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
@@ -1999,8 +1993,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import delete_account as _delete_account
-
+        _delete_account = _lazy(__package__, ".api.accounts.delete_account")
         return await self._call(  # type: ignore[no-any-return]
             _delete_account,
             _delete_account._get_kwargs(
@@ -2032,8 +2025,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import delete_account_replica as _delete_account_replica
-
+        _delete_account_replica = _lazy(__package__, ".api.replicas.delete_account_replica")
         return await self._call(  # type: ignore[no-any-return]
             _delete_account_replica,
             _delete_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2064,8 +2056,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import delete_expert_advisor as _delete_expert_advisor
-
+        _delete_expert_advisor = _lazy(__package__, ".api.expert_advisors.delete_expert_advisor")
         return await self._call(  # type: ignore[no-any-return]
             _delete_expert_advisor,
             _delete_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -2094,10 +2085,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            delete_provisioning_profile as _delete_provisioning_profile,
+        _delete_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.delete_provisioning_profile"
         )
-
         return await self._call(  # type: ignore[no-any-return]
             _delete_provisioning_profile,
             _delete_provisioning_profile._get_kwargs(
@@ -2138,8 +2128,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import deploy_account as _deploy_account
-
+        _deploy_account = _lazy(__package__, ".api.accounts.deploy_account")
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account,
             _deploy_account._get_kwargs(
@@ -2178,8 +2167,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import deploy_account_replica as _deploy_account_replica
-
+        _deploy_account_replica = _lazy(__package__, ".api.replicas.deploy_account_replica")
         return await self._call(  # type: ignore[no-any-return]
             _deploy_account_replica,
             _deploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2215,9 +2203,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_account_features as _enable_account_features
-        from .models.account_features import AccountFeatures
-
+        _enable_account_features = _lazy(__package__, ".api.accounts.enable_account_features")
+        AccountFeatures = _lazy(__package__, ".models.account_features", "AccountFeatures")
         body = _coerce_model(AccountFeatures, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _enable_account_features,
@@ -2253,9 +2240,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_copy_factory_api as _enable_copy_factory_api
-        from .models.copy_factory_api_settings import CopyFactoryApiSettings
-
+        _enable_copy_factory_api = _lazy(__package__, ".api.accounts.enable_copy_factory_api")
+        CopyFactoryApiSettings = _lazy(
+            __package__, ".models.copy_factory_api_settings", "CopyFactoryApiSettings"
+        )
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
@@ -2285,8 +2273,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_metastats_api as _enable_metastats_api
-
+        _enable_metastats_api = _lazy(__package__, ".api.accounts.enable_metastats_api")
         return await self._call(  # type: ignore[no-any-return]
             _enable_metastats_api,
             _enable_metastats_api._get_kwargs(account_id=account_id),
@@ -2315,8 +2302,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import enable_risk_management_api as _enable_risk_management_api
-
+        _enable_risk_management_api = _lazy(__package__, ".api.accounts.enable_risk_management_api")
         return await self._call(  # type: ignore[no-any-return]
             _enable_risk_management_api,
             _enable_risk_management_api._get_kwargs(account_id=account_id),
@@ -2344,8 +2330,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import get_account as _get_account
-
+        _get_account = _lazy(__package__, ".api.accounts.get_account")
         return await self._call(  # type: ignore[no-any-return]
             _get_account,
             _get_account._get_kwargs(account_id=account_id),
@@ -2375,8 +2360,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import get_account_replica as _get_account_replica
-
+        _get_account_replica = _lazy(__package__, ".api.replicas.get_account_replica")
         return await self._call(  # type: ignore[no-any-return]
             _get_account_replica,
             _get_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2407,8 +2391,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import get_expert_advisor as _get_expert_advisor
-
+        _get_expert_advisor = _lazy(__package__, ".api.expert_advisors.get_expert_advisor")
         return await self._call(  # type: ignore[no-any-return]
             _get_expert_advisor,
             _get_expert_advisor._get_kwargs(account_id=account_id, expert_id=expert_id),
@@ -2437,8 +2420,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import get_provisioning_profile as _get_provisioning_profile
-
+        _get_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.get_provisioning_profile"
+        )
         return await self._call(  # type: ignore[no-any-return]
             _get_provisioning_profile,
             _get_provisioning_profile._get_kwargs(provisioning_profile_id=provisioning_profile_id),
@@ -2466,8 +2450,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.regions import get_region_quotas as _get_region_quotas
-
+        _get_region_quotas = _lazy(__package__, ".api.regions.get_region_quotas")
         return await self._call(  # type: ignore[no-any-return]
             _get_region_quotas,
             _get_region_quotas._get_kwargs(region=region),
@@ -2496,8 +2479,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import increase_reliability as _increase_reliability
-
+        _increase_reliability = _lazy(__package__, ".api.accounts.increase_reliability")
         return await self._call(  # type: ignore[no-any-return]
             _increase_reliability,
             _increase_reliability._get_kwargs(account_id=account_id),
@@ -2525,8 +2507,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import list_account_replicas as _list_account_replicas
-
+        _list_account_replicas = _lazy(__package__, ".api.replicas.list_account_replicas")
         return await self._call(  # type: ignore[no-any-return]
             _list_account_replicas,
             _list_account_replicas._get_kwargs(account_id=account_id),
@@ -2578,8 +2559,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -2642,8 +2622,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import list_accounts as _list_accounts
-
+        _list_accounts = _lazy(__package__, ".api.accounts.list_accounts")
         return await self._call(  # type: ignore[no-any-return]
             _list_accounts,
             _list_accounts._get_kwargs(
@@ -2684,8 +2663,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import list_expert_advisors as _list_expert_advisors
-
+        _list_expert_advisors = _lazy(__package__, ".api.expert_advisors.list_expert_advisors")
         return await self._call(  # type: ignore[no-any-return]
             _list_expert_advisors,
             _list_expert_advisors._get_kwargs(account_id=account_id),
@@ -2727,10 +2705,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            list_provisioning_profiles as _list_provisioning_profiles,
+        _list_provisioning_profiles = _lazy(
+            __package__, ".api.provisioning_profiles.list_provisioning_profiles"
         )
-
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -2772,10 +2749,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            list_provisioning_profiles as _list_provisioning_profiles,
+        _list_provisioning_profiles = _lazy(
+            __package__, ".api.provisioning_profiles.list_provisioning_profiles"
         )
-
         return await self._call(  # type: ignore[no-any-return]
             _list_provisioning_profiles,
             _list_provisioning_profiles._get_kwargs(
@@ -2804,8 +2780,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.regions import list_regions as _list_regions
-
+        _list_regions = _lazy(__package__, ".api.regions.list_regions")
         return await self._call(  # type: ignore[no-any-return]
             _list_regions,
             _list_regions._get_kwargs(),
@@ -2841,8 +2816,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import redeploy_account as _redeploy_account
-
+        _redeploy_account = _lazy(__package__, ".api.accounts.redeploy_account")
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account,
             _redeploy_account._get_kwargs(
@@ -2881,8 +2855,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import redeploy_account_replica as _redeploy_account_replica
-
+        _redeploy_account_replica = _lazy(__package__, ".api.replicas.redeploy_account_replica")
         return await self._call(  # type: ignore[no-any-return]
             _redeploy_account_replica,
             _redeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2916,8 +2889,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import undeploy_account as _undeploy_account
-
+        _undeploy_account = _lazy(__package__, ".api.accounts.undeploy_account")
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account,
             _undeploy_account._get_kwargs(
@@ -2949,8 +2921,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             RateLimited: HTTP 429, once the retries are used up.
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import undeploy_account_replica as _undeploy_account_replica
-
+        _undeploy_account_replica = _lazy(__package__, ".api.replicas.undeploy_account_replica")
         return await self._call(  # type: ignore[no-any-return]
             _undeploy_account_replica,
             _undeploy_account_replica._get_kwargs(account_id=account_id, replica_id=replica_id),
@@ -2991,9 +2962,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.accounts import update_account as _update_account
-        from .models.metatrader_account_update import MetatraderAccountUpdate
-
+        _update_account = _lazy(__package__, ".api.accounts.update_account")
+        MetatraderAccountUpdate = _lazy(
+            __package__, ".models.metatrader_account_update", "MetatraderAccountUpdate"
+        )
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account,
@@ -3037,9 +3009,12 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             CredentialCacheUnavailable: The guard's store failed (only with `on_error=raise`).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.replicas import update_account_replica as _update_account_replica
-        from .models.metatrader_account_replica_update import MetatraderAccountReplicaUpdate
-
+        _update_account_replica = _lazy(__package__, ".api.replicas.update_account_replica")
+        MetatraderAccountReplicaUpdate = _lazy(
+            __package__,
+            ".models.metatrader_account_replica_update",
+            "MetatraderAccountReplicaUpdate",
+        )
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_account_replica,
@@ -3082,9 +3057,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import update_expert_advisor as _update_expert_advisor
-        from .models.new_expert_advisor import NewExpertAdvisor
-
+        _update_expert_advisor = _lazy(__package__, ".api.expert_advisors.update_expert_advisor")
+        NewExpertAdvisor = _lazy(__package__, ".models.new_expert_advisor", "NewExpertAdvisor")
         body = _coerce_model(NewExpertAdvisor, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_expert_advisor,
@@ -3123,11 +3097,12 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            update_provisioning_profile as _update_provisioning_profile,
+        _update_provisioning_profile = _lazy(
+            __package__, ".api.provisioning_profiles.update_provisioning_profile"
         )
-        from .models.provisioning_profile_update import ProvisioningProfileUpdate
-
+        ProvisioningProfileUpdate = _lazy(
+            __package__, ".models.provisioning_profile_update", "ProvisioningProfileUpdate"
+        )
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
@@ -3167,9 +3142,12 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.expert_advisors import upload_expert_advisor_file as _upload_expert_advisor_file
-        from .models.expert_advisor_file_upload import ExpertAdvisorFileUpload
-
+        _upload_expert_advisor_file = _lazy(
+            __package__, ".api.expert_advisors.upload_expert_advisor_file"
+        )
+        ExpertAdvisorFileUpload = _lazy(
+            __package__, ".models.expert_advisor_file_upload", "ExpertAdvisorFileUpload"
+        )
         body = _coerce_model(ExpertAdvisorFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _upload_expert_advisor_file,
@@ -3213,11 +3191,12 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
             TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
-        from .api.provisioning_profiles import (
-            upload_provisioning_profile_file as _upload_provisioning_profile_file,
+        _upload_provisioning_profile_file = _lazy(
+            __package__, ".api.provisioning_profiles.upload_provisioning_profile_file"
         )
-        from .models.provisioning_profile_file_upload import ProvisioningProfileFileUpload
-
+        ProvisioningProfileFileUpload = _lazy(
+            __package__, ".models.provisioning_profile_file_upload", "ProvisioningProfileFileUpload"
+        )
         body = _coerce_model(ProvisioningProfileFileUpload, body, "body")
         return await self._call(  # type: ignore[no-any-return]
             _upload_provisioning_profile_file,

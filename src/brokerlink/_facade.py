@@ -11,6 +11,7 @@ import asyncio
 import copy
 import dataclasses
 import functools
+import importlib
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -69,6 +70,14 @@ def _shaped(parsed: Any, endpoint: Any, shape: str) -> Any:
 
 def _monotonic() -> float:
     return timing.current().monotonic()
+
+
+@functools.cache
+def _lazy(package: str | None, module: str, name: str = "") -> Any:
+    """A generated operation module (or a model of one), imported on a method's first call and
+    then looked up: the facades import neither when they are, nor again per call."""
+    loaded = importlib.import_module(module, package)
+    return getattr(loaded, name) if name else loaded
 
 
 def new_transaction_id() -> str:

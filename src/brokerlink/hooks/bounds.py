@@ -90,9 +90,13 @@ class DeadlineBackend(httpcore.NetworkBackend):
         return _DeadlineStream(stream)
 
 
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport over :class:`DeadlineBackend`: it keeps the deadline itself."""
+
+
 def sync_transport() -> httpx.HTTPTransport:
     """httpx's default sync transport (and its default limits) over :class:`DeadlineBackend`."""
-    transport = httpx.HTTPTransport()
+    transport = _DeadlineTransport()
     transport._pool = httpcore.ConnectionPool(  # httpx takes no network backend of its own
         ssl_context=httpx.create_ssl_context(),
         max_connections=100,
@@ -141,6 +145,15 @@ class _Capped(httpx.SyncByteStream, httpx.AsyncByteStream):
         await self.inner.aclose()
 
 
+def _within(response: httpx.Response, call: Call) -> bool:
+    """Whether the body needs no counting: a declared length within the cap (HTTP framing stops
+    the read there) and no content coding that could fail to decode."""
+    length = response.headers.get("content-length")
+    if length is None or "content-encoding" in response.headers or not length.isdigit():
+        return False
+    return int(length) <= (call.options.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES)
+
+
 def _refused(call: Call, response: httpx.Response, body: _Capped, exc: Exception) -> Exception:
     why = (
         f"response body over max_response_bytes ({body.cap} bytes)"
@@ -160,10 +173,13 @@ def exchange(inner: httpx.BaseTransport, request: httpx.Request, call: Call) -> 
     token = _deadline.set(deadline)
     try:
         response = inner.handle_request(request)
-        response.stream = body = _Capped(response.stream, call, deadline)
+        body = None  # the backend keeps the deadline, the framing the size:
+        if type(inner) is not _DeadlineTransport or not _within(response, call):
+            response.stream = body = _Capped(response.stream, call, deadline)
         try:
             response.read()
         except (_TooLarge, httpx.DecodingError) as exc:
+            assert body is not None  # without a coding or beyond the cap, there is no such error
             response.close()
             raise _refused(call, response, body, exc) from None
         except BaseException:
@@ -181,10 +197,13 @@ async def aexchange(
     try:
         async with asyncio.timeout(exchange_seconds(request)):
             response = await inner.handle_async_request(request)
-            response.stream = body = _Capped(response.stream, call)
+            body = None  # the timeout keeps the deadline, the framing the size:
+            if not _within(response, call):
+                response.stream = body = _Capped(response.stream, call)
             try:
                 await response.aread()
             except (_TooLarge, httpx.DecodingError) as exc:
+                assert body is not None  # as in exchange()
                 await response.aclose()
                 raise _refused(call, response, body, exc) from None
             except BaseException:
