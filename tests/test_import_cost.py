@@ -25,6 +25,7 @@ def test_import_brokerlink_loads_nothing_heavy() -> None:
     }
     assert heavy == set()
     assert not any(m.startswith("brokerlink.generated") for m in modules)
+    assert not {"brokerlink.metaapi", "brokerlink.brokerwork", "brokerlink.b2core"} & modules
 
 
 def test_one_facade_loads_only_its_own_package() -> None:
@@ -32,5 +33,14 @@ def test_one_facade_loads_only_its_own_package() -> None:
     assert "brokerlink.generated.brokerwork.facade" in modules
     assert not any(
         m.startswith(("brokerlink.generated.metaapi", "brokerlink.generated.b2core"))
+        for m in modules
+    )
+
+
+def test_a_short_path_loads_only_its_own_api() -> None:
+    modules = loaded_after("from brokerlink.b2core import AccountEnvironment")
+    assert "brokerlink.generated.b2core.models" in modules
+    assert not any(
+        m.startswith(("brokerlink.generated.metaapi", "brokerlink.generated.brokerwork"))
         for m in modules
     )

@@ -19,6 +19,7 @@ from brokerlink._facade import (
     SyncFacade,
     _coerce_model,
 )
+from brokerlink.environment import setting
 
 from . import error_codes as _codes
 from .api.accounts import create_account as _create_account
@@ -47,6 +48,7 @@ from .types import UNSET, Unset
 
 _API = "b2core"
 _KEY_HEADERS = {}
+_DEFAULT_BASE_URL = None
 
 
 class B2Core(SyncFacade):
@@ -55,23 +57,37 @@ class B2Core(SyncFacade):
     def __init__(
         self,
         *,
-        client_id: str,
-        client_secret: str,
-        base_url: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_B2CORE_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
+            client_id: App client id, exchanged with the secret for a bearer token.
+                Default: the ``BROKERLINK_B2CORE_CLIENT_ID`` env var.
+            client_secret: App client secret.
+                Default: the ``BROKERLINK_B2CORE_CLIENT_SECRET`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_B2CORE_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
+        client_id = setting(_API, "client_id", client_id)
+        client_secret = setting(_API, "client_secret", client_secret)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -84,6 +100,7 @@ class B2Core(SyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
@@ -293,23 +310,37 @@ class AsyncB2Core(AsyncFacade):
     def __init__(
         self,
         *,
-        client_id: str,
-        client_secret: str,
-        base_url: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_B2CORE_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
-            client_id: App client id, exchanged with the secret for a bearer token.            client_secret: App client secret.            base_url: Root URL of the API (per installation: no default).
+            client_id: App client id, exchanged with the secret for a bearer token.
+                Default: the ``BROKERLINK_B2CORE_CLIENT_ID`` env var.
+            client_secret: App client secret.
+                Default: the ``BROKERLINK_B2CORE_CLIENT_SECRET`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_B2CORE_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
+        client_id = setting(_API, "client_id", client_id)
+        client_secret = setting(_API, "client_secret", client_secret)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -322,6 +353,7 @@ class AsyncB2Core(AsyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,

@@ -19,6 +19,7 @@ from brokerlink._facade import (
     SyncFacade,
     _coerce_model,
 )
+from brokerlink.environment import setting
 
 from . import error_codes as _codes
 from .api.accounts import change_balance as _change_balance
@@ -69,6 +70,7 @@ from .types import UNSET, Unset
 
 _API = "brokerwork"
 _KEY_HEADERS = {"tenant_id": "x-api-tenantId", "token": "x-api-token"}
+_DEFAULT_BASE_URL = None
 
 
 class BrokerWork(SyncFacade):
@@ -77,23 +79,37 @@ class BrokerWork(SyncFacade):
     def __init__(
         self,
         *,
-        tenant_id: str,
-        token: str,
-        base_url: str,
+        tenant_id: str | None = None,
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_BROKERWORK_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+                Default: the ``BROKERLINK_BROKERWORK_TENANT_ID`` env var.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+                Default: the ``BROKERLINK_BROKERWORK_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_BROKERWORK_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
+        tenant_id = setting(_API, "tenant_id", tenant_id)
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -106,6 +122,7 @@ class BrokerWork(SyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
@@ -583,23 +600,37 @@ class AsyncBrokerWork(AsyncFacade):
     def __init__(
         self,
         *,
-        tenant_id: str,
-        token: str,
-        base_url: str,
+        tenant_id: str | None = None,
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_BROKERWORK_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
-            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.            token: The tenant's API token. Sent as the `x-api-token` header.            base_url: Root URL of the API (per installation: no default).
+            tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+                Default: the ``BROKERLINK_BROKERWORK_TENANT_ID`` env var.
+            token: The tenant's API token. Sent as the `x-api-token` header.
+                Default: the ``BROKERLINK_BROKERWORK_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_BROKERWORK_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
         """
+        tenant_id = setting(_API, "tenant_id", tenant_id)
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -612,6 +643,7 @@ class AsyncBrokerWork(AsyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,

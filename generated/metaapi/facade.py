@@ -20,6 +20,7 @@ from brokerlink._facade import (
     _coerce_model,
     new_transaction_id,
 )
+from brokerlink.environment import setting
 
 from . import error_codes as _codes
 from .api.accounts import create_account as _create_account
@@ -102,6 +103,7 @@ if TYPE_CHECKING:
 
 _API = "metaapi"
 _KEY_HEADERS = {"token": "auth-token"}
+_DEFAULT_BASE_URL = "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai"
 
 
 class MetaApi(SyncFacade):
@@ -110,9 +112,10 @@ class MetaApi(SyncFacade):
     def __init__(
         self,
         *,
-        token: str,
-        base_url: str = "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -121,9 +124,17 @@ class MetaApi(SyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_METAAPI_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.
+                Default: the ``BROKERLINK_METAAPI_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_METAAPI_BASE_URL`` env var,
+                else the vendor's public endpoint.
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
@@ -132,6 +143,8 @@ class MetaApi(SyncFacade):
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
                 ``BROKERLINK_CACHE_URL`` env var, else a SQLite file in the user's cache dir).
         """
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -143,6 +156,7 @@ class MetaApi(SyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
@@ -1135,9 +1149,10 @@ class AsyncMetaApi(AsyncFacade):
     def __init__(
         self,
         *,
-        token: str,
-        base_url: str = "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -1146,9 +1161,17 @@ class AsyncMetaApi(AsyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_METAAPI_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
-            token: MetaApi API token. Sent as the `auth-token` header.            base_url: Root URL of the API (default: the vendor's public endpoint).
+            token: MetaApi API token. Sent as the `auth-token` header.
+                Default: the ``BROKERLINK_METAAPI_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_METAAPI_BASE_URL`` env var,
+                else the vendor's public endpoint.
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
@@ -1157,6 +1180,8 @@ class AsyncMetaApi(AsyncFacade):
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
                 ``BROKERLINK_CACHE_URL`` env var, else a SQLite file in the user's cache dir).
         """
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -1168,6 +1193,7 @@ class AsyncMetaApi(AsyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
