@@ -1,7 +1,7 @@
 """Lean Work Broker Work: the facades and every model and enum of its spec, by a short path.
 
-``from brokerlink.brokerwork import BrokerWork, ...``. Importing this module loads the BrokerWork client;
-``import brokerlink`` alone does not.
+``from brokerlink.brokerwork import BrokerWork, ...``. Importing this module loads the
+BrokerWork client; ``import brokerlink`` alone does not.
 """
 
 from brokerlink.generated.brokerwork.facade import AsyncBrokerWork as AsyncBrokerWork

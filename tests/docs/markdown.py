@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -30,8 +31,10 @@ def blocks(path: Path, language: str) -> list[Block]:
 
 
 def run_python(path: Path) -> dict[str, Any]:
-    """Execute every python block of ``path`` in order; a failure names the block's line."""
+    """Execute every python block of ``path`` in order; a failure names the block's line. The
+    environment variables a document sets for its clients do not outlive the run."""
     namespace: dict[str, Any] = {"__name__": f"doc:{path.name}"}
+    environment = dict(os.environ)
     try:
         for block in blocks(path, "python"):
             code = compile("\n" * (block.line) + block.code, str(path), "exec")
@@ -40,6 +43,8 @@ def run_python(path: Path) -> dict[str, Any]:
         sandbox = namespace.get("sandbox")
         if sandbox is not None and hasattr(sandbox, "stop"):
             sandbox.stop()
+        os.environ.clear()
+        os.environ.update(environment)
     return namespace
 
 

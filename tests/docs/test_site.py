@@ -84,3 +84,5 @@ def test_the_examples_run(page: str, capsys: pytest.CaptureFixture[str]) -> None
     if page == "getting-started.md":
         out = capsys.readouterr().out
         assert "Alice" in out and "BW_INVALID_PARAM" in out and "metaapi 404" in out
+        assert "BrokerWork(base_url='https://bw.example.com')" in out
+        assert "set BROKERLINK_METAAPI_TOKEN" in out and "demo-token" not in out
