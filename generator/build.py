@@ -19,7 +19,6 @@ from openapi_python_client.parser import GeneratorData
 from openapi_python_client.parser.errors import GeneratorError
 from ruamel.yaml import YAML
 
-from brokerlink.environment import env_var
 from generator import checks, decimal_support, error_codes
 from generator.apis import APIS, TEMPLATES, Api, Credential
 from generator.cli_manifest import api_manifest, write_manifest
@@ -211,7 +210,6 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         models=model_names(openapi),
         key_headers=key_headers(api, spec),
         uses_files=uses_files,
-        env_var=env_var,
     )
     (out_dir / "facade.py").write_text(facade, encoding="utf-8")
     try:

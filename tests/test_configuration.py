@@ -211,3 +211,11 @@ def test_with_options_names_every_call_option() -> None:
     keywords = set(inspect.signature(brokerlink.MetaApi.with_options).parameters) - {"self"}
     options = {f.name for f in dataclasses.fields(CallOptions)}
     assert keywords == options | {"timeout", "default_headers"}
+
+
+@pytest.mark.parametrize("api", FACADES)
+def test_the_constructor_docs_name_the_variables_clients_read(api: str) -> None:
+    # The generator (which runs without brokerlink installed) writes these names itself.
+    doc = facade(api, False).__init__.__doc__
+    for name in [*FROM_ENV[api], "base_url"]:
+        assert f"``{env_var(api, name)}``" in doc, name
