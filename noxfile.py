@@ -16,6 +16,8 @@ nox.options.error_on_missing_interpreters = False
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 HAND_WRITTEN = [
     *("-m", "brokerlink", "-m", "brokerlink.errors", "-m", "brokerlink.timing"),
+    *("-m", "brokerlink.environment", "-m", "brokerlink.metaapi", "-m", "brokerlink.brokerwork"),
+    *("-m", "brokerlink.b2core"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
     *("-p", "brokerlink.hooks", "-m", "brokerlink.log_env", "-m", "brokerlink.raw_response"),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),

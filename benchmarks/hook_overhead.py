@@ -126,7 +126,6 @@ def run_sync(url: str, calls: int) -> float:
 async def run_async(url: str, calls: int) -> float:
     import brokerlink
     from brokerlink.generated.metaapi.api.regions import list_regions
-
     from brokerlink.transports import aiohttp_transport
 
     base = url + "/metaapi"

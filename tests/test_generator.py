@@ -126,7 +126,7 @@ def test_what_the_spec_says_is_read_from_the_spec(tmp_path: Path) -> None:
     assert "Synchronous client for the Renamed Broker Work API." in facade
     assert "token: The renamed token. Sent as the `x-renamed-token` header." in facade
     assert '"token": "x-renamed-token"' in facade
-    assert 'base_url: str = "https://bw.example"' in facade
+    assert '_DEFAULT_BASE_URL = "https://bw.example"' in facade
     assert "poll_timeout" not in facade  # no operation answers 202
     assert manifest["title"] == "Renamed Broker Work API"
     assert manifest["default_base_url"] == "https://bw.example"

@@ -25,6 +25,7 @@ def test_import_brokerlink_loads_nothing_heavy() -> None:
     }
     assert heavy == {"httpx._main"}  # the stand-in that keeps httpx's CLI out (see below)
     assert not any(m.startswith("brokerlink.generated") for m in modules)
+    assert not {"brokerlink.metaapi", "brokerlink.brokerwork", "brokerlink.b2core"} & modules
 
 
 def test_one_facade_loads_only_its_own_package() -> None:
@@ -77,3 +78,12 @@ def test_cli_help_loads_no_http_stack() -> None:
     modules = {line.rsplit("|", 1)[1].strip() for line in imported.splitlines() if "|" in line}
     assert "click" in modules
     assert not {m for m in modules if m.split(".")[0] in {"httpx", "aiohttp", "pygments"}}
+
+
+def test_a_short_path_loads_only_its_own_api() -> None:
+    modules = loaded_after("from brokerlink.b2core import AccountEnvironment")
+    assert "brokerlink.generated.b2core.models" in modules
+    assert not any(
+        m.startswith(("brokerlink.generated.metaapi", "brokerlink.generated.brokerwork"))
+        for m in modules
+    )

@@ -20,6 +20,7 @@ from brokerlink._facade import (
     _coerce_model,
     _lazy,
 )
+from brokerlink.environment import setting
 from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 _API = "b2core"
 _KEY_HEADERS = {}
+_DEFAULT_BASE_URL = None
 
 
 class B2Core(SyncFacade):
@@ -53,10 +55,11 @@ class B2Core(SyncFacade):
     def __init__(
         self,
         *,
-        client_id: str,
-        client_secret: str,
-        base_url: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -64,16 +67,27 @@ class B2Core(SyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_B2CORE_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
             client_id: App client id, exchanged with the secret for a bearer token.
+                Default: the ``BROKERLINK_B2CORE_CLIENT_ID`` env var.
             client_secret: App client secret.
-            base_url: Root URL of the API (per installation: no default).
+                Default: the ``BROKERLINK_B2CORE_CLIENT_SECRET`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_B2CORE_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
             max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
+        client_id = setting(_API, "client_id", client_id)
+        client_secret = setting(_API, "client_secret", client_secret)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -87,6 +101,7 @@ class B2Core(SyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
@@ -384,10 +399,11 @@ class AsyncB2Core(AsyncFacade):
     def __init__(
         self,
         *,
-        client_id: str,
-        client_secret: str,
-        base_url: str,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -395,16 +411,27 @@ class AsyncB2Core(AsyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_B2CORE_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
             client_id: App client id, exchanged with the secret for a bearer token.
+                Default: the ``BROKERLINK_B2CORE_CLIENT_ID`` env var.
             client_secret: App client secret.
-            base_url: Root URL of the API (per installation: no default).
+                Default: the ``BROKERLINK_B2CORE_CLIENT_SECRET`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_B2CORE_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
             max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
+        client_id = setting(_API, "client_id", client_id)
+        client_secret = setting(_API, "client_secret", client_secret)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -418,6 +445,7 @@ class AsyncB2Core(AsyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,

@@ -20,6 +20,7 @@ from brokerlink._facade import (
     _coerce_model,
     _lazy,
 )
+from brokerlink.environment import setting
 from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 
 _API = "brokerwork"
 _KEY_HEADERS = {"tenant_id": "x-api-tenantId", "token": "x-api-token"}
+_DEFAULT_BASE_URL = None
 
 
 class BrokerWork(SyncFacade):
@@ -61,10 +63,11 @@ class BrokerWork(SyncFacade):
     def __init__(
         self,
         *,
-        tenant_id: str,
-        token: str,
-        base_url: str,
+        tenant_id: str | None = None,
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -72,16 +75,27 @@ class BrokerWork(SyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_BROKERWORK_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
             tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+                Default: the ``BROKERLINK_BROKERWORK_TENANT_ID`` env var.
             token: The tenant's API token. Sent as the `x-api-token` header.
-            base_url: Root URL of the API (per installation: no default).
+                Default: the ``BROKERLINK_BROKERWORK_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_BROKERWORK_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
             max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
+        tenant_id = setting(_API, "tenant_id", tenant_id)
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -95,6 +109,7 @@ class BrokerWork(SyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
@@ -765,10 +780,11 @@ class AsyncBrokerWork(AsyncFacade):
     def __init__(
         self,
         *,
-        tenant_id: str,
-        token: str,
-        base_url: str,
+        tenant_id: str | None = None,
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -776,16 +792,27 @@ class AsyncBrokerWork(AsyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_BROKERWORK_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
             tenant_id: The tenant's id (e.g. `T001117`). Sent as the `x-api-tenantId` header.
+                Default: the ``BROKERLINK_BROKERWORK_TENANT_ID`` env var.
             token: The tenant's API token. Sent as the `x-api-token` header.
-            base_url: Root URL of the API (per installation: no default).
+                Default: the ``BROKERLINK_BROKERWORK_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_BROKERWORK_BASE_URL`` env var
+                (per installation: no other default).
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
             max_response_bytes: Largest answer read (None: 64 MiB); beyond, ``UnexpectedResponse``.
         """
+        tenant_id = setting(_API, "tenant_id", tenant_id)
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -799,6 +826,7 @@ class AsyncBrokerWork(AsyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,

@@ -22,6 +22,7 @@ from brokerlink._facade import (
     _lazy,
     new_transaction_id,
 )
+from brokerlink.environment import setting
 from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
 
 _API = "metaapi"
 _KEY_HEADERS = {"token": "auth-token"}
+_DEFAULT_BASE_URL = "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai"
 
 
 class MetaApi(Waiters, SyncFacade):
@@ -84,9 +86,10 @@ class MetaApi(Waiters, SyncFacade):
     def __init__(
         self,
         *,
-        token: str,
-        base_url: str = "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -96,10 +99,17 @@ class MetaApi(Waiters, SyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_METAAPI_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
             token: MetaApi API token. Sent as the `auth-token` header.
-            base_url: Root URL of the API (default: the vendor's public endpoint).
+                Default: the ``BROKERLINK_METAAPI_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_METAAPI_BASE_URL`` env var,
+                else the vendor's public endpoint.
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
@@ -109,6 +119,8 @@ class MetaApi(Waiters, SyncFacade):
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
                 ``BROKERLINK_CACHE_URL`` env var, else a SQLite file in the user's cache dir).
         """
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -121,6 +133,7 @@ class MetaApi(Waiters, SyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,
@@ -1651,9 +1664,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     def __init__(
         self,
         *,
-        token: str,
-        base_url: str = "https://mt-provisioning-api-v1.agiliumtrade.agiliumtrade.ai",
+        token: str | None = None,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        default_headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         plugins: Sequence[object] = (),
         max_retries: int | None = None,
@@ -1663,10 +1677,17 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     ) -> None:
         """Create a client with its own connection pool; close it with ``close()`` or a ``with`` block.
 
+        An omitted credential or base URL is read from its ``BROKERLINK_METAAPI_*`` env var
+        now; without either, ``ConfigurationError``.
+
         Args:
             token: MetaApi API token. Sent as the `auth-token` header.
-            base_url: Root URL of the API (default: the vendor's public endpoint).
+                Default: the ``BROKERLINK_METAAPI_TOKEN`` env var.
+            base_url: Root URL of the API. Default: the ``BROKERLINK_METAAPI_BASE_URL`` env var,
+                else the vendor's public endpoint.
             timeout: Seconds (or an ``httpx.Timeout``) for each HTTP exchange, connect to last byte.
+            default_headers: Headers sent on every request; the operation's own headers and the
+                credentials' win, and naming a credential's header is ``InvalidRequest``.
             transport: An httpx transport to use instead of the default (tests, custom networking).
             plugins: Extra brokerlink plugins for this client only.
             max_retries: Retries of transient failures (None: the retries plugin's default, 3).
@@ -1676,6 +1697,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
                 ``sqlite:///path``, ``redis://host:port/db``) or a store object (None: the
                 ``BROKERLINK_CACHE_URL`` env var, else a SQLite file in the user's cache dir).
         """
+        token = setting(_API, "token", token)
+        base_url = setting(_API, "base_url", base_url, _DEFAULT_BASE_URL)
         super().__init__(
             api=_API,
             credentials={
@@ -1688,6 +1711,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             retryable_codes=_codes.RETRYABLE,
             base_url=base_url,
             timeout=timeout,
+            default_headers=default_headers,
             transport=transport,
             plugins=plugins,
             max_retries=max_retries,

@@ -1,6 +1,8 @@
 """brokerlink: one typed client for MetaApi provisioning, Lean Work Broker Work and B2Core IB.
 
 Importing this package does no work: the facades and their generated clients load on first use.
+``brokerlink.metaapi``, ``brokerlink.brokerwork`` and ``brokerlink.b2core`` hold each API's
+facades, models and enums.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ _LAZY = {
     "AsyncB2Core": "brokerlink.generated.b2core.facade",
     "hookimpl": "brokerlink.hooks.hookspecs",
 }
+_API_MODULES = ("metaapi", "brokerwork", "b2core")
 
 if TYPE_CHECKING:
     from brokerlink.generated.b2core.facade import AsyncB2Core, B2Core
@@ -61,6 +64,8 @@ _skip_httpx_cli()
 
 
 def __getattr__(name: str) -> Any:
+    if name in _API_MODULES:  # ``import brokerlink; brokerlink.metaapi.AccountState``
+        return importlib.import_module(f"brokerlink.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'brokerlink' has no attribute {name!r}")
@@ -70,4 +75,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return sorted([*globals(), *_LAZY, *_API_MODULES])

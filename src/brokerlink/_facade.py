@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import enum
 import functools
 import importlib
 import re
@@ -37,6 +38,19 @@ POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
 # (ArithmeticError: OverflowError, decimal.InvalidOperation), missing fields (KeyError).
 _PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError, RecursionError, ArithmeticError)
 _OPTION_NAMES = {f.name for f in dataclasses.fields(CallOptions)}
+
+
+class NotGiven(enum.Enum):
+    """The default of :meth:`~SyncFacade.with_options`' keywords: keep this client's value
+    (``None`` is a value there: the plugin's default)."""
+
+    NOT_GIVEN = "NOT_GIVEN"
+
+    def __repr__(self) -> str:
+        return self.value
+
+
+NOT_GIVEN = NotGiven.NOT_GIVEN
 
 
 class Endpoint(Protocol):
@@ -130,6 +144,27 @@ def _error_classes(manager: Any, api: str) -> dict[str, type[Exception]]:
     return merged
 
 
+def _header_defaults(
+    current: httpx.Headers, given: Mapping[str, str] | None, reserved: set[str]
+) -> httpx.Headers:
+    """``current`` updated with ``given`` (by case-insensitive name); naming a header the
+    credentials set is ``InvalidRequest``: pass the credential instead, it would be overwritten."""
+    merged = httpx.Headers(current)
+    if given is None:
+        return merged
+    if not isinstance(given, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in given.items()
+    ):
+        raise InvalidRequest("default_headers must map header names to strings")
+    clash = sorted(name for name in given if name.lower() in reserved)
+    if clash:
+        raise InvalidRequest(
+            f"default_headers: {', '.join(clash)} carries a credential; pass the credential"
+        )
+    merged.update(given)
+    return merged
+
+
 class _Facade:
     _http: Any
     _transport: Any
@@ -144,6 +179,7 @@ class _Facade:
         base_url: str,
         timeout: float | httpx.Timeout,
         transport: Any,
+        default_headers: Mapping[str, str] | None = None,
         plugins: Sequence[object],
         max_retries: int | None = None,
         max_response_bytes: int | None = None,
@@ -182,6 +218,8 @@ class _Facade:
             api=api, base_url=self._base_url, credentials=dict(credentials), client=self._state
         )
         self._headers = {header: credentials[name] for name, header in key_headers.items()}
+        self._reserved = {"authorization", *(h.lower() for h in key_headers.values())}
+        self._default_headers = _header_defaults(httpx.Headers(), default_headers, self._reserved)
         self._inner = transport if transport is not None else self._default_transport()
         self._owns_pool = True
         self._connect()
@@ -210,7 +248,7 @@ class _Facade:
             timeout=self._timeout,
             transport=self._transport,
             auth=self._auth,
-            headers=self._headers,
+            headers={**self._default_headers, **self._headers},
             follow_redirects=False,
         )
 
@@ -224,21 +262,32 @@ class _Facade:
         return self._options
 
     def with_options(
-        self, *, timeout: float | httpx.Timeout | None = None, **overrides: Any
+        self,
+        *,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven | None = NOT_GIVEN,
+        retry_deadline: float | NotGiven | None = NOT_GIVEN,
+        poll_timeout: float | NotGiven | None = NOT_GIVEN,
+        poll_interval: float | NotGiven | None = NOT_GIVEN,
+        credential_guard: bool | NotGiven = NOT_GIVEN,
+        end_user_id: str | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | NotGiven | None = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
     ) -> Self:
         """A copy with other per-call options, sharing this client's connection pool and token.
 
-        Accepts ``timeout``, ``max_retries``, ``retry_deadline``, ``poll_timeout``,
-        ``poll_interval``, ``credential_guard``, ``end_user_id`` and ``max_response_bytes``.
-        Closing the copy leaves the pool open; close the original.
+        An omitted keyword keeps this client's value; ``default_headers`` are merged into this
+        client's. Closing the copy leaves the pool open; close the original.
         """
-        unknown = set(overrides) - _OPTION_NAMES
-        if unknown:
-            raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        given = locals()
+        changes = {n: given[n] for n in _OPTION_NAMES if given[n] is not NOT_GIVEN}
         clone = copy.copy(self)
-        clone._options = dataclasses.replace(self._options, **overrides)
-        if timeout is not None:
+        clone._options = dataclasses.replace(self._options, **changes)
+        if not isinstance(timeout, NotGiven):
             clone._timeout = timeout
+        clone._default_headers = _header_defaults(
+            self._default_headers, default_headers, self._reserved
+        )
         clone._owns_pool = False
         clone._connect()
         return clone

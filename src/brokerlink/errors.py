@@ -36,6 +36,13 @@ class BrokerLinkWarning(UserWarning):
     level): it goes on without it."""
 
 
+class ConfigurationError(InvalidRequest):
+    """A client setting is missing or unusable: a credential, a base URL, the CLI's config file.
+
+    The message names the setting and where it can come from, never its value.
+    """
+
+
 class FieldTypeError(ValueError):
     """A field of a body does not have its declared type (raised by the generated models).
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 import re
 import shlex
 import traceback
@@ -96,6 +97,7 @@ def run_document(path: Path, rewrite: Callable[[str], str] = lambda code: code) 
     the document left running is stopped."""
     run = DocumentRun({"__name__": f"doc:{path.name}"}, "")
     out = io.StringIO()
+    environment = dict(os.environ)  # what a document sets for its clients does not outlive it
     try:
         with contextlib.redirect_stdout(out):
             for block in blocks(path, "python"):
@@ -112,6 +114,8 @@ def run_document(path: Path, rewrite: Callable[[str], str] = lambda code: code) 
         sandbox = run.namespace.get("sandbox")
         if sandbox is not None and hasattr(sandbox, "stop"):
             sandbox.stop()
+        os.environ.clear()
+        os.environ.update(environment)
     return run
 
 

@@ -18,6 +18,8 @@ def test_the_python_recipes_run() -> None:
     namespace = run_python(COOKBOOK)
     # The recipes' own asserts checked the results; these check that all of them ran.
     assert namespace["server"] == "ICMarketsSC-Demo"
+    assert "BROKERLINK_B2CORE_CLIENT_SECRET" in namespace["missing"]
+    assert "credential" in namespace["clash"] and namespace["is_deployed"]
     assert str(namespace["total"]) == "1001770.373456789012345678"
     assert namespace["conflict"].status == 409
     assert namespace["unknown"].code == "BW_SANDBOX_0000042"

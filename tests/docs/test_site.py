@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from tests.docs.markdown import DOCS
+from tests.docs.markdown import DOCS, document_run
 
 ROOT = DOCS.parent
 MKDOCS = ROOT / "mkdocs.yml"
@@ -75,3 +75,10 @@ def test_the_included_files_exist() -> None:
     for page in guides():
         for path in re.findall(r'^--8<-- "([^":]+)', (DOCS / page).read_text(), re.M):
             assert (ROOT / path).is_file(), f"{page}: {path}"
+
+
+def test_getting_started_prints_what_it_says() -> None:
+    out = document_run(DOCS / "getting-started.md").stdout
+    assert "Alice" in out and "BW_INVALID_PARAM" in out and "metaapi 404" in out
+    assert "BrokerWork(base_url='https://bw.example.com')" in out
+    assert "set BROKERLINK_METAAPI_TOKEN" in out and "demo-token" not in out

@@ -17,7 +17,8 @@ from click.core import ParameterSource
 
 from brokerlink.cli import exit_codes
 from brokerlink.cli.manifest import ApiInfo, Operation, apis
-from brokerlink.cli.settings import CONFIG_ENV, env_var
+from brokerlink.cli.settings import CONFIG_ENV
+from brokerlink.environment import env_var
 
 _OUTPUTS = ("json", "compact", "table")
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from brokerlink.cli.manifest import ApiInfo
-from brokerlink.errors import InvalidRequest
+from brokerlink.environment import env_var
+from brokerlink.errors import ConfigurationError
 
 CONFIG_ENV = "BROKERLINK_CONFIG"
 # What --sandbox sends: the sandbox accepts any non-empty credentials unless told otherwise.
@@ -26,15 +27,6 @@ SANDBOX_CREDENTIALS = {
     "client_id": "sandbox-client",
     "client_secret": "sandbox-secret",
 }
-
-
-class ConfigurationError(InvalidRequest):
-    """A credential or base URL is missing, or the config file cannot be used."""
-
-
-def env_var(api: str, setting: str) -> str:
-    """``BROKERLINK_METAAPI_TOKEN``, ``BROKERLINK_BROKERWORK_BASE_URL`` ..."""
-    return f"BROKERLINK_{api.upper()}_{setting.upper()}"
 
 
 def default_config_path() -> Path:
