@@ -24,7 +24,7 @@ def test_the_python_recipes_run() -> None:
     assert namespace["conflict"].status == 409
     assert namespace["unknown"].code == "BW_SANDBOX_0000042"
     assert namespace["deployed"].connection_status == "CONNECTED"
-    assert namespace["answer"].status_code == namespace["info"].status_code == 200
+    assert namespace["answer"].status_code == namespace["raw_info"].status_code == 200
     assert not namespace["sandbox"].port  # stopped by the teardown block
 
 

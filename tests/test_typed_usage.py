@@ -1,0 +1,47 @@
+"""The typed surface as users meet it: the README's, the cookbook's and the getting-started
+page's code, and tests/typing/usage.py, pass ``mypy --strict`` with no casts or ignores; code
+that misuses the API fails it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.docs.markdown import DOCS, blocks
+from tests.test_public_paths import installed_tree, mypy_errors
+
+__all__ = ["installed_tree"]  # the fixture, used by name
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", DOCS / "cookbook.md", DOCS / "getting-started.md"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_the_documented_code_passes_mypy_strict(installed_tree: Path, page: Path) -> None:
+    code = "".join(block.code for block in blocks(page, "python"))
+    assert code and mypy_errors(installed_tree, code) == []
+
+
+def test_typed_usage_passes_mypy_strict(installed_tree: Path) -> None:
+    usage = (ROOT / "tests" / "typing" / "usage.py").read_text(encoding="utf-8")
+    assert mypy_errors(installed_tree, usage) == []
+
+
+def test_misuse_fails_mypy_strict(installed_tree: Path) -> None:
+    misuse = """
+        import brokerlink
+
+        meta = brokerlink.MetaApi(token="t")
+        meta.list_accounts(sort_order="up")
+        meta.with_options(max_retrys=1)
+        for account in meta.list_accounts():
+            account.field_id
+        region: str = meta.get_account("a").region
+    """
+    errors = mypy_errors(installed_tree, misuse)
+    assert len(errors) == 4, errors
+    assert any("'up'" in e and "Literal['asc', 'desc']" in e for e in errors)
+    assert any("max_retrys" in e for e in errors)
+    assert any("field_id" in e for e in errors)
+    assert any("str | None" in e for e in errors)
