@@ -1,5 +1,5 @@
 """The typed surface as users meet it: the README's, the cookbook's and the getting-started
-page's code, and tests/typing/usage.py, pass ``mypy --strict`` with no casts or ignores; code
+page's code, and tests/typed/usage.py, pass ``mypy --strict`` with no casts or ignores; code
 that misuses the API fails it."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def test_the_documented_code_passes_mypy_strict(installed_tree: Path, page: Path
 
 
 def test_typed_usage_passes_mypy_strict(installed_tree: Path) -> None:
-    usage = (ROOT / "tests" / "typing" / "usage.py").read_text(encoding="utf-8")
+    usage = (ROOT / "tests" / "typed" / "usage.py").read_text(encoding="utf-8")
     assert mypy_errors(installed_tree, usage) == []
 
 
