@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from brokerlink.cli.settings import CONFIG_ENV, env_var
+from brokerlink.cli.settings import CONFIG_ENV
+from brokerlink.environment import env_var
 
 if TYPE_CHECKING:
     from brokerlink.credentials import CredentialStore, Entry
