@@ -19,7 +19,16 @@ HAND_WRITTEN = [
     *("-m", "brokerlink.environment", "-m", "brokerlink.metaapi", "-m", "brokerlink.brokerwork"),
     *("-m", "brokerlink.b2core"),
     *("-m", "brokerlink._facade", "-p", "brokerlink.cli", "-p", "brokerlink.plugins"),
-    *("-p", "brokerlink.hooks", "-m", "brokerlink.log_env", "-m", "brokerlink.raw_response"),
+    *(
+        "-p",
+        "brokerlink.hooks",
+        "-m",
+        "brokerlink.log_env",
+        "-m",
+        "brokerlink.raw_response",
+        "-m",
+        "brokerlink.pages",
+    ),
     *("-m", "brokerlink.testing", "-p", "brokerlink.sandbox", "-p", "generator"),
     *(
         "-p",

@@ -29,6 +29,7 @@ class FacadeMethod:
     return_type: str = "None"
     doc: str = ""
     shape: str = ""  # "items" or "page": the one form a list operation of two forms returns
+    pages: dict[str, str] = field(default_factory=dict)  # an iter_ method: how it pages
 
 
 def _code(value: Any) -> str:
@@ -280,8 +281,58 @@ def facade_methods(
                 method.return_type = _list_type(method.return_type)
                 method.shape = f"items.{wrapped}"
             page_form = raw.get("x-brokerlink-page-form")
-            if page_form:
-                methods.extend(_page_forms(method, page_form))
-            else:
-                methods.append(method)
+            forms = _page_forms(method, page_form) if page_form else [method]
+            methods.extend(forms)
+            paginate = raw.get("x-brokerlink-paginate")
+            if paginate:
+                methods.append(_iterator(forms[0], paginate, openapi))
     return sorted(methods, key=lambda m: m.name)
+
+
+PAGING = {"offset": ("offset", "limit"), "page": ("page", "size")}
+PAGE_SIZE = 100
+
+
+def _iterator(method: FacadeMethod, paginate: dict[str, str], openapi: Any) -> FacadeMethod:
+    """``iter_<noun>``: the items of every page of a list method, fetched as they are needed.
+    ``offset`` style (offset/limit) stops at a short page; ``page`` style (page/size) at the
+    answer's ``pages``."""
+    style = paginate["style"]
+    position, size = PAGING[style]
+    item, listed = method.return_type, ""
+    if style == "page":  # the page model's ``list`` field
+        page = next(m for m in openapi.models if str(m.class_info.name) == method.return_type)
+        field = next(p for p in page.required_properties if _text(p.name) == "list")
+        item = _code(field.get_type_string(no_optional=True))
+        listed = str(field.python_name)  # ``list_``: the name shadows a builtin
+    element = item.removeprefix("list[").removesuffix("]")
+    names = [p.split(":")[0].strip() for p in method.params if p != "*"]
+    filters = [n for n in names if n not in (position, size)]
+    keep = [p for p in method.params if p.split(":")[0].strip() not in (position, size)]
+    keep = [p for p in keep if p != "*"]
+    args = ", ".join(f"{n}={n}" for n in filters)
+    summary = f"Every {paginate['noun'].replace('_', ' ').rstrip('s')} :meth:`{method.name}` finds"
+    doc = (
+        f"{summary}, page after page.\n\nA lazy iterator: each page is fetched when the "
+        "previous one is used up,\n``page_size`` items at a time; it stops after the last page."
+        f"\n\nArgs:\n    page_size: Items per request (default {PAGE_SIZE}); the other "
+        f"arguments are\n        :meth:`{method.name}`'s filters."
+    )
+    return FacadeMethod(
+        name=f"iter_{paginate['noun']}",
+        operation_id=method.operation_id,
+        package=method.package,
+        leaf=method.leaf,
+        alias=method.alias,
+        params=["*", *keep, f"page_size: int = {PAGE_SIZE}"],
+        return_type=element,
+        doc=doc,
+        pages={
+            "style": style,
+            "list": method.name,
+            "args": args,
+            "position": position,
+            "size": size,
+            "field": listed,
+        },
+    )

@@ -8,7 +8,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -21,6 +21,7 @@ from brokerlink._facade import (
     _lazy,
 )
 from brokerlink.environment import setting
+from brokerlink.pages import _aoffset_pages, _offset_pages
 from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
@@ -266,6 +267,36 @@ class B2Core(SyncFacade):
             path={
                 "account_id": account_id,
             },
+        )
+
+    def iter_accounts(
+        self,
+        *,
+        sort_by: AccountSortKey | AccountSortKeyValue | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        filter_: AccountFilter | Mapping[str, Any] | None = None,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Account]:
+        """Every account :meth:`list_accounts` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_accounts`'s filters.
+        """
+        return _offset_pages(
+            lambda offset, limit: self.list_accounts(
+                sort_by=sort_by,
+                sort_order=sort_order,
+                filter_=filter_,
+                query=query,
+                offset=offset,
+                limit=limit,
+            ),
+            page_size,
         )
 
     def list_accounts(
@@ -610,6 +641,36 @@ class AsyncB2Core(AsyncFacade):
             path={
                 "account_id": account_id,
             },
+        )
+
+    def iter_accounts(
+        self,
+        *,
+        sort_by: AccountSortKey | AccountSortKeyValue | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        filter_: AccountFilter | Mapping[str, Any] | None = None,
+        query: AccountExpansions | Mapping[str, Any] | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[Account]:
+        """Every account :meth:`list_accounts` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_accounts`'s filters. Use it with ``async for``.
+        """
+        return _aoffset_pages(
+            lambda offset, limit: self.list_accounts(
+                sort_by=sort_by,
+                sort_order=sort_order,
+                filter_=filter_,
+                query=query,
+                offset=offset,
+                limit=limit,
+            ),
+            page_size,
         )
 
     async def list_accounts(

@@ -8,7 +8,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -21,6 +21,7 @@ from brokerlink._facade import (
     _lazy,
 )
 from brokerlink.environment import setting
+from brokerlink.pages import _apage_pages, _page_pages
 from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
@@ -30,6 +31,7 @@ from . import error_codes as _codes
 if TYPE_CHECKING:
     from .models import (
         AccountInfo,
+        AccountListItem,
         AccountPage,
         ChangeBalanceRequest,
         CommissionAccount,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
         CommissionReportRequest,
         CreateIntroduceLinkRequest,
         CreateUserRequest,
+        Customer,
         CustomerPage,
         Deal,
         IntroduceLink,
@@ -415,6 +418,57 @@ class BrokerWork(SyncFacade):
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
             shape="payload-list",
+        )
+
+    def iter_accounts(
+        self,
+        *,
+        server_id: str,
+        from_: str,
+        to: str,
+        x_language: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[AccountListItem]:
+        """Every account :meth:`list_accounts` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_accounts`'s filters.
+        """
+        return _page_pages(
+            lambda page, size: self.list_accounts(
+                server_id=server_id, from_=from_, to=to, x_language=x_language, page=page, size=size
+            ),
+            page_size,
+            "list_",
+        )
+
+    def iter_customers(
+        self,
+        *,
+        from_: str,
+        to: str,
+        x_language: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Customer]:
+        """Every customer :meth:`list_customers` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_customers`'s filters.
+        """
+        return _page_pages(
+            lambda page, size: self.list_customers(
+                from_=from_, to=to, x_language=x_language, page=page, size=size
+            ),
+            page_size,
+            "list_",
         )
 
     def list_accounts(
@@ -1132,6 +1186,57 @@ class AsyncBrokerWork(AsyncFacade):
             _get_user_info._get_kwargs(user_ids=user_ids, x_language=x_language),
             (200,),
             shape="payload-list",
+        )
+
+    def iter_accounts(
+        self,
+        *,
+        server_id: str,
+        from_: str,
+        to: str,
+        x_language: str | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[AccountListItem]:
+        """Every account :meth:`list_accounts` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_accounts`'s filters. Use it with ``async for``.
+        """
+        return _apage_pages(
+            lambda page, size: self.list_accounts(
+                server_id=server_id, from_=from_, to=to, x_language=x_language, page=page, size=size
+            ),
+            page_size,
+            "list_",
+        )
+
+    def iter_customers(
+        self,
+        *,
+        from_: str,
+        to: str,
+        x_language: str | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[Customer]:
+        """Every customer :meth:`list_customers` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_customers`'s filters. Use it with ``async for``.
+        """
+        return _apage_pages(
+            lambda page, size: self.list_customers(
+                from_=from_, to=to, x_language=x_language, page=page, size=size
+            ),
+            page_size,
+            "list_",
         )
 
     async def list_accounts(

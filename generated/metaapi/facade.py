@@ -8,7 +8,7 @@ through brokerlink's hook transport (errors, retries, polling, credential guard)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -23,6 +23,7 @@ from brokerlink._facade import (
     new_transaction_id,
 )
 from brokerlink.environment import setting
+from brokerlink.pages import _aoffset_pages, _offset_pages
 from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
@@ -933,6 +934,73 @@ class MetaApi(Waiters, SyncFacade):
             path={
                 "account_id": account_id,
             },
+        )
+
+    def iter_accounts(
+        self,
+        *,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[MetatraderAccount]:
+        """Every account :meth:`list_accounts` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_accounts`'s filters.
+        """
+        return _offset_pages(
+            lambda offset, limit: self.list_accounts(
+                version=version,
+                type_=type_,
+                state=state,
+                deployment_status=deployment_status,
+                connection_status=connection_status,
+                query=query,
+                provisioning_profile_id=provisioning_profile_id,
+                sort_order=sort_order,
+                region=region,
+                copy_factory_roles=copy_factory_roles,
+                offset=offset,
+                limit=limit,
+            ),
+            page_size,
+        )
+
+    def iter_provisioning_profiles(
+        self,
+        *,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+        page_size: int = 100,
+    ) -> Iterator[ProvisioningProfile]:
+        """Every provisioning profile :meth:`list_provisioning_profiles` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_provisioning_profiles`'s filters.
+        """
+        return _offset_pages(
+            lambda offset, limit: self.list_provisioning_profiles(
+                version=version, type_=type_, status=status, query=query, offset=offset, limit=limit
+            ),
+            page_size,
         )
 
     def list_account_replicas(
@@ -2511,6 +2579,73 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             path={
                 "account_id": account_id,
             },
+        )
+
+    def iter_accounts(
+        self,
+        *,
+        version: list[MetatraderVersion | MetatraderVersionValue] | None = None,
+        type_: list[AccountType | AccountTypeValue] | None = None,
+        state: list[AccountState | AccountStateValue] | None = None,
+        deployment_status: list[str] | None = None,
+        connection_status: list[ConnectionStatus | ConnectionStatusValue] | None = None,
+        query: str | None = None,
+        provisioning_profile_id: str | None = None,
+        sort_order: SortOrder | SortOrderValue | None = None,
+        region: list[str] | None = None,
+        copy_factory_roles: list[CopyFactoryRole | CopyFactoryRoleValue] | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[MetatraderAccount]:
+        """Every account :meth:`list_accounts` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_accounts`'s filters. Use it with ``async for``.
+        """
+        return _aoffset_pages(
+            lambda offset, limit: self.list_accounts(
+                version=version,
+                type_=type_,
+                state=state,
+                deployment_status=deployment_status,
+                connection_status=connection_status,
+                query=query,
+                provisioning_profile_id=provisioning_profile_id,
+                sort_order=sort_order,
+                region=region,
+                copy_factory_roles=copy_factory_roles,
+                offset=offset,
+                limit=limit,
+            ),
+            page_size,
+        )
+
+    def iter_provisioning_profiles(
+        self,
+        *,
+        version: MetatraderVersion | MetatraderVersionValue | None = None,
+        type_: ProvisioningProfileType | ProvisioningProfileTypeValue | None = None,
+        status: ProvisioningProfileStatus | ProvisioningProfileStatusValue | None = None,
+        query: str | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[ProvisioningProfile]:
+        """Every provisioning profile :meth:`list_provisioning_profiles` finds, page after page.
+
+        A lazy iterator: each page is fetched when the previous one is used up,
+        ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`list_provisioning_profiles`'s filters. Use it with ``async for``.
+        """
+        return _aoffset_pages(
+            lambda offset, limit: self.list_provisioning_profiles(
+                version=version, type_=type_, status=status, query=query, offset=offset, limit=limit
+            ),
+            page_size,
         )
 
     async def list_account_replicas(

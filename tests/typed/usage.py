@@ -21,6 +21,14 @@ def deployed_ids(meta: brokerlink.MetaApi) -> list[str]:
     return [a.id for a in accounts if a.state == AccountState.DEPLOYED]
 
 
+def every_name(meta: brokerlink.MetaApi) -> list[str | None]:
+    return [a.name for a in meta.iter_accounts(state=["DEPLOYED"], page_size=50)]
+
+
+async def every_number(b2: brokerlink.AsyncB2Core) -> list[str | None]:
+    return [a.number async for a in b2.iter_accounts(filter_={"currency": "USD"})]
+
+
 def region_of(account: MetatraderAccount) -> str:
     return account.region or "vint-hill"  # an optional field reads as str | None
 
