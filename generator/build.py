@@ -21,6 +21,7 @@ from ruamel.yaml import YAML
 
 from generator import checks, decimal_support, error_codes, raises
 from generator.apis import APIS, TEMPLATES, Api, Credential
+from generator.body_dicts import body_dicts
 from generator.cli_manifest import api_manifest, write_manifest
 from generator.facades import facade_methods, model_names, value_alias_names, value_aliases
 from generator.optional_none import LeftOver, absent_is_none
@@ -218,10 +219,17 @@ def generate_api(api: Api, out_dir: Path) -> dict[str, Any]:
         methods = facade_methods(openapi, raw_operation, raw_parameter, raises_for, payload)
     except ValueError as exc:
         raise GenerationFailed(f"{api.spec}: {exc}") from None
+    coerced = {name for m in methods for _, name in m.models}
+    body_models = [m for m in openapi.models if str(m.class_info.name) in coerced]
+    bodies, dict_names = body_dicts(body_models)
+    (out_dir / "models" / "_bodies.py").write_text(bodies, encoding="utf-8")
+    with (out_dir / "models" / "__init__.py").open("a", encoding="utf-8") as init:
+        init.write(f"\nfrom ._bodies import {', '.join(dict_names)}\n")
+        init.write(f"\n__all__ += {tuple(dict_names)!r}\n")
     facade = project.env.get_template("facade.py.jinja").render(
         api=api,
         methods=methods,
-        models=model_names(openapi),
+        models=sorted([*model_names(openapi), *dict_names]),
         key_headers=key_headers(api, spec),
         uses_files=uses_files,
     )

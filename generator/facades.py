@@ -124,15 +124,21 @@ def _plan(
         model = _code(body.prop.get_type_string(no_optional=True))
         optional = "" if body.prop.required else " | Unset = UNSET"
         if len(endpoint.bodies) == 1 and hasattr(body.prop, "class_info"):
-            method.params.append(f"body: {model} | Mapping[str, Any]{optional}")
+            method.params.append(f"body: {model} | {model}Dict{optional}")
             method.prelude.append(f"body = _coerce_model({model}, body, 'body')")
+            if not body.prop.is_multipart_body:
+                method.prelude.append("body = _with_extra(body, extra_body)")
             method.models.append((str(body.prop.class_info.module_name), model))
         else:
             method.params.append(f"body: {model}{optional}")
         method.call_args.append("body=body")
         method.has_body = True
         extra_docs.append(
-            ("body", f"Request body: a `{model}` or a mapping with the API's JSON names.")
+            (
+                "body",
+                f"Request body: a `{model}` or a `{model}Dict` (a mapping with the API's JSON "
+                "names, checked before sending).",
+            )
         )
     for prop in [*endpoint.query_parameters, *endpoint.header_parameters]:
         wire = raw_parameter(endpoint, prop.name)
@@ -142,12 +148,17 @@ def _plan(
             method.prelude.append(f"{py} = {py} if {py} is not None else new_transaction_id()")
         elif wire.style == "deepObject":
             model = _code(prop.get_type_string(no_optional=True))
-            method.params.append(f"{py}: {model} | Mapping[str, Any] | Unset = UNSET")
+            method.params.append(f"{py}: {model} | {model}Dict | Unset = UNSET")
             method.prelude.append(f"{py} = _coerce_model({model}, {py}, {py!r})")
             method.models.append((str(prop.class_info.module_name), model))
         else:
             method.params.append(accepting_values(prop))
         method.call_args.append(f"{py}={py}")
+    if "body = _with_extra(body, extra_body)" in method.prelude:
+        method.params.append("extra_body: Mapping[str, Any] | None = None")
+        extra_docs.append(
+            ("extra_body", "Fields sent in the body beyond the spec's (a vendor's newer ones).")
+        )
     if method.params[-1] == "*":
         method.params.pop()
     method.doc = _docstring(endpoint, extra_docs, raw_parameter, operation_id)
@@ -318,6 +329,8 @@ def _iterator(method: FacadeMethod, paginate: dict[str, str], openapi: Any) -> F
         f"\n\nArgs:\n    page_size: Items per request (default {PAGE_SIZE}); the other "
         f"arguments are\n        :meth:`{method.name}`'s filters."
     )
+    if "\nRaises:\n" in method.doc:  # what the list method raises, page by page
+        doc += "\n\nRaises:\n" + method.doc.split("\nRaises:\n", 1)[1]
     return FacadeMethod(
         name=f"iter_{paginate['noun']}",
         operation_id=method.operation_id,

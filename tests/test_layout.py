@@ -88,12 +88,14 @@ def test_size_budgets() -> None:
     # Generated code grows with the contract, not with dead paths: the restructure brought it to
     # 18,849 lines for 58 operations (325 each, down from 573), under a 20,000 limit.
     operation_count = sum(len(operations(api)) for api in VENDORS)
-    assert generated <= 350 * operation_count, (generated, operation_count)
+    # Since then per operation: typed body dicts, iterators, raw responses and waiters.
+    assert generated <= 375 * operation_count, (generated, operation_count)
     assert credentials <= 1_654, credentials  # issue 18: the guard store scoped by base URL
     # The restructure (issue 15) brought the runtime from 5,178 lines to 4,198 under a 4,200 limit.
     # The capabilities built on that layout since are each in a module of its own: the bounded
     # exchange (hooks/bounds.py, 195), the waiters (plugins/metaapi/waiters.py, 175), raw
-    # responses (raw_response.py, 75), aiohttp's errors (_aiohttp.py, 74), BROKERLINK_LOG
-    # (log_env.py, 38), plus secret masking, plugin load errors, the scoped guard store and
-    # environment configuration in the modules they belong to.
-    assert hand_written <= 5_300, hand_written
+    # responses (raw_response.py, 75), auto-pagination (pages.py, 98), aiohttp's errors
+    # (_aiohttp.py, 74), BROKERLINK_LOG (log_env.py, 38), plus secret masking, plugin load
+    # errors, the scoped guard store, checked dict bodies and environment configuration in the
+    # modules they belong to.
+    assert hand_written <= 5_400, hand_written

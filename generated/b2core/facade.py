@@ -19,6 +19,7 @@ from brokerlink._facade import (
     SyncFacade,
     _coerce_model,
     _lazy,
+    _with_extra,
 )
 from brokerlink.environment import setting
 from brokerlink.pages import _aoffset_pages, _offset_pages
@@ -32,17 +33,23 @@ if TYPE_CHECKING:
     from .models import (
         Account,
         AccountExpansions,
+        AccountExpansionsDict,
         AccountFilter,
+        AccountFilterDict,
         AccountMetrics,
         AccountPatch,
+        AccountPatchDict,
         AccountSortKey,
         AccountSortKeyValue,
         AccountUpdate,
+        AccountUpdateDict,
         NewAccount,
+        NewAccountDict,
         SortOrder,
         SortOrderValue,
         Token,
         TokenRequest,
+        TokenRequestDict,
     )
 
 _API = "b2core"
@@ -118,7 +125,8 @@ class B2Core(SyncFacade):
     def create_account(
         self,
         *,
-        body: NewAccount | Mapping[str, Any],
+        body: NewAccount | NewAccountDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Account:
         """Register a trading account
 
@@ -126,7 +134,9 @@ class B2Core(SyncFacade):
         synchronised and rewarded.
 
         Args:
-            body: Request body: a `NewAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewAccount` or a `NewAccountDict` (a mapping with the API's JSON
+                names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400, 422.
@@ -139,6 +149,7 @@ class B2Core(SyncFacade):
         _create_account = _lazy(__package__, ".api.accounts.create_account")
         NewAccount = _lazy(__package__, ".models.new_account", "NewAccount")
         body = _coerce_model(NewAccount, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _create_account,
             _create_account._get_kwargs(body=body),
@@ -149,7 +160,8 @@ class B2Core(SyncFacade):
     def create_token(
         self,
         *,
-        body: TokenRequest | Mapping[str, Any],
+        body: TokenRequest | TokenRequestDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Token:
         """Obtain a bearer token
 
@@ -158,7 +170,9 @@ class B2Core(SyncFacade):
         and once more after a 401.
 
         Args:
-            body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
+            body: Request body: a `TokenRequest` or a `TokenRequestDict` (a mapping with the API's
+                JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -169,6 +183,7 @@ class B2Core(SyncFacade):
         _create_token = _lazy(__package__, ".api.tokens.create_token")
         TokenRequest = _lazy(__package__, ".models.token_request", "TokenRequest")
         body = _coerce_model(TokenRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _create_token,
             _create_token._get_kwargs(body=body),
@@ -209,7 +224,7 @@ class B2Core(SyncFacade):
         self,
         account_id: str,
         *,
-        query: AccountExpansions | Mapping[str, Any] | None = None,
+        query: AccountExpansions | AccountExpansionsDict | None = None,
     ) -> Account:
         """Get one trading account
 
@@ -274,8 +289,8 @@ class B2Core(SyncFacade):
         *,
         sort_by: AccountSortKey | AccountSortKeyValue | None = None,
         sort_order: SortOrder | SortOrderValue | None = None,
-        filter_: AccountFilter | Mapping[str, Any] | None = None,
-        query: AccountExpansions | Mapping[str, Any] | None = None,
+        filter_: AccountFilter | AccountFilterDict | None = None,
+        query: AccountExpansions | AccountExpansionsDict | None = None,
         page_size: int = 100,
     ) -> Iterator[Account]:
         """Every account :meth:`list_accounts` finds, page after page.
@@ -286,6 +301,14 @@ class B2Core(SyncFacade):
         Args:
             page_size: Items per request (default 100); the other arguments are
                 :meth:`list_accounts`'s filters.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _offset_pages(
             lambda offset, limit: self.list_accounts(
@@ -306,8 +329,8 @@ class B2Core(SyncFacade):
         offset: int | None = None,
         sort_by: AccountSortKey | AccountSortKeyValue | None = None,
         sort_order: SortOrder | SortOrderValue | None = None,
-        filter_: AccountFilter | Mapping[str, Any] | None = None,
-        query: AccountExpansions | Mapping[str, Any] | None = None,
+        filter_: AccountFilter | AccountFilterDict | None = None,
+        query: AccountExpansions | AccountExpansionsDict | None = None,
     ) -> list[Account]:
         """List trading accounts
 
@@ -354,7 +377,8 @@ class B2Core(SyncFacade):
         self,
         account_id: str,
         *,
-        body: AccountPatch | Mapping[str, Any],
+        body: AccountPatch | AccountPatchDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Account:
         """Partially update a trading account
 
@@ -362,7 +386,9 @@ class B2Core(SyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
-            body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
+            body: Request body: a `AccountPatch` or a `AccountPatchDict` (a mapping with the API's
+                JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400, 422.
@@ -376,6 +402,7 @@ class B2Core(SyncFacade):
         _patch_account = _lazy(__package__, ".api.accounts.patch_account")
         AccountPatch = _lazy(__package__, ".models.account_patch", "AccountPatch")
         body = _coerce_model(AccountPatch, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _patch_account,
             _patch_account._get_kwargs(account_id=account_id, body=body),
@@ -390,7 +417,8 @@ class B2Core(SyncFacade):
         self,
         account_id: str,
         *,
-        body: AccountUpdate | Mapping[str, Any],
+        body: AccountUpdate | AccountUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Account:
         """Update a trading account
 
@@ -399,7 +427,9 @@ class B2Core(SyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
-            body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
+            body: Request body: a `AccountUpdate` or a `AccountUpdateDict` (a mapping with the API's
+                JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400, 422.
@@ -413,6 +443,7 @@ class B2Core(SyncFacade):
         _update_account = _lazy(__package__, ".api.accounts.update_account")
         AccountUpdate = _lazy(__package__, ".models.account_update", "AccountUpdate")
         body = _coerce_model(AccountUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _update_account,
             _update_account._get_kwargs(account_id=account_id, body=body),
@@ -492,7 +523,8 @@ class AsyncB2Core(AsyncFacade):
     async def create_account(
         self,
         *,
-        body: NewAccount | Mapping[str, Any],
+        body: NewAccount | NewAccountDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Account:
         """Register a trading account
 
@@ -500,7 +532,9 @@ class AsyncB2Core(AsyncFacade):
         synchronised and rewarded.
 
         Args:
-            body: Request body: a `NewAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewAccount` or a `NewAccountDict` (a mapping with the API's JSON
+                names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400, 422.
@@ -513,6 +547,7 @@ class AsyncB2Core(AsyncFacade):
         _create_account = _lazy(__package__, ".api.accounts.create_account")
         NewAccount = _lazy(__package__, ".models.new_account", "NewAccount")
         body = _coerce_model(NewAccount, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _create_account,
             _create_account._get_kwargs(body=body),
@@ -523,7 +558,8 @@ class AsyncB2Core(AsyncFacade):
     async def create_token(
         self,
         *,
-        body: TokenRequest | Mapping[str, Any],
+        body: TokenRequest | TokenRequestDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Token:
         """Obtain a bearer token
 
@@ -532,7 +568,9 @@ class AsyncB2Core(AsyncFacade):
         and once more after a 401.
 
         Args:
-            body: Request body: a `TokenRequest` or a mapping with the API's JSON names.
+            body: Request body: a `TokenRequest` or a `TokenRequestDict` (a mapping with the API's
+                JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -543,6 +581,7 @@ class AsyncB2Core(AsyncFacade):
         _create_token = _lazy(__package__, ".api.tokens.create_token")
         TokenRequest = _lazy(__package__, ".models.token_request", "TokenRequest")
         body = _coerce_model(TokenRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _create_token,
             _create_token._get_kwargs(body=body),
@@ -583,7 +622,7 @@ class AsyncB2Core(AsyncFacade):
         self,
         account_id: str,
         *,
-        query: AccountExpansions | Mapping[str, Any] | None = None,
+        query: AccountExpansions | AccountExpansionsDict | None = None,
     ) -> Account:
         """Get one trading account
 
@@ -648,8 +687,8 @@ class AsyncB2Core(AsyncFacade):
         *,
         sort_by: AccountSortKey | AccountSortKeyValue | None = None,
         sort_order: SortOrder | SortOrderValue | None = None,
-        filter_: AccountFilter | Mapping[str, Any] | None = None,
-        query: AccountExpansions | Mapping[str, Any] | None = None,
+        filter_: AccountFilter | AccountFilterDict | None = None,
+        query: AccountExpansions | AccountExpansionsDict | None = None,
         page_size: int = 100,
     ) -> AsyncIterator[Account]:
         """Every account :meth:`list_accounts` finds, page after page.
@@ -659,7 +698,15 @@ class AsyncB2Core(AsyncFacade):
 
         Args:
             page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters. Use it with ``async for``.
+                :meth:`list_accounts`'s filters.
+
+        Raises:
+            ValidationError: HTTP 400, 422.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
         """
         return _aoffset_pages(
             lambda offset, limit: self.list_accounts(
@@ -680,8 +727,8 @@ class AsyncB2Core(AsyncFacade):
         offset: int | None = None,
         sort_by: AccountSortKey | AccountSortKeyValue | None = None,
         sort_order: SortOrder | SortOrderValue | None = None,
-        filter_: AccountFilter | Mapping[str, Any] | None = None,
-        query: AccountExpansions | Mapping[str, Any] | None = None,
+        filter_: AccountFilter | AccountFilterDict | None = None,
+        query: AccountExpansions | AccountExpansionsDict | None = None,
     ) -> list[Account]:
         """List trading accounts
 
@@ -728,7 +775,8 @@ class AsyncB2Core(AsyncFacade):
         self,
         account_id: str,
         *,
-        body: AccountPatch | Mapping[str, Any],
+        body: AccountPatch | AccountPatchDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Account:
         """Partially update a trading account
 
@@ -736,7 +784,9 @@ class AsyncB2Core(AsyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
-            body: Request body: a `AccountPatch` or a mapping with the API's JSON names.
+            body: Request body: a `AccountPatch` or a `AccountPatchDict` (a mapping with the API's
+                JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400, 422.
@@ -750,6 +800,7 @@ class AsyncB2Core(AsyncFacade):
         _patch_account = _lazy(__package__, ".api.accounts.patch_account")
         AccountPatch = _lazy(__package__, ".models.account_patch", "AccountPatch")
         body = _coerce_model(AccountPatch, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _patch_account,
             _patch_account._get_kwargs(account_id=account_id, body=body),
@@ -764,7 +815,8 @@ class AsyncB2Core(AsyncFacade):
         self,
         account_id: str,
         *,
-        body: AccountUpdate | Mapping[str, Any],
+        body: AccountUpdate | AccountUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Account:
         """Update a trading account
 
@@ -773,7 +825,9 @@ class AsyncB2Core(AsyncFacade):
 
         Args:
             account_id: Id of the account (a hex string).
-            body: Request body: a `AccountUpdate` or a mapping with the API's JSON names.
+            body: Request body: a `AccountUpdate` or a `AccountUpdateDict` (a mapping with the API's
+                JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400, 422.
@@ -787,6 +841,7 @@ class AsyncB2Core(AsyncFacade):
         _update_account = _lazy(__package__, ".api.accounts.update_account")
         AccountUpdate = _lazy(__package__, ".models.account_update", "AccountUpdate")
         body = _coerce_model(AccountUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _update_account,
             _update_account._get_kwargs(account_id=account_id, body=body),

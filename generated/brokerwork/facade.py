@@ -19,6 +19,7 @@ from brokerlink._facade import (
     SyncFacade,
     _coerce_model,
     _lazy,
+    _with_extra,
 )
 from brokerlink.environment import setting
 from brokerlink.pages import _apage_pages, _page_pages
@@ -34,23 +35,32 @@ if TYPE_CHECKING:
         AccountListItem,
         AccountPage,
         ChangeBalanceRequest,
+        ChangeBalanceRequestDict,
         CommissionAccount,
         CommissionLevel,
         CommissionReportPage,
         CommissionReportRequest,
+        CommissionReportRequestDict,
         CreateIntroduceLinkRequest,
+        CreateIntroduceLinkRequestDict,
         CreateUserRequest,
+        CreateUserRequestDict,
         Customer,
         CustomerPage,
         Deal,
         IntroduceLink,
         LoginResult,
         LoginUserRequest,
+        LoginUserRequestDict,
         OpenCommissionAccountRequest,
+        OpenCommissionAccountRequestDict,
         Position,
         SetAccountOwnerRequest,
+        SetAccountOwnerRequestDict,
         SetCustomerOwnerRequest,
+        SetCustomerOwnerRequestDict,
         UpdateUserRequest,
+        UpdateUserRequestDict,
         User,
         UserIdMatch,
     )
@@ -128,9 +138,10 @@ class BrokerWork(SyncFacade):
     def change_balance(
         self,
         *,
-        body: ChangeBalanceRequest | Mapping[str, Any],
+        body: ChangeBalanceRequest | ChangeBalanceRequestDict,
         x_api_signature: str,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Deposit, withdraw or credit an account
 
@@ -143,7 +154,9 @@ class BrokerWork(SyncFacade):
                 of the body (e.g. `T001117,serverId=428,accountId=2109730462,amount=5.5`), and name no
                 hashing rule; send what the tenant's setup expects.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
+            body: Request body: a `ChangeBalanceRequest` or a `ChangeBalanceRequestDict` (a mapping
+                with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -157,6 +170,7 @@ class BrokerWork(SyncFacade):
             __package__, ".models.change_balance_request", "ChangeBalanceRequest"
         )
         body = _coerce_model(ChangeBalanceRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _change_balance,
             _change_balance._get_kwargs(
@@ -170,8 +184,9 @@ class BrokerWork(SyncFacade):
     def create_introduce_link(
         self,
         *,
-        body: CreateIntroduceLinkRequest | Mapping[str, Any],
+        body: CreateIntroduceLinkRequest | CreateIntroduceLinkRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> IntroduceLink:
         """Create a promotion link
 
@@ -180,8 +195,9 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
-                names.
+            body: Request body: a `CreateIntroduceLinkRequest` or a `CreateIntroduceLinkRequestDict`
+                (a mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -195,6 +211,7 @@ class BrokerWork(SyncFacade):
             __package__, ".models.create_introduce_link_request", "CreateIntroduceLinkRequest"
         )
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
             _create_introduce_link._get_kwargs(body=body, x_language=x_language),
@@ -206,8 +223,9 @@ class BrokerWork(SyncFacade):
     def create_user(
         self,
         *,
-        body: CreateUserRequest | Mapping[str, Any],
+        body: CreateUserRequest | CreateUserRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> User:
         """Create a user
 
@@ -216,7 +234,9 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
+            body: Request body: a `CreateUserRequest` or a `CreateUserRequestDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -228,6 +248,7 @@ class BrokerWork(SyncFacade):
         _create_user = _lazy(__package__, ".api.users.create_user")
         CreateUserRequest = _lazy(__package__, ".models.create_user_request", "CreateUserRequest")
         body = _coerce_model(CreateUserRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _create_user,
             _create_user._get_kwargs(body=body, x_language=x_language),
@@ -332,8 +353,9 @@ class BrokerWork(SyncFacade):
     def get_user_commission_report(
         self,
         *,
-        body: CommissionReportRequest | Mapping[str, Any],
+        body: CommissionReportRequest | CommissionReportRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CommissionReportPage:
         """Get a user's commission report
 
@@ -342,7 +364,9 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
+            body: Request body: a `CommissionReportRequest` or a `CommissionReportRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -356,6 +380,7 @@ class BrokerWork(SyncFacade):
             __package__, ".models.commission_report_request", "CommissionReportRequest"
         )
         body = _coerce_model(CommissionReportRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
             _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
@@ -437,6 +462,12 @@ class BrokerWork(SyncFacade):
         Args:
             page_size: Items per request (default 100); the other arguments are
                 :meth:`list_accounts`'s filters.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _page_pages(
             lambda page, size: self.list_accounts(
@@ -462,6 +493,12 @@ class BrokerWork(SyncFacade):
         Args:
             page_size: Items per request (default 100); the other arguments are
                 :meth:`list_customers`'s filters.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _page_pages(
             lambda page, size: self.list_customers(
@@ -660,8 +697,9 @@ class BrokerWork(SyncFacade):
     def login_user(
         self,
         *,
-        body: LoginUserRequest | Mapping[str, Any],
+        body: LoginUserRequest | LoginUserRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LoginResult:
         """Check a user's credentials
 
@@ -670,7 +708,9 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
+            body: Request body: a `LoginUserRequest` or a `LoginUserRequestDict` (a mapping with the
+                API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -682,6 +722,7 @@ class BrokerWork(SyncFacade):
         _login_user = _lazy(__package__, ".api.users.login_user")
         LoginUserRequest = _lazy(__package__, ".models.login_user_request", "LoginUserRequest")
         body = _coerce_model(LoginUserRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _login_user,
             _login_user._get_kwargs(body=body, x_language=x_language),
@@ -693,8 +734,9 @@ class BrokerWork(SyncFacade):
     def open_commission_account(
         self,
         *,
-        body: OpenCommissionAccountRequest | Mapping[str, Any],
+        body: OpenCommissionAccountRequest | OpenCommissionAccountRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CommissionAccount:
         """Open a commission account
 
@@ -703,8 +745,10 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
-                names.
+            body: Request body: a `OpenCommissionAccountRequest` or a
+                `OpenCommissionAccountRequestDict` (a mapping with the API's JSON names, checked before
+                sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -718,6 +762,7 @@ class BrokerWork(SyncFacade):
             __package__, ".models.open_commission_account_request", "OpenCommissionAccountRequest"
         )
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _open_commission_account,
             _open_commission_account._get_kwargs(body=body, x_language=x_language),
@@ -729,8 +774,9 @@ class BrokerWork(SyncFacade):
     def set_account_owner(
         self,
         *,
-        body: SetAccountOwnerRequest | Mapping[str, Any],
+        body: SetAccountOwnerRequest | SetAccountOwnerRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Assign a trading account to a user
 
@@ -738,7 +784,9 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
+            body: Request body: a `SetAccountOwnerRequest` or a `SetAccountOwnerRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -752,6 +800,7 @@ class BrokerWork(SyncFacade):
             __package__, ".models.set_account_owner_request", "SetAccountOwnerRequest"
         )
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _set_account_owner,
             _set_account_owner._get_kwargs(body=body, x_language=x_language),
@@ -763,8 +812,9 @@ class BrokerWork(SyncFacade):
     def set_customer_owner(
         self,
         *,
-        body: SetCustomerOwnerRequest | Mapping[str, Any],
+        body: SetCustomerOwnerRequest | SetCustomerOwnerRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Change a customer's owner or referrer
 
@@ -772,7 +822,9 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
+            body: Request body: a `SetCustomerOwnerRequest` or a `SetCustomerOwnerRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -786,6 +838,7 @@ class BrokerWork(SyncFacade):
             __package__, ".models.set_customer_owner_request", "SetCustomerOwnerRequest"
         )
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
             _set_customer_owner._get_kwargs(body=body, x_language=x_language),
@@ -797,8 +850,9 @@ class BrokerWork(SyncFacade):
     def update_user(
         self,
         *,
-        body: UpdateUserRequest | Mapping[str, Any],
+        body: UpdateUserRequest | UpdateUserRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a user
 
@@ -807,7 +861,9 @@ class BrokerWork(SyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
+            body: Request body: a `UpdateUserRequest` or a `UpdateUserRequestDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -819,6 +875,7 @@ class BrokerWork(SyncFacade):
         _update_user = _lazy(__package__, ".api.users.update_user")
         UpdateUserRequest = _lazy(__package__, ".models.update_user_request", "UpdateUserRequest")
         body = _coerce_model(UpdateUserRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _update_user,
             _update_user._get_kwargs(body=body, x_language=x_language),
@@ -896,9 +953,10 @@ class AsyncBrokerWork(AsyncFacade):
     async def change_balance(
         self,
         *,
-        body: ChangeBalanceRequest | Mapping[str, Any],
+        body: ChangeBalanceRequest | ChangeBalanceRequestDict,
         x_api_signature: str,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Deposit, withdraw or credit an account
 
@@ -911,7 +969,9 @@ class AsyncBrokerWork(AsyncFacade):
                 of the body (e.g. `T001117,serverId=428,accountId=2109730462,amount=5.5`), and name no
                 hashing rule; send what the tenant's setup expects.
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `ChangeBalanceRequest` or a mapping with the API's JSON names.
+            body: Request body: a `ChangeBalanceRequest` or a `ChangeBalanceRequestDict` (a mapping
+                with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -925,6 +985,7 @@ class AsyncBrokerWork(AsyncFacade):
             __package__, ".models.change_balance_request", "ChangeBalanceRequest"
         )
         body = _coerce_model(ChangeBalanceRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _change_balance,
             _change_balance._get_kwargs(
@@ -938,8 +999,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def create_introduce_link(
         self,
         *,
-        body: CreateIntroduceLinkRequest | Mapping[str, Any],
+        body: CreateIntroduceLinkRequest | CreateIntroduceLinkRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> IntroduceLink:
         """Create a promotion link
 
@@ -948,8 +1010,9 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `CreateIntroduceLinkRequest` or a mapping with the API's JSON
-                names.
+            body: Request body: a `CreateIntroduceLinkRequest` or a `CreateIntroduceLinkRequestDict`
+                (a mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -963,6 +1026,7 @@ class AsyncBrokerWork(AsyncFacade):
             __package__, ".models.create_introduce_link_request", "CreateIntroduceLinkRequest"
         )
         body = _coerce_model(CreateIntroduceLinkRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _create_introduce_link,
             _create_introduce_link._get_kwargs(body=body, x_language=x_language),
@@ -974,8 +1038,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def create_user(
         self,
         *,
-        body: CreateUserRequest | Mapping[str, Any],
+        body: CreateUserRequest | CreateUserRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> User:
         """Create a user
 
@@ -984,7 +1049,9 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `CreateUserRequest` or a mapping with the API's JSON names.
+            body: Request body: a `CreateUserRequest` or a `CreateUserRequestDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -996,6 +1063,7 @@ class AsyncBrokerWork(AsyncFacade):
         _create_user = _lazy(__package__, ".api.users.create_user")
         CreateUserRequest = _lazy(__package__, ".models.create_user_request", "CreateUserRequest")
         body = _coerce_model(CreateUserRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _create_user,
             _create_user._get_kwargs(body=body, x_language=x_language),
@@ -1100,8 +1168,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def get_user_commission_report(
         self,
         *,
-        body: CommissionReportRequest | Mapping[str, Any],
+        body: CommissionReportRequest | CommissionReportRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CommissionReportPage:
         """Get a user's commission report
 
@@ -1110,7 +1179,9 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `CommissionReportRequest` or a mapping with the API's JSON names.
+            body: Request body: a `CommissionReportRequest` or a `CommissionReportRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1124,6 +1195,7 @@ class AsyncBrokerWork(AsyncFacade):
             __package__, ".models.commission_report_request", "CommissionReportRequest"
         )
         body = _coerce_model(CommissionReportRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _get_user_commission_report,
             _get_user_commission_report._get_kwargs(body=body, x_language=x_language),
@@ -1204,7 +1276,13 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters. Use it with ``async for``.
+                :meth:`list_accounts`'s filters.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
         """
         return _apage_pages(
             lambda page, size: self.list_accounts(
@@ -1229,7 +1307,13 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             page_size: Items per request (default 100); the other arguments are
-                :meth:`list_customers`'s filters. Use it with ``async for``.
+                :meth:`list_customers`'s filters.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
         """
         return _apage_pages(
             lambda page, size: self.list_customers(
@@ -1428,8 +1512,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def login_user(
         self,
         *,
-        body: LoginUserRequest | Mapping[str, Any],
+        body: LoginUserRequest | LoginUserRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LoginResult:
         """Check a user's credentials
 
@@ -1438,7 +1523,9 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `LoginUserRequest` or a mapping with the API's JSON names.
+            body: Request body: a `LoginUserRequest` or a `LoginUserRequestDict` (a mapping with the
+                API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1450,6 +1537,7 @@ class AsyncBrokerWork(AsyncFacade):
         _login_user = _lazy(__package__, ".api.users.login_user")
         LoginUserRequest = _lazy(__package__, ".models.login_user_request", "LoginUserRequest")
         body = _coerce_model(LoginUserRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _login_user,
             _login_user._get_kwargs(body=body, x_language=x_language),
@@ -1461,8 +1549,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def open_commission_account(
         self,
         *,
-        body: OpenCommissionAccountRequest | Mapping[str, Any],
+        body: OpenCommissionAccountRequest | OpenCommissionAccountRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CommissionAccount:
         """Open a commission account
 
@@ -1471,8 +1560,10 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `OpenCommissionAccountRequest` or a mapping with the API's JSON
-                names.
+            body: Request body: a `OpenCommissionAccountRequest` or a
+                `OpenCommissionAccountRequestDict` (a mapping with the API's JSON names, checked before
+                sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1486,6 +1577,7 @@ class AsyncBrokerWork(AsyncFacade):
             __package__, ".models.open_commission_account_request", "OpenCommissionAccountRequest"
         )
         body = _coerce_model(OpenCommissionAccountRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _open_commission_account,
             _open_commission_account._get_kwargs(body=body, x_language=x_language),
@@ -1497,8 +1589,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def set_account_owner(
         self,
         *,
-        body: SetAccountOwnerRequest | Mapping[str, Any],
+        body: SetAccountOwnerRequest | SetAccountOwnerRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Assign a trading account to a user
 
@@ -1506,7 +1599,9 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `SetAccountOwnerRequest` or a mapping with the API's JSON names.
+            body: Request body: a `SetAccountOwnerRequest` or a `SetAccountOwnerRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1520,6 +1615,7 @@ class AsyncBrokerWork(AsyncFacade):
             __package__, ".models.set_account_owner_request", "SetAccountOwnerRequest"
         )
         body = _coerce_model(SetAccountOwnerRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _set_account_owner,
             _set_account_owner._get_kwargs(body=body, x_language=x_language),
@@ -1531,8 +1627,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def set_customer_owner(
         self,
         *,
-        body: SetCustomerOwnerRequest | Mapping[str, Any],
+        body: SetCustomerOwnerRequest | SetCustomerOwnerRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Change a customer's owner or referrer
 
@@ -1540,7 +1637,9 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `SetCustomerOwnerRequest` or a mapping with the API's JSON names.
+            body: Request body: a `SetCustomerOwnerRequest` or a `SetCustomerOwnerRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1554,6 +1653,7 @@ class AsyncBrokerWork(AsyncFacade):
             __package__, ".models.set_customer_owner_request", "SetCustomerOwnerRequest"
         )
         body = _coerce_model(SetCustomerOwnerRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _set_customer_owner,
             _set_customer_owner._get_kwargs(body=body, x_language=x_language),
@@ -1565,8 +1665,9 @@ class AsyncBrokerWork(AsyncFacade):
     async def update_user(
         self,
         *,
-        body: UpdateUserRequest | Mapping[str, Any],
+        body: UpdateUserRequest | UpdateUserRequestDict,
         x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a user
 
@@ -1575,7 +1676,9 @@ class AsyncBrokerWork(AsyncFacade):
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
-            body: Request body: a `UpdateUserRequest` or a mapping with the API's JSON names.
+            body: Request body: a `UpdateUserRequest` or a `UpdateUserRequestDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1587,6 +1690,7 @@ class AsyncBrokerWork(AsyncFacade):
         _update_user = _lazy(__package__, ".api.users.update_user")
         UpdateUserRequest = _lazy(__package__, ".models.update_user_request", "UpdateUserRequest")
         body = _coerce_model(UpdateUserRequest, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _update_user,
             _update_user._get_kwargs(body=body, x_language=x_language),

@@ -20,6 +20,7 @@ from brokerlink._facade import (
     SyncFacade,
     _coerce_model,
     _lazy,
+    _with_extra,
     new_transaction_id,
 )
 from brokerlink.environment import setting
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
     from .models import (
         AccountFeatures,
+        AccountFeaturesDict,
         AccountState,
         AccountStateValue,
         AccountType,
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
         ConnectionStatus,
         ConnectionStatusValue,
         CopyFactoryApiSettings,
+        CopyFactoryApiSettingsDict,
         CopyFactoryRole,
         CopyFactoryRoleValue,
         CreatedProvisioningProfile,
@@ -50,27 +53,38 @@ if TYPE_CHECKING:
         DemoAccountCredentials,
         ExpertAdvisor,
         ExpertAdvisorFileUpload,
+        ExpertAdvisorFileUploadDict,
         MetatraderAccount,
         MetatraderAccountList,
         MetatraderAccountReplica,
         MetatraderAccountReplicaUpdate,
+        MetatraderAccountReplicaUpdateDict,
         MetatraderAccountUpdate,
+        MetatraderAccountUpdateDict,
         MetatraderVersion,
         MetatraderVersionValue,
         NewExpertAdvisor,
+        NewExpertAdvisorDict,
         NewMetatraderAccount,
+        NewMetatraderAccountDict,
         NewMetatraderAccountReplica,
+        NewMetatraderAccountReplicaDict,
         NewMt4DemoAccount,
+        NewMt4DemoAccountDict,
         NewMt5DemoAccount,
+        NewMt5DemoAccountDict,
         NewProvisioningProfile,
+        NewProvisioningProfileDict,
         ProvisioningProfile,
         ProvisioningProfileFileUpload,
+        ProvisioningProfileFileUploadDict,
         ProvisioningProfileList,
         ProvisioningProfileStatus,
         ProvisioningProfileStatusValue,
         ProvisioningProfileType,
         ProvisioningProfileTypeValue,
         ProvisioningProfileUpdate,
+        ProvisioningProfileUpdateDict,
         RegionQuotas,
         SortOrder,
         SortOrderValue,
@@ -152,8 +166,9 @@ class MetaApi(Waiters, SyncFacade):
     def create_account(
         self,
         *,
-        body: NewMetatraderAccount | Mapping[str, Any],
+        body: NewMetatraderAccount | NewMetatraderAccountDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatedResource:
         """Add a trading account and start its API server.
 
@@ -165,7 +180,9 @@ class MetaApi(Waiters, SyncFacade):
         Args:
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewMetatraderAccount` or a `NewMetatraderAccountDict` (a mapping
+                with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -188,6 +205,7 @@ class MetaApi(Waiters, SyncFacade):
             __package__, ".models.new_metatrader_account", "NewMetatraderAccount"
         )
         body = _coerce_model(NewMetatraderAccount, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -200,8 +218,9 @@ class MetaApi(Waiters, SyncFacade):
         self,
         account_id: str,
         *,
-        body: NewMetatraderAccountReplica | Mapping[str, Any],
+        body: NewMetatraderAccountReplica | NewMetatraderAccountReplicaDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatedResource:
         """Add a replica of an account in another region.
 
@@ -213,8 +232,10 @@ class MetaApi(Waiters, SyncFacade):
             account_id: Primary account id.
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
-                names.
+            body: Request body: a `NewMetatraderAccountReplica` or a
+                `NewMetatraderAccountReplicaDict` (a mapping with the API's JSON names, checked before
+                sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -237,6 +258,7 @@ class MetaApi(Waiters, SyncFacade):
             __package__, ".models.new_metatrader_account_replica", "NewMetatraderAccountReplica"
         )
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
             _create_account_replica,
@@ -287,8 +309,9 @@ class MetaApi(Waiters, SyncFacade):
         self,
         provisioning_profile_id: str,
         *,
-        body: NewMt4DemoAccount | Mapping[str, Any],
+        body: NewMt4DemoAccount | NewMt4DemoAccountDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DemoAccountCredentials:
         """Open a MetaTrader 4 demo account.
 
@@ -301,7 +324,9 @@ class MetaApi(Waiters, SyncFacade):
                 file by server name.
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewMt4DemoAccount` or a `NewMt4DemoAccountDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -318,6 +343,7 @@ class MetaApi(Waiters, SyncFacade):
         )
         NewMt4DemoAccount = _lazy(__package__, ".models.new_mt_4_demo_account", "NewMt4DemoAccount")
         body = _coerce_model(NewMt4DemoAccount, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
             _create_mt_4_demo_account,
@@ -337,8 +363,9 @@ class MetaApi(Waiters, SyncFacade):
         self,
         provisioning_profile_id: str,
         *,
-        body: NewMt5DemoAccount | Mapping[str, Any],
+        body: NewMt5DemoAccount | NewMt5DemoAccountDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DemoAccountCredentials:
         """Open a MetaTrader 5 demo account.
 
@@ -351,7 +378,9 @@ class MetaApi(Waiters, SyncFacade):
                 file by server name.
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewMt5DemoAccount` or a `NewMt5DemoAccountDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -368,6 +397,7 @@ class MetaApi(Waiters, SyncFacade):
         )
         NewMt5DemoAccount = _lazy(__package__, ".models.new_mt_5_demo_account", "NewMt5DemoAccount")
         body = _coerce_model(NewMt5DemoAccount, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return self._call(  # type: ignore[no-any-return]
             _create_mt_5_demo_account,
@@ -386,7 +416,8 @@ class MetaApi(Waiters, SyncFacade):
     def create_provisioning_profile(
         self,
         *,
-        body: NewProvisioningProfile | Mapping[str, Any],
+        body: NewProvisioningProfile | NewProvisioningProfileDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatedProvisioningProfile:
         """Create a provisioning profile.
 
@@ -394,7 +425,9 @@ class MetaApi(Waiters, SyncFacade):
         make it usable for creating accounts.
 
         Args:
-            body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
+            body: Request body: a `NewProvisioningProfile` or a `NewProvisioningProfileDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -411,6 +444,7 @@ class MetaApi(Waiters, SyncFacade):
             __package__, ".models.new_provisioning_profile", "NewProvisioningProfile"
         )
         body = _coerce_model(NewProvisioningProfile, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
             _create_provisioning_profile._get_kwargs(body=body),
@@ -629,7 +663,8 @@ class MetaApi(Waiters, SyncFacade):
         self,
         account_id: str,
         *,
-        body: AccountFeatures | Mapping[str, Any],
+        body: AccountFeatures | AccountFeaturesDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Turn on several paid features of an account at once.
 
@@ -639,7 +674,9 @@ class MetaApi(Waiters, SyncFacade):
 
         Args:
             account_id: Trading account id.
-            body: Request body: a `AccountFeatures` or a mapping with the API's JSON names.
+            body: Request body: a `AccountFeatures` or a `AccountFeaturesDict` (a mapping with the
+                API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -653,6 +690,7 @@ class MetaApi(Waiters, SyncFacade):
         _enable_account_features = _lazy(__package__, ".api.accounts.enable_account_features")
         AccountFeatures = _lazy(__package__, ".models.account_features", "AccountFeatures")
         body = _coerce_model(AccountFeatures, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _enable_account_features,
             _enable_account_features._get_kwargs(account_id=account_id, body=body),
@@ -667,7 +705,8 @@ class MetaApi(Waiters, SyncFacade):
         self,
         account_id: str,
         *,
-        body: CopyFactoryApiSettings | Mapping[str, Any],
+        body: CopyFactoryApiSettings | CopyFactoryApiSettingsDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Turn on the CopyFactory API for an account.
 
@@ -676,7 +715,9 @@ class MetaApi(Waiters, SyncFacade):
 
         Args:
             account_id: Trading account id.
-            body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
+            body: Request body: a `CopyFactoryApiSettings` or a `CopyFactoryApiSettingsDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -692,6 +733,7 @@ class MetaApi(Waiters, SyncFacade):
             __package__, ".models.copy_factory_api_settings", "CopyFactoryApiSettings"
         )
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
             _enable_copy_factory_api._get_kwargs(account_id=account_id, body=body),
@@ -959,6 +1001,13 @@ class MetaApi(Waiters, SyncFacade):
         Args:
             page_size: Items per request (default 100); the other arguments are
                 :meth:`list_accounts`'s filters.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _offset_pages(
             lambda offset, limit: self.list_accounts(
@@ -995,6 +1044,13 @@ class MetaApi(Waiters, SyncFacade):
         Args:
             page_size: Items per request (default 100); the other arguments are
                 :meth:`list_provisioning_profiles`'s filters.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _offset_pages(
             lambda offset, limit: self.list_provisioning_profiles(
@@ -1450,7 +1506,8 @@ class MetaApi(Waiters, SyncFacade):
         self,
         account_id: str,
         *,
-        body: MetatraderAccountUpdate | Mapping[str, Any],
+        body: MetatraderAccountUpdate | MetatraderAccountUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a trading account.
 
@@ -1459,7 +1516,9 @@ class MetaApi(Waiters, SyncFacade):
 
         Args:
             account_id: Trading account id.
-            body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
+            body: Request body: a `MetatraderAccountUpdate` or a `MetatraderAccountUpdateDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1481,6 +1540,7 @@ class MetaApi(Waiters, SyncFacade):
             __package__, ".models.metatrader_account_update", "MetatraderAccountUpdate"
         )
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _update_account,
             _update_account._get_kwargs(account_id=account_id, body=body),
@@ -1496,7 +1556,8 @@ class MetaApi(Waiters, SyncFacade):
         account_id: str,
         replica_id: str,
         *,
-        body: MetatraderAccountReplicaUpdate | Mapping[str, Any],
+        body: MetatraderAccountReplicaUpdate | MetatraderAccountReplicaUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a replica.
 
@@ -1505,8 +1566,10 @@ class MetaApi(Waiters, SyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
-            body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
-                names.
+            body: Request body: a `MetatraderAccountReplicaUpdate` or a
+                `MetatraderAccountReplicaUpdateDict` (a mapping with the API's JSON names, checked
+                before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1530,6 +1593,7 @@ class MetaApi(Waiters, SyncFacade):
             "MetatraderAccountReplicaUpdate",
         )
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _update_account_replica,
             _update_account_replica._get_kwargs(
@@ -1548,7 +1612,8 @@ class MetaApi(Waiters, SyncFacade):
         account_id: str,
         expert_id: str,
         *,
-        body: NewExpertAdvisor | Mapping[str, Any],
+        body: NewExpertAdvisor | NewExpertAdvisorDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Create or update an expert advisor.
 
@@ -1560,7 +1625,9 @@ class MetaApi(Waiters, SyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
-            body: Request body: a `NewExpertAdvisor` or a mapping with the API's JSON names.
+            body: Request body: a `NewExpertAdvisor` or a `NewExpertAdvisorDict` (a mapping with the
+                API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1574,6 +1641,7 @@ class MetaApi(Waiters, SyncFacade):
         _update_expert_advisor = _lazy(__package__, ".api.expert_advisors.update_expert_advisor")
         NewExpertAdvisor = _lazy(__package__, ".models.new_expert_advisor", "NewExpertAdvisor")
         body = _coerce_model(NewExpertAdvisor, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _update_expert_advisor,
             _update_expert_advisor._get_kwargs(
@@ -1591,7 +1659,8 @@ class MetaApi(Waiters, SyncFacade):
         self,
         provisioning_profile_id: str,
         *,
-        body: ProvisioningProfileUpdate | Mapping[str, Any],
+        body: ProvisioningProfileUpdate | ProvisioningProfileUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a provisioning profile.
 
@@ -1599,8 +1668,9 @@ class MetaApi(Waiters, SyncFacade):
 
         Args:
             provisioning_profile_id: Provisioning profile id.
-            body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
-                names.
+            body: Request body: a `ProvisioningProfileUpdate` or a `ProvisioningProfileUpdateDict`
+                (a mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1618,6 +1688,7 @@ class MetaApi(Waiters, SyncFacade):
             __package__, ".models.provisioning_profile_update", "ProvisioningProfileUpdate"
         )
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
             _update_provisioning_profile._get_kwargs(
@@ -1635,7 +1706,7 @@ class MetaApi(Waiters, SyncFacade):
         account_id: str,
         expert_id: str,
         *,
-        body: ExpertAdvisorFileUpload | Mapping[str, Any],
+        body: ExpertAdvisorFileUpload | ExpertAdvisorFileUploadDict,
     ) -> None:
         """Upload the program file of an expert advisor.
 
@@ -1645,7 +1716,8 @@ class MetaApi(Waiters, SyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
-            body: Request body: a `ExpertAdvisorFileUpload` or a mapping with the API's JSON names.
+            body: Request body: a `ExpertAdvisorFileUpload` or a `ExpertAdvisorFileUploadDict` (a
+                mapping with the API's JSON names, checked before sending).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1681,7 +1753,7 @@ class MetaApi(Waiters, SyncFacade):
         provisioning_profile_id: str,
         file_name: str,
         *,
-        body: ProvisioningProfileFileUpload | Mapping[str, Any],
+        body: ProvisioningProfileFileUpload | ProvisioningProfileFileUploadDict,
     ) -> None:
         """Upload a server file to a provisioning profile.
 
@@ -1693,8 +1765,9 @@ class MetaApi(Waiters, SyncFacade):
             file_name: Name of the file being uploaded (see `ProvisioningProfileFileName`):
                 servers.dat, servers.ini, broker.srv, managerApi.zip, mt4manager.exe or
                 mt5managersetup.exe.
-            body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
-                names.
+            body: Request body: a `ProvisioningProfileFileUpload` or a
+                `ProvisioningProfileFileUploadDict` (a mapping with the API's JSON names, checked before
+                sending).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1797,8 +1870,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     async def create_account(
         self,
         *,
-        body: NewMetatraderAccount | Mapping[str, Any],
+        body: NewMetatraderAccount | NewMetatraderAccountDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatedResource:
         """Add a trading account and start its API server.
 
@@ -1810,7 +1884,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         Args:
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMetatraderAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewMetatraderAccount` or a `NewMetatraderAccountDict` (a mapping
+                with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1833,6 +1909,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             __package__, ".models.new_metatrader_account", "NewMetatraderAccount"
         )
         body = _coerce_model(NewMetatraderAccount, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
             _create_account,
@@ -1845,8 +1922,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         self,
         account_id: str,
         *,
-        body: NewMetatraderAccountReplica | Mapping[str, Any],
+        body: NewMetatraderAccountReplica | NewMetatraderAccountReplicaDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatedResource:
         """Add a replica of an account in another region.
 
@@ -1858,8 +1936,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             account_id: Primary account id.
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMetatraderAccountReplica` or a mapping with the API's JSON
-                names.
+            body: Request body: a `NewMetatraderAccountReplica` or a
+                `NewMetatraderAccountReplicaDict` (a mapping with the API's JSON names, checked before
+                sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1882,6 +1962,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             __package__, ".models.new_metatrader_account_replica", "NewMetatraderAccountReplica"
         )
         body = _coerce_model(NewMetatraderAccountReplica, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
             _create_account_replica,
@@ -1932,8 +2013,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         self,
         provisioning_profile_id: str,
         *,
-        body: NewMt4DemoAccount | Mapping[str, Any],
+        body: NewMt4DemoAccount | NewMt4DemoAccountDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DemoAccountCredentials:
         """Open a MetaTrader 4 demo account.
 
@@ -1946,7 +2028,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
                 file by server name.
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMt4DemoAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewMt4DemoAccount` or a `NewMt4DemoAccountDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1963,6 +2047,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         )
         NewMt4DemoAccount = _lazy(__package__, ".models.new_mt_4_demo_account", "NewMt4DemoAccount")
         body = _coerce_model(NewMt4DemoAccount, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
             _create_mt_4_demo_account,
@@ -1982,8 +2067,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         self,
         provisioning_profile_id: str,
         *,
-        body: NewMt5DemoAccount | Mapping[str, Any],
+        body: NewMt5DemoAccount | NewMt5DemoAccountDict,
         transaction_id: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DemoAccountCredentials:
         """Open a MetaTrader 5 demo account.
 
@@ -1996,7 +2082,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
                 file by server name.
             transaction_id: Random 32-character id of this creation. Reuse it unchanged when
                 repeating a request that answered 202.
-            body: Request body: a `NewMt5DemoAccount` or a mapping with the API's JSON names.
+            body: Request body: a `NewMt5DemoAccount` or a `NewMt5DemoAccountDict` (a mapping with
+                the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -2013,6 +2101,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         )
         NewMt5DemoAccount = _lazy(__package__, ".models.new_mt_5_demo_account", "NewMt5DemoAccount")
         body = _coerce_model(NewMt5DemoAccount, body, "body")
+        body = _with_extra(body, extra_body)
         transaction_id = transaction_id if transaction_id is not None else new_transaction_id()
         return await self._call(  # type: ignore[no-any-return]
             _create_mt_5_demo_account,
@@ -2031,7 +2120,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     async def create_provisioning_profile(
         self,
         *,
-        body: NewProvisioningProfile | Mapping[str, Any],
+        body: NewProvisioningProfile | NewProvisioningProfileDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CreatedProvisioningProfile:
         """Create a provisioning profile.
 
@@ -2039,7 +2129,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         make it usable for creating accounts.
 
         Args:
-            body: Request body: a `NewProvisioningProfile` or a mapping with the API's JSON names.
+            body: Request body: a `NewProvisioningProfile` or a `NewProvisioningProfileDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -2056,6 +2148,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             __package__, ".models.new_provisioning_profile", "NewProvisioningProfile"
         )
         body = _coerce_model(NewProvisioningProfile, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _create_provisioning_profile,
             _create_provisioning_profile._get_kwargs(body=body),
@@ -2274,7 +2367,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         self,
         account_id: str,
         *,
-        body: AccountFeatures | Mapping[str, Any],
+        body: AccountFeatures | AccountFeaturesDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Turn on several paid features of an account at once.
 
@@ -2284,7 +2378,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
 
         Args:
             account_id: Trading account id.
-            body: Request body: a `AccountFeatures` or a mapping with the API's JSON names.
+            body: Request body: a `AccountFeatures` or a `AccountFeaturesDict` (a mapping with the
+                API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -2298,6 +2394,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         _enable_account_features = _lazy(__package__, ".api.accounts.enable_account_features")
         AccountFeatures = _lazy(__package__, ".models.account_features", "AccountFeatures")
         body = _coerce_model(AccountFeatures, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _enable_account_features,
             _enable_account_features._get_kwargs(account_id=account_id, body=body),
@@ -2312,7 +2409,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         self,
         account_id: str,
         *,
-        body: CopyFactoryApiSettings | Mapping[str, Any],
+        body: CopyFactoryApiSettings | CopyFactoryApiSettingsDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Turn on the CopyFactory API for an account.
 
@@ -2321,7 +2419,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
 
         Args:
             account_id: Trading account id.
-            body: Request body: a `CopyFactoryApiSettings` or a mapping with the API's JSON names.
+            body: Request body: a `CopyFactoryApiSettings` or a `CopyFactoryApiSettingsDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -2337,6 +2437,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             __package__, ".models.copy_factory_api_settings", "CopyFactoryApiSettings"
         )
         body = _coerce_model(CopyFactoryApiSettings, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _enable_copy_factory_api,
             _enable_copy_factory_api._get_kwargs(account_id=account_id, body=body),
@@ -2603,7 +2704,14 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
 
         Args:
             page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters. Use it with ``async for``.
+                :meth:`list_accounts`'s filters.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
         """
         return _aoffset_pages(
             lambda offset, limit: self.list_accounts(
@@ -2639,7 +2747,14 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
 
         Args:
             page_size: Items per request (default 100); the other arguments are
-                :meth:`list_provisioning_profiles`'s filters. Use it with ``async for``.
+                :meth:`list_provisioning_profiles`'s filters.
+
+        Raises:
+            ValidationError: HTTP 400.
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
         """
         return _aoffset_pages(
             lambda offset, limit: self.list_provisioning_profiles(
@@ -3095,7 +3210,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         self,
         account_id: str,
         *,
-        body: MetatraderAccountUpdate | Mapping[str, Any],
+        body: MetatraderAccountUpdate | MetatraderAccountUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a trading account.
 
@@ -3104,7 +3220,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
 
         Args:
             account_id: Trading account id.
-            body: Request body: a `MetatraderAccountUpdate` or a mapping with the API's JSON names.
+            body: Request body: a `MetatraderAccountUpdate` or a `MetatraderAccountUpdateDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -3126,6 +3244,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             __package__, ".models.metatrader_account_update", "MetatraderAccountUpdate"
         )
         body = _coerce_model(MetatraderAccountUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _update_account,
             _update_account._get_kwargs(account_id=account_id, body=body),
@@ -3141,7 +3260,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         account_id: str,
         replica_id: str,
         *,
-        body: MetatraderAccountReplicaUpdate | Mapping[str, Any],
+        body: MetatraderAccountReplicaUpdate | MetatraderAccountReplicaUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a replica.
 
@@ -3150,8 +3270,10 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         Args:
             account_id: Primary account id.
             replica_id: Replica id.
-            body: Request body: a `MetatraderAccountReplicaUpdate` or a mapping with the API's JSON
-                names.
+            body: Request body: a `MetatraderAccountReplicaUpdate` or a
+                `MetatraderAccountReplicaUpdateDict` (a mapping with the API's JSON names, checked
+                before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -3175,6 +3297,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             "MetatraderAccountReplicaUpdate",
         )
         body = _coerce_model(MetatraderAccountReplicaUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _update_account_replica,
             _update_account_replica._get_kwargs(
@@ -3193,7 +3316,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         account_id: str,
         expert_id: str,
         *,
-        body: NewExpertAdvisor | Mapping[str, Any],
+        body: NewExpertAdvisor | NewExpertAdvisorDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Create or update an expert advisor.
 
@@ -3205,7 +3329,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
-            body: Request body: a `NewExpertAdvisor` or a mapping with the API's JSON names.
+            body: Request body: a `NewExpertAdvisor` or a `NewExpertAdvisorDict` (a mapping with the
+                API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -3219,6 +3345,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         _update_expert_advisor = _lazy(__package__, ".api.expert_advisors.update_expert_advisor")
         NewExpertAdvisor = _lazy(__package__, ".models.new_expert_advisor", "NewExpertAdvisor")
         body = _coerce_model(NewExpertAdvisor, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _update_expert_advisor,
             _update_expert_advisor._get_kwargs(
@@ -3236,7 +3363,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         self,
         provisioning_profile_id: str,
         *,
-        body: ProvisioningProfileUpdate | Mapping[str, Any],
+        body: ProvisioningProfileUpdate | ProvisioningProfileUpdateDict,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Update a provisioning profile.
 
@@ -3244,8 +3372,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
 
         Args:
             provisioning_profile_id: Provisioning profile id.
-            body: Request body: a `ProvisioningProfileUpdate` or a mapping with the API's JSON
-                names.
+            body: Request body: a `ProvisioningProfileUpdate` or a `ProvisioningProfileUpdateDict`
+                (a mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
 
         Raises:
             ValidationError: HTTP 400.
@@ -3263,6 +3392,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             __package__, ".models.provisioning_profile_update", "ProvisioningProfileUpdate"
         )
         body = _coerce_model(ProvisioningProfileUpdate, body, "body")
+        body = _with_extra(body, extra_body)
         return await self._call(  # type: ignore[no-any-return]
             _update_provisioning_profile,
             _update_provisioning_profile._get_kwargs(
@@ -3280,7 +3410,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         account_id: str,
         expert_id: str,
         *,
-        body: ExpertAdvisorFileUpload | Mapping[str, Any],
+        body: ExpertAdvisorFileUpload | ExpertAdvisorFileUploadDict,
     ) -> None:
         """Upload the program file of an expert advisor.
 
@@ -3290,7 +3420,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         Args:
             account_id: Id of the MetaTrader account the expert advisor runs on.
             expert_id: Expert advisor id, chosen by the caller when the advisor is first written.
-            body: Request body: a `ExpertAdvisorFileUpload` or a mapping with the API's JSON names.
+            body: Request body: a `ExpertAdvisorFileUpload` or a `ExpertAdvisorFileUploadDict` (a
+                mapping with the API's JSON names, checked before sending).
 
         Raises:
             ValidationError: HTTP 400.
@@ -3326,7 +3457,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         provisioning_profile_id: str,
         file_name: str,
         *,
-        body: ProvisioningProfileFileUpload | Mapping[str, Any],
+        body: ProvisioningProfileFileUpload | ProvisioningProfileFileUploadDict,
     ) -> None:
         """Upload a server file to a provisioning profile.
 
@@ -3338,8 +3469,9 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             file_name: Name of the file being uploaded (see `ProvisioningProfileFileName`):
                 servers.dat, servers.ini, broker.srv, managerApi.zip, mt4manager.exe or
                 mt5managersetup.exe.
-            body: Request body: a `ProvisioningProfileFileUpload` or a mapping with the API's JSON
-                names.
+            body: Request body: a `ProvisioningProfileFileUpload` or a
+                `ProvisioningProfileFileUploadDict` (a mapping with the API's JSON names, checked before
+                sending).
 
         Raises:
             ValidationError: HTTP 400.

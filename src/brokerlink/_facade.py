@@ -100,15 +100,51 @@ def new_transaction_id() -> str:
 
 
 def _coerce_model(model: Any, value: Any, what: str) -> Any:
-    """Accept a typed model or a mapping with the API's JSON names; reject bad mappings locally."""
+    """Accept a typed model or a mapping with the API's JSON names; reject bad mappings locally:
+    a missing or ill-typed field, or one the spec does not know (``extra_body=`` sends those)."""
     if isinstance(value, Mapping):
         try:
-            return model.from_dict(dict(value))
+            coerced = model.from_dict(dict(value))
         except KeyError as exc:
             raise InvalidRequest(f"{what}: missing required field {exc.args[0]!r}") from None
         except (ValueError, TypeError, AttributeError, RecursionError, ArithmeticError) as exc:
             raise InvalidRequest(f"{what}: {exc}") from None
+        unknown = _unknown_fields(coerced, what)
+        if unknown:
+            raise InvalidRequest(
+                f"{unknown}: not a field of {model.__name__} (a field newer than the spec goes "
+                "in extra_body=)"
+            )
+        return coerced
     return value
+
+
+def _unknown_fields(value: Any, path: str) -> str | None:
+    """The path of the first field a parsed mapping had that its model does not declare (free-form
+    objects, which declare none, take any)."""
+    if isinstance(value, list):
+        return next(
+            (u for i, v in enumerate(value) if (u := _unknown_fields(v, f"{path}[{i}]"))), None
+        )
+    fields = getattr(type(value), "__attrs_attrs__", None)
+    if fields is None:
+        return None
+    extra = getattr(value, "additional_properties", None)
+    if extra and len(fields) > 1:
+        return f"{path}.{next(iter(extra))}"
+    for field in fields:
+        if field.name != "additional_properties":
+            found = _unknown_fields(getattr(value, field.name), f"{path}.{field.name}")
+            if found:
+                return found
+    return None
+
+
+def _with_extra(body: Any, extra_body: Mapping[str, Any] | None) -> Any:
+    """``body`` with the caller's fields the spec does not have yet, sent as they are."""
+    if extra_body:
+        body.additional_properties.update(extra_body)
+    return body
 
 
 def redacted(url: str) -> str:

@@ -21,6 +21,8 @@ def test_each_command_matches_its_facade_method(api: str, command: str) -> None:
     facade = getattr(importlib.import_module(info.facade_module), info.facade)
     signature = inspect.signature(getattr(facade, operation.method))
     expected = {p.python for p in operation.params} | ({"body"} if operation.body else set())
+    if operation.body and operation.body.content == "json":  # the library's escape hatch only
+        expected.add("extra_body")
     assert set(signature.parameters) - {"self"} == expected
     required = {
         name

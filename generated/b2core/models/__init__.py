@@ -51,3 +51,21 @@ __all__ = (
     "Token",
     "TokenRequest",
 )
+
+from ._bodies import (
+    AccountExpansionsDict,
+    AccountFilterDict,
+    AccountPatchDict,
+    AccountUpdateDict,
+    NewAccountDict,
+    TokenRequestDict,
+)
+
+__all__ += (
+    "AccountExpansionsDict",
+    "AccountFilterDict",
+    "AccountPatchDict",
+    "AccountUpdateDict",
+    "NewAccountDict",
+    "TokenRequestDict",
+)

@@ -116,3 +116,29 @@ __all__ = (
     "VisibleType",
     "VisibleTypeValue",
 )
+
+from ._bodies import (
+    ChangeBalanceRequestDict,
+    CommissionReportRequestDict,
+    CreateIntroduceLinkRequestDict,
+    CreateUserRequestDict,
+    LoginUserRequestDict,
+    OpenCommissionAccountRequestDict,
+    PhoneDict,
+    SetAccountOwnerRequestDict,
+    SetCustomerOwnerRequestDict,
+    UpdateUserRequestDict,
+)
+
+__all__ += (
+    "ChangeBalanceRequestDict",
+    "CommissionReportRequestDict",
+    "CreateIntroduceLinkRequestDict",
+    "CreateUserRequestDict",
+    "LoginUserRequestDict",
+    "OpenCommissionAccountRequestDict",
+    "PhoneDict",
+    "SetAccountOwnerRequestDict",
+    "SetCustomerOwnerRequestDict",
+    "UpdateUserRequestDict",
+)

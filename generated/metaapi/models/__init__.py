@@ -131,3 +131,35 @@ __all__ = (
     "TooManyRequestsError",
     "TooManyRequestsErrorMetadata",
 )
+
+from ._bodies import (
+    AccountFeaturesDict,
+    CopyFactoryApiSettingsDict,
+    ExpertAdvisorFileUploadDict,
+    MetatraderAccountReplicaUpdateDict,
+    MetatraderAccountUpdateDict,
+    NewExpertAdvisorDict,
+    NewMetatraderAccountDict,
+    NewMetatraderAccountReplicaDict,
+    NewMt4DemoAccountDict,
+    NewMt5DemoAccountDict,
+    NewProvisioningProfileDict,
+    ProvisioningProfileFileUploadDict,
+    ProvisioningProfileUpdateDict,
+)
+
+__all__ += (
+    "AccountFeaturesDict",
+    "CopyFactoryApiSettingsDict",
+    "ExpertAdvisorFileUploadDict",
+    "MetatraderAccountReplicaUpdateDict",
+    "MetatraderAccountUpdateDict",
+    "NewExpertAdvisorDict",
+    "NewMetatraderAccountDict",
+    "NewMetatraderAccountReplicaDict",
+    "NewMt4DemoAccountDict",
+    "NewMt5DemoAccountDict",
+    "NewProvisioningProfileDict",
+    "ProvisioningProfileFileUploadDict",
+    "ProvisioningProfileUpdateDict",
+)
