@@ -94,7 +94,7 @@ def test_size_budgets() -> None:
     # The restructure (issue 15) brought the runtime from 5,178 lines to 4,198 under a 4,200 limit.
     # The capabilities built on that layout since are each in a module of its own: the bounded
     # exchange (hooks/bounds.py, 195), the waiters (plugins/metaapi/waiters.py, 175), raw
-    # responses (raw_response.py, 75), auto-pagination (pages.py, 98), aiohttp's errors
+    # responses (raw_response.py, 75), auto-pagination (pages.py, 95), aiohttp's errors
     # (_aiohttp.py, 74), BROKERLINK_LOG (log_env.py, 38), plus secret masking, plugin load
     # errors, the scoped guard store, checked dict bodies and environment configuration in the
     # modules they belong to.

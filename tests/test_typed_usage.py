@@ -38,9 +38,12 @@ def test_misuse_fails_mypy_strict(installed_tree: Path) -> None:
         for account in meta.list_accounts():
             account.field_id
         region: str = meta.get_account("a").region
+        meta.create_account(body={"name": "n", "server": "s", "magic": 0, "regoin": "london"})
+        meta.create_account(body={"name": "n", "server": "s", "magic": "zero"})
     """
     errors = mypy_errors(installed_tree, misuse)
-    assert len(errors) == 4, errors
+    assert len(errors) == 6, errors
+    assert sum("NewMetatraderAccountDict" in e for e in errors) == 2
     assert any("'up'" in e and "Literal['asc', 'desc']" in e for e in errors)
     assert any("max_retrys" in e for e in errors)
     assert any("field_id" in e for e in errors)
