@@ -4,6 +4,10 @@ that misuses the API fails it."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,28 @@ def test_misuse_fails_mypy_strict(installed_tree: Path) -> None:
     assert any("max_retrys" in e for e in errors)
     assert any("field_id" in e for e in errors)
     assert any("str | None" in e for e in errors)
+
+
+def test_the_same_code_passes_pyright_strict(installed_tree: Path) -> None:
+    for number, page in enumerate(PAGES):
+        code = "".join(block.code for block in blocks(page, "python"))
+        (installed_tree / f"pyright_page_{number}.py").write_text(code, encoding="utf-8")
+    shutil.copy(ROOT / "tests" / "typed" / "usage.py", installed_tree / "pyright_usage.py")
+    config = {"typeCheckingMode": "strict", "include": ["pyright_*.py"], "pythonVersion": "3.11"}
+    (installed_tree / "pyrightconfig.json").write_text(json.dumps(config), encoding="utf-8")
+    pyright = Path(sys.executable).with_name("pyright")
+    run = subprocess.run(
+        [str(pyright), "--pythonpath", sys.executable, "--outputjson"],
+        cwd=installed_tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(run.stdout)
+    problems = [
+        f"{d['file']}:{d['range']['start']['line']}: {d['message']}"
+        for d in report["generalDiagnostics"]
+        if d["severity"] == "error"
+    ]
+    assert report["summary"]["filesAnalyzed"] == len(PAGES) + 1
+    assert problems == []
