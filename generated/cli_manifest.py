@@ -955,6 +955,16 @@ APIS: dict[str, Any] = {
                 "body": None,
                 "polls": False,
             },
+            "get-user-quotas": {
+                "operation_id": "getUserQuotas",
+                "method": "get_user_quotas",
+                "http": "GET /users/current/quotas",
+                "summary": "Get the user's quotas and their use in every region.",
+                "description": "Returns, for each region available to the user, each account quota (accounts kept, G1, G2 and CopyFactory accounts deployed, dedicated IPv4 and IPv6 addresses) with the share of it already used.",
+                "params": [],
+                "body": None,
+                "polls": False,
+            },
             "increase-reliability": {
                 "operation_id": "increaseReliability",
                 "method": "increase_reliability",

@@ -88,6 +88,7 @@ if TYPE_CHECKING:
         RegionQuotas,
         SortOrder,
         SortOrderValue,
+        UserQuotas,
     )
 
 _API = "metaapi"
@@ -947,6 +948,28 @@ class MetaApi(Waiters, SyncFacade):
             path={
                 "region": region,
             },
+        )
+
+    def get_user_quotas(
+        self,
+    ) -> list[UserQuotas]:
+        """Get the user's quotas and their use in every region.
+
+        Returns, for each region available to the user, each account quota (accounts kept, G1, G2
+        and CopyFactory accounts deployed, dedicated IPv4 and IPv6 addresses) with the share of it
+        already used.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        _get_user_quotas = _lazy(__package__, ".api.regions.get_user_quotas")
+        return self._call(  # type: ignore[no-any-return]
+            _get_user_quotas,
+            _get_user_quotas._get_kwargs(),
+            (200,),
         )
 
     def increase_reliability(
@@ -2653,6 +2676,28 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             },
         )
 
+    async def get_user_quotas(
+        self,
+    ) -> list[UserQuotas]:
+        """Get the user's quotas and their use in every region.
+
+        Returns, for each region available to the user, each account quota (accounts kept, G1, G2
+        and CopyFactory accounts deployed, dedicated IPv4 and IPv6 addresses) with the share of it
+        already used.
+
+        Raises:
+            AuthenticationError: HTTP 401.
+            PermissionDenied: HTTP 403.
+            RateLimited: HTTP 429, once the retries are used up.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        _get_user_quotas = _lazy(__package__, ".api.regions.get_user_quotas")
+        return await self._call(  # type: ignore[no-any-return]
+            _get_user_quotas,
+            _get_user_quotas._get_kwargs(),
+            (200,),
+        )
+
     async def increase_reliability(
         self,
         account_id: str,
@@ -3527,6 +3572,7 @@ class MetaApiWithRawResponse(RawResponses):
     get_expert_advisor = raw(MetaApi.get_expert_advisor)
     get_provisioning_profile = raw(MetaApi.get_provisioning_profile)
     get_region_quotas = raw(MetaApi.get_region_quotas)
+    get_user_quotas = raw(MetaApi.get_user_quotas)
     increase_reliability = raw(MetaApi.increase_reliability)
     list_account_replicas = raw(MetaApi.list_account_replicas)
     list_accounts = raw(MetaApi.list_accounts)
@@ -3571,6 +3617,7 @@ class AsyncMetaApiWithRawResponse(RawResponses):
     get_expert_advisor = araw(AsyncMetaApi.get_expert_advisor)
     get_provisioning_profile = araw(AsyncMetaApi.get_provisioning_profile)
     get_region_quotas = araw(AsyncMetaApi.get_region_quotas)
+    get_user_quotas = araw(AsyncMetaApi.get_user_quotas)
     increase_reliability = araw(AsyncMetaApi.increase_reliability)
     list_account_replicas = araw(AsyncMetaApi.list_account_replicas)
     list_accounts = araw(AsyncMetaApi.list_accounts)

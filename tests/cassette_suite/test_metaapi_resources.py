@@ -117,3 +117,7 @@ async def test_regions_and_quotas(metaapi: Any) -> None:
     assert "london" in regions
     quotas = await metaapi.get_region_quotas(regions[0])
     assert quotas.max_accounts is not None
+    everywhere = await metaapi.get_user_quotas()
+    assert [q.region for q in everywhere] == regions
+    used = everywhere[0].max_accounts
+    assert used is not None and used.quota == quotas.max_accounts

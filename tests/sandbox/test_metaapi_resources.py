@@ -180,3 +180,14 @@ def test_manager_profiles_carry_their_server_and_hide_the_password(
     assert {d["parameter"] for d in refused.json()["details"]} == {"managerLogin", "managerServer"}
     unknown = metaapi.post(PROFILES, json={**base, "type": "mkTerminal"})
     assert unknown.json()["details"][0]["parameter"] == "type"
+
+
+def test_user_quotas_count_what_each_region_holds(metaapi: httpx.Client) -> None:
+    before = {q["region"]: q for q in metaapi.get("/users/current/quotas").json()}
+    assert set(before) == set(metaapi.get("/users/current/regions").json())
+    kept = before["vint-hill"]["maxAccounts"]
+    assert kept["quota"] == 1000 and kept["usageInPercents"] > 0
+    assert before["singapore"]["maxAccounts"]["usageInPercents"] == 0
+    metaapi.delete(f"{ACCOUNTS}/{MT4_ACCOUNT_ID}")
+    after = {q["region"]: q for q in metaapi.get("/users/current/quotas").json()}
+    assert after["vint-hill"]["maxAccounts"]["usageInPercents"] < kept["usageInPercents"]

@@ -47,6 +47,7 @@ READS: dict[str, dict[str, list[tuple[str, dict[str, Any], dict[str, str]]]]] = 
         "listExpertAdvisors": [(f"{ACC}/{MT4_ACCOUNT_ID}/expert-advisors", {}, {})],
         "getExpertAdvisor": [(f"{ACC}/{MT4_ACCOUNT_ID}/expert-advisors/{EXPERT_ID}", {}, {})],
         "getRegionQuotas": [("/users/current/regions/london/quotas", {}, {})],
+        "getUserQuotas": [("/users/current/quotas", {}, {})],
     },
     "brokerwork": {
         "getUserIds": [("/v1/api/user/ids", {"email": "trader@broker.example"}, {})],

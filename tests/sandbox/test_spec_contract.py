@@ -202,6 +202,7 @@ def drive_metaapi(c: httpx.Client) -> None:
     c.delete(one)
     c.get("/users/current/regions")
     c.get("/users/current/regions/london/quotas")
+    c.get("/users/current/quotas")
     c.get("/users/current/regions/mars/quotas")
     c.delete(f"{acc}/{MT5_ACCOUNT_ID}")
     c.get(acc, headers={"x-sandbox-fault": "429"})

@@ -54,11 +54,13 @@ from .provisioning_profile_list import ProvisioningProfileList
 from .provisioning_profile_status import ProvisioningProfileStatus, ProvisioningProfileStatusValue
 from .provisioning_profile_type import ProvisioningProfileType, ProvisioningProfileTypeValue
 from .provisioning_profile_update import ProvisioningProfileUpdate
+from .quota_usage import QuotaUsage
 from .region_quotas import RegionQuotas
 from .reliability import Reliability, ReliabilityValue
 from .sort_order import SortOrder, SortOrderValue
 from .too_many_requests_error import TooManyRequestsError
 from .too_many_requests_error_metadata import TooManyRequestsErrorMetadata
+from .user_quotas import UserQuotas
 
 __all__ = (
     "AcceptedError",
@@ -123,6 +125,7 @@ __all__ = (
     "ProvisioningProfileType",
     "ProvisioningProfileTypeValue",
     "ProvisioningProfileUpdate",
+    "QuotaUsage",
     "RegionQuotas",
     "Reliability",
     "ReliabilityValue",
@@ -130,6 +133,7 @@ __all__ = (
     "SortOrderValue",
     "TooManyRequestsError",
     "TooManyRequestsErrorMetadata",
+    "UserQuotas",
 )
 
 from ._bodies import (

@@ -174,6 +174,7 @@ class MetaApi:
             ("POST", prof + "/{profileId}/mt4-demo-accounts", self.create_mt4_demo),
             ("POST", prof + "/{profileId}/mt5-demo-accounts", self.create_mt5_demo),
             ("GET", "/users/current/regions", self.list_regions),
+            ("GET", "/users/current/quotas", self.get_user_quotas),
             ("GET", "/users/current/regions/{region}/quotas", self.get_region_quotas),
         ]
         return [(method, path, self._guard(fn)) for method, path, fn in table]
@@ -773,6 +774,28 @@ class MetaApi:
     # --- regions ----------------------------------------------------------------------------------
     async def list_regions(self, request: Request) -> Response:
         return json_response(self.sandbox.metaapi.regions)
+
+    async def get_user_quotas(self, request: Request) -> Response:
+        """Each region's quotas with their use: accounts kept there, deployed by generation."""
+        accounts = [self._account(i) for i in list(self.sandbox.metaapi.accounts)]
+        answer = []
+        for region in self.sandbox.metaapi.regions:
+            docs = [a.doc for a in accounts if a is not None and a.doc.get("region") == region]
+            deployed = [d for d in docs if d.get("state") == "DEPLOYED"]
+            used = {
+                "maxAccounts": len(docs),
+                "maxDeployedG1Accounts": sum(d.get("type") == "cloud-g1" for d in deployed),
+                "maxDeployedG2Accounts": sum(d.get("type") != "cloud-g1" for d in deployed),
+                "maxDeployedCopyFactoryAccounts": sum(
+                    bool(d.get("copyFactoryRoles")) for d in deployed
+                ),
+            }
+            entry: JSON = {"region": region}
+            for key, quota in self.sandbox.metaapi.quotas[region].items():
+                share = 100 * used.get(key, 0) / quota if quota else 0
+                entry[key] = {"quota": quota, "usageInPercents": round(share, 2)}
+            answer.append(entry)
+        return json_response(answer)
 
     async def get_region_quotas(self, request: Request) -> Response:
         region = request.path_params["region"]
