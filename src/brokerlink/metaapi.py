@@ -1,4 +1,5 @@
-"""MetaApi provisioning: the facades and every model and enum of its spec, by a short path.
+"""MetaApi provisioning: the facades, every model and enum of its spec and ``File`` (uploads), by
+a short path.
 
 ``from brokerlink.metaapi import MetaApi, ...``. Importing this module loads the MetaApi client;
 ``import brokerlink`` alone does not.
@@ -8,5 +9,6 @@ from brokerlink.generated.metaapi.facade import AsyncMetaApi as AsyncMetaApi
 from brokerlink.generated.metaapi.facade import MetaApi as MetaApi
 from brokerlink.generated.metaapi.models import *  # noqa: F403  (the models' own __all__)
 from brokerlink.generated.metaapi.models import __all__ as _models
+from brokerlink.generated.metaapi.types import File as File
 
-__all__ = ["AsyncMetaApi", "MetaApi", *_models]
+__all__ = ["AsyncMetaApi", "File", "MetaApi", *_models]
