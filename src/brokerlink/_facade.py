@@ -24,7 +24,6 @@ import httpx
 
 from brokerlink import timing
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
-from brokerlink.hooks.bounds import sync_transport
 from brokerlink.hooks.call import CallOptions, ClientState, Invocation, Operation
 from brokerlink.hooks.executors import AsyncHookTransport, HookTransport
 from brokerlink.hooks.manager import Hooks, plugin_manager
@@ -384,6 +383,8 @@ class SyncFacade(_Facade):
     _client_class = httpx.Client
 
     def _default_transport(self) -> httpx.BaseTransport:
+        from brokerlink.hooks.deadline import sync_transport  # httpcore: only for sync clients
+
         return sync_transport()
 
     def _call(

@@ -1,20 +1,20 @@
 """Bounds on one exchange: ``timeout`` over the whole of it (connect to last byte), not per read,
 and a cap on the body's size, so a dripping or endless server cannot hold a call or its memory.
 
-The sync default transport runs on a network backend that gives each socket read and write only
-what is left of the exchange's deadline (httpx's own timeouts are per read: a byte every half
-second never trips them). Async exchanges run under ``asyncio.timeout``, whatever the transport.
+The sync default transport (``hooks.deadline``) runs on a network backend that gives each socket
+read and write only what is left of the exchange's deadline (httpx's own timeouts are per read: a
+byte every half second never trips them). Async exchanges run under a timer that cancels them,
+whatever the transport.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-import httpcore
 import httpx
 
 from brokerlink.errors import UnexpectedResponse
@@ -23,7 +23,8 @@ from brokerlink.hooks.call import Call
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 HEAD = 1024
 """Bytes of a refused body kept on its ``UnexpectedResponse``."""
-_deadline: ContextVar[float | None] = ContextVar("brokerlink.exchange_deadline", default=None)
+exchange_deadline: ContextVar[float | None] = ContextVar("brokerlink.exchange_deadline")
+"""The monotonic time the current sync exchange must end by (``hooks.deadline`` keeps it)."""
 
 
 def exchange_seconds(request: httpx.Request) -> float | None:
@@ -34,77 +35,6 @@ def exchange_seconds(request: httpx.Request) -> float | None:
         return None
     others = phases.get("connect") or 0.0, phases.get("write") or 0.0, phases.get("pool") or 0.0
     return float(max(phases["read"], *others))
-
-
-def _left(timeout: float | None, kind: type[Exception]) -> float | None:
-    """``timeout`` shortened to what is left of this exchange's deadline; ``kind`` once past it."""
-    deadline = _deadline.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise kind("the exchange outlasted its timeout")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _left(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        left = _left(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, left))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's sync backend (TCP only), each connect, read and write held to the exchange's
-    deadline."""
-
-    def __init__(self) -> None:
-        self._inner = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        left = _left(timeout, httpcore.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, left, local_address, socket_options)
-        return _DeadlineStream(stream)
-
-
-class _DeadlineTransport(httpx.HTTPTransport):
-    """httpx's transport over :class:`DeadlineBackend`: it keeps the deadline itself."""
-
-
-def sync_transport() -> httpx.HTTPTransport:
-    """httpx's default sync transport (and its default limits) over :class:`DeadlineBackend`."""
-    transport = _DeadlineTransport()
-    transport._pool = httpcore.ConnectionPool(  # httpx takes no network backend of its own
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=100,
-        max_keepalive_connections=20,
-        keepalive_expiry=5.0,
-        network_backend=DeadlineBackend(),
-    )
-    return transport
 
 
 class _TooLarge(Exception):
@@ -175,11 +105,11 @@ def exchange(inner: httpx.BaseTransport, request: httpx.Request, call: Call) -> 
     """Send ``request`` and read the whole answer, within its deadline and the size cap."""
     seconds = exchange_seconds(request)
     deadline = None if seconds is None else time.monotonic() + seconds
-    token = _deadline.set(deadline)
+    token = exchange_deadline.set(deadline)  # no default: every exchange sets it
     try:
         response = inner.handle_request(request)
         body = None  # the backend keeps the deadline, the framing the size:
-        if type(inner) is not _DeadlineTransport or not _within(response, call):
+        if not getattr(inner, "keeps_deadline", False) or not _within(response, call):
             response.stream = body = _Capped(response.stream, call, deadline)
         try:
             response.read()
@@ -191,7 +121,7 @@ def exchange(inner: httpx.BaseTransport, request: httpx.Request, call: Call) -> 
             response.close()
             raise
     finally:
-        _deadline.reset(token)
+        exchange_deadline.reset(token)
     return response
 
 
