@@ -322,10 +322,14 @@ def _iterator(method: FacadeMethod, paginate: dict[str, str], openapi: Any) -> F
     keep = [p for p in method.params if p.split(":")[0].strip() not in (position, size)]
     keep = [p for p in keep if p != "*"]
     args = ", ".join(f"{n}={n}" for n in filters)
+    if paginate.get("in") == "body":  # the page's number and size are fields of the body
+        wire = f"{paginate['page']!r}, {paginate['size']!r}"
+        args = args.replace("body=body", f"body=_paged_body(body, {position}, {size}, {wire})")
     summary = f"Every {paginate['noun'].replace('_', ' ').rstrip('s')} :meth:`{method.name}` finds"
     doc = (
-        f"{summary}, page after page.\n\nA lazy iterator: each page is fetched when the "
-        "previous one is used up,\n``page_size`` items at a time; it stops after the last page."
+        f"{summary}, page after page.\n\nA lazy iterator (on an async client: ``async for``): "
+        "each page is fetched when\nthe previous one is used up, ``page_size`` items at a time; "
+        "it stops after the last page."
         f"\n\nArgs:\n    page_size: Items per request (default {PAGE_SIZE}); the other "
         f"arguments are\n        :meth:`{method.name}`'s filters."
     )
@@ -347,5 +351,6 @@ def _iterator(method: FacadeMethod, paginate: dict[str, str], openapi: Any) -> F
             "position": position,
             "size": size,
             "field": listed,
+            "in_body": paginate.get("in") == "body",
         },
     )

@@ -121,3 +121,42 @@ def test_a_bad_page_size_is_refused_before_anything_is_sent(
         assert server.requests == []
 
     scenario("metaapi", server, asynchronous, body)
+
+
+@MODES
+def test_the_commission_report_pages_by_fields_of_its_body(
+    server: RecordingServer, asynchronous: bool
+) -> None:
+    def page(number: int, users: list[int]) -> dict[str, Any]:
+        rows = [{"userId": u, "commissionValue": 1.5} for u in users]
+        data = {"list": rows, "pager": number, "pages": 2, "size": 2, "total": 3}
+        return {"result": True, "mcode": "m0000000", "data": data}
+
+    async def body(work: Any) -> None:
+        server.reply(200, page(1, [2, 4]))
+        server.reply(200, page(2, [5]))
+        query = {"serverId": "454", "userId": "2", "level": "0", "start": "2017-08-01"}
+        rows = await take(work.iter_commission_rows(body=query, page_size=2))
+        assert len(rows) == 3
+        sent = [r.json() for r in server.requests if r.path.endswith("/report/user/commission")]
+        assert [(b["index"], b["pageSize"], b["userId"]) for b in sent] == [
+            (1, 2, "2"),
+            (2, 2, "2"),
+        ]
+
+    scenario("brokerwork", server, asynchronous, body)
+
+
+@pytest.mark.parametrize("api", ["metaapi", "brokerwork", "b2core"])
+def test_every_paginated_operation_has_an_iterator(api: str) -> None:
+    import brokerlink
+    from tests.spec_data import FACADES, operations, resolve
+
+    facade = getattr(brokerlink, FACADES[api])
+    for operation_id, (_, _, op) in operations(api).items():
+        names = {resolve(api, p)["name"] for p in op.get("parameters", [])}
+        paginate = op.get("x-brokerlink-paginate")
+        if names & {"offset", "limit", "page", "size"}:
+            assert paginate, f"{operation_id} pages but has no x-brokerlink-paginate"
+        if paginate:
+            assert hasattr(facade, f"iter_{paginate['noun']}"), operation_id

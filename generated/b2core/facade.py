@@ -295,8 +295,8 @@ class B2Core(SyncFacade):
     ) -> Iterator[Account]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -693,8 +693,8 @@ class AsyncB2Core(AsyncFacade):
     ) -> AsyncIterator[Account]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -706,7 +706,7 @@ class AsyncB2Core(AsyncFacade):
             PermissionDenied: HTTP 403.
             RateLimited: HTTP 429, once the retries are used up.
             InvalidRequest: A body or parameter that does not fit its model (nothing sent).
-            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _aoffset_pages(
             lambda offset, limit: self.list_accounts(

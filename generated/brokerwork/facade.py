@@ -22,7 +22,7 @@ from brokerlink._facade import (
     _with_extra,
 )
 from brokerlink.environment import setting
-from brokerlink.pages import _apage_pages, _page_pages
+from brokerlink.pages import _apage_pages, _page_pages, _paged_body
 from brokerlink.raw_response import RawResponses, araw, raw
 
 from . import error_codes as _codes
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         CommissionReportPage,
         CommissionReportRequest,
         CommissionReportRequestDict,
+        CommissionReportRow,
         CreateIntroduceLinkRequest,
         CreateIntroduceLinkRequestDict,
         CreateUserRequest,
@@ -456,8 +457,8 @@ class BrokerWork(SyncFacade):
     ) -> Iterator[AccountListItem]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -477,6 +478,40 @@ class BrokerWork(SyncFacade):
             "list_",
         )
 
+    def iter_commission_rows(
+        self,
+        *,
+        body: CommissionReportRequest | CommissionReportRequestDict,
+        x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        page_size: int = 100,
+    ) -> Iterator[CommissionReportRow]:
+        """Every commission row :meth:`get_user_commission_report` finds, page after page.
+
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`get_user_commission_report`'s filters.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        return _page_pages(
+            lambda page, size: self.get_user_commission_report(
+                body=_paged_body(body, page, size, "index", "pageSize"),
+                x_language=x_language,
+                extra_body=extra_body,
+            ),
+            page_size,
+            "list_",
+        )
+
     def iter_customers(
         self,
         *,
@@ -487,8 +522,8 @@ class BrokerWork(SyncFacade):
     ) -> Iterator[Customer]:
         """Every customer :meth:`list_customers` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -1271,8 +1306,8 @@ class AsyncBrokerWork(AsyncFacade):
     ) -> AsyncIterator[AccountListItem]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -1282,11 +1317,45 @@ class AsyncBrokerWork(AsyncFacade):
             ApiError: A failure code inside HTTP 200, raised as the code's class:
                 ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
                 Conflict.
-            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _apage_pages(
             lambda page, size: self.list_accounts(
                 server_id=server_id, from_=from_, to=to, x_language=x_language, page=page, size=size
+            ),
+            page_size,
+            "list_",
+        )
+
+    def iter_commission_rows(
+        self,
+        *,
+        body: CommissionReportRequest | CommissionReportRequestDict,
+        x_language: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+        page_size: int = 100,
+    ) -> AsyncIterator[CommissionReportRow]:
+        """Every commission row :meth:`get_user_commission_report` finds, page after page.
+
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+
+        Args:
+            page_size: Items per request (default 100); the other arguments are
+                :meth:`get_user_commission_report`'s filters.
+
+        Raises:
+            ApiError: A failure code inside HTTP 200, raised as the code's class:
+                ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
+                Conflict.
+            InvalidRequest: A body or parameter that does not fit its model (nothing sent).
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
+        """
+        return _apage_pages(
+            lambda page, size: self.get_user_commission_report(
+                body=_paged_body(body, page, size, "index", "pageSize"),
+                x_language=x_language,
+                extra_body=extra_body,
             ),
             page_size,
             "list_",
@@ -1302,8 +1371,8 @@ class AsyncBrokerWork(AsyncFacade):
     ) -> AsyncIterator[Customer]:
         """Every customer :meth:`list_customers` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -1313,7 +1382,7 @@ class AsyncBrokerWork(AsyncFacade):
             ApiError: A failure code inside HTTP 200, raised as the code's class:
                 ServiceUnavailable, ValidationError, RateLimited, AuthenticationError, PermissionDenied,
                 Conflict.
-            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _apage_pages(
             lambda page, size: self.list_customers(

@@ -1018,8 +1018,8 @@ class MetaApi(Waiters, SyncFacade):
     ) -> Iterator[MetatraderAccount]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -1061,8 +1061,8 @@ class MetaApi(Waiters, SyncFacade):
     ) -> Iterator[ProvisioningProfile]:
         """Every provisioning profile :meth:`list_provisioning_profiles` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -2744,8 +2744,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     ) -> AsyncIterator[MetatraderAccount]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -2756,7 +2756,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             AuthenticationError: HTTP 401.
             PermissionDenied: HTTP 403.
             RateLimited: HTTP 429, once the retries are used up.
-            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _aoffset_pages(
             lambda offset, limit: self.list_accounts(
@@ -2787,8 +2787,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     ) -> AsyncIterator[ProvisioningProfile]:
         """Every provisioning profile :meth:`list_provisioning_profiles` finds, page after page.
 
-        A lazy iterator: each page is fetched when the previous one is used up,
-        ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when
+        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             page_size: Items per request (default 100); the other arguments are
@@ -2799,7 +2799,7 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
             AuthenticationError: HTTP 401.
             PermissionDenied: HTTP 403.
             RateLimited: HTTP 429, once the retries are used up.
-            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body. Use it with ``async for``.
+            TransportError | ServerError | UnexpectedResponse: No answer; 5xx; an unreadable body.
         """
         return _aoffset_pages(
             lambda offset, limit: self.list_provisioning_profiles(

@@ -2,8 +2,8 @@
 every page of a list operation, fetching a page only when the previous one is used up.
 
 ``offset`` style (MetaApi, B2Core: ``offset``/``limit``) stops at the first page shorter than
-the page size, or empty; ``page`` style (Broker Work: ``page``/``size``, 1-based) at the answer's
-``pages`` (or an empty page).
+the page size, or empty; ``page`` style (Broker Work: ``page``/``size``, 1-based, or the body's
+``index``/``pageSize`` for the commission report) at the answer's ``pages`` (or an empty page).
 """
 
 from __future__ import annotations
@@ -14,6 +14,13 @@ from typing import Any, TypeVar
 from brokerlink.errors import InvalidRequest
 
 T = TypeVar("T")
+
+
+def _paged_body(body: Any, page: int, size: int, page_field: str, size_field: str) -> Any:
+    """``body`` (a model or a mapping) asking for one page: its JSON with the page fields set."""
+    data = dict(body.to_dict() if hasattr(body, "to_dict") else body)
+    data[page_field], data[size_field] = page, size
+    return data
 
 
 def _checked(page_size: int) -> int:
