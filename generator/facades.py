@@ -29,7 +29,7 @@ class FacadeMethod:
     return_type: str = "None"
     doc: str = ""
     shape: str = ""  # "items" or "page": the one form a list operation of two forms returns
-    pages: dict[str, str] = field(default_factory=dict)  # an iter_ method: how it pages
+    pages: dict[str, Any] = field(default_factory=dict)  # an iter_ method: how it pages
 
 
 def _code(value: Any) -> str:
