@@ -330,9 +330,20 @@ def _iterator(method: FacadeMethod, paginate: dict[str, str], openapi: Any) -> F
         f"{summary}, page after page.\n\nA lazy iterator (on an async client: ``async for``): "
         "each page is fetched when\nthe previous one is used up, ``page_size`` items at a time; "
         "it stops after the last page."
-        f"\n\nArgs:\n    page_size: Items per request (default {PAGE_SIZE}); the other "
-        f"arguments are\n        :meth:`{method.name}`'s filters."
+        "\n\nArgs:\n"
     )
+    listed_args = method.doc.split("\nArgs:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    entries: list[list[str]] = []
+    for line in listed_args:  # the list method's own entries, for the arguments kept
+        if line.startswith("    ") and not line.startswith("        "):
+            entries.append([line])
+        elif entries:
+            entries[-1].append(line)
+    kept = {p.split(":")[0].strip() for p in keep}
+    for entry in entries:
+        if entry[0].strip().split(":")[0] in kept:
+            doc += "\n".join(entry) + "\n"
+    doc += f"    page_size: Items per request (default {PAGE_SIZE})."
     if "\nRaises:\n" in method.doc:  # what the list method raises, page by page
         doc += "\n\nRaises:\n" + method.doc.split("\nRaises:\n", 1)[1]
     return FacadeMethod(

@@ -351,3 +351,14 @@ def test_metaapi_list_methods_have_one_form_whatever_the_server_sends(
     )
     assert server.requests[-1].headers["api-version"] == "2"
     assert (page.count, [a.id for a in page.items]) == (2, ["a1", "a2"])
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_an_enum_value_newer_than_the_spec_is_still_sent(
+    server: RecordingServer, asynchronous: bool
+) -> None:
+    server.reply(200, [])
+    client = make("metaapi", server.url, asynchronous)
+    states: Any = ["DEPLOYED", "HIBERNATED"]  # a value the vendor added after our spec
+    invoke(client, "list_accounts", state=states, sort_order="asc", asynchronous=asynchronous)
+    assert server.requests[-1].query == "state=DEPLOYED&state=HIBERNATED&sortOrder=asc"

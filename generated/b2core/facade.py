@@ -299,8 +299,12 @@ class B2Core(SyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters.
+            sort_by: Field that account lists can be sorted by.
+            sort_order: Sort direction.
+            filter_: Filters for listAccounts, each sent as `filter[<key>]=<value>` (booleans as
+                1/0, timestamps in ISO 8601 with an offset).
+            query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
+            page_size: Items per request (default 100).
 
         Raises:
             ValidationError: HTTP 400, 422.
@@ -697,8 +701,12 @@ class AsyncB2Core(AsyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters.
+            sort_by: Field that account lists can be sorted by.
+            sort_order: Sort direction.
+            filter_: Filters for listAccounts, each sent as `filter[<key>]=<value>` (booleans as
+                1/0, timestamps in ISO 8601 with an offset).
+            query: Related objects to embed in each returned account, sent as `query[<key>]=1`.
+            page_size: Items per request (default 100).
 
         Raises:
             ValidationError: HTTP 400, 422.

@@ -461,8 +461,12 @@ class BrokerWork(SyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters.
+            server_id: Id of the trading server configured in Broker Work.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+            page_size: Items per request (default 100).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -492,8 +496,11 @@ class BrokerWork(SyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`get_user_commission_report`'s filters.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+            body: Request body: a `CommissionReportRequest` or a `CommissionReportRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
+            page_size: Items per request (default 100).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -526,8 +533,11 @@ class BrokerWork(SyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_customers`'s filters.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+            page_size: Items per request (default 100).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1310,8 +1320,12 @@ class AsyncBrokerWork(AsyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters.
+            server_id: Id of the trading server configured in Broker Work.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+            page_size: Items per request (default 100).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1341,8 +1355,11 @@ class AsyncBrokerWork(AsyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`get_user_commission_report`'s filters.
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+            body: Request body: a `CommissionReportRequest` or a `CommissionReportRequestDict` (a
+                mapping with the API's JSON names, checked before sending).
+            extra_body: Fields sent in the body beyond the spec's (a vendor's newer ones).
+            page_size: Items per request (default 100).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:
@@ -1375,8 +1392,11 @@ class AsyncBrokerWork(AsyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_customers`'s filters.
+            from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
+                00:00:00`).
+            to: End of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-27 00:00:00`).
+            x_language: Language of messages in the answer, `zh-CN` or `en-US`.
+            page_size: Items per request (default 100).
 
         Raises:
             ApiError: A failure code inside HTTP 200, raised as the code's class:

@@ -1022,8 +1022,17 @@ class MetaApi(Waiters, SyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
+            sort_order: Sort direction.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+            page_size: Items per request (default 100).
 
         Raises:
             ValidationError: HTTP 400.
@@ -1065,8 +1074,13 @@ class MetaApi(Waiters, SyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_provisioning_profiles`'s filters.
+            version: MetaTrader version number.
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
+            status: Profile status; a `new` profile becomes `active` once its files are uploaded.
+            query: Text matched against the profile name.
+            page_size: Items per request (default 100).
 
         Raises:
             ValidationError: HTTP 400.
@@ -2748,8 +2762,17 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_accounts`'s filters.
+            version: Keep only accounts of these MetaTrader versions.
+            type_: Keep only accounts of these types.
+            state: Keep only accounts in these states.
+            deployment_status: Keep only accounts with these deployment statuses.
+            connection_status: Keep only accounts with these terminal connection statuses.
+            query: Text matched against account id, name, server and login.
+            provisioning_profile_id: Keep only accounts created from this provisioning profile.
+            sort_order: Sort direction.
+            region: Keep only accounts deployed in these regions.
+            copy_factory_roles: Keep only accounts having these CopyFactory roles.
+            page_size: Items per request (default 100).
 
         Raises:
             ValidationError: HTTP 400.
@@ -2791,8 +2814,13 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
         the previous one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
-            page_size: Items per request (default 100); the other arguments are
-                :meth:`list_provisioning_profiles`'s filters.
+            version: MetaTrader version number.
+            type_: What the profile serves: trading terminals (`mtTerminal`, the default), the
+                manager API (`managerApi`) or the manager terminal (`managerUi`). Manager profiles are
+                activated by the vendor's staff after their files are uploaded.
+            status: Profile status; a `new` profile becomes `active` once its files are uploaded.
+            query: Text matched against the profile name.
+            page_size: Items per request (default 100).
 
         Raises:
             ValidationError: HTTP 400.
