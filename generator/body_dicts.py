@@ -22,23 +22,27 @@ _PLAIN = {
 }
 
 
-def _json_type(prop: Any, wanted: dict[str, Any]) -> str:
+def _json_type(prop: Any, wanted: dict[str, Any], used: set[str]) -> str:
+    """The value type of one field; ``wanted`` gains nested models, ``used`` the models' names."""
     kind = type(prop).__name__
     if kind in _PLAIN:
         return _PLAIN[kind]
     if kind == "EnumProperty":
         name = str(prop.class_info.name)
+        used.update((name, f"{name}Value"))
         return f"{name} | {name}Value"
     if kind == "ModelProperty":
         name = str(prop.class_info.name)
         if not (prop.required_properties or prop.optional_properties):
             return "Mapping[str, Any]"  # a free-form object (``metadata``)
         wanted[name] = prop
+        used.add(name)
         return f"{name}Dict | {name}"
     if kind == "ListProperty":
-        return f"list[{_json_type(prop.inner_property, wanted)}]"
+        return f"list[{_json_type(prop.inner_property, wanted, used)}]"
     if kind == "UnionProperty":
-        return " | ".join(dict.fromkeys(_json_type(p, wanted) for p in prop.inner_properties))
+        kinds = (_json_type(p, wanted, used) for p in prop.inner_properties)
+        return " | ".join(dict.fromkeys(kinds))
     return "Any"
 
 
@@ -46,13 +50,14 @@ def body_dicts(models: list[Any]) -> tuple[str, list[str]]:
     """The module's source (body and nested models, each once) and the names it defines."""
     wanted: dict[str, Any] = {str(m.class_info.name): m for m in models}
     done: dict[str, str] = {}
+    used: set[str] = set()
     while len(done) < len(wanted):
         for name, model in list(wanted.items()):
             if name in done:
                 continue
             fields = []
             for prop in model.required_properties + model.optional_properties:
-                value = _json_type(prop, wanted)
+                value = _json_type(prop, wanted, used)
                 value = value if prop.required else f"NotRequired[{value}]"
                 # quoted: the functional form evaluates its values, these name typing-only types
                 fields.append(f"        {_text(prop.name)!r}: {value!r},")
@@ -63,7 +68,7 @@ def body_dicts(models: list[Any]) -> tuple[str, list[str]]:
                 + f'"""``{name}`` as a mapping with the API\'s JSON names."""\n'
             )
     names = sorted(done)
-    models_used = sorted({n for n in names} | {t for src in done.values() for t in _names_in(src)})
+    models_used = sorted(used)
     header = (
         '"""The request bodies as TypedDicts of the API\'s JSON names (generated)."""\n\n'
         "from __future__ import annotations\n\nimport datetime\n"
@@ -74,22 +79,3 @@ def body_dicts(models: list[Any]) -> tuple[str, list[str]]:
         + "    )\n\n\n"
     )
     return header + "\n\n".join(done[n] for n in names), [f"{n}Dict" for n in names]
-
-
-def _names_in(source: str) -> set[str]:
-    import re
-
-    found = set(re.findall(r"\b([A-Z][A-Za-z0-9]*)\b", source))
-    return {n for n in found if not n.endswith("Dict") and n not in _BUILTIN}
-
-
-_BUILTIN = {
-    "Any",
-    "Decimal",
-    "File",
-    "Mapping",
-    "None",
-    "NotRequired",
-    "TypedDict",
-    "TYPE_CHECKING",
-}

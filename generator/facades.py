@@ -27,9 +27,25 @@ class FacadeMethod:
     path_args: list[str] = field(default_factory=list)  # path parameters, by Python name
     has_body: bool = False
     return_type: str = "None"
-    doc: str = ""
+    prose: list[str] = field(default_factory=list)  # the summary, then the description
+    args: list[tuple[str, str]] = field(default_factory=list)  # (parameter, what it is)
+    raises: list[tuple[str, str]] = field(default_factory=list)  # (error classes, when)
     shape: str = ""  # "items" or "page": the one form a list operation of two forms returns
     pages: dict[str, Any] = field(default_factory=dict)  # an iter_ method: how it pages
+
+    @property
+    def doc(self) -> str:
+        """The docstring: prose, ``Args:`` and ``Raises:``, wrapped."""
+        lines: list[str] = []
+        for i, part in enumerate(self.prose):
+            lines += ([""] if i else []) + (textwrap.wrap(part, 92) or [""])
+        for title, rows in (("Args", self.args), ("Raises", self.raises)):
+            if rows:
+                lines += ["", f"{title}:"]
+                for name, text in rows:
+                    wrapped = textwrap.wrap(f"{name}: {text}", 88)
+                    lines += ["    " + wrapped[0], *("        " + w for w in wrapped[1:])]
+        return "\n".join(lines)
 
 
 def _code(value: Any) -> str:
@@ -44,43 +60,22 @@ def _text(value: Any) -> str:
     return str(raw).replace("\\", "\\\\").replace('"""', "'''").strip()
 
 
-def _docstring(
+def _parameter_docs(
     endpoint: Any,
     extra_args: list[tuple[str, str]],
     raw_parameter: Callable[[Any, Any], Any],
     operation_id: str,
-) -> str:
-    parts = [p for p in (_text(endpoint.summary), _text(endpoint.description)) if p]
-    lines: list[str] = []
-    for i, part in enumerate(parts):
-        if i:
-            lines.append("")
-        lines.extend(textwrap.wrap(part, 92) or [""])
-    args: list[str] = []
+) -> list[tuple[str, str]]:
+    """Each parameter's description from the spec (the generator fails on one without)."""
+    args: list[tuple[str, str]] = []
     for prop in endpoint.list_all_parameters():
         if prop.python_name in {name for name, _ in extra_args}:
             continue
         doc = _text(prop.description) or _text(raw_parameter(endpoint, prop.name).description)
         if not doc:  # the spec is where a parameter is explained; a facade never says less
             raise ValueError(f"{operation_id}: parameter {_text(prop.name)} has no description")
-        args.append(f"{prop.python_name}: {doc}")
-    args.extend(f"{name}: {doc}" for name, doc in extra_args)
-    if args:
-        lines += ["", "Args:"]
-        for arg in args:
-            wrapped = textwrap.wrap(arg, 88)
-            lines.append("    " + wrapped[0])
-            lines.extend("        " + w for w in wrapped[1:])
-    return "\n".join(lines)
-
-
-def _raises_section(rows: list[tuple[str, str]]) -> list[str]:
-    lines = ["", "Raises:"]
-    for cls, when in rows:
-        wrapped = textwrap.wrap(f"{cls}: {when}", 88)
-        lines.append("    " + wrapped[0])
-        lines.extend("        " + w for w in wrapped[1:])
-    return lines
+        args.append((str(prop.python_name), doc))
+    return args + extra_args
 
 
 def accepting_values(prop: Any) -> str:
@@ -161,7 +156,8 @@ def _plan(
         )
     if method.params[-1] == "*":
         method.params.pop()
-    method.doc = _docstring(endpoint, extra_docs, raw_parameter, operation_id)
+    method.prose = [p for p in (_text(endpoint.summary), _text(endpoint.description)) if p]
+    method.args = _parameter_docs(endpoint, extra_docs, raw_parameter, operation_id)
     return method
 
 
@@ -177,19 +173,23 @@ def _page_forms(method: FacadeMethod, form: dict[str, str]) -> list[FacadeMethod
     items = _list_type(method.return_type)
     keep = [p for p in method.params if not p.startswith(f"{header}:")]
     args = [a for a in method.call_args if not a.startswith(f"{header}=")]
-    doc = re.sub(rf"\n    {header}: .*(\n        .*)*", "", method.doc)
+    documented = [(n, d) for n, d in method.args if n != header]
     plain = dataclasses.replace(
-        method, params=keep, call_args=args, return_type=items, shape="items.items", doc=doc
+        method,
+        params=keep,
+        call_args=args,
+        return_type=items,
+        shape="items.items",
+        args=documented,
     )
-    summary, _, rest = doc.partition("\n\n")
-    page_doc = f"{summary.rstrip('.')}, as a counted page (``count`` and ``items``).\n\n{rest}"
+    summary, *rest = method.prose
     paged = dataclasses.replace(
         plain,
         name=f"{method.name}_page",
         call_args=[*args, f"{header}={form['value']!r}"],
         return_type=form["page"],
         shape="page",
-        doc=page_doc,
+        prose=[f"{summary.rstrip('.')}, as a counted page (``count`` and ``items``).", *rest],
     )
     return [plain, paged]
 
@@ -259,9 +259,7 @@ def facade_methods(
             method = _plan(endpoint, str(tag), raw["operationId"], raw_parameter)
             method.operation_id = raw["operationId"]
             coerces = any("_coerce_model" in line for line in method.prelude)
-            rows = raises(raw, coerces)
-            if rows:
-                method.doc = "\n".join([method.doc, *_raises_section(rows)])
+            method.raises = raises(raw, coerces)
             polls = any(
                 raw_parameter(endpoint, p.name).autogenerate for p in endpoint.header_parameters
             )
@@ -325,27 +323,15 @@ def _iterator(method: FacadeMethod, paginate: dict[str, str], openapi: Any) -> F
     if paginate.get("in") == "body":  # the page's number and size are fields of the body
         wire = f"{paginate['page']!r}, {paginate['size']!r}"
         args = args.replace("body=body", f"body=_paged_body(body, {position}, {size}, {wire})")
-    summary = f"Every {paginate['noun'].replace('_', ' ').rstrip('s')} :meth:`{method.name}` finds"
-    doc = (
-        f"{summary}, page after page.\n\nA lazy iterator (on an async client: ``async for``): "
-        "each page is fetched when\nthe previous one is used up, ``page_size`` items at a time; "
-        "it stops after the last page."
-        "\n\nArgs:\n"
-    )
-    listed_args = method.doc.split("\nArgs:\n", 1)[1].split("\n\n", 1)[0].splitlines()
-    entries: list[list[str]] = []
-    for line in listed_args:  # the list method's own entries, for the arguments kept
-        if line.startswith("    ") and not line.startswith("        "):
-            entries.append([line])
-        elif entries:
-            entries[-1].append(line)
+    noun = paginate["noun"].replace("_", " ").rstrip("s")
     kept = {p.split(":")[0].strip() for p in keep}
-    for entry in entries:
-        if entry[0].strip().split(":")[0] in kept:
-            doc += "\n".join(entry) + "\n"
-    doc += f"    page_size: Items per request (default {PAGE_SIZE})."
-    if "\nRaises:\n" in method.doc:  # what the list method raises, page by page
-        doc += "\n\nRaises:\n" + method.doc.split("\nRaises:\n", 1)[1]
+    prose = [
+        f"Every {noun} :meth:`{method.name}` finds, page after page.",
+        "A lazy iterator (on an async client: ``async for``): each page is fetched when the "
+        "previous one is used up, ``page_size`` items at a time; it stops after the last page.",
+    ]
+    documented = [(n, d) for n, d in method.args if n in kept]
+    documented.append(("page_size", f"Items per request (default {PAGE_SIZE})."))
     return FacadeMethod(
         name=f"iter_{paginate['noun']}",
         operation_id=method.operation_id,
@@ -354,7 +340,9 @@ def _iterator(method: FacadeMethod, paginate: dict[str, str], openapi: Any) -> F
         alias=method.alias,
         params=["*", *keep, f"page_size: int = {PAGE_SIZE}"],
         return_type=element,
-        doc=doc,
+        prose=prose,
+        args=documented,
+        raises=method.raises,  # what the list method raises, page by page
         pages={
             "style": style,
             "list": method.name,

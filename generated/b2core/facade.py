@@ -295,8 +295,8 @@ class B2Core(SyncFacade):
     ) -> Iterator[Account]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             sort_by: Field that account lists can be sorted by.
@@ -697,8 +697,8 @@ class AsyncB2Core(AsyncFacade):
     ) -> AsyncIterator[Account]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             sort_by: Field that account lists can be sorted by.

@@ -457,8 +457,8 @@ class BrokerWork(SyncFacade):
     ) -> Iterator[AccountListItem]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             server_id: Id of the trading server configured in Broker Work.
@@ -492,8 +492,8 @@ class BrokerWork(SyncFacade):
     ) -> Iterator[CommissionReportRow]:
         """Every commission row :meth:`get_user_commission_report` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
@@ -529,8 +529,8 @@ class BrokerWork(SyncFacade):
     ) -> Iterator[Customer]:
         """Every customer :meth:`list_customers` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01
@@ -1316,8 +1316,8 @@ class AsyncBrokerWork(AsyncFacade):
     ) -> AsyncIterator[AccountListItem]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             server_id: Id of the trading server configured in Broker Work.
@@ -1351,8 +1351,8 @@ class AsyncBrokerWork(AsyncFacade):
     ) -> AsyncIterator[CommissionReportRow]:
         """Every commission row :meth:`get_user_commission_report` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             x_language: Language of messages in the answer, `zh-CN` or `en-US`.
@@ -1388,8 +1388,8 @@ class AsyncBrokerWork(AsyncFacade):
     ) -> AsyncIterator[Customer]:
         """Every customer :meth:`list_customers` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             from_: Start of the period, `yyyy-MM-dd HH:mm:ss` without zone (e.g. `2019-11-01

@@ -1018,8 +1018,8 @@ class MetaApi(Waiters, SyncFacade):
     ) -> Iterator[MetatraderAccount]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             version: Keep only accounts of these MetaTrader versions.
@@ -1070,8 +1070,8 @@ class MetaApi(Waiters, SyncFacade):
     ) -> Iterator[ProvisioningProfile]:
         """Every provisioning profile :meth:`list_provisioning_profiles` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             version: MetaTrader version number.
@@ -2758,8 +2758,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     ) -> AsyncIterator[MetatraderAccount]:
         """Every account :meth:`list_accounts` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             version: Keep only accounts of these MetaTrader versions.
@@ -2810,8 +2810,8 @@ class AsyncMetaApi(AsyncWaiters, AsyncFacade):
     ) -> AsyncIterator[ProvisioningProfile]:
         """Every provisioning profile :meth:`list_provisioning_profiles` finds, page after page.
 
-        A lazy iterator (on an async client: ``async for``): each page is fetched when
-        the previous one is used up, ``page_size`` items at a time; it stops after the last page.
+        A lazy iterator (on an async client: ``async for``): each page is fetched when the previous
+        one is used up, ``page_size`` items at a time; it stops after the last page.
 
         Args:
             version: MetaTrader version number.

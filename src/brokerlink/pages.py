@@ -30,10 +30,10 @@ def _checked(page_size: int) -> int:
 
 
 def _offset_pages(fetch: Callable[[int, int], list[T]], page_size: int) -> Iterator[T]:
-    size, offset = _checked(page_size), 0
+    size = _checked(page_size)  # checked at the call, not at the first next()
 
     def pages() -> Iterator[T]:
-        nonlocal offset
+        offset = 0
         while True:
             items = fetch(offset, size)
             yield from items
