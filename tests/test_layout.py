@@ -90,12 +90,16 @@ def test_size_budgets() -> None:
     operation_count = sum(len(operations(api)) for api in VENDORS)
     # Since then per operation: typed body dicts, iterators, raw responses and waiters.
     assert generated <= 375 * operation_count, (generated, operation_count)
-    assert credentials <= 1_654, credentials  # issue 18: the guard store scoped by base URL
+    # issue 18: the guard store scoped by base URL (1,654); issue 19: async SQLite writes inline
+    # when uncontended, housekeeping in a thread, one opening per burst of first calls (+62)
+    assert credentials <= 1_720, credentials
     # The restructure (issue 15) brought the runtime from 5,178 lines to 4,198 under a 4,200 limit.
     # The capabilities built on that layout since are each in a module of its own: the bounded
     # exchange (hooks/bounds.py, 195), the waiters (plugins/metaapi/waiters.py, 175), raw
     # responses (raw_response.py, 75), auto-pagination (pages.py, 95), aiohttp's errors
     # (_aiohttp.py, 74), BROKERLINK_LOG (log_env.py, 38), plus secret masking, plugin load
     # errors, the scoped guard store, checked dict bodies and environment configuration in the
-    # modules they belong to.
-    assert hand_written <= 5_400, hand_written
+    # modules they belong to: 5,336 under 5,400. Issue 19 replaced httpx-aiohttp with an aiohttp
+    # transport of its own (_aiohttp.py, 74 -> 170: its adapter cost as much per exchange as
+    # aiohttp), plus the facade's parsed-once URLs and cookie jar and the SQLite inline writes.
+    assert hand_written <= 5_560, hand_written

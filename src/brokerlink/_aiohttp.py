@@ -1,20 +1,30 @@
-"""The async default transport: aiohttp's connection pool under httpx, through ``httpx-aiohttp``.
+"""The async default transport: aiohttp's connection pool under httpx.
 
-Imported only when an async client is built. aiohttp raises its own exceptions, and
-``httpx-aiohttp`` maps some loosely (a server that hangs up becomes a ``ConnectTimeout``) and lets
-others through (a malformed status line); here each becomes the httpx exception httpcore would
-raise for the same fault, so the hook layer classifies and retries it as on any transport.
+Imported only when an async client is built. Written here rather than taken from
+``httpx-aiohttp``, whose adapter cost as much CPU per exchange as aiohttp itself (it re-encodes
+httpx's headers through their mapping view, arms a read timer per chunk, and maps errors loosely:
+a hang-up became a ``ConnectTimeout``): see ``benchmarks/concurrent_polls.py``. Here:
+
+- aiohttp's exceptions become the httpx exception httpcore would raise for the same fault, so the
+  hook layer classifies and retries them as on any transport;
+- the request's timeout bounds the whole exchange (aiohttp's ``total``, body included), so the
+  hook layer arms no timer of its own (``keeps_deadline``);
+- aiohttp resends nothing and keeps no cookies: resends are the hook layer's, cookies httpx's.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator
-from typing import cast
+import functools
+import ssl
+from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
+from multidict import CIMultiDict
+from yarl import URL
+
+from brokerlink.hooks.bounds import MAX_BYTES, exchange_seconds
 
 # Most specific first: the first match names the fault.
 _KINDS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -30,45 +40,132 @@ _KINDS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
     (aiohttp.NonHttpUrlClientError, httpx.UnsupportedProtocol),
     (aiohttp.ClientError, httpx.ReadError),
 )
+_FAULTS = (aiohttp.ClientError, TimeoutError)
+EAGER = 1024 * 1024
+"""For the hook layer (which reads every body whole: ``MAX_BYTES`` set), a body with a declared
+length up to this and the cap is read in one go, without a chain of stream iterators."""
 
 
-@contextlib.contextmanager
-def _httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except (httpx.TransportError, aiohttp.ClientError, TimeoutError) as exc:
-        cause = exc.__cause__ if isinstance(exc, httpx.TransportError) else exc
-        kind = next((k for a, k in _KINDS if isinstance(cause, a)), None)
-        if kind is None:
-            raise
-        raise kind(f"{type(cause).__name__}: {cause}") from cause
+def _httpx_error(exc: BaseException) -> httpx.TransportError:
+    kind = next(k for a, k in _KINDS if isinstance(exc, a))
+    return kind(f"{type(exc).__name__}: {exc}")
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeout:
+    """aiohttp's timeout for an exchange bound (one object per distinct bound, not per call)."""
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect)
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream) -> None:
-        self._inner = inner
+    """An aiohttp response body as httpx reads it: chunks as they arrive, httpx's errors."""
+
+    __slots__ = ("_response",)
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _httpx_errors():
-            async for chunk in self._inner:
+        try:
+            async for chunk in self._response.content.iter_any():
                 yield chunk
+        except _FAULTS as exc:
+            raise _httpx_error(exc) from exc
 
     async def aclose(self) -> None:
-        with _httpx_errors():
-            await self._inner.aclose()
+        self._response.release()  # back to the pool when read to the end, else closed
 
 
-class AiohttpHTTPTransport(AiohttpTransport):
-    """``httpx_aiohttp.AiohttpTransport`` raising only httpx's exceptions, body reads included,
-    and sending each request once: resends are the hook layer's, counted and bounded."""
+class AiohttpHTTPTransport(httpx.AsyncBaseTransport):
+    """httpx's async transport interface over one ``aiohttp.ClientSession`` (made on first use,
+    inside the event loop). TLS as httpx does it (its CA bundle, loaded on the first https
+    request), or the context or ``False`` given as ``verify``."""
 
-    def get_client(self) -> aiohttp.ClientSession:
-        session: aiohttp.ClientSession = super().get_client()
+    keeps_deadline = True
+    """The request's timeout bounds connect to last byte here (see ``hooks.bounds``)."""
+
+    def __init__(self, *, max_connections: int = 100, verify: ssl.SSLContext | bool = True):
+        self._limit = max_connections
+        self._verify = verify
+        self._session: aiohttp.ClientSession | None = None
+        self._context: ssl.SSLContext | None = None
+
+    def _tls(self) -> ssl.SSLContext | bool:
+        verify = self._verify
+        if isinstance(verify, ssl.SSLContext) or verify is False:
+            return verify
+        if self._context is None:
+            self._context = httpx.create_ssl_context()
+        return self._context
+
+    def _open(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=self._limit)
+        session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+        )
         session._retry_connection = False  # aiohttp would resend a GET or PUT cut off once
+        self._session = session
         return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with _httpx_errors():
-            response: httpx.Response = await super().handle_async_request(request)
-        response.stream = _Body(cast(httpx.AsyncByteStream, response.stream))
-        return response
+        session = self._session or self._open()
+        phases = request.extensions.get("timeout") or {}
+        try:
+            data: Any = request.content or None
+        except httpx.RequestNotRead:  # a streamed body: aiohttp frames it itself
+            data = request.stream
+            request.headers.pop("transfer-encoding", None)
+        headers = CIMultiDict(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
+        )
+        try:
+            response = await session.request(
+                request.method,
+                URL(str(request.url), encoded=True),  # httpx has already encoded it
+                headers=headers,
+                data=data,
+                allow_redirects=False,
+                compress=None,
+                timeout=_timeout(exchange_seconds(request), phases.get("connect")),
+                ssl=self._tls() if request.url.scheme == "https" else True,
+                server_hostname=request.extensions.get("sni_hostname"),
+            )
+        except _FAULTS as exc:
+            raise _httpx_error(exc) from exc
+        version = response.version
+        extensions = {
+            "http_version": b"HTTP/%d.%d" % (version.major, version.minor) if version else b"",
+            "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
+        }
+        length = response.content_length
+        if (
+            length is not None
+            and length <= min(EAGER, request.extensions.get(MAX_BYTES, -1))
+            and "content-encoding" not in response.headers
+        ):
+            try:
+                content = await response.read()
+            except BaseException as exc:
+                response.release()
+                if isinstance(exc, _FAULTS):
+                    raise _httpx_error(exc) from exc
+                raise
+            return httpx.Response(
+                response.status,
+                headers=response.raw_headers,
+                content=content,
+                request=request,
+                extensions=extensions,
+            )
+        return httpx.Response(
+            response.status,
+            headers=response.raw_headers,
+            stream=_Body(response),
+            request=request,
+            extensions=extensions,
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

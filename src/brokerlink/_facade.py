@@ -37,6 +37,7 @@ POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
 # (ArithmeticError: OverflowError, decimal.InvalidOperation), missing fields (KeyError).
 _PARSE_FAILURES = (KeyError, ValueError, TypeError, AttributeError, RecursionError, ArithmeticError)
 _OPTION_NAMES = {f.name for f in dataclasses.fields(CallOptions)}
+_URLS_KEPT = 1024
 
 
 class NotGiven(enum.Enum):
@@ -200,6 +201,16 @@ def _header_defaults(
     return merged
 
 
+class _Cookies(httpx.Cookies):
+    """httpx's cookie jar, not consulted for a response that sets no cookie: httpx would build
+    urllib request and response objects for every response to find none (the APIs here set
+    none; one that does is kept as before)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers:
+            super().extract_cookies(response)
+
+
 class _Facade:
     _http: Any
     _transport: Any
@@ -255,6 +266,7 @@ class _Facade:
         self._headers = {header: credentials[name] for name, header in key_headers.items()}
         self._reserved = {"authorization", *(h.lower() for h in key_headers.values())}
         self._default_headers = _header_defaults(httpx.Headers(), default_headers, self._reserved)
+        self._urls: dict[str, httpx.URL] = {}  # shared by with_options copies: same base URL
         self._inner = transport if transport is not None else self._default_transport()
         self._owns_pool = True
         self._connect()
@@ -286,6 +298,7 @@ class _Facade:
             headers={**self._default_headers, **self._headers},
             follow_redirects=False,
         )
+        self._http._cookies = _Cookies()  # see _Cookies (httpx has no public way in)
 
     @property
     def base_url(self) -> str:
@@ -333,8 +346,20 @@ class _Facade:
     def _request(
         self, kwargs: dict[str, Any], endpoint: Endpoint, body: Any, path: Mapping[str, str]
     ) -> dict[str, Any]:
+        kwargs["url"] = self._url(kwargs["url"])
         kwargs["extensions"] = {"brokerlink": Invocation(endpoint.OPERATION, body, path)}
         return kwargs
+
+    def _url(self, path: str) -> httpx.URL:
+        """The absolute URL of an operation's ``path`` (its parameters already quoted), parsed
+        once: httpx would parse the path and the base URL again on every request."""
+        urls = self._urls
+        url = urls.get(path)
+        if url is None:
+            if len(urls) >= _URLS_KEPT:  # paths with ids in them: keep the cache bounded
+                urls.clear()
+            url = urls[path] = httpx.URL(self._base_url + path)
+        return url
 
     def _finish(
         self,

@@ -28,8 +28,7 @@ def aiohttp_transport(
     """
     from brokerlink._aiohttp import AiohttpHTTPTransport
 
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=None)
-    return AiohttpHTTPTransport(verify=verify, limits=limits)
+    return AiohttpHTTPTransport(max_connections=max_connections, verify=verify)
 
 
 def httpcore_transport(

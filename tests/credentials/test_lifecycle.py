@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
 import sys
 import threading
@@ -11,10 +12,16 @@ from typing import Any
 import pytest
 
 import brokerlink
-from brokerlink.credentials import SQLiteStore
+from brokerlink.credentials import GuardPolicy, SQLiteStore
+from brokerlink.credentials.guard import Guard
+from brokerlink.credentials.plan import Attempt
+from brokerlink.errors import CredentialCacheUnavailable
 from brokerlink.hooks import ClientState
 from brokerlink.plugins.metaapi.credential_guard import _guard_for
+from brokerlink.plugins.metaapi.guard_reasons import REASONS
 from brokerlink.sandbox.testing import SandboxServer
+from brokerlink.timing import SYSTEM
+from tests.credentials.drive import PlainStore
 from tests.credentials.test_guard_sandbox import account
 
 
@@ -92,3 +99,47 @@ def test_resolution_is_once_per_client_across_threads() -> None:
         thread.join()
     assert len(seen) == 8 and all(g is seen[0] for g in seen)
     assert client.guard is seen[0]
+
+
+class SlowToOpen(PlainStore):
+    """Opening takes a moment (a file, a server): every call of a burst arrives meanwhile."""
+
+    def __init__(self, fail: bool = False) -> None:
+        super().__init__()
+        self.opens, self.fail = 0, fail
+
+    async def aopen(self) -> bytes:
+        self.opens += 1
+        for _ in range(3):
+            await asyncio.sleep(0)
+        if self.fail:
+            raise CredentialCacheUnavailable("cannot open")
+        return self.key
+
+
+def creates(n: int) -> list[Attempt]:
+    return [
+        Attempt("createAccount", "new", platform="mt5", server="S", login=str(i)) for i in range(n)
+    ]
+
+
+async def test_a_burst_of_first_calls_opens_the_store_once() -> None:
+    store = SlowToOpen()
+    guard = Guard(store, reasons=REASONS)
+    checked = await asyncio.gather(*(guard.acheck(a, timing=SYSTEM) for a in creates(50)))
+    assert store.opens == 1 and all(p is not None and p.cred is None for p in checked)
+    await guard.acheck(creates(1)[0], timing=SYSTEM)
+    assert store.opens == 1
+
+
+async def test_a_failed_opening_fails_its_burst_once_and_is_tried_again() -> None:
+    store = SlowToOpen(fail=True)
+    guard = Guard(store, reasons=REASONS, policy=GuardPolicy(on_error="raise", store_retry_after=0))
+    outcomes = await asyncio.gather(
+        *(guard.acheck(a, timing=SYSTEM) for a in creates(10)), return_exceptions=True
+    )
+    assert store.opens == 1
+    assert all(isinstance(o, CredentialCacheUnavailable) for o in outcomes)
+    store.fail = False
+    assert await guard.acheck(creates(1)[0], timing=SYSTEM) is not None
+    assert store.opens == 2

@@ -14,10 +14,11 @@ import pytest
 import brokerlink
 from brokerlink import errors
 from brokerlink._aiohttp import AiohttpHTTPTransport
+from brokerlink.hooks.bounds import MAX_BYTES
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import instant_waits, virtual_time
 from brokerlink.transports import aiohttp_transport, httpcore_transport
-from tests.boundary.hostile import Action, Close, HostileServer
+from tests.boundary.hostile import Action, Close, HostileServer, Huge, Reply
 from tests.hooks.conftest import CREDENTIALS, fault
 
 ACCOUNT = {
@@ -152,3 +153,49 @@ async def test_aiohttp_faults_arrive_as_httpx_errors_sent_once(
     assert not isinstance(caught.value, errors.ApiTimeout)
     assert type(caught.value.__cause__) is cause
     assert hostile.count("/metaapi/") == 1
+
+
+@TRANSPORTS
+async def test_a_cookie_the_server_sets_is_kept_by_httpx_alone(
+    hostile: HostileServer, transport: Callable[[], object]
+) -> None:
+    """httpx's jar sends it back; aiohttp keeps none of its own (it would send cookies httpx
+    no longer holds)."""
+    hostile.reset()
+    regions = b'["london"]'
+    sets = {"Content-Type": "application/json", "Set-Cookie": "session=abc; Path=/"}
+    hostile.on("/metaapi/", Reply(200, regions, sets), Reply(200, regions))
+    async with metaapi(f"{hostile.url}/metaapi", transport) as client:
+        assert await client.list_regions() == await client.list_regions() == ["london"]
+        inner = client._inner
+        if isinstance(inner, AiohttpHTTPTransport):
+            assert inner._session is not None and len(inner._session.cookie_jar) == 0
+    first, second = hostile.requests
+    assert "cookie" not in first.headers and second.headers["cookie"] == "session=abc"
+
+
+@pytest.mark.parametrize(
+    ("size", "chunked", "whole"),
+    [(200, False, True), (3 << 20, False, False), (200, True, False), (4000, False, False)],
+    ids=["small", "large", "chunked", "over-the-cap"],
+)
+async def test_the_aiohttp_transport_reads_what_the_hook_layer_reads_whole_at_once(
+    hostile: HostileServer, size: int, chunked: bool, whole: bool
+) -> None:
+    """A body of declared length within the hook layer's cap (and 1 MiB) is read in one go;
+    any other body, and every body of a plain httpx client, streams as httpx's would."""
+    hostile.reset()
+    hostile.on("/big", Huge(size, chunked))
+    url = f"{hostile.url}/big"
+    capped = {"timeout": {"read": 5.0}, MAX_BYTES: 3000}
+    transport = aiohttp_transport()
+    async with httpx.AsyncClient(transport=transport) as client:
+        streamed = await client.send(client.build_request("GET", url), stream=True)
+        pieces = [piece async for piece in streamed.aiter_raw()]
+        await streamed.aclose()
+        request = httpx.Request("GET", url, extensions=capped)
+        response = await transport.handle_async_request(request)
+        await response.aread()
+    assert sum(map(len, pieces)) == size
+    assert len(response.content) == size and response.json()["_id"] == "x" * (size - 11)
+    assert isinstance(response.stream, httpx.ByteStream) is whole

@@ -66,6 +66,7 @@ class Guard:
         self.store, self.owned, self.policy, self.vendor = store, owned, chosen, vendor
         self.reasons = chosen.reasons(reasons)
         self._keys: Keys | None = None
+        self._opening: asyncio.Future[bytes] | None = None
         self._down_until = -math.inf
         self._counter: RejectionCounter | None = None
 
@@ -116,7 +117,7 @@ class Guard:
             return None
         now = timing.wall()
         try:
-            keys = self._keys = self._keys or Keys(await self.store.aopen())
+            keys = self._keys or await self._aopen()
             steps, answer = make(keys, now), cast(Any, None)
             while True:
                 op = steps.send(answer)
@@ -132,6 +133,21 @@ class Guard:
         except Exception as exc:
             self._failed(exc, timing, checking=checking)
         return None
+
+    async def _aopen(self) -> Keys:
+        """The store's key, opened once however many calls ask at the same moment (the first
+        calls of a burst would each open it, in a thread for a file)."""
+        opening = self._opening
+        if opening is None or opening.get_loop() is not asyncio.get_running_loop():
+            opening = self._opening = asyncio.ensure_future(self.store.aopen())
+            opening.add_done_callback(_retrieved)  # a failure nobody waits for is not logged
+        try:
+            key = await asyncio.shield(opening)
+        finally:
+            if opening.done() and self._opening is opening:
+                self._opening = None  # a failure is tried afresh by the next call
+        self._keys = self._keys or Keys(key)
+        return self._keys
 
     def _resting(self, timing: Timing, *, checking: bool) -> bool:
         """Whether the store failed recently and is left alone; raises when it must."""
@@ -220,6 +236,11 @@ class Guard:
     ) -> None:
         plan = self._learning(attempt, prepared, outcome, end_user_id)
         await self._adrive(plan, timing, checking=False)
+
+
+def _retrieved(future: asyncio.Future[bytes]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _checking(attempt: Attempt, ask: Ask) -> Plan[Prepared] | None:

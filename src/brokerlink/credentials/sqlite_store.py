@@ -22,7 +22,8 @@ from brokerlink.credentials.store import Entry, Write, failures
 
 MEMORY = ":memory:"
 SWEEP_EVERY = 256
-"""Purge up to ``SWEEP_BATCH`` expired rows every this many write transactions per process."""
+"""Purge up to ``SWEEP_BATCH`` expired rows and checkpoint the WAL every this many write
+transactions per process (in a thread for async clients)."""
 SWEEP_BATCH = 1000
 T = TypeVar("T")
 
@@ -138,6 +139,7 @@ class SQLiteStore:
             if self.path != MEMORY:
                 self._switch_to_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run with the sweep
             conn.executescript(SCHEMA)
             if self.scope is not None:
                 conn.execute("INSERT OR IGNORE INTO guard_meta VALUES ('scope', ?)", (self.scope,))
@@ -213,24 +215,63 @@ class SQLiteStore:
         return await asyncio.to_thread(self.fetch, keys, now)
 
     def apply(self, writes: Sequence[Write], now: float) -> None:
-        def run(conn: sqlite3.Connection) -> None:
-            for write in writes:
-                e = write.entry
-                if e is None or not e.live(now):
-                    conn.execute(DELETE, (write.key,))
-                else:
-                    conn.execute(
-                        UPSERT, (write.key, e.reason, e.first_seen, e.expires_at, e.data, now)
-                    )
-            self._transactions += 1
-            if self._transactions % SWEEP_EVERY == 0:
-                conn.execute(PURGE, (now, SWEEP_BATCH))
-                conn.execute(PURGE_HITS, (time.time(), SWEEP_BATCH))
-
-        self.transaction(run)
+        if self.transaction(lambda conn: self._write(conn, writes, now)):
+            with self._lock, self._errors("checkpoint"):
+                self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def aapply(self, writes: Sequence[Write], now: float) -> None:
+        # Like a read, an uncontended write takes microseconds (WAL, no fsync at commit), far
+        # less than a thread hop: it runs inline when no one holds the write lock. Waiting for
+        # the lock, and the periodic sweep and checkpoint (disk-bound), run in a thread.
+        if self._conn is not None and self._lock.acquire(blocking=False):
+            try:
+                if self._write_now(writes, now):
+                    return
+            finally:
+                self._lock.release()
         await asyncio.to_thread(self.apply, writes, now)
+
+    def _write(self, conn: sqlite3.Connection, writes: Sequence[Write], now: float) -> bool:
+        """The writes, and every ``SWEEP_EVERY`` transactions a sweep: True then (checkpoint
+        after the commit)."""
+        for write in writes:
+            e = write.entry
+            if e is None or not e.live(now):
+                conn.execute(DELETE, (write.key,))
+            else:
+                conn.execute(UPSERT, (write.key, e.reason, e.first_seen, e.expires_at, e.data, now))
+        self._transactions += 1
+        if self._transactions % SWEEP_EVERY == 0:
+            conn.execute(PURGE, (now, SWEEP_BATCH))
+            conn.execute(PURGE_HITS, (time.time(), SWEEP_BATCH))
+            return True
+        return False
+
+    def _write_now(self, writes: Sequence[Write], now: float) -> bool:
+        """The writes in one transaction if the write lock is free this instant (no busy wait);
+        False, with nothing written, if another connection holds it or housekeeping is due.
+        Called holding ``_lock``."""
+        if (self._transactions + 1) % SWEEP_EVERY == 0:
+            return False
+        conn = self._connection()
+        with self._errors("write"):
+            conn.execute("PRAGMA busy_timeout=0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                return False
+            finally:
+                conn.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+            try:
+                self._write(conn, writes, now)
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        return True
 
     def transaction(self, run: Callable[[sqlite3.Connection], T]) -> T:
         """``run(connection)`` inside ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back on error)."""

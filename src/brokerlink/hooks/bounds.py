@@ -3,8 +3,8 @@ and a cap on the body's size, so a dripping or endless server cannot hold a call
 
 The sync default transport (``hooks.deadline``) runs on a network backend that gives each socket
 read and write only what is left of the exchange's deadline (httpx's own timeouts are per read: a
-byte every half second never trips them). Async exchanges run under a timer that cancels them,
-whatever the transport.
+byte every half second never trips them). The async default (aiohttp) bounds the whole exchange
+itself; on other async transports, exchanges run under a timer that cancels them.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from brokerlink.hooks.call import Call
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 HEAD = 1024
 """Bytes of a refused body kept on its ``UnexpectedResponse``."""
+MAX_BYTES = "brokerlink.max_response_bytes"
+"""Request extension: the size cap of a body the hook layer will read whole (a transport may
+read one within it at once; ``_aiohttp`` does)."""
 exchange_deadline: ContextVar[float | None] = ContextVar("brokerlink.exchange_deadline")
 """The monotonic time the current sync exchange must end by (``hooks.deadline`` keeps it)."""
 
@@ -142,16 +145,19 @@ class _Expiry:
 async def aexchange(
     inner: httpx.AsyncBaseTransport, request: httpx.Request, call: Call
 ) -> httpx.Response:
-    """As :func:`exchange`, the deadline kept by a timer that cancels the send or the read."""
+    """As :func:`exchange`: the deadline kept by the transport where it can (``keeps_deadline``:
+    the default, aiohttp, bounds the whole exchange itself), else by a timer that cancels the
+    send or the read."""
     seconds = exchange_seconds(request)
+    request.extensions[MAX_BYTES] = call.options.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
     task = asyncio.current_task()
-    if seconds is None or task is None:
-        return await _aexchange(inner, request, call)
+    if seconds is None or task is None or getattr(inner, "keeps_deadline", False):
+        return await _aread(await inner.handle_async_request(request), call)
     loop = asyncio.get_running_loop()
     expiry = _Expiry(task)
     timer = loop.call_at(loop.time() + seconds, expiry)
     try:
-        return await _aexchange(inner, request, call)
+        return await _aread(await inner.handle_async_request(request), call)
     except asyncio.CancelledError:
         if expiry.fired and task.uncancel() == 0:  # our timer's cancel, not the caller's
             raise httpx.ReadTimeout("the exchange outlasted its timeout", request=request) from None
@@ -160,11 +166,8 @@ async def aexchange(
         timer.cancel()
 
 
-async def _aexchange(
-    inner: httpx.AsyncBaseTransport, request: httpx.Request, call: Call
-) -> httpx.Response:
-    response = await inner.handle_async_request(request)
-    body = None  # the timer keeps the deadline, the framing the size:
+async def _aread(response: httpx.Response, call: Call) -> httpx.Response:
+    body = None  # the deadline is kept, the framing keeps the size:
     if not _within(response, call):
         response.stream = body = _Capped(response.stream, call)
     try:
