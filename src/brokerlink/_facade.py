@@ -133,8 +133,10 @@ def _unknown_fields(value: Any, path: str) -> str | None:
     if extra and len(fields) > 1:
         return f"{path}.{next(iter(extra))}"
     for field in fields:
-        if field.name != "additional_properties":
-            found = _unknown_fields(getattr(value, field.name), f"{path}.{field.name}")
+        item = getattr(value, field.name)
+        # only models and lists hold fields of their own (scalars are most of a body)
+        if isinstance(item, list) or hasattr(type(item), "__attrs_attrs__"):
+            found = _unknown_fields(item, f"{path}.{field.name}")
             if found:
                 return found
     return None

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -199,3 +200,36 @@ async def test_the_aiohttp_transport_reads_what_the_hook_layer_reads_whole_at_on
     assert sum(map(len, pieces)) == size
     assert len(response.content) == size and response.json()["_id"] == "x" * (size - 11)
     assert isinstance(response.stream, httpx.ByteStream) is whole
+
+
+@dataclass
+class Held(Action):
+    """Reads the request, then answers nothing until released (or its time is up)."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, conn: socket.socket) -> bool:
+        self.arrived.set()
+        self.released.wait(5)
+        return False
+
+
+@pytest.mark.parametrize("pool", [aiohttp_transport, httpcore_transport])
+async def test_cancelling_mid_exchange_propagates_and_frees_the_connection(
+    hostile: HostileServer, pool: Callable[..., httpx.AsyncBaseTransport]
+) -> None:
+    """Cancelled while the server holds the answer: on a pool of one connection, the next call
+    still gets through."""
+    hostile.reset()
+    held = Held()
+    hostile.on("/metaapi/", held, Reply(200, b'["london"]'))
+    async with metaapi(f"{hostile.url}/metaapi", lambda: pool(max_connections=1)) as client:
+        task = asyncio.create_task(client.list_regions())
+        assert await asyncio.to_thread(held.arrived.wait, 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        held.released.set()
+        assert await asyncio.wait_for(client.list_regions(), timeout=5) == ["london"]
+    assert hostile.count("/metaapi/") == 2

@@ -148,10 +148,12 @@ async def aexchange(
     """As :func:`exchange`: the deadline kept by the transport where it can (``keeps_deadline``:
     the default, aiohttp, bounds the whole exchange itself), else by a timer that cancels the
     send or the read."""
-    seconds = exchange_seconds(request)
     request.extensions[MAX_BYTES] = call.options.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
+    if getattr(inner, "keeps_deadline", False):
+        return await _aread(await inner.handle_async_request(request), call)
+    seconds = exchange_seconds(request)
     task = asyncio.current_task()
-    if seconds is None or task is None or getattr(inner, "keeps_deadline", False):
+    if seconds is None or task is None:
         return await _aread(await inner.handle_async_request(request), call)
     loop = asyncio.get_running_loop()
     expiry = _Expiry(task)
