@@ -48,6 +48,7 @@ def test_first_facade_access_skips_httpx_cli_and_unused_operations() -> None:
     generated = {m for m in modules if m.startswith("brokerlink.generated.")}
     assert not {m for m in generated if ".api." in m or ".models" in m}
     assert "aiohttp" not in modules  # imported when an async client is built
+    assert "asyncio" not in modules  # nor asyncio (a sync client never needs it)
     assert "httpcore" not in modules  # imported when a sync client is built (its transport)
 
 

@@ -138,31 +138,25 @@ class AiohttpHTTPTransport(httpx.AsyncBaseTransport):
             "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
         }
         length = response.content_length
+        body: dict[str, Any] = {"stream": _Body(response)}
         if (
             length is not None
             and length <= min(EAGER, request.extensions.get(MAX_BYTES, -1))
             and "content-encoding" not in response.headers
         ):
             try:
-                content = await response.read()
+                body = {"content": await response.read()}
             except BaseException as exc:
                 response.release()
                 if isinstance(exc, _FAULTS):
                     raise _httpx_error(exc) from exc
                 raise
-            return httpx.Response(
-                response.status,
-                headers=response.raw_headers,
-                content=content,
-                request=request,
-                extensions=extensions,
-            )
         return httpx.Response(
             response.status,
             headers=response.raw_headers,
-            stream=_Body(response),
             request=request,
             extensions=extensions,
+            **body,
         )
 
     async def aclose(self) -> None:

@@ -7,7 +7,6 @@ request it built and the typed body; everything that is not per-operation lives 
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import dataclasses
 import enum
@@ -18,7 +17,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import MappingProxyType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import httpx
 
@@ -29,6 +28,9 @@ from brokerlink.hooks.executors import AsyncHookTransport, HookTransport
 from brokerlink.hooks.manager import Hooks, plugin_manager
 from brokerlink.plugins.error_body import request_id
 from brokerlink.raw_response import RawResponse
+
+if TYPE_CHECKING:
+    import asyncio
 
 DEFAULT_TIMEOUT = 30.0
 POOL_CONNECTIONS = 100  # httpx's default pool size, made explicit
@@ -452,6 +454,8 @@ class AsyncFacade(_Facade):
     def _default_transport(self) -> httpx.AsyncBaseTransport:
         # Requests queue on this semaphore, not in the pool, whose pool timeout would fail calls
         # that are merely queued (thousands of concurrent polled creates). Shared by copies.
+        import asyncio  # not for sync clients
+
         self._gate = asyncio.Semaphore(POOL_CONNECTIONS)
         from brokerlink.transports import aiohttp_transport  # aiohttp only for async clients
 

@@ -6,7 +6,6 @@ Executors and hooks read the current :class:`Timing` once per call, so swapping 
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +21,14 @@ class Timing:
     asleep: Callable[[float], Awaitable[None]]
 
 
-SYSTEM = Timing(time.monotonic, time.time, time.sleep, asyncio.sleep)
+async def _sleep(seconds: float) -> None:
+    """``asyncio.sleep``, imported on the first wait: a sync client never loads asyncio."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+SYSTEM = Timing(time.monotonic, time.time, time.sleep, _sleep)
 _current = SYSTEM
 
 

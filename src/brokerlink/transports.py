@@ -24,7 +24,10 @@ def aiohttp_transport(
     """aiohttp's connection pool under httpx (the async facades' default).
 
     Everything above the transport (auth, errors, retries, polling, the credential guard) is the
-    same on every transport; aiohttp's own exceptions reach the hook layer as httpx's.
+    same on every transport; aiohttp's own exceptions reach the hook layer as httpx's. Unlike
+    httpx's own transports, a request's timeout bounds the whole exchange (connect to last
+    byte), and cookies are httpx's alone (aiohttp keeps none). On a plain ``httpx.AsyncClient``
+    it streams bodies as httpx's transports do.
     """
     from brokerlink._aiohttp import AiohttpHTTPTransport
 

@@ -9,16 +9,18 @@ itself; on other async transports, exchanges run under a timer that cancels them
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from brokerlink.errors import UnexpectedResponse
 from brokerlink.hooks.call import Call
+
+if TYPE_CHECKING:
+    import asyncio
 
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 HEAD = 1024
@@ -151,6 +153,8 @@ async def aexchange(
     request.extensions[MAX_BYTES] = call.options.max_response_bytes or DEFAULT_MAX_RESPONSE_BYTES
     if getattr(inner, "keeps_deadline", False):
         return await _aread(await inner.handle_async_request(request), call)
+    import asyncio  # here: the sync path never needs it
+
     seconds = exchange_seconds(request)
     task = asyncio.current_task()
     if seconds is None or task is None:

@@ -7,9 +7,8 @@ the current :mod:`~brokerlink.timing` (real sleeps, or none in tests).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import httpx
 
@@ -26,6 +25,9 @@ from brokerlink.hooks.call import (
     Resend,
 )
 from brokerlink.hooks.manager import Hooks
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("brokerlink.transport")
 _UNTAGGED = Operation(api="", operation_id="")
