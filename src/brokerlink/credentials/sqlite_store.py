@@ -264,13 +264,7 @@ class SQLiteStore:
                 return False
             finally:
                 conn.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
-            try:
-                self._write(conn, writes, now)
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            _committed(conn, lambda c: self._write(c, writes, now))
         return True
 
     def transaction(self, run: Callable[[sqlite3.Connection], T]) -> T:
@@ -278,14 +272,7 @@ class SQLiteStore:
         with self._lock, self._errors("write"):
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = run(conn)
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+            return _committed(conn, run)
 
     def query(self, sql: str, params: Sequence[Any]) -> list[Any]:
         with self._lock, self._errors("read"):
@@ -317,3 +304,15 @@ class SQLiteStore:
 
     async def aclose(self) -> None:
         self.close()
+
+
+def _committed(conn: sqlite3.Connection, run: Callable[[sqlite3.Connection], T]) -> T:
+    """``run(conn)`` in the transaction just begun, then ``COMMIT``; ``ROLLBACK`` if it raises."""
+    try:
+        result = run(conn)
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
