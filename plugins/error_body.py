@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from brokerlink import errors
-from brokerlink.hooks.call import Call
+from brokerlink.hooks.call import Call, masked, secrets_of
 
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id")
 MAX_RETRY_AFTER = 3600.0
@@ -93,14 +93,15 @@ def build_error(
 ) -> Exception:
     """An exception of ``cls`` carrying everything about the failed answer (``extra``: what a
     vendor's subclass takes besides, e.g. MetaApi's suggested servers)."""
-    text = call.mask(message or response.reason_phrase or f"HTTP {response.status_code}")
+    secrets = secrets_of(call.client.secrets, call.body)  # a server may echo them anywhere
+    text = masked(message or response.reason_phrase or f"HTTP {response.status_code}", secrets)
     fields: dict[str, Any] = dict(
         vendor=call.api,
         operation=call.operation_id,
         status=response.status_code,
         code=code,
-        details=details,
-        body=response.content,
+        details=masked(details, secrets),
+        body=masked(response.content, secrets),
         request_id=request_id(response),
     )
     if issubclass(cls, errors.RateLimited):

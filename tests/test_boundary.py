@@ -17,7 +17,13 @@ import brokerlink
 from brokerlink import errors
 from brokerlink.credentials.redis_store import redacted
 from brokerlink.plugins import retries
-from brokerlink.plugins.b2core.auth import DEFAULT_LIFETIME, MAX_LIFETIME, MIN_LIFETIME, lifetime_of
+from brokerlink.plugins.b2core.auth import (
+    DEFAULT_LIFETIME,
+    MAX_LIFETIME,
+    MIN_LIFETIME,
+    B2CoreTokenAuth,
+    lifetime_of,
+)
 from brokerlink.plugins.polling import MAX_WAIT, MIN_WAIT
 from brokerlink.testing import instant_waits
 from tests.recording_server import RecordingServer
@@ -274,8 +280,11 @@ def test_client_options_never_show_the_end_user() -> None:
 def test_a_password_the_server_echoes_is_masked(
     server: RecordingServer, asynchronous: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """A MetaApi 400 quoting the body's password: masked in str, message and repr."""
-    server.reply(400, {"error": "ValidationError", "message": "password 'hunter2' is invalid"})
+    """A MetaApi 400 quoting the body's password: masked in str, message, repr, the body and
+    the details kept on the error."""
+    details = [{"parameter": "password", "value": "hunter2", "message": "hunter2 is weak"}]
+    message = "password 'hunter2' is invalid"
+    server.reply(400, {"error": "ValidationError", "message": message, "details": details})
     body = {**CREATE, "login": "123", "password": "hunter2"}
     client = make("metaapi", server.url, asynchronous, max_retries=0)
     with pytest.raises(errors.ValidationError) as caught:
@@ -284,7 +293,25 @@ def test_a_password_the_server_echoes_is_masked(
     assert error.message == "password '***' is invalid"
     assert str(error).endswith(": password '***' is invalid")
     assert "hunter2" not in repr(error) and "'***'" in repr(error)
-    assert b"hunter2" in server.requests[-1].body  # it was sent, only the message is masked
+    assert b"hunter2" not in error.body and b"***" in error.body
+    assert "hunter2" not in repr(error.details) and error.details[0]["value"] == "***"
+    assert b"hunter2" in server.requests[-1].body  # it was sent, only what it raised is masked
+
+
+@MODES
+def test_a_password_echoed_in_an_answer_off_the_spec_is_masked(
+    server: RecordingServer, asynchronous: bool
+) -> None:
+    """A 201 that does not fit its model, quoting the password: an ``UnexpectedResponse``
+    without it, in the message or the body kept."""
+    server.reply(201, {"id": ["not", "a", "string"], "echo": {"password": "hunter2"}})
+    body = {**CREATE, "login": "123", "password": "hunter2"}
+    client = make("metaapi", server.url, asynchronous, max_retries=0)
+    with pytest.raises(errors.UnexpectedResponse) as caught:
+        call(client, "create_account", body=body, asynchronous=asynchronous)
+    error = caught.value
+    assert b"hunter2" not in error.body and b'"password": "***"' in error.body
+    assert "hunter2" not in str(error) and "hunter2" not in repr(error)
 
 
 @MODES
@@ -340,7 +367,8 @@ def test_the_clients_own_secrets_are_masked_in_messages_and_logs(
     with instant_waits(), pytest.raises(errors.ServerError) as caught:
         client = make(api, server.url, asynchronous, max_retries=1)
         call(client, method, *args, asynchronous=asynchronous, **kwargs)
-    shown = [str(caught.value), repr(caught.value), caught.value.message, caplog.text]
+    error = caught.value
+    shown = [str(error), repr(error), error.message, caplog.text, error.body.decode()]
     assert all(secret not in text for text in shown), shown
     assert "***" in caught.value.message and "***" in caplog.text
 
@@ -365,3 +393,10 @@ def test_a_refused_base_url_is_shown_without_its_secrets(url: str, hidden: str) 
 def test_a_base_url_with_user_info_is_shown_without_it() -> None:
     with brokerlink.MetaApi(token="t", base_url="https://u:pw-secret@h/x") as meta:
         assert repr(meta) == "MetaApi(base_url='https://***@h/x')"
+
+
+def test_the_b2core_token_flow_shows_its_base_url_without_user_info() -> None:
+    auth = B2CoreTokenAuth("https://u:pw-secret@b2.example/api", "app", "app-secret")
+    assert repr(auth) == "B2CoreTokenAuth(base_url='https://***@b2.example/api/', has_token=False)"
+    plain = B2CoreTokenAuth("https://b2.example", "app", "app-secret")
+    assert repr(plain) == "B2CoreTokenAuth(base_url='https://b2.example/', has_token=False)"

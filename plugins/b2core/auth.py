@@ -17,6 +17,7 @@ import httpx
 from brokerlink import timing
 from brokerlink.errors import UnexpectedResponse
 from brokerlink.hooks import ClientState, Invocation, Operation, hookimpl
+from brokerlink.hooks.call import masked, secrets_of
 
 VENDOR = "b2core"
 TOKEN_OPERATION = Operation(VENDOR, "createToken", idempotent=True)
@@ -77,7 +78,8 @@ class B2CoreTokenAuth(httpx.Auth):
         self._alock: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
-        return f"B2CoreTokenAuth(base_url={str(self._base)!r}, has_token={self._token is not None})"
+        shown = self._base.copy_with(userinfo=b"***") if self._base.userinfo else self._base
+        return f"B2CoreTokenAuth(base_url={str(shown)!r}, has_token={self._token is not None})"
 
     # -- shared decisions ---------------------------------------------------------------------
     def _is_token_request(self, request: httpx.Request) -> bool:
@@ -115,7 +117,7 @@ class B2CoreTokenAuth(httpx.Auth):
                 vendor=VENDOR,
                 operation=TOKEN_OPERATION.operation_id,
                 status=response.status_code,
-                body=response.content,
+                body=masked(response.content, secrets_of(self._secrets, None)),
             ) from exc
         self._secrets.discard(self._token or "")
         self._secrets.add(token)

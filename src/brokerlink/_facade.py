@@ -23,7 +23,14 @@ import httpx
 
 from brokerlink import timing
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
-from brokerlink.hooks.call import CallOptions, ClientState, Invocation, Operation
+from brokerlink.hooks.call import (
+    CallOptions,
+    ClientState,
+    Invocation,
+    Operation,
+    masked,
+    secrets_of,
+)
 from brokerlink.hooks.executors import AsyncHookTransport, HookTransport
 from brokerlink.hooks.manager import Hooks, plugin_manager
 from brokerlink.plugins.error_body import request_id
@@ -374,14 +381,9 @@ class _Facade:
         started: float = 0.0,
     ) -> Any:
         """Parse a response the hooks accepted as final into the operation's typed result."""
-        operation = endpoint.OPERATION.operation_id
         if response.status_code not in success:
-            raise UnexpectedResponse(
-                f"undocumented status {response.status_code}",
-                vendor=self._api,
-                operation=operation,
-                status=response.status_code,
-                body=response.content,
+            raise self._unexpected(
+                f"undocumented status {response.status_code}", response, endpoint
             )
         if self._raw_responses:  # elapsed on brokerlink's clock: virtual in tests
             elapsed = timedelta(seconds=_monotonic() - started)
@@ -393,13 +395,23 @@ class _Facade:
         try:
             return _shaped(endpoint._parse_response(response), endpoint, shape)
         except _PARSE_FAILURES as exc:
-            raise UnexpectedResponse(
-                f"response body does not match the spec ({type(exc).__name__}: {exc})",
-                vendor=self._api,
-                operation=endpoint.OPERATION.operation_id,
-                status=response.status_code,
-                body=response.content,
-            ) from exc
+            why = f"response body does not match the spec ({type(exc).__name__}: {exc})"
+            raise self._unexpected(why, response, endpoint) from exc
+
+    def _unexpected(
+        self, why: str, response: httpx.Response, endpoint: Endpoint
+    ) -> UnexpectedResponse:
+        """An answer the spec does not describe, the secrets the call carried masked in it (a
+        server may echo them)."""
+        sent = response.request.extensions.get("brokerlink")
+        secrets = secrets_of(self._state.secrets, getattr(sent, "body", None))
+        return UnexpectedResponse(
+            masked(why, secrets),
+            vendor=self._api,
+            operation=endpoint.OPERATION.operation_id,
+            status=response.status_code,
+            body=masked(response.content, secrets),
+        )
 
 
 _NO_PATH: Mapping[str, str] = MappingProxyType({})

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from brokerlink.errors import UnexpectedResponse
-from brokerlink.hooks.call import Call
+from brokerlink.hooks.call import Call, masked, secrets_of
 
 if TYPE_CHECKING:
     import asyncio
@@ -101,8 +101,9 @@ def _refused(call: Call, response: httpx.Response, body: _Capped, exc: Exception
         else f"response body cannot be decoded ({type(exc).__name__}: {exc})"
     )
     status = response.status_code
+    head = masked(body.head, secrets_of(call.client.secrets, call.body))
     return UnexpectedResponse(
-        why, vendor=call.api, operation=call.operation_id, status=status, body=body.head
+        why, vendor=call.api, operation=call.operation_id, status=status, body=head
     )
 
 

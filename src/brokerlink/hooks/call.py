@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -172,10 +173,35 @@ class Call:
         """``text`` with the client's secrets and the body's secret fields (``repr=False``, as the
         generator marks them) replaced by ``***``: for a message a server may have echoed.
         Values under 4 characters are left: masking them would garble the message."""
-        found = {*self.client.secrets, *_secret_fields(self.body)}
-        for secret in sorted((s for s in found if len(s) >= 4), key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+        return str(masked(text, secrets_of(self.client.secrets, self.body)))
+
+
+def secrets_of(client_secrets: set[str], body: Any) -> list[str]:
+    """What to mask for a call: the client's own secrets and the body's secret fields, longest
+    first, none under 4 characters."""
+    found = {*client_secrets, *_secret_fields(body)}
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def masked(value: Any, secrets: list[str]) -> Any:
+    """``value`` (text, a body's bytes, or the lists and dicts of a parsed body) with each of
+    ``secrets`` replaced by ``***``; in bytes also as JSON escapes it."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, "***")
+        return value
+    if isinstance(value, bytes):
+        for secret in secrets:
+            for form in {secret.encode(), json.dumps(secret)[1:-1].encode()}:
+                value = value.replace(form, b"***")
+        return value
+    if isinstance(value, list):
+        return [masked(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {masked(k, secrets): masked(v, secrets) for k, v in value.items()}
+    return value
 
 
 def _secret_fields(value: Any) -> Iterator[str]:
