@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -185,14 +186,16 @@ def _wait_for_hangup(conn: socket.socket, seconds: float) -> bool:
 class HostileServer:
     """``server.on("/tokens", Reply(...))``; the last action of a rule repeats."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """``tls``: serve HTTPS with this server-side context."""
         self.requests: list[Seen] = []
         self._rules: list[tuple[str, deque[Action]]] = []
         self._lock = threading.Lock()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.2)
+        sock = socket.create_server(("127.0.0.1", 0))
+        sock.settimeout(0.2)
+        self._sock = sock if tls is None else tls.wrap_socket(sock, server_side=True)
         self.port = self._sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'http' if tls is None else 'https'}://127.0.0.1:{self.port}"
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
@@ -231,7 +234,7 @@ class HostileServer:
         while not self._stopping.is_set():
             try:
                 conn, _ = self._sock.accept()
-            except TimeoutError:
+            except (TimeoutError, ssl.SSLError):  # an SSLError: a client refused the handshake
                 continue
             except OSError:
                 return

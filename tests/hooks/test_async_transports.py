@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
+import trustme
 
 import brokerlink
 from brokerlink import errors
@@ -233,3 +235,42 @@ async def test_cancelling_mid_exchange_propagates_and_frees_the_connection(
         held.released.set()
         assert await asyncio.wait_for(client.list_regions(), timeout=5) == ["london"]
     assert hostile.count("/metaapi/") == 2
+
+
+@pytest.fixture
+def tls() -> Iterator[tuple[HostileServer, ssl.SSLContext]]:
+    """An HTTPS server with a certificate from a CA of its own, and a client context trusting
+    that CA (a certificate the system's store does not know)."""
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    server = HostileServer(tls=served).start()
+    server.on("/metaapi/", Reply(200, b'["london"]'))
+    yield server, trusting
+    server.stop()
+
+
+@pytest.mark.parametrize("verify", ["trusting", False], ids=["ca-trusted", "unverified"])
+async def test_the_aiohttp_transport_speaks_tls(
+    tls: tuple[HostileServer, ssl.SSLContext], verify: str | bool
+) -> None:
+    server, trusting = tls
+    chosen = trusting if verify == "trusting" else False
+    transport = lambda: aiohttp_transport(verify=chosen)  # noqa: E731
+    async with metaapi(f"{server.url}/metaapi", transport) as client:
+        assert await client.list_regions() == ["london"]
+
+
+async def test_an_unknown_certificate_is_a_typed_connect_error(
+    tls: tuple[HostileServer, ssl.SSLContext],
+) -> None:
+    """The default verifies against httpx's CA bundle, which does not know this server's CA."""
+    server, _ = tls
+    with instant_waits():
+        async with metaapi(f"{server.url}/metaapi", DEFAULT, max_retries=0) as client:
+            with pytest.raises(errors.TransportError) as caught:
+                await client.list_regions()
+    assert type(caught.value.__cause__) is httpx.ConnectError
+    assert "certificate" in str(caught.value).lower()
