@@ -15,6 +15,7 @@ a hang-up became a ``ConnectTimeout``): see ``benchmarks/concurrent_polls.py``. 
 from __future__ import annotations
 
 import functools
+import math
 import ssl
 from collections.abc import AsyncIterator
 from typing import Any
@@ -53,8 +54,9 @@ def _httpx_error(exc: BaseException) -> httpx.TransportError:
 
 @functools.lru_cache(maxsize=64)
 def _timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeout:
-    """aiohttp's timeout for an exchange bound (one object per distinct bound, not per call)."""
-    return aiohttp.ClientTimeout(total=total, sock_connect=connect)
+    """aiohttp's timeout for an exchange bound (one object per distinct bound, not per call),
+    kept to the instant: aiohttp would round a bound of 5 s or more up to a whole second."""
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect, ceil_threshold=math.inf)
 
 
 class _Body(httpx.AsyncByteStream):
