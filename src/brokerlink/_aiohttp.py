@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 import ssl
+from base64 import b64encode
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -25,6 +26,7 @@ import httpx
 from multidict import CIMultiDict
 from yarl import URL
 
+from brokerlink.errors import InvalidRequest
 from brokerlink.hooks.bounds import MAX_BYTES, exchange_seconds
 
 # Most specific first: the first match names the fault.
@@ -59,6 +61,24 @@ def _timeout(total: float | None, connect: float | None) -> aiohttp.ClientTimeou
     return aiohttp.ClientTimeout(total=total, sock_connect=connect, ceil_threshold=math.inf)
 
 
+def _proxy(url: str) -> tuple[URL, dict[str, str] | None]:
+    """An HTTP(S) proxy's URL without its user info, and the header carrying that, if any. A
+    refused URL is not shown: it may hold the password."""
+    try:
+        parsed = httpx.Proxy(url)
+    except (ValueError, TypeError, httpx.InvalidURL):
+        parsed = None
+    if parsed is None or parsed.url.scheme not in ("http", "https") or not parsed.url.host:
+        raise InvalidRequest("proxy: give http://[user:password@]host:port (or https://)")
+    auth = parsed.raw_auth
+    basic = (
+        None
+        if auth is None
+        else {"Proxy-Authorization": "Basic " + b64encode(b":".join(auth)).decode()}
+    )
+    return URL(str(parsed.url), encoded=True), basic
+
+
 class _Body(httpx.AsyncByteStream):
     """An aiohttp response body as httpx reads it: chunks as they arrive, httpx's errors."""
 
@@ -86,11 +106,21 @@ class AiohttpHTTPTransport(httpx.AsyncBaseTransport):
     keeps_deadline = True
     """The request's timeout bounds connect to last byte here (see ``hooks.bounds``)."""
 
-    def __init__(self, *, max_connections: int = 100, verify: ssl.SSLContext | bool = True):
+    def __init__(
+        self,
+        *,
+        max_connections: int = 100,
+        verify: ssl.SSLContext | bool = True,
+        proxy: str | None = None,
+    ) -> None:
         self._limit = max_connections
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
         self._context: ssl.SSLContext | None = None
+        self._proxy: URL | None = None
+        self._proxy_headers: dict[str, str] | None = None
+        if proxy is not None:
+            self._proxy, self._proxy_headers = _proxy(proxy)
 
     def _tls(self) -> ssl.SSLContext | bool:
         verify = self._verify
@@ -120,6 +150,9 @@ class AiohttpHTTPTransport(httpx.AsyncBaseTransport):
         headers = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
         )
+        tunnel = request.url.scheme == "https"
+        if self._proxy_headers is not None and not tunnel:  # sent to the proxy with the request
+            headers.update(self._proxy_headers)
         try:
             response = await session.request(
                 request.method,
@@ -129,7 +162,9 @@ class AiohttpHTTPTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 compress=None,
                 timeout=_timeout(exchange_seconds(request), phases.get("connect")),
-                ssl=self._tls() if request.url.scheme == "https" else True,
+                ssl=self._tls() if tunnel else True,
+                proxy=self._proxy,
+                proxy_headers=self._proxy_headers,
                 server_hostname=request.extensions.get("sni_hostname"),
             )
         except _FAULTS as exc:

@@ -19,7 +19,10 @@ __all__ = ["aiohttp_transport", "httpcore_transport"]
 
 
 def aiohttp_transport(
-    *, max_connections: int = 100, verify: ssl.SSLContext | bool = True
+    *,
+    max_connections: int = 100,
+    verify: ssl.SSLContext | bool = True,
+    proxy: str | None = None,
 ) -> httpx.AsyncBaseTransport:
     """aiohttp's connection pool under httpx (the async facades' default).
 
@@ -27,11 +30,13 @@ def aiohttp_transport(
     same on every transport; aiohttp's own exceptions reach the hook layer as httpx's. Unlike
     httpx's own transports, a request's timeout bounds the whole exchange (connect to last
     byte), and cookies are httpx's alone (aiohttp keeps none). On a plain ``httpx.AsyncClient``
-    it streams bodies as httpx's transports do.
+    it streams bodies as httpx's transports do. ``proxy``: an HTTP proxy
+    (``http://[user:password@]host:port``; https targets tunnel through it), not read from the
+    environment.
     """
     from brokerlink._aiohttp import AiohttpHTTPTransport
 
-    return AiohttpHTTPTransport(max_connections=max_connections, verify=verify)
+    return AiohttpHTTPTransport(max_connections=max_connections, verify=verify, proxy=proxy)
 
 
 def httpcore_transport(

@@ -4,6 +4,7 @@ chosen with ``transport=``: polling, retries, typed errors, closing."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 import threading
@@ -274,3 +275,67 @@ async def test_an_unknown_certificate_is_a_typed_connect_error(
                 await client.list_regions()
     assert type(caught.value.__cause__) is httpx.ConnectError
     assert "certificate" in str(caught.value).lower()
+
+
+async def test_the_aiohttp_transport_goes_through_a_proxy(hostile: HostileServer) -> None:
+    """The API's host is never resolved: the proxy gets the request in absolute form, with the
+    credentials of the proxy URL as ``Proxy-Authorization``."""
+    hostile.reset()
+    hostile.on("/metaapi/", Reply(200, b'["london"]'))
+    proxy = f"http://user:proxy-secret@127.0.0.1:{hostile.port}"
+    transport = aiohttp_transport(proxy=proxy)
+    assert "proxy-secret" not in repr(transport)
+    async with metaapi("http://api.invalid/metaapi", lambda: transport) as client:
+        assert await client.list_regions() == ["london"]
+    (seen,) = hostile.requests
+    assert seen.target == "http://api.invalid/metaapi/users/current/regions"
+    assert seen.headers["proxy-authorization"] == "Basic dXNlcjpwcm94eS1zZWNyZXQ="
+
+
+@pytest.mark.parametrize("proxy", ["socks5://u:pw-secret@h:1080", "pw-secret", "http://"])
+def test_a_proxy_url_that_cannot_serve_is_refused_without_showing_it(proxy: str) -> None:
+    with pytest.raises(errors.InvalidRequest, match="proxy") as caught:
+        aiohttp_transport(proxy=proxy)
+    assert "pw-secret" not in str(caught.value)
+
+
+@dataclass
+class Tunnel(Action):
+    """A CONNECT proxy's answer: 200, then bytes piped both ways to ``port`` on 127.0.0.1."""
+
+    port: int
+
+    def run(self, conn: socket.socket) -> bool:
+        upstream = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pipe(source: socket.socket, sink: socket.socket) -> None:
+            with contextlib.suppress(OSError):
+                while chunk := source.recv(65536):
+                    sink.sendall(chunk)
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+        back = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
+        back.start()
+        pipe(conn, upstream)
+        back.join(5)
+        upstream.close()
+        return False
+
+
+async def test_https_goes_through_the_proxy_in_a_tunnel(
+    hostile: HostileServer, tls: tuple[HostileServer, ssl.SSLContext]
+) -> None:
+    """CONNECT with the proxy's credentials, then TLS with the API's host end to end."""
+    server, trusting = tls
+    hostile.reset()
+    hostile.on(f"127.0.0.1:{server.port}", Tunnel(server.port))
+    proxy = f"http://user:proxy-secret@127.0.0.1:{hostile.port}"
+    transport = lambda: aiohttp_transport(verify=trusting, proxy=proxy)  # noqa: E731
+    async with metaapi(f"{server.url}/metaapi", transport) as client:
+        assert await client.list_regions() == ["london"]
+    (connect,) = hostile.requests
+    assert connect.method == "CONNECT" and connect.target == f"127.0.0.1:{server.port}"
+    assert connect.headers["proxy-authorization"] == "Basic dXNlcjpwcm94eS1zZWNyZXQ="
+    assert "proxy-authorization" not in server.requests[0].headers  # for the proxy alone
