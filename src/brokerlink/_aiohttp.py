@@ -150,8 +150,8 @@ class AiohttpHTTPTransport(httpx.AsyncBaseTransport):
         headers = CIMultiDict(
             (name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw
         )
-        tunnel = request.url.scheme == "https"
-        if self._proxy_headers is not None and not tunnel:  # sent to the proxy with the request
+        secure = request.url.scheme == "https"  # through a proxy: in a CONNECT tunnel
+        if self._proxy_headers is not None and not secure:  # to the proxy, with the request
             headers.update(self._proxy_headers)
         try:
             response = await session.request(
@@ -162,7 +162,7 @@ class AiohttpHTTPTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 compress=None,
                 timeout=_timeout(exchange_seconds(request), phases.get("connect")),
-                ssl=self._tls() if tunnel else True,
+                ssl=self._tls() if secure else True,
                 proxy=self._proxy,
                 proxy_headers=self._proxy_headers,
                 server_hostname=request.extensions.get("sni_hostname"),
