@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 import httpx
 
 from brokerlink import timing
+from brokerlink.environment import environment_proxy
 from brokerlink.errors import InvalidRequest, UnexpectedResponse
 from brokerlink.hooks.call import (
     CallOptions,
@@ -426,7 +427,7 @@ class SyncFacade(_Facade):
     def _default_transport(self) -> httpx.BaseTransport:
         from brokerlink.hooks.deadline import sync_transport  # httpcore: only for sync clients
 
-        return sync_transport()
+        return sync_transport(proxy=environment_proxy(self._base_url))
 
     def _call(
         self,
@@ -471,7 +472,8 @@ class AsyncFacade(_Facade):
         self._gate = asyncio.Semaphore(POOL_CONNECTIONS)
         from brokerlink.transports import aiohttp_transport  # aiohttp only for async clients
 
-        return aiohttp_transport(max_connections=POOL_CONNECTIONS)
+        proxy = environment_proxy(self._base_url)
+        return aiohttp_transport(max_connections=POOL_CONNECTIONS, proxy=proxy)
 
     async def _call(
         self,

@@ -294,3 +294,41 @@ def json_bytes(value: Any) -> bytes:
     import json
 
     return json.dumps(value).encode()
+
+
+@dataclass
+class Tunnel(Action):
+    """A CONNECT proxy's answer: 200, then bytes piped both ways to ``port`` on 127.0.0.1."""
+
+    port: int
+
+    def run(self, conn: socket.socket) -> bool:
+        upstream = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pipe(source: socket.socket, sink: socket.socket) -> None:
+            with contextlib.suppress(OSError):
+                while chunk := source.recv(65536):
+                    sink.sendall(chunk)
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+        back = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
+        back.start()
+        pipe(conn, upstream)
+        back.join(5)
+        upstream.close()
+        return False
+
+
+def tls_server() -> tuple[HostileServer, ssl.SSLContext]:
+    """A started HTTPS server with a certificate from a CA of its own, and a client context
+    trusting that CA (a certificate the system's store does not know)."""
+    import trustme
+
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(served)
+    trusting = ssl.create_default_context()
+    ca.configure_trust(trusting)
+    return HostileServer(tls=served).start(), trusting

@@ -4,7 +4,6 @@ chosen with ``transport=``: polling, retries, typed errors, closing."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import ssl
 import threading
@@ -13,7 +12,6 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-import trustme
 
 import brokerlink
 from brokerlink import errors
@@ -22,7 +20,7 @@ from brokerlink.hooks.bounds import MAX_BYTES
 from brokerlink.sandbox.testing import SandboxServer
 from brokerlink.testing import instant_waits, virtual_time
 from brokerlink.transports import aiohttp_transport, httpcore_transport
-from tests.boundary.hostile import Action, Close, HostileServer, Huge, Reply
+from tests.boundary.hostile import Action, Close, HostileServer, Huge, Reply, Tunnel, tls_server
 from tests.hooks.conftest import CREDENTIALS, fault
 
 ACCOUNT = {
@@ -240,14 +238,7 @@ async def test_cancelling_mid_exchange_propagates_and_frees_the_connection(
 
 @pytest.fixture
 def tls() -> Iterator[tuple[HostileServer, ssl.SSLContext]]:
-    """An HTTPS server with a certificate from a CA of its own, and a client context trusting
-    that CA (a certificate the system's store does not know)."""
-    ca = trustme.CA()
-    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(served)
-    trusting = ssl.create_default_context()
-    ca.configure_trust(trusting)
-    server = HostileServer(tls=served).start()
+    server, trusting = tls_server()
     server.on("/metaapi/", Reply(200, b'["london"]'))
     yield server, trusting
     server.stop()
@@ -297,31 +288,6 @@ def test_a_proxy_url_that_cannot_serve_is_refused_without_showing_it(proxy: str)
     with pytest.raises(errors.InvalidRequest, match="proxy") as caught:
         aiohttp_transport(proxy=proxy)
     assert "pw-secret" not in str(caught.value)
-
-
-@dataclass
-class Tunnel(Action):
-    """A CONNECT proxy's answer: 200, then bytes piped both ways to ``port`` on 127.0.0.1."""
-
-    port: int
-
-    def run(self, conn: socket.socket) -> bool:
-        upstream = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-
-        def pipe(source: socket.socket, sink: socket.socket) -> None:
-            with contextlib.suppress(OSError):
-                while chunk := source.recv(65536):
-                    sink.sendall(chunk)
-            with contextlib.suppress(OSError):
-                sink.shutdown(socket.SHUT_WR)
-
-        back = threading.Thread(target=pipe, args=(upstream, conn), daemon=True)
-        back.start()
-        pipe(conn, upstream)
-        back.join(5)
-        upstream.close()
-        return False
 
 
 async def test_https_goes_through_the_proxy_in_a_tunnel(

@@ -74,14 +74,23 @@ class _DeadlineTransport(httpx.HTTPTransport):
     keeps_deadline = True
 
 
-def sync_transport() -> httpx.HTTPTransport:
-    """httpx's default sync transport (and its default limits) over :class:`DeadlineBackend`."""
+def sync_transport(proxy: str | None = None) -> httpx.HTTPTransport:
+    """httpx's default sync transport (and its default limits) over :class:`DeadlineBackend`,
+    through the HTTP ``proxy`` if given (credentials in its URL)."""
     transport = _DeadlineTransport()
-    transport._pool = httpcore.ConnectionPool(  # httpx takes no network backend of its own
+    limits: dict[str, Any] = dict(
         ssl_context=httpx.create_ssl_context(),
         max_connections=100,
         max_keepalive_connections=20,
         keepalive_expiry=5.0,
         network_backend=DeadlineBackend(),
     )
+    # httpx takes no network backend of its own: the pool is made here, as httpx would
+    if proxy is None:
+        transport._pool = httpcore.ConnectionPool(**limits)
+    else:
+        via = httpx.Proxy(proxy)
+        transport._pool = httpcore.HTTPProxy(
+            proxy_url=str(via.url), proxy_auth=via.raw_auth, **limits
+        )
     return transport
